@@ -1,0 +1,6 @@
+/**
+ * The FaultMaven data-services contract. Import a domain from its subpath
+ * (`@faultmaven/contract/session`) to keep names unambiguous.
+ */
+export * as session from "./session.js";
+export * as rpc from "./rpc.js";

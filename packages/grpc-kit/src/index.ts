@@ -1,0 +1,13 @@
+/** The gRPC server kit shared by the services: definitions, handlers, errors, health, reflection, lifecycle. */
+export { toServiceDefinition } from "./service-definition.js";
+export { implement, type UnaryHandlers, type CallObserver } from "./implement.js";
+export type { CallContext } from "./call-context.js";
+export { toStatus, ERROR_DOMAIN, type MappedStatus } from "./status-details.js";
+export { createLogger, REDACTED_PATHS, type Logger } from "./logger.js";
+export { HealthStatus } from "./health.js";
+export { addReflection } from "./reflection.js";
+export { readServerConfig, type ServerConfig } from "./server-config.js";
+export { serve, type ServedService, type RunningServer } from "./server.js";
+export { runMain } from "./run-main.js";
+export { createClient, type PromiseClient, type ClientCallOptions } from "./client.js";
+export { decodeStatusDetails } from "./decode-status-details.js";

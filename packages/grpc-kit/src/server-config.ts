@@ -1,0 +1,37 @@
+import { ConfigError, EnvReader } from "@faultmaven/config";
+
+/** Where and how the gRPC server listens, read once at start. */
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  /** PEM material when TLS is on; undefined means plaintext. */
+  readonly tls:
+    | { readonly cert: Buffer; readonly key: Buffer; readonly clientCa: Buffer | undefined }
+    | undefined;
+  /** How long SIGTERM waits for in-flight calls before cutting them. */
+  readonly shutdownGraceMs: number;
+}
+
+/**
+ * GRPC_HOST (default 0.0.0.0), GRPC_PORT (the service's default),
+ * GRPC_TLS_CERT_FILE + GRPC_TLS_KEY_FILE (TLS), GRPC_TLS_CLIENT_CA_FILE
+ * (mutual TLS: clients must present a certificate signed by it),
+ * GRPC_SHUTDOWN_GRACE_MS (default 10000).
+ */
+export function readServerConfig(defaultPort: number, env = new EnvReader()): ServerConfig {
+  const cert = env.file("GRPC_TLS_CERT_FILE");
+  const key = env.file("GRPC_TLS_KEY_FILE");
+  const clientCa = env.file("GRPC_TLS_CLIENT_CA_FILE");
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ConfigError("GRPC_TLS_KEY_FILE", "GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE go together");
+  }
+  if (clientCa && !cert) {
+    throw new ConfigError("GRPC_TLS_CLIENT_CA_FILE", "mutual TLS needs GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE");
+  }
+  return {
+    host: env.string("GRPC_HOST") ?? "0.0.0.0",
+    port: env.integer("GRPC_PORT", defaultPort, 0, 65535),
+    tls: cert && key ? { cert, key, clientCa } : undefined,
+    shutdownGraceMs: env.integer("GRPC_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+  };
+}

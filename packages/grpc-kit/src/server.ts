@@ -1,0 +1,107 @@
+import type { DescService } from "@bufbuild/protobuf";
+import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import type { HealthStatus } from "./health.js";
+import { addReflection } from "./reflection.js";
+import type { ServerConfig } from "./server-config.js";
+import { toServiceDefinition } from "./service-definition.js";
+
+/** One service to serve: its descriptor and its grpc-js implementation. */
+export interface ServedService {
+  readonly service: DescService;
+  readonly implementation: UntypedServiceImplementation;
+}
+
+/** A listening server; `shutdown` drains it. */
+export interface RunningServer {
+  readonly port: number;
+  shutdown(reason: string): Promise<void>;
+}
+
+/**
+ * Binds the services plus reflection and health, logs one "ready" line with
+ * the bound address (GRPC_PORT=0 picks a free port), and drains gracefully
+ * on SIGTERM/SIGINT: health turns NOT_SERVING, new calls are refused,
+ * in-flight calls get `shutdownGraceMs` to finish, then `onShutdown` closes
+ * the stores and the process exits 0.
+ */
+export async function serve(options: {
+  services: readonly ServedService[];
+  config: ServerConfig;
+  health: HealthStatus;
+  logger: Logger;
+  onShutdown: () => Promise<void>;
+  environment: string;
+}): Promise<RunningServer> {
+  const { config, health, logger } = options;
+  const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
+  for (const { service, implementation } of options.services) {
+    server.addService(toServiceDefinition(service), implementation);
+  }
+  addReflection(server, options.services.map((s) => s.service));
+  health.addToServer(server);
+
+  const port = await bind(server, `${config.host}:${config.port}`, credentials(config));
+  if (!config.tls) {
+    const log = options.environment === "production" ? logger.warn.bind(logger) : logger.info.bind(logger);
+    log("gRPC is PLAINTEXT: set GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE to enable TLS");
+  }
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string) =>
+    (stopping ??= (async () => {
+      logger.info({ reason, grace_ms: config.shutdownGraceMs }, "shutting down");
+      health.set(false);
+      await drain(server, config.shutdownGraceMs, logger);
+      await options.onShutdown();
+      logger.info("stopped");
+    })());
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      void shutdown(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+    });
+  }
+  logger.info(
+    {
+      address: `${config.host}:${port}`,
+      port,
+      services: options.services.map((s) => s.service.typeName),
+      tls: config.tls ? (config.tls.clientCa ? "mutual" : "server") : "off",
+    },
+    "ready",
+  );
+  return { port, shutdown };
+}
+
+function credentials(config: ServerConfig): ServerCredentials {
+  if (!config.tls) return ServerCredentials.createInsecure();
+  const { cert, key, clientCa } = config.tls;
+  return ServerCredentials.createSsl(clientCa ?? null, [{ cert_chain: cert, private_key: key }], clientCa !== undefined);
+}
+
+function bind(server: Server, address: string, creds: ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) =>
+    server.bindAsync(address, creds, (error, port) => (error ? reject(error) : resolve(port))),
+  );
+}
+
+/** tryShutdown waits for in-flight calls; forceShutdown cuts them after the grace period. */
+function drain(server: Server, graceMs: number, logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      logger.warn("grace period over: cancelling in-flight calls");
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,76 @@
+import { create, toBinary } from "@bufbuild/protobuf";
+import { anyPack, type Any } from "@bufbuild/protobuf/wkt";
+import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  ResourceInfoSchema,
+  RetryInfoSchema,
+  StatusSchema,
+} from "@faultmaven/contract/rpc";
+import {
+  InvalidArgumentError,
+  NotFoundError,
+  ServiceError,
+  type ErrorCode,
+} from "@faultmaven/errors";
+
+/** The google.rpc error domain our ErrorInfo details carry. */
+export const ERROR_DOMAIN = "faultmaven.io";
+
+const CODES: Record<ErrorCode, status> = {
+  INVALID_ARGUMENT: status.INVALID_ARGUMENT,
+  NOT_FOUND: status.NOT_FOUND,
+  ALREADY_EXISTS: status.ALREADY_EXISTS,
+  FAILED_PRECONDITION: status.FAILED_PRECONDITION,
+  UNAUTHENTICATED: status.UNAUTHENTICATED,
+  UNAVAILABLE: status.UNAVAILABLE,
+};
+
+/** A status for the caller, plus whether it hides a bug that must be logged. */
+export interface MappedStatus {
+  readonly status: StatusObject;
+  readonly unexpected: boolean;
+}
+
+/**
+ * The one place where errors become gRPC statuses. A ServiceError keeps its
+ * code and safe message, with google.rpc details (ErrorInfo always;
+ * BadRequest, ResourceInfo, RetryInfo where they apply) in the
+ * `grpc-status-details-bin` trailer. Anything else is a bug: the caller gets
+ * INTERNAL with a generic message and the caller of this function logs it.
+ */
+export function toStatus(error: unknown): MappedStatus {
+  if (!(error instanceof ServiceError)) {
+    return { status: statusObject(status.INTERNAL, "internal error", []), unexpected: true };
+  }
+  const details: Any[] = [
+    anyPack(ErrorInfoSchema, create(ErrorInfoSchema, { reason: error.reason, domain: ERROR_DOMAIN, metadata: { ...error.metadata } })),
+  ];
+  if (error instanceof InvalidArgumentError) {
+    details.push(
+      anyPack(
+        BadRequestSchema,
+        create(BadRequestSchema, {
+          fieldViolations: error.violations.map((v) => ({ field: v.field, description: v.description })),
+        }),
+      ),
+    );
+  }
+  if (error instanceof NotFoundError) {
+    details.push(
+      anyPack(ResourceInfoSchema, create(ResourceInfoSchema, { resourceType: error.resourceType, resourceName: error.resourceName })),
+    );
+  }
+  if (error.code === "UNAVAILABLE") {
+    details.push(anyPack(RetryInfoSchema, create(RetryInfoSchema, { retryDelay: { seconds: 1n } })));
+  }
+  return { status: statusObject(CODES[error.code], error.message, details), unexpected: false };
+}
+
+function statusObject(code: status, message: string, details: Any[]): StatusObject {
+  const metadata = new Metadata();
+  const rpcStatus = create(StatusSchema, { code, message, details });
+  metadata.set("grpc-status-details-bin", Buffer.from(toBinary(StatusSchema, rpcStatus)));
+  return { code, details: message, metadata };
+}

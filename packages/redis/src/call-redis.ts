@@ -1,0 +1,38 @@
+import { ReplyError } from "ioredis";
+import { UnavailableError } from "@faultmaven/errors";
+
+const OUTAGE_NAMES = new Set(["MaxRetriesPerRequestError", "ClusterAllFailedError"]);
+const OUTAGE_MESSAGE =
+  /Connection is closed|Stream isn't writeable|Command timed out|None of startup nodes|Failed to refresh slots cache|Cluster isn't ready|connect E[A-Z]+/;
+const OUTAGE_REPLY = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|BUSY)\b/;
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND"]);
+
+/**
+ * True for failures that mean "Redis cannot be reached right now":
+ * connection refused or dropped, command timeout, offline client, cluster
+ * slots not ready, a server still loading or failing over. Any other reply
+ * error is an answer from Redis (a bug of ours), not an outage.
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error instanceof ReplyError) return OUTAGE_REPLY.test(error.message);
+  const code = (error as { code?: unknown }).code;
+  return (
+    OUTAGE_NAMES.has(error.name) ||
+    OUTAGE_MESSAGE.test(error.message) ||
+    (typeof code === "string" && NETWORK_CODES.has(code))
+  );
+}
+
+/**
+ * Runs a Redis operation and turns an outage into UnavailableError (gRPC
+ * UNAVAILABLE), leaving other errors (bugs) as they are.
+ */
+export async function callRedis<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (isRedisUnavailable(error)) throw new UnavailableError("redis", { cause: error });
+    throw error;
+  }
+}

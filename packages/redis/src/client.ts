@@ -1,0 +1,57 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+import type { RedisConfig } from "./config.js";
+
+/** A standalone/Sentinel connection or a Cluster: both speak the same commands. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * Creates a client that fails fast instead of waiting: no offline queue (a
+ * command while disconnected fails at once), no retry of in-flight commands
+ * after a drop (a retried script could apply twice), and a per-command
+ * timeout. It keeps reconnecting in the background with a short backoff, so
+ * the service recovers by itself when Redis returns.
+ *
+ * The client is created disconnected (lazyConnect): call `connect()`.
+ */
+export function createRedisClient(config: RedisConfig, connectionName: string): RedisClient {
+  const failFast = {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: config.commandTimeoutMs,
+    connectTimeout: config.connectTimeoutMs,
+    lazyConnect: true,
+  } satisfies RedisOptions;
+  const server: RedisOptions = {
+    ...failFast,
+    connectionName,
+    db: config.db,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
+    ...(config.username ? { username: config.username } : {}),
+    ...(config.password ? { password: config.password } : {}),
+    ...(config.tls ? { tls: config.tls } : {}),
+  };
+  switch (config.mode) {
+    case "standalone":
+      return new Redis({ ...server, host: config.host, port: config.port });
+    case "sentinel":
+      return new Redis({
+        ...server,
+        sentinels: config.sentinels.map((s) => ({ host: s.host, port: s.port })),
+        name: config.sentinelMaster,
+        sentinelRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
+        ...(config.sentinelPassword ? { sentinelPassword: config.sentinelPassword } : {}),
+      });
+    case "cluster": {
+      // In Cluster mode the fail-fast options go at the top level.
+      const options: ClusterOptions = {
+        ...failFast,
+        redisOptions: server,
+        clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
+      };
+      return new Cluster(
+        config.clusterNodes.map((n) => ({ host: n.host, port: n.port })),
+        options,
+      );
+    }
+  }
+}

@@ -1,0 +1,8 @@
+/** The shared Redis client: configuration, fail-fast connections, readiness, keys, scripts. */
+export { readRedisConfig, type RedisConfig, type RedisMode, type HostPort } from "./config.js";
+export { createRedisClient, type RedisClient } from "./client.js";
+export { RedisReadiness } from "./readiness.js";
+export { keyPart, type KeyPartRules } from "./key-part.js";
+export { LuaScript } from "./lua-script.js";
+export { callRedis, isRedisUnavailable } from "./call-redis.js";
+export { connectOrFallback, StartupError, type StoreChoice, type Environment } from "./connect-or-fallback.js";
