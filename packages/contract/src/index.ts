@@ -3,4 +3,6 @@
  * (`@faultmaven/contract/session`) to keep names unambiguous.
  */
 export * as session from "./session.js";
+export * as auth from "./auth.js";
+export * as report from "./report.js";
 export * as rpc from "./rpc.js";

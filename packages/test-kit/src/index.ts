@@ -1,0 +1,6 @@
+/** Real parts for tests: redis-server on a free port, service processes, buf curl. */
+export { freePort } from "./free-port.js";
+export { waitFor } from "./wait-for.js";
+export { RedisServer } from "./redis-server.js";
+export { ServiceProcess, type LogLine } from "./service-process.js";
+export { bufCurl, listMethods } from "./buf-curl.js";

@@ -1,0 +1,24 @@
+import { FailedPreconditionError, NotFoundError } from "@faultmaven/errors";
+
+/** The session does not exist or has expired. */
+export class SessionNotFoundError extends NotFoundError {
+  constructor(sessionId: string) {
+    super("Session", sessionId, "session not found or expired");
+  }
+}
+
+/** Another owner holds the session lock until `expiresAt`. */
+export class SessionLockedError extends FailedPreconditionError {
+  constructor(readonly expiresAt: number) {
+    super("session is locked by another owner", "SESSION_LOCKED", {
+      lock_expires_at: new Date(expiresAt).toISOString(),
+    });
+  }
+}
+
+/** Refresh or release by someone who does not hold the lock (or with a stale fencing token). */
+export class LockNotHeldError extends FailedPreconditionError {
+  constructor() {
+    super("the session lock is not held by this owner and fencing token", "LOCK_NOT_HELD");
+  }
+}

@@ -1,0 +1,38 @@
+import type { LockRecord, MessageRecord, NewSession, SessionChanges, SessionRecord } from "./session.js";
+
+/** One page of a user's sessions. */
+export interface SessionPage {
+  readonly sessions: readonly SessionRecord[];
+  /** Where the next page starts; undefined on the last page. */
+  readonly nextOffset: number | undefined;
+}
+
+/**
+ * Where sessions live: Redis in production, memory in development. Both
+ * implementations pass the same contract suite. Inputs are already validated.
+ * Missing or expired sessions raise SessionNotFoundError (except `get`,
+ * `findByClient` and `delete`, which report absence in their result).
+ * Every write and touch slides the idle expiry of the session and of its
+ * client index.
+ */
+export interface SessionStore {
+  /** Returns the live session of (userId, clientId), touched, or creates one. */
+  createOrResume(input: NewSession): Promise<{ session: SessionRecord; resumed: boolean }>;
+  get(sessionId: string): Promise<SessionRecord | undefined>;
+  findByClient(userId: string, clientId: string): Promise<SessionRecord | undefined>;
+  /** A user's live sessions, newest first. */
+  listByUser(userId: string, offset: number, limit: number): Promise<SessionPage>;
+  update(sessionId: string, changes: SessionChanges): Promise<SessionRecord>;
+  /** Appends atomically and trims to the policy's most recent messages. */
+  appendMessage(sessionId: string, message: Omit<MessageRecord, "timestamp">): Promise<SessionRecord>;
+  touch(sessionId: string): Promise<{ lastActivity: number; expiresAt: number }>;
+  /** False when there was nothing to delete. */
+  delete(sessionId: string): Promise<boolean>;
+  /** Raises SessionLockedError while another owner holds an unexpired lease. */
+  acquireLock(sessionId: string, owner: string, leaseMs: number): Promise<LockRecord>;
+  /** Raises LockNotHeldError unless (owner, fencingToken) holds the lock. */
+  refreshLock(sessionId: string, owner: string, fencingToken: number, leaseMs: number): Promise<LockRecord>;
+  /** Raises LockNotHeldError unless (owner, fencingToken) holds the lock; returns the release time. */
+  releaseLock(sessionId: string, owner: string, fencingToken: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,67 @@
+/** A message as the store keeps it. Times are Unix milliseconds. */
+export interface MessageRecord {
+  readonly role: MessageRole;
+  readonly content: string;
+  readonly timestamp: number;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export type MessageRole = "user" | "assistant" | "system" | "tool";
+
+/** A live session as the store returns it. Times are Unix milliseconds. */
+export interface SessionRecord {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly clientId: string;
+  /** Empty when not linked to a case. */
+  readonly caseId: string;
+  readonly createdAt: number;
+  readonly lastActivity: number;
+  /** When the session expires unless used again. */
+  readonly expiresAt: number;
+  /** Hard end under the absolute lifetime cap; undefined without a cap. */
+  readonly absoluteExpiresAt: number | undefined;
+  /** The most recent messages, oldest first. */
+  readonly messages: readonly MessageRecord[];
+  /** Messages ever appended, including trimmed ones. */
+  readonly messageCount: number;
+  readonly context: Readonly<Record<string, string>>;
+}
+
+/** A held session lock. */
+export interface LockRecord {
+  readonly sessionId: string;
+  readonly owner: string;
+  readonly fencingToken: number;
+  readonly expiresAt: number;
+}
+
+/** What an update changes; fields left undefined stay as they are. */
+export interface SessionChanges {
+  /** New case link; "" clears it. */
+  readonly caseId?: string;
+  /** Replace the whole context map with this one. */
+  readonly replaceContext?: Readonly<Record<string, string>>;
+  /** Set these context keys (applied after replaceContext). */
+  readonly setContext?: Readonly<Record<string, string>>;
+  /** Remove these context keys. */
+  readonly removeContext?: readonly string[];
+}
+
+/** New-session input of create-or-resume. */
+export interface NewSession {
+  readonly userId: string;
+  readonly clientId: string;
+  readonly caseId: string;
+  readonly context: Readonly<Record<string, string>>;
+}
+
+/** The timing rules every store applies. */
+export interface SessionPolicy {
+  /** Idle expiry, slid by every write or touch (default 30 min). */
+  readonly idleTtlMs: number;
+  /** Absolute lifetime cap from creation; 0 disables it. */
+  readonly maxLifetimeMs: number;
+  /** How many recent messages a session keeps. */
+  readonly maxMessages: number;
+}

@@ -1,0 +1,43 @@
+import { LuaScript } from "@faultmaven/redis";
+
+/**
+ * Single-key scripts on the satellite indexes, used at create time and, in
+ * Cluster mode, to renew or remove them after a session script.
+ */
+
+/** Points the client index at ARGV[2] if it still holds ARGV[1] (compare-and-set). */
+export const INDEX_REPLACE = new LuaScript(
+  "client_index_replace",
+  `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`,
+);
+
+/** Renews the client index TTL (ARGV[2] ms), or deletes it when ARGV[2] is 0, if it points at ARGV[1]. */
+export const INDEX_RENEW_OR_DELETE = new LuaScript(
+  "client_index_renew_or_delete",
+  `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '0' then return redis.call('DEL', KEYS[1]) end
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+`,
+);
+
+/**
+ * Adds (ARGV[1] = score, ARGV[2] = session id) or, with an empty score,
+ * just renews the user index: its TTL only ever grows to ARGV[3] ms, and it
+ * keeps the newest ARGV[4] entries.
+ */
+export const USER_INDEX_ADD_OR_RENEW = new LuaScript(
+  "user_index_add_or_renew",
+  `
+if ARGV[1] ~= '' then
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -1 - tonumber(ARGV[4]))
+end
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1
+`,
+);

@@ -1,0 +1,159 @@
+import { LuaScript } from "@faultmaven/redis";
+import { PRELUDE } from "./prelude.js";
+
+/**
+ * The session scripts. Each runs on ONE session key (KEYS[1]) so it is
+ * atomic and Cluster-safe; atomicity is what makes concurrent appends,
+ * updates and lock calls lose nothing. Common ARGV: [1] idle TTL ms,
+ * [2] "1" when satellites are renewed in-script (see PRELUDE).
+ */
+
+/** Writes a new session hash with its TTL. Returns {now, ttl}. */
+export const CREATE = new LuaScript(
+  "session_create",
+  PRELUDE +
+    `
+local now = now_ms()
+local idle, cap_ms = tonumber(ARGV[1]), tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'session_id', ARGV[4], 'user_id', ARGV[5], 'client_id', ARGV[6],
+  'case_id', ARGV[7], 'created_at', now, 'last_activity', now, 'msg_seq', 0)
+local ttl = idle
+if cap_ms > 0 then
+  redis.call('HSET', KEYS[1], 'absolute_expires_at', now + cap_ms)
+  ttl = math.min(idle, cap_ms)
+end
+for i = 8, #ARGV, 2 do redis.call('HSET', KEYS[1], 'c:' .. ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], ttl)
+return {now, ttl}
+`,
+);
+
+/** Touch: returns {now, ttl, session_id, user_id, client_id}, or nil when gone. */
+export const TOUCH = new LuaScript(
+  "session_touch",
+  PRELUDE +
+    `
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+local now = now_ms()
+local ttl = slide(KEYS[1], now, tonumber(ARGV[1]), ARGV[2])
+if not ttl then return nil end
+local f = redis.call('HMGET', KEYS[1], 'session_id', 'user_id', 'client_id')
+return {now, ttl, f[1], f[2], f[3]}
+`,
+);
+
+/**
+ * Append: numbers the message (msg_seq), stores it as field m:<seq>, drops
+ * the ones beyond ARGV[3] most recent. ARGV[4]: the message JSON.
+ * Returns the whole hash (HGETALL), or nil when gone.
+ */
+export const APPEND = new LuaScript(
+  "session_append",
+  PRELUDE +
+    `
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+local now = now_ms()
+if not slide(KEYS[1], now, tonumber(ARGV[1]), ARGV[2]) then return nil end
+local seq = redis.call('HINCRBY', KEYS[1], 'msg_seq', 1)
+redis.call('HSET', KEYS[1], 'm:' .. seq, ARGV[4])
+local oldest = seq - tonumber(ARGV[3])
+while oldest > 0 and redis.call('HDEL', KEYS[1], 'm:' .. oldest) == 1 do oldest = oldest - 1 end
+return redis.call('HGETALL', KEYS[1])
+`,
+);
+
+/**
+ * Update: ARGV[3] "1" to set case_id to ARGV[4]; ARGV[5] "1" to clear the
+ * context first; then ARGV[6] = number of keys to set followed by key/value
+ * pairs, then the number of keys to remove followed by the keys.
+ * Returns HGETALL, or nil when gone.
+ */
+export const UPDATE = new LuaScript(
+  "session_update",
+  PRELUDE +
+    `
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+local now = now_ms()
+if not slide(KEYS[1], now, tonumber(ARGV[1]), ARGV[2]) then return nil end
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'case_id', ARGV[4]) end
+if ARGV[5] == '1' then
+  for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+    if string.sub(field, 1, 2) == 'c:' then redis.call('HDEL', KEYS[1], field) end
+  end
+end
+local i = 6
+local sets = tonumber(ARGV[i])
+for j = 1, sets do redis.call('HSET', KEYS[1], 'c:' .. ARGV[i + 2 * j - 1], ARGV[i + 2 * j]) end
+i = i + 2 * sets + 1
+for j = 1, tonumber(ARGV[i]) do redis.call('HDEL', KEYS[1], 'c:' .. ARGV[i + j]) end
+return redis.call('HGETALL', KEYS[1])
+`,
+);
+
+/**
+ * Delete: removes the hash and, in-script when allowed, the client index
+ * (only if it still points here) and the user-index entry.
+ * Returns {session_id, user_id, client_id}, or nil when there was none.
+ */
+export const DELETE = new LuaScript(
+  "session_delete",
+  `
+local f = redis.call('HMGET', KEYS[1], 'session_id', 'user_id', 'client_id')
+if not f[1] then return nil end
+redis.call('DEL', KEYS[1])
+if ARGV[1] == '1' then
+  local index = 'client_session:' .. f[2] .. ':' .. f[3]
+  if redis.call('GET', index) == f[1] then redis.call('DEL', index) end
+  redis.call('ZREM', 'session:user_sessions:' .. f[2], f[1])
+end
+return f
+`,
+);
+
+/**
+ * Lock acquire (seed: "SETNX for session locking", kept inside the session
+ * hash so it is one key): succeeds when no unexpired lease is held; the
+ * fencing token (lock_fence) only ever grows. ARGV[3] owner, ARGV[4] lease ms.
+ * Returns {'ok', fence, until} | {'locked', until} | nil when gone.
+ */
+export const LOCK_ACQUIRE = new LuaScript(
+  "session_lock_acquire",
+  PRELUDE +
+    `
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+local now = now_ms()
+local held = redis.call('HMGET', KEYS[1], 'lock_owner', 'lock_until')
+if held[1] and tonumber(held[2]) > now then return {'locked', tonumber(held[2])} end
+if not slide(KEYS[1], now, tonumber(ARGV[1]), ARGV[2]) then return nil end
+local fence = redis.call('HINCRBY', KEYS[1], 'lock_fence', 1)
+local expires = now + tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], 'lock_owner', ARGV[3], 'lock_until', expires)
+return {'ok', fence, expires}
+`,
+);
+
+/**
+ * Lock refresh (ARGV[5] lease ms > 0) or release (ARGV[5] = 0): only for the
+ * holder, identified by owner (ARGV[3]) and fencing token (ARGV[4]). A lease
+ * that lapsed with no new holder is still the caller's (the token proves no
+ * one else took it since). Returns {'ok', fence, until_or_now} |
+ * {'not_held'} | nil when gone.
+ */
+export const LOCK_RENEW_OR_RELEASE = new LuaScript(
+  "session_lock_renew_or_release",
+  PRELUDE +
+    `
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+local held = redis.call('HMGET', KEYS[1], 'lock_owner', 'lock_fence')
+if held[1] ~= ARGV[3] or held[2] ~= ARGV[4] then return {'not_held'} end
+local now = now_ms()
+if not slide(KEYS[1], now, tonumber(ARGV[1]), ARGV[2]) then return nil end
+local lease = tonumber(ARGV[5])
+if lease == 0 then
+  redis.call('HDEL', KEYS[1], 'lock_owner', 'lock_until')
+  return {'ok', tonumber(held[2]), now}
+end
+redis.call('HSET', KEYS[1], 'lock_until', now + lease)
+return {'ok', tonumber(held[2]), now + lease}
+`,
+);
