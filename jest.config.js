@@ -20,6 +20,7 @@ export default {
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["<rootDir>/{packages,services}/*/{src,test}/**/*.spec.ts"],
   testTimeout: 30_000,
+  reporters: ["default", "<rootDir>/scripts/summary-reporter.js"],
   // Tests start real redis-server and service processes: keep the 2 cores calm.
   maxWorkers: 2,
 };
