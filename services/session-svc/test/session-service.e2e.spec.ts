@@ -215,3 +215,39 @@ describe("session-svc over gRPC", () => {
     expect(svc.service.rawOutput.join("\n")).not.toContain("the disk is full");
   });
 });
+
+describe("Redis cost of the hot calls", () => {
+  /** Commands the service itself sent (not from inside scripts, not the readiness PING) while `work` ran. */
+  async function commandsDuring(work: () => Promise<unknown>): Promise<string[]> {
+    const monitor = await redis.admin.monitor();
+    const seen: string[] = [];
+    monitor.on("monitor", (_time: string, args: string[], source: string) => {
+      if (source !== "lua" && args[0]?.toUpperCase() !== "PING") seen.push(args[0]!.toUpperCase());
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await work();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    monitor.disconnect();
+    return seen;
+  }
+
+  it("get, touch, append and update are one round trip each", async () => {
+    const { session } = await svc.client.createSession({ userId: user(), clientId: "cost" });
+    const sessionId = session!.sessionId;
+    // Warm the script cache so EVALSHA does not need its one-time EVAL fallback.
+    await svc.client.touchSession({ sessionId });
+    await svc.client.appendMessage({ sessionId, message: { role: MessageRole.USER, content: "warm" } });
+    await svc.client.updateSession({ session: { sessionId, caseId: "c" }, updateMask: { paths: ["case_id"] } });
+
+    expect(await commandsDuring(() => svc.client.getSession({ sessionId }))).toEqual(["HGETALL"]);
+    expect(await commandsDuring(() => svc.client.touchSession({ sessionId }))).toEqual(["EVALSHA"]);
+    expect(
+      await commandsDuring(() => svc.client.appendMessage({ sessionId, message: { role: MessageRole.USER, content: "x" } })),
+    ).toEqual(["EVALSHA"]);
+    expect(
+      await commandsDuring(() =>
+        svc.client.updateSession({ session: { sessionId, context: { k: "v" } }, updateMask: { paths: ["context.k"] } }),
+      ),
+    ).toEqual(["EVALSHA"]);
+  });
+});
