@@ -67,7 +67,8 @@ export async function serve(options: {
       );
     });
   }
-  logger.info(
+  // The ready line is printed whatever LOG_LEVEL says: tools wait for it.
+  logger.child({}, { level: "info" }).info(
     {
       address: `${config.host}:${port}`,
       port,
