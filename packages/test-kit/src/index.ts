@@ -2,5 +2,6 @@
 export { freePort } from "./free-port.js";
 export { waitFor } from "./wait-for.js";
 export { RedisServer } from "./redis-server.js";
+export { RedisCluster } from "./redis-cluster.js";
 export { ServiceProcess, type LogLine } from "./service-process.js";
 export { bufCurl, listMethods } from "./buf-curl.js";

@@ -1,0 +1,72 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Redis } from "ioredis";
+import { freePort } from "./free-port.js";
+import { waitFor } from "./wait-for.js";
+
+const run = promisify(execFile);
+
+/**
+ * A real 3-master Redis Cluster on loopback (no replicas, nothing persisted),
+ * for proving that multi-key steps respect the CROSSSLOT rule.
+ */
+export class RedisCluster {
+  private constructor(
+    readonly ports: readonly number[],
+    private readonly processes: readonly ChildProcess[],
+    private readonly dir: string,
+  ) {}
+
+  static async start(): Promise<RedisCluster> {
+    const dir = mkdtempSync(join(tmpdir(), "fm-cluster-"));
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const processes = ports.map((port) =>
+      spawn(
+        "redis-server",
+        [
+          "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+          "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--dir", dir,
+        ],
+        { stdio: "ignore" },
+      ),
+    );
+    const cluster = new RedisCluster(ports, processes, dir);
+    for (const port of ports) {
+      await waitFor(`cluster node ${port}`, async () => {
+        const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null });
+        probe.on("error", () => {});
+        try {
+          await probe.connect();
+          return (await probe.ping()) === "PONG";
+        } finally {
+          probe.disconnect();
+        }
+      });
+    }
+    await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"]);
+    await waitFor("cluster_state:ok", async () => {
+      const probe = new Redis({ port: ports[0]!, host: "127.0.0.1" });
+      try {
+        return (await probe.cluster("INFO")).includes("cluster_state:ok");
+      } finally {
+        probe.disconnect();
+      }
+    });
+    return cluster;
+  }
+
+  /** Environment that points a service at this cluster. */
+  get env(): Record<string, string> {
+    return { REDIS_CLUSTER_NODES: this.ports.map((p) => `127.0.0.1:${p}`).join(",") };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.processes.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once("exit", resolve), child.kill("SIGKILL"))))),
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
