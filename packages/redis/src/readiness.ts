@@ -18,8 +18,10 @@ export class RedisReadiness extends EventEmitter<{ change: [ready: boolean] }> {
     super();
     client.on("ready", () => this.#set(true));
     for (const event of ["close", "end", "reconnecting"]) client.on(event, () => this.#set(false));
-    // ioredis emits "error" for every failed reconnect; the state is already down.
-    client.on("error", () => this.#set(client.status === "ready" && this.#ready));
+    // ioredis emits "error" for every failed reconnect too; listening keeps it from crashing the process.
+    client.on("error", () => {
+      if (client.status !== "ready") this.#set(false);
+    });
   }
 
   get ready(): boolean {

@@ -82,5 +82,7 @@ export class RedisServer {
   async close(): Promise<void> {
     this.resume();
     await this.stop();
+    this.#admin?.disconnect();
+    this.#admin = undefined;
   }
 }

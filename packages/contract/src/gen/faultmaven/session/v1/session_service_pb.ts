@@ -603,7 +603,8 @@ export const SessionService: GenService<{
     output: typeof DeleteSessionResponseSchema;
   },
   /**
-   * Takes the session lock for `owner` when no one else holds it.
+   * Takes the session lock for `owner` when no unexpired lease is held (not
+   * re-entrant: a holder extends its lease with RefreshSessionLock).
    *
    * @generated from rpc faultmaven.session.v1.SessionService.AcquireSessionLock
    */
