@@ -1,5 +1,5 @@
 import { EnvReader } from "@faultmaven/config";
-import { createRedisClient, readRedisConfig, type RedisClient } from "@faultmaven/redis";
+import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
 import { RedisCluster } from "@faultmaven/test-kit";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
 import { sessionStoreContract } from "./session-store-contract.js";
@@ -10,7 +10,6 @@ import { sessionStoreContract } from "./session-store-contract.js";
  * follow-up calls.
  */
 let cluster: RedisCluster;
-const clients: RedisClient[] = [];
 beforeAll(async () => {
   cluster = await RedisCluster.start();
 }, 60_000);
@@ -23,7 +22,6 @@ sessionStoreContract("RedisSessionStore on Redis Cluster", async (policy) => {
   expect(config.mode).toBe("cluster");
   const client = createRedisClient(config, "session-cluster-test");
   await client.connect();
-  clients.push(client);
   return new RedisSessionStore(client, policy, config.mode);
 });
 
