@@ -75,6 +75,15 @@ describe("session-svc over gRPC", () => {
     expect(await redis.admin.exists(`session:${sessionId}`, `client_session:${userId}:c1`)).toBe(0);
   });
 
+  it("treats context.<key> paths as own keys only (no prototype names)", async () => {
+    const { session } = await svc.client.createSession({ userId: user(), clientId: "c", context: { keep: "1" } });
+    const sessionId = session!.sessionId;
+    const updated = await svc.client.updateSession({ session: { sessionId }, updateMask: { paths: ["context.toString", "context.constructor"] } });
+    expect(updated.session!.context).toEqual({ keep: "1" });
+    const result = await failure(svc.client.updateSession({ session: { sessionId }, updateMask: { paths: ["context.__proto__"] } }));
+    expect(result.fields).toEqual(["update_mask"]);
+  });
+
   it("keeps all 50 concurrent AppendMessage calls", async () => {
     const { session } = await svc.client.createSession({ userId: user(), clientId: "c" });
     const sessionId = session!.sessionId;

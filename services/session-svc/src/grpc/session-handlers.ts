@@ -125,7 +125,7 @@ function changesFromMask(paths: readonly string[], caseId: string, context: Reco
       changes.replaceContext = validate.stringMap("session.context", context, LIMITS.contextEntries, LIMITS.contextValueLength);
     } else if (path.startsWith("context.")) {
       const key = validate.mapKey("update_mask", path.slice("context.".length));
-      if (key in context) setContext[key] = context[key]!;
+      if (Object.hasOwn(context, key)) setContext[key] = context[key]!;
       else removeContext.push(key);
     } else {
       throw new InvalidArgumentError("update_mask", `unknown path "${path.slice(0, 64)}" (allowed: case_id, context, context.<key>)`);

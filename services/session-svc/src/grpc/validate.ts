@@ -48,7 +48,8 @@ export const validate = {
   },
 
   mapKey(field: string, key: string): string {
-    if (key.length === 0 || key.length > LIMITS.contextKeyLength || !MAP_KEY.test(key)) {
+    // "__proto__" would reach the object prototype of a plain JS map.
+    if (key.length === 0 || key.length > LIMITS.contextKeyLength || !MAP_KEY.test(key) || key === "__proto__") {
       throw new InvalidArgumentError(field, `keys must be 1-${LIMITS.contextKeyLength} characters of letters, digits and _ . -`);
     }
     return key;

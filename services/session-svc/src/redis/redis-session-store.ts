@@ -1,3 +1,4 @@
+import { UnavailableError } from "@faultmaven/errors";
 import { callRedis, type RedisClient, type RedisMode } from "@faultmaven/redis";
 import { LockNotHeldError, SessionLockedError, SessionNotFoundError } from "../domain/errors.js";
 import { newSessionId } from "../domain/session-id.js";
@@ -61,7 +62,8 @@ export class RedisSessionStore implements SessionStore {
         // Another creator won the index: drop ours and resume theirs.
         await this.client.del(sessionKeys.session(created.sessionId));
       }
-      throw new Error(`create-or-resume did not settle after ${CREATE_ATTEMPTS} attempts`);
+      // Only lost races against sessions dying at that very moment get here: worth a retry.
+      throw new UnavailableError("redis");
     });
   }
 

@@ -1,0 +1,36 @@
+import { ReplyError } from "ioredis";
+import { UnavailableError } from "@faultmaven/errors";
+import { callRedis, isRedisUnavailable } from "../src/call-redis.js";
+
+describe("isRedisUnavailable", () => {
+  it.each([
+    new Error("Connection is closed."),
+    new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+    new Error("Command timed out"),
+    new Error("Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN The cluster is down"),
+    Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6379"), { code: "ECONNREFUSED" }),
+    Object.assign(new Error("x"), { name: "MaxRetriesPerRequestError" }),
+    new ReplyError("LOADING Redis is loading the dataset in memory"),
+    new ReplyError("READONLY You can't write against a read only replica."),
+  ])("counts %s as an outage", (error) => {
+    expect(isRedisUnavailable(error)).toBe(true);
+  });
+
+  it.each([
+    new ReplyError("ERR wrong number of arguments for 'hset' command"),
+    new ReplyError("WRONGTYPE Operation against a key holding the wrong kind of value"),
+    new TypeError("Cannot read properties of undefined"),
+    "not an error",
+  ])("does not count %s as an outage", (error) => {
+    expect(isRedisUnavailable(error)).toBe(false);
+  });
+});
+
+describe("callRedis", () => {
+  it("turns an outage into UnavailableError and leaves bugs alone", async () => {
+    await expect(callRedis(() => Promise.reject(new Error("Connection is closed.")))).rejects.toBeInstanceOf(UnavailableError);
+    const bug = new TypeError("boom");
+    await expect(callRedis(() => Promise.reject(bug))).rejects.toBe(bug);
+    await expect(callRedis(() => Promise.resolve(42))).resolves.toBe(42);
+  });
+});
