@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { freePort } from "./free-port.js";
+import { redisAnswers } from "./redis-answers.js";
 import { waitFor } from "./wait-for.js";
 
 const run = promisify(execFile);
@@ -35,16 +36,7 @@ export class RedisCluster {
     );
     const cluster = new RedisCluster(ports, processes, dir);
     for (const port of ports) {
-      await waitFor(`cluster node ${port}`, async () => {
-        const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null });
-        probe.on("error", () => {});
-        try {
-          await probe.connect();
-          return (await probe.ping()) === "PONG";
-        } finally {
-          probe.disconnect();
-        }
-      });
+      await waitFor(`cluster node ${port}`, () => redisAnswers(port));
     }
     await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"]);
     await waitFor("cluster_state:ok", async () => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { Redis } from "ioredis";
 import { freePort } from "./free-port.js";
+import { redisAnswers } from "./redis-answers.js";
 import { waitFor } from "./wait-for.js";
 
 /**
@@ -46,16 +47,7 @@ export class RedisServer {
     child.once("exit", () => {
       if (this.#process === child) this.#process = undefined;
     });
-    await waitFor(`redis-server on port ${this.port}`, async () => {
-      const probe = new Redis({ port: this.port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null });
-      probe.on("error", () => {});
-      try {
-        await probe.connect();
-        return (await probe.ping()) === "PONG";
-      } finally {
-        probe.disconnect();
-      }
-    });
+    await waitFor(`redis-server on port ${this.port}`, () => redisAnswers(this.port));
   }
 
   /** Kills the server abruptly (as a crash would) and waits for it to be gone. */

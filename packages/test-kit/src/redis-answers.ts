@@ -1,0 +1,13 @@
+import { Redis } from "ioredis";
+
+/** True when a Redis server on 127.0.0.1:port answers PING (one attempt, no retries). */
+export async function redisAnswers(port: number): Promise<boolean> {
+  const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null });
+  probe.on("error", () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === "PONG";
+  } finally {
+    probe.disconnect();
+  }
+}
