@@ -11,6 +11,8 @@ import { pairsToHash, parseSessionHash } from "./session-hash.js";
 
 /** How many sessions a user index keeps (newest first); older ones drop out of ListSessions. */
 const USER_INDEX_LIMIT = 1000;
+/** A lock script's reply: {status, fence or until, until, ttl, user_id, client_id}. */
+type LockReply = [string, number, number?, number?, string?, string?];
 /** Bounded retries of create-or-resume when concurrent creators race for one client index. */
 const CREATE_ATTEMPTS = 5;
 
@@ -144,12 +146,13 @@ export class RedisSessionStore implements SessionStore {
     return callRedis(async () => {
       const key = sessionKeys.session(sessionId);
       const reply = (await LOCK_ACQUIRE.run(this.client, [key], [this.policy.idleTtlMs, this.#derive, owner, leaseMs])) as
-        | [string, number, number?]
+        | LockReply
         | null;
       if (!reply) notFound(sessionId);
       if (reply[0] === "locked") throw new SessionLockedError(reply[1]);
-      await this.#renewAfterLock(sessionId);
-      return { sessionId, owner, fencingToken: reply[1], expiresAt: reply[2]! };
+      const [, fencingToken, expiresAt, ttl, userId, clientId] = reply;
+      await this.#renewSatellites(sessionId, userId!, clientId!, ttl!);
+      return { sessionId, owner, fencingToken, expiresAt: expiresAt! };
     });
   }
 
@@ -171,11 +174,12 @@ export class RedisSessionStore implements SessionStore {
   async #renewOrRelease(sessionId: string, owner: string, fencingToken: number, leaseMs: number): Promise<number> {
     const key = sessionKeys.session(sessionId);
     const args = [this.policy.idleTtlMs, this.#derive, owner, fencingToken, leaseMs];
-    const reply = (await LOCK_RENEW_OR_RELEASE.run(this.client, [key], args)) as [string, number?, number?] | null;
+    const reply = (await LOCK_RENEW_OR_RELEASE.run(this.client, [key], args)) as LockReply | null;
     if (!reply) notFound(sessionId);
     if (reply[0] !== "ok") throw new LockNotHeldError();
-    await this.#renewAfterLock(sessionId);
-    return reply[2]!;
+    const [, , until, ttl, userId, clientId] = reply;
+    await this.#renewSatellites(sessionId, userId!, clientId!, ttl!);
+    return until!;
   }
 
   async #update(sessionId: string, changes: SessionChanges): Promise<SessionRecord | undefined> {
@@ -232,14 +236,6 @@ export class RedisSessionStore implements SessionStore {
       await this.#renewSatellites(session.sessionId, session.userId, session.clientId, session.expiresAt - session.lastActivity);
     }
     return session;
-  }
-
-  async #renewAfterLock(sessionId: string): Promise<void> {
-    if (this.#derive === "1") return;
-    const session = await this.get(sessionId);
-    if (session) {
-      await this.#renewSatellites(session.sessionId, session.userId, session.clientId, session.expiresAt - session.lastActivity);
-    }
   }
 
   async #renewSatellites(sessionId: string, userId: string, clientId: string, ttl: number): Promise<void> {

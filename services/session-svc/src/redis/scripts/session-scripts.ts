@@ -114,7 +114,7 @@ return f
  * Lock acquire (seed: "SETNX for session locking", kept inside the session
  * hash so it is one key): succeeds when no unexpired lease is held; the
  * fencing token (lock_fence) only ever grows. ARGV[3] owner, ARGV[4] lease ms.
- * Returns {'ok', fence, until} | {'locked', until} | nil when gone.
+ * Returns {'ok', fence, until, ttl, user_id, client_id} | {'locked', until} | nil when gone.
  */
 export const LOCK_ACQUIRE = new LuaScript(
   "session_lock_acquire",
@@ -124,11 +124,13 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local now = now_ms()
 local held = redis.call('HMGET', KEYS[1], 'lock_owner', 'lock_until')
 if held[1] and tonumber(held[2]) > now then return {'locked', tonumber(held[2])} end
-if not slide(KEYS[1], now, tonumber(ARGV[1]), ARGV[2]) then return nil end
+local ttl = slide(KEYS[1], now, tonumber(ARGV[1]), ARGV[2])
+if not ttl then return nil end
 local fence = redis.call('HINCRBY', KEYS[1], 'lock_fence', 1)
 local expires = now + tonumber(ARGV[4])
 redis.call('HSET', KEYS[1], 'lock_owner', ARGV[3], 'lock_until', expires)
-return {'ok', fence, expires}
+local f = redis.call('HMGET', KEYS[1], 'user_id', 'client_id')
+return {'ok', fence, expires, ttl, f[1], f[2]}
 `,
 );
 
@@ -136,7 +138,7 @@ return {'ok', fence, expires}
  * Lock refresh (ARGV[5] lease ms > 0) or release (ARGV[5] = 0): only for the
  * holder, identified by owner (ARGV[3]) and fencing token (ARGV[4]). A lease
  * that lapsed with no new holder is still the caller's (the token proves no
- * one else took it since). Returns {'ok', fence, until_or_now} |
+ * one else took it since). Returns {'ok', fence, until_or_now, ttl, user_id, client_id} |
  * {'not_held'} | nil when gone.
  */
 export const LOCK_RENEW_OR_RELEASE = new LuaScript(
@@ -147,13 +149,15 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local held = redis.call('HMGET', KEYS[1], 'lock_owner', 'lock_fence')
 if held[1] ~= ARGV[3] or held[2] ~= ARGV[4] then return {'not_held'} end
 local now = now_ms()
-if not slide(KEYS[1], now, tonumber(ARGV[1]), ARGV[2]) then return nil end
+local ttl = slide(KEYS[1], now, tonumber(ARGV[1]), ARGV[2])
+if not ttl then return nil end
+local f = redis.call('HMGET', KEYS[1], 'user_id', 'client_id')
 local lease = tonumber(ARGV[5])
 if lease == 0 then
   redis.call('HDEL', KEYS[1], 'lock_owner', 'lock_until')
-  return {'ok', tonumber(held[2]), now}
+  return {'ok', tonumber(held[2]), now, ttl, f[1], f[2]}
 end
 redis.call('HSET', KEYS[1], 'lock_until', now + lease)
-return {'ok', tonumber(held[2]), now + lease}
+return {'ok', tonumber(held[2]), now + lease, ttl, f[1], f[2]}
 `,
 );
