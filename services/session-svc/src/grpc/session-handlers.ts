@@ -1,11 +1,10 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { SessionService } from "@faultmaven/contract/session";
 import { InvalidArgumentError } from "@faultmaven/errors";
-import type { UnaryHandlers } from "@faultmaven/grpc-kit";
+import { decodePageToken, encodePageToken, pageSize, type UnaryHandlers } from "@faultmaven/grpc-kit";
 import { SessionNotFoundError } from "../domain/errors.js";
 import type { SessionChanges } from "../domain/session.js";
 import type { SessionStore } from "../domain/session-store.js";
-import { decodePageToken, encodePageToken } from "./page-token.js";
 import { lockToProto, roleName, sessionToProto } from "./to-proto.js";
 import { LIMITS, validate } from "./validate.js";
 
@@ -43,12 +42,12 @@ export function sessionHandlers(store: SessionStore): Handlers {
 
     async listSessions(request) {
       const userId = validate.id("user_id", request.userId);
-      const pageSize = validate.pageSize(request.pageSize);
-      const offset = decodePageToken(userId, request.pageToken);
-      const page = await store.listByUser(userId, offset, pageSize);
+      const size = pageSize(request.pageSize, LIMITS.defaultPageSize, LIMITS.maxPageSize);
+      const offset = decodePageToken(`sessions:${userId}`, request.pageToken);
+      const page = await store.listByUser(userId, offset, size);
       return {
         sessions: page.sessions.map(sessionToProto),
-        nextPageToken: page.nextOffset === undefined ? "" : encodePageToken(userId, page.nextOffset),
+        nextPageToken: page.nextOffset === undefined ? "" : encodePageToken(`sessions:${userId}`, page.nextOffset),
       };
     },
 

@@ -55,11 +55,6 @@ export const validate = {
     return key;
   },
 
-  pageSize(value: number): number {
-    if (value < 0) throw new InvalidArgumentError("page_size", "must not be negative");
-    return value === 0 ? LIMITS.defaultPageSize : Math.min(value, LIMITS.maxPageSize);
-  },
-
   /** A lease as a Duration; unset means the default. */
   leaseMs(field: string, lease: Duration | undefined): number {
     if (lease === undefined) return LIMITS.defaultLeaseMs;
