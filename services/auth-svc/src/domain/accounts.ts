@@ -1,0 +1,75 @@
+import { UnauthenticatedError } from "@faultmaven/errors";
+import type { AuthStore } from "./auth-store.js";
+import { TokenNotFoundError, UserNotFoundError } from "./errors.js";
+import type { Passwords } from "./passwords.js";
+import { mintToken, parseToken, type TokenIdentity, type TokenRecord } from "./token.js";
+import type { NewUser, UserRecord } from "./user.js";
+
+/** Who is logging in: a normalised username or e-mail. */
+export type LoginName = { username: string } | { email: string };
+
+/**
+ * The auth domain: passwords, logins and tokens on top of a store. Inputs
+ * are validated and normalised by the handlers; this layer owns the rules
+ * (same answer for unknown user and wrong password, password change and
+ * deletion revoke tokens, plaintext tokens returned once).
+ */
+export class Accounts {
+  constructor(
+    private readonly store: AuthStore,
+    private readonly passwords: Passwords,
+    private readonly tokenTtlMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async createUser(input: Omit<NewUser, "passwordHash"> & { password: string }): Promise<UserRecord> {
+    const { password, ...profile } = input;
+    return this.store.createUser({ ...profile, passwordHash: await this.passwords.hash(password) });
+  }
+
+  async login(name: LoginName, password: string): Promise<{ token: string; info: TokenRecord; user: UserRecord }> {
+    const user = "username" in name ? await this.store.findByUsername(name.username) : await this.store.findByEmail(name.email);
+    if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) throw new UnauthenticatedError();
+    const now = this.clock();
+    const { token, parsed } = mintToken(user.userId);
+    const info = await this.store.issueToken(parsed, now, this.tokenTtlMs);
+    return { token, info, user: await this.store.recordLogin(user.userId) };
+  }
+
+  async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<number> {
+    const user = await this.store.getUser(userId);
+    if (!user) throw new UserNotFoundError(userId);
+    if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
+      throw new UnauthenticatedError("current password is wrong", "WRONG_PASSWORD");
+    }
+    await this.store.setPasswordHash(userId, await this.passwords.hash(newPassword));
+    return this.store.revokeUserTokens(userId);
+  }
+
+  async deleteUser(userId: string): Promise<number> {
+    if (!(await this.store.getUser(userId))) throw new UserNotFoundError(userId);
+    // Tokens first: a half-done delete must never leave a working token behind.
+    const revoked = await this.store.revokeUserTokens(userId);
+    await this.store.deleteUser(userId);
+    return revoked;
+  }
+
+  async validateToken(token: string): Promise<TokenIdentity> {
+    const parsed = parseToken(token);
+    const identity = parsed ? await this.store.validateToken(parsed) : undefined;
+    if (!identity) throw new UnauthenticatedError("token is invalid, expired or revoked", "INVALID_TOKEN");
+    return identity;
+  }
+
+  async revokeToken(target: { token: string } | { tokenId: string }): Promise<{ tokenId: string; userId: string }> {
+    let revoked: { tokenId: string; userId: string } | undefined;
+    if ("token" in target) {
+      const parsed = parseToken(target.token);
+      revoked = parsed ? await this.store.revokeToken(parsed) : undefined;
+    } else {
+      revoked = await this.store.revokeTokenById(target.tokenId);
+    }
+    if (!revoked) throw new TokenNotFoundError();
+    return revoked;
+  }
+}

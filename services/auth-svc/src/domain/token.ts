@@ -1,0 +1,59 @@
+import { createHash, randomBytes } from "node:crypto";
+
+/**
+ * API tokens: `fm1.<user_id>.<token_id>.<secret>`, the secret being 256
+ * random bits (base64url). The public parts name the token's keys, so
+ * ValidateToken can declare every key of its one Redis script up front;
+ * only the SHA-256 of the whole token is stored, so the secret never is.
+ */
+export interface ParsedToken {
+  readonly userId: string;
+  readonly tokenId: string;
+  /** SHA-256 hex of the whole token: its `auth:token:` key part. */
+  readonly sha256: string;
+}
+
+/** Metadata of a live token. Times are Unix milliseconds. */
+export interface TokenRecord {
+  readonly tokenId: string;
+  readonly userId: string;
+  readonly createdAt: number;
+  /** Undefined until first validated. */
+  readonly lastUsed: number | undefined;
+  readonly expiresAt: number;
+  readonly usageCount: number;
+}
+
+/** What ValidateToken answers. */
+export interface TokenIdentity {
+  readonly userId: string;
+  readonly roles: readonly string[];
+  readonly tokenId: string;
+  readonly expiresAt: number;
+}
+
+export const USER_ID_PATTERN = /^usr_[A-Za-z0-9_-]{22}$/;
+export const TOKEN_ID_PATTERN = /^tok_[A-Za-z0-9_-]{16}$/;
+const TOKEN_PATTERN = /^fm1\.(usr_[A-Za-z0-9_-]{22})\.(tok_[A-Za-z0-9_-]{16})\.[A-Za-z0-9_-]{43}$/;
+
+export function newUserId(): string {
+  return `usr_${randomBytes(16).toString("base64url")}`;
+}
+
+/** A fresh token for a user: the plaintext (shown once) and its parsed form. */
+export function mintToken(userId: string): { token: string; parsed: ParsedToken } {
+  const tokenId = `tok_${randomBytes(12).toString("base64url")}`;
+  const token = `fm1.${userId}.${tokenId}.${randomBytes(32).toString("base64url")}`;
+  return { token, parsed: { userId, tokenId, sha256: sha256Hex(token) } };
+}
+
+/** The parts of a well-formed token, or undefined for anything else. */
+export function parseToken(token: string): ParsedToken | undefined {
+  const match = TOKEN_PATTERN.exec(token);
+  if (!match) return undefined;
+  return { userId: match[1]!, tokenId: match[2]!, sha256: sha256Hex(token) };
+}
+
+function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}

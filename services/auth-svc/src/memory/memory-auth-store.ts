@@ -1,0 +1,163 @@
+import type { AuthStore, UserPage } from "../domain/auth-store.js";
+import { EmailTakenError, UsernameTakenError, UserNotFoundError } from "../domain/errors.js";
+import { newUserId, type ParsedToken, type TokenIdentity, type TokenRecord } from "../domain/token.js";
+import type { NewUser, UserChanges, UserRecord } from "../domain/user.js";
+
+interface StoredToken extends TokenRecord {
+  readonly sha256: string;
+}
+
+/**
+ * Users and tokens in process memory: the development fallback (lost on
+ * restart). Same contract as the Redis store; each call's synchronous part
+ * runs without interleaving, which is what makes the uniqueness checks safe.
+ */
+export class MemoryAuthStore implements AuthStore {
+  readonly #users = new Map<string, UserRecord>();
+  readonly #byUsername = new Map<string, string>();
+  readonly #byEmail = new Map<string, string>();
+  readonly #order: string[] = [];
+  readonly #tokens = new Map<string, StoredToken>();
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  async createUser(user: NewUser): Promise<UserRecord> {
+    if (this.#byUsername.has(user.username)) throw new UsernameTakenError();
+    if (this.#byEmail.has(user.email)) throw new EmailTakenError();
+    const now = this.clock();
+    const record: UserRecord = { ...user, roles: [...user.roles], userId: newUserId(), createdAt: now, updatedAt: now, lastLogin: undefined };
+    this.#users.set(record.userId, record);
+    this.#byUsername.set(record.username, record.userId);
+    this.#byEmail.set(record.email, record.userId);
+    this.#order.push(record.userId);
+    return record;
+  }
+
+  async getUser(userId: string): Promise<UserRecord | undefined> {
+    return this.#users.get(userId);
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    const userId = this.#byUsername.get(username);
+    return userId === undefined ? undefined : this.#users.get(userId);
+  }
+
+  async findByEmail(email: string): Promise<UserRecord | undefined> {
+    const userId = this.#byEmail.get(email);
+    return userId === undefined ? undefined : this.#users.get(userId);
+  }
+
+  async listUsers(offset: number, limit: number): Promise<UserPage> {
+    const users = this.#order.slice(offset, offset + limit).map((id) => this.#users.get(id)!);
+    return { users, nextOffset: this.#order.length > offset + limit ? offset + limit : undefined };
+  }
+
+  async updateUser(userId: string, changes: UserChanges): Promise<UserRecord> {
+    const current = this.#require(userId);
+    if (changes.email !== undefined && changes.email !== current.email) {
+      if (this.#byEmail.has(changes.email)) throw new EmailTakenError();
+      this.#byEmail.delete(current.email);
+      this.#byEmail.set(changes.email, userId);
+    }
+    return this.#save({
+      ...current,
+      displayName: changes.displayName ?? current.displayName,
+      email: changes.email ?? current.email,
+      roles: changes.roles ? [...changes.roles] : current.roles,
+      updatedAt: this.clock(),
+    });
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    this.#save({ ...this.#require(userId), passwordHash, updatedAt: this.clock() });
+  }
+
+  async recordLogin(userId: string): Promise<UserRecord> {
+    return this.#save({ ...this.#require(userId), lastLogin: this.clock() });
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    const user = this.#users.get(userId);
+    if (!user) return false;
+    this.#users.delete(userId);
+    this.#byUsername.delete(user.username);
+    this.#byEmail.delete(user.email);
+    this.#order.splice(this.#order.indexOf(userId), 1);
+    return true;
+  }
+
+  async issueToken(token: ParsedToken, createdAt: number, ttlMs: number): Promise<TokenRecord> {
+    const record: StoredToken = {
+      tokenId: token.tokenId,
+      userId: token.userId,
+      sha256: token.sha256,
+      createdAt,
+      lastUsed: undefined,
+      expiresAt: createdAt + ttlMs,
+      usageCount: 0,
+    };
+    this.#tokens.set(token.tokenId, record);
+    const { sha256: _, ...info } = record;
+    return info;
+  }
+
+  async validateToken(token: ParsedToken): Promise<TokenIdentity | undefined> {
+    const stored = this.#live(token.tokenId);
+    const user = this.#users.get(token.userId);
+    if (!stored || stored.sha256 !== token.sha256 || stored.userId !== token.userId || !user) return undefined;
+    this.#tokens.set(stored.tokenId, { ...stored, lastUsed: this.clock(), usageCount: stored.usageCount + 1 });
+    return { userId: user.userId, roles: user.roles, tokenId: stored.tokenId, expiresAt: stored.expiresAt };
+  }
+
+  async revokeToken(token: ParsedToken): Promise<{ tokenId: string; userId: string } | undefined> {
+    return this.#live(token.tokenId)?.sha256 === token.sha256 ? this.revokeTokenById(token.tokenId) : undefined;
+  }
+
+  async revokeTokenById(tokenId: string): Promise<{ tokenId: string; userId: string } | undefined> {
+    const stored = this.#live(tokenId);
+    if (!stored) return undefined;
+    this.#tokens.delete(tokenId);
+    return { tokenId, userId: stored.userId };
+  }
+
+  async revokeUserTokens(userId: string): Promise<number> {
+    let revoked = 0;
+    for (const id of [...this.#tokens.keys()]) {
+      if (this.#live(id)?.userId === userId) {
+        this.#tokens.delete(id);
+        revoked++;
+      }
+    }
+    return revoked;
+  }
+
+  async listUserTokens(userId: string): Promise<readonly TokenRecord[]> {
+    return [...this.#tokens.keys()]
+      .map((id) => this.#live(id))
+      .filter((t): t is StoredToken => t?.userId === userId)
+      .map(({ sha256: _, ...info }) => info)
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  async close(): Promise<void> {}
+
+  #live(tokenId: string): StoredToken | undefined {
+    const stored = this.#tokens.get(tokenId);
+    if (stored && stored.expiresAt <= this.clock()) {
+      this.#tokens.delete(tokenId);
+      return undefined;
+    }
+    return stored;
+  }
+
+  #require(userId: string): UserRecord {
+    const user = this.#users.get(userId);
+    if (!user) throw new UserNotFoundError(userId);
+    return user;
+  }
+
+  #save(user: UserRecord): UserRecord {
+    this.#users.set(user.userId, user);
+    return user;
+  }
+}

@@ -1,0 +1,263 @@
+import { UnavailableError } from "@faultmaven/errors";
+import { callRedis, type RedisClient, type RedisMode } from "@faultmaven/redis";
+import type { AuthStore, UserPage } from "../domain/auth-store.js";
+import { EmailTakenError, UsernameTakenError, UserNotFoundError } from "../domain/errors.js";
+import { newUserId, type ParsedToken, type TokenIdentity, type TokenRecord } from "../domain/token.js";
+import type { NewUser, UserChanges, UserRecord } from "../domain/user.js";
+import { authKeys } from "./keys.js";
+import { ACTIVATE, ANNOUNCE_EMAIL, CREATE_PENDING, DELETE_USER, PUSH_USER_TOKEN, UPDATE_USER, USE_TOKEN_META, VALIDATE } from "./scripts.js";
+import { PENDING_TTL_MS, UniqueIndex } from "./unique-index.js";
+import { pairsToHash, parseUserHash } from "./user-hash.js";
+
+/**
+ * Users and tokens in Redis, under the seed's keys. No step needs a
+ * multi-key transaction: uniqueness comes from SET NX claims with
+ * compensation (see UniqueIndex), and a user stays invisible ("pending",
+ * with a TTL) until every index is committed. ValidateToken is one script
+ * on standalone/Sentinel; in Cluster mode its three keys are read in
+ * parallel instead.
+ */
+export class RedisAuthStore implements AuthStore {
+  readonly #usernames: UniqueIndex;
+  readonly #emails: UniqueIndex;
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly mode: RedisMode,
+  ) {
+    this.#usernames = new UniqueIndex(client, "username");
+    this.#emails = new UniqueIndex(client, "email");
+  }
+
+  createUser(user: NewUser): Promise<UserRecord> {
+    return callRedis(async () => {
+      const userId = newUserId();
+      const key = authKeys.user(userId);
+      const fields = {
+        user_id: userId,
+        username: user.username,
+        email: user.email,
+        display_name: user.displayName,
+        roles: JSON.stringify(user.roles),
+        password_hash: user.passwordHash,
+      };
+      await CREATE_PENDING.run(this.client, [key], [PENDING_TTL_MS, ...Object.entries(fields).flat()]);
+      if (!(await this.#usernames.claim(user.username, userId))) {
+        await this.client.del(key);
+        throw new UsernameTakenError();
+      }
+      if (!(await this.#emails.claim(user.email, userId))) {
+        await this.#usernames.release(user.username, userId);
+        await this.client.del(key);
+        throw new EmailTakenError();
+      }
+      // Commit: indexes first, then the list, then make the user visible. A
+      // crash in between leaves a pending user that expires and indexes that
+      // the next claim takes over.
+      const persisted = (await this.#usernames.persist(user.username, userId)) && (await this.#emails.persist(user.email, userId));
+      if (!persisted) throw new UnavailableError("redis");
+      await this.client.rpush(authKeys.userList, userId);
+      if ((await ACTIVATE.run(this.client, [key], [])) !== 1) throw new UnavailableError("redis");
+      return (await this.getUser(userId))!;
+    });
+  }
+
+  getUser(userId: string): Promise<UserRecord | undefined> {
+    return callRedis(async () => parseUserHash(await this.client.hgetall(authKeys.user(userId))));
+  }
+
+  findByUsername(username: string): Promise<UserRecord | undefined> {
+    return callRedis(async () => {
+      const userId = await this.#usernames.resolve(username);
+      return userId === undefined ? undefined : this.getUser(userId);
+    });
+  }
+
+  findByEmail(email: string): Promise<UserRecord | undefined> {
+    return callRedis(async () => {
+      const userId = await this.#emails.resolve(email);
+      return userId === undefined ? undefined : this.getUser(userId);
+    });
+  }
+
+  listUsers(offset: number, limit: number): Promise<UserPage> {
+    return callRedis(async () => {
+      const ids = await this.client.lrange(authKeys.userList, offset, offset + limit);
+      const page = ids.slice(0, limit);
+      const hashes = await Promise.all(page.map((id) => this.client.hgetall(authKeys.user(id))));
+      const users: UserRecord[] = [];
+      const gone: string[] = [];
+      page.forEach((id, i) => {
+        const user = parseUserHash(hashes[i]!);
+        if (user) users.push(user);
+        else if (!hashes[i]!.state) gone.push(id);
+      });
+      // Entries of users deleted half-way are pruned as they are met.
+      for (const id of gone) await this.client.lrem(authKeys.userList, 0, id);
+      return { users, nextOffset: ids.length > limit ? offset + limit - gone.length : undefined };
+    });
+  }
+
+  updateUser(userId: string, changes: UserChanges): Promise<UserRecord> {
+    return callRedis(async () => {
+      const current = await this.getUser(userId);
+      if (!current) throw new UserNotFoundError(userId);
+      const fields: Record<string, string> = {};
+      if (changes.displayName !== undefined) fields.display_name = changes.displayName;
+      if (changes.roles !== undefined) fields.roles = JSON.stringify(changes.roles);
+      const newEmail = changes.email !== undefined && changes.email !== current.email ? changes.email : undefined;
+      if (newEmail !== undefined) {
+        // Announce, claim, commit: a concurrent claimer sees the claim as live.
+        if ((await ANNOUNCE_EMAIL.run(this.client, [authKeys.user(userId)], [newEmail, PENDING_TTL_MS])) !== 1) {
+          throw new UserNotFoundError(userId);
+        }
+        if (!(await this.#emails.claim(newEmail, userId))) throw new EmailTakenError();
+        if (!(await this.#emails.persist(newEmail, userId))) throw new UnavailableError("redis");
+        Object.assign(fields, { email: newEmail, pending_email: "", pending_email_until: "0" });
+      }
+      const updated = await this.#update(userId, "profile", fields);
+      if (newEmail !== undefined) await this.#emails.release(current.email, userId);
+      return updated;
+    });
+  }
+
+  setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    return callRedis(async () => {
+      await this.#update(userId, "profile", { password_hash: passwordHash });
+    });
+  }
+
+  recordLogin(userId: string): Promise<UserRecord> {
+    return callRedis(() => this.#update(userId, "login", {}));
+  }
+
+  deleteUser(userId: string): Promise<boolean> {
+    return callRedis(async () => {
+      const removed = (await DELETE_USER.run(this.client, [authKeys.user(userId)], [])) as [string, string] | null;
+      if (!removed) return false;
+      const [username, email] = removed;
+      await this.#usernames.release(username, userId);
+      await this.#emails.release(email, userId);
+      await this.client.lrem(authKeys.userList, 0, userId);
+      return true;
+    });
+  }
+
+  issueToken(token: ParsedToken, createdAt: number, ttlMs: number): Promise<TokenRecord> {
+    return callRedis(async () => {
+      const expiresAt = createdAt + ttlMs;
+      const metaKey = authKeys.tokenMeta(token.tokenId);
+      await this.client
+        .multi()
+        .hset(metaKey, {
+          token_id: token.tokenId,
+          user_id: token.userId,
+          token_sha256: token.sha256,
+          created_at: createdAt,
+          expires_at: expiresAt,
+          usage_count: 0,
+        })
+        .pexpire(metaKey, ttlMs)
+        .exec();
+      await PUSH_USER_TOKEN.run(this.client, [authKeys.userTokens(token.userId)], [token.tokenId, ttlMs]);
+      // The token key goes last: the token works only once its metadata exists.
+      await this.client.set(authKeys.token(token.sha256), token.userId, "PX", ttlMs);
+      return { tokenId: token.tokenId, userId: token.userId, createdAt, lastUsed: undefined, expiresAt, usageCount: 0 };
+    });
+  }
+
+  validateToken(token: ParsedToken): Promise<TokenIdentity | undefined> {
+    return callRedis(async () => {
+      const tokenKey = authKeys.token(token.sha256);
+      const metaKey = authKeys.tokenMeta(token.tokenId);
+      const userKey = authKeys.user(token.userId);
+      let roles: string | null;
+      let expiresAt: string | null;
+      if (this.mode !== "cluster") {
+        const reply = (await VALIDATE.run(this.client, [tokenKey, metaKey, userKey], [token.userId, token.sha256])) as
+          | [string, string]
+          | null;
+        if (!reply) return undefined;
+        [roles, expiresAt] = reply;
+      } else {
+        // Three slots: read them in parallel (one round trip of latency).
+        const [owner, metaExpiry, user] = await Promise.all([
+          this.client.get(tokenKey),
+          USE_TOKEN_META.run(this.client, [metaKey], [token.userId, token.sha256]) as Promise<string | null>,
+          this.client.hmget(userKey, "state", "roles"),
+        ]);
+        if (owner !== token.userId || metaExpiry === null || user[0] !== "active") return undefined;
+        [roles, expiresAt] = [user[1]!, metaExpiry];
+      }
+      return { userId: token.userId, tokenId: token.tokenId, roles: JSON.parse(roles ?? "[]") as string[], expiresAt: Number(expiresAt) };
+    });
+  }
+
+  revokeToken(token: ParsedToken): Promise<{ tokenId: string; userId: string } | undefined> {
+    return callRedis(async () => {
+      const sha = await this.client.hget(authKeys.tokenMeta(token.tokenId), "token_sha256");
+      return sha === token.sha256 ? this.#revoke(token.tokenId) : undefined;
+    });
+  }
+
+  revokeTokenById(tokenId: string): Promise<{ tokenId: string; userId: string } | undefined> {
+    return callRedis(() => this.#revoke(tokenId));
+  }
+
+  revokeUserTokens(userId: string): Promise<number> {
+    return callRedis(async () => {
+      const listKey = authKeys.userTokens(userId);
+      const ids = await this.client.lrange(listKey, 0, -1);
+      const revoked = await Promise.all(ids.map((id) => this.#revoke(id)));
+      await this.client.del(listKey);
+      return revoked.filter((r) => r?.userId === userId).length;
+    });
+  }
+
+  listUserTokens(userId: string): Promise<readonly TokenRecord[]> {
+    return callRedis(async () => {
+      const listKey = authKeys.userTokens(userId);
+      const ids = await this.client.lrange(listKey, 0, -1);
+      const metas = await Promise.all(ids.map((id) => this.client.hgetall(authKeys.tokenMeta(id))));
+      const tokens: TokenRecord[] = [];
+      for (const [i, meta] of metas.entries()) {
+        if (meta.user_id === userId) tokens.push(toTokenRecord(meta));
+        else await this.client.lrem(listKey, 0, ids[i]!);
+      }
+      return tokens.sort((a, b) => b.createdAt - a.createdAt);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+  }
+
+  /** Token key first (that is what validation checks), then metadata and list entry. */
+  async #revoke(tokenId: string): Promise<{ tokenId: string; userId: string } | undefined> {
+    const metaKey = authKeys.tokenMeta(tokenId);
+    const [userId, sha] = await this.client.hmget(metaKey, "user_id", "token_sha256");
+    if (!userId || !sha) return undefined;
+    await this.client.del(authKeys.token(sha));
+    await this.client.del(metaKey);
+    await this.client.lrem(authKeys.userTokens(userId), 0, tokenId);
+    return { tokenId, userId };
+  }
+
+  async #update(userId: string, kind: "profile" | "login", fields: Record<string, string>): Promise<UserRecord> {
+    const reply = await UPDATE_USER.run(this.client, [authKeys.user(userId)], [kind, ...Object.entries(fields).flat()]);
+    const user = reply ? parseUserHash(pairsToHash(reply)) : undefined;
+    if (!user) throw new UserNotFoundError(userId);
+    return user;
+  }
+}
+
+function toTokenRecord(meta: Record<string, string>): TokenRecord {
+  return {
+    tokenId: meta.token_id!,
+    userId: meta.user_id!,
+    createdAt: Number(meta.created_at),
+    lastUsed: meta.last_used ? Number(meta.last_used) : undefined,
+    expiresAt: Number(meta.expires_at),
+    usageCount: Number(meta.usage_count ?? 0),
+  };
+}

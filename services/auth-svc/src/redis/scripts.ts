@@ -1,0 +1,157 @@
+import { LuaScript } from "@faultmaven/redis";
+
+/**
+ * auth-svc scripts. Each touches one key (Cluster-safe) except VALIDATE,
+ * which reads three keys that the token itself names, so it runs as ONE
+ * round trip on standalone and Sentinel; Cluster splits it (see the store).
+ */
+
+const NOW_MS = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+/**
+ * Compare-and-act on a uniqueness index (auth:username:*, auth:email:*):
+ * only when it holds ARGV[1] (empty = absent). ARGV[2]: "set" (to ARGV[3],
+ * with PX ARGV[4] when > 0), "del" or "persist". Returns 1 when done.
+ */
+export const INDEX_CAS = new LuaScript(
+  "auth_index_cas",
+  `
+local current = redis.call('GET', KEYS[1])
+if (current or '') ~= ARGV[1] then return 0 end
+if ARGV[2] == 'set' then
+  if tonumber(ARGV[4]) > 0 then redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4]) else redis.call('SET', KEYS[1], ARGV[3]) end
+elseif ARGV[2] == 'del' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('PERSIST', KEYS[1])
+end
+return 1
+`,
+);
+
+/**
+ * Writes a new user hash in state "pending" with a short TTL (ARGV[1] ms),
+ * then field/value pairs: invisible to every read until ACTIVATE, and gone
+ * by itself if the create dies half-way. Returns the Redis time.
+ */
+export const CREATE_PENDING = new LuaScript(
+  "auth_user_create_pending",
+  NOW_MS +
+    `
+local now = now_ms()
+redis.call('HSET', KEYS[1], 'state', 'pending', 'created_at', now, 'updated_at', now)
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return now
+`,
+);
+
+/** Makes a pending user visible and permanent. Returns 1, or 0 when it expired meanwhile. */
+export const ACTIVATE = new LuaScript(
+  "auth_user_activate",
+  `
+if redis.call('HGET', KEYS[1], 'state') ~= 'pending' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'active')
+redis.call('PERSIST', KEYS[1])
+return 1
+`,
+);
+
+/**
+ * Sets field/value pairs (ARGV) on an active user, stamps updated_at (or
+ * only last_login when ARGV[1] is "login") and returns HGETALL; nil when
+ * there is no active user.
+ */
+export const UPDATE_USER = new LuaScript(
+  "auth_user_update",
+  NOW_MS +
+    `
+if redis.call('HGET', KEYS[1], 'state') ~= 'active' then return nil end
+local now = now_ms()
+if ARGV[1] == 'login' then
+  redis.call('HSET', KEYS[1], 'last_login', now)
+else
+  redis.call('HSET', KEYS[1], 'updated_at', now)
+end
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return redis.call('HGETALL', KEYS[1])
+`,
+);
+
+/**
+ * Announces an e-mail change in progress (ARGV[1], for ARGV[2] ms) on an
+ * active user, so that the claim made next counts as live (see
+ * UniqueIndex). Returns 1, or 0 when there is no active user.
+ */
+export const ANNOUNCE_EMAIL = new LuaScript(
+  "auth_user_announce_email",
+  NOW_MS +
+    `
+if redis.call('HGET', KEYS[1], 'state') ~= 'active' then return 0 end
+redis.call('HSET', KEYS[1], 'pending_email', ARGV[1], 'pending_email_until', now_ms() + tonumber(ARGV[2]))
+return 1
+`,
+);
+
+/** Deletes a user hash; returns {username, email}, or nil when absent. */
+export const DELETE_USER = new LuaScript(
+  "auth_user_delete",
+  `
+local f = redis.call('HMGET', KEYS[1], 'username', 'email')
+if not f[1] then return nil end
+redis.call('DEL', KEYS[1])
+return f
+`,
+);
+
+/**
+ * ValidateToken in one round trip. KEYS: auth:token:{sha}, auth:token_meta:{id},
+ * auth:user:{id}; ARGV: user id, token sha. The token key must point at the
+ * user, the metadata must belong to the same user and hash and be
+ * unexpired, and the user active. Counts the use. Returns {roles_json,
+ * expires_at} or nil.
+ */
+export const VALIDATE = new LuaScript(
+  "auth_token_validate",
+  NOW_MS +
+    `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return nil end
+local meta = redis.call('HMGET', KEYS[2], 'user_id', 'token_sha256', 'expires_at')
+local now = now_ms()
+if meta[1] ~= ARGV[1] or meta[2] ~= ARGV[2] or tonumber(meta[3]) <= now then return nil end
+local user = redis.call('HMGET', KEYS[3], 'state', 'roles')
+if user[1] ~= 'active' then return nil end
+redis.call('HINCRBY', KEYS[2], 'usage_count', 1)
+redis.call('HSET', KEYS[2], 'last_used', now)
+return {user[2], meta[3]}
+`,
+);
+
+/** Cluster half of VALIDATE on the metadata key alone: same checks, counts the use, returns expires_at or nil. */
+export const USE_TOKEN_META = new LuaScript(
+  "auth_token_use_meta",
+  NOW_MS +
+    `
+local meta = redis.call('HMGET', KEYS[1], 'user_id', 'token_sha256', 'expires_at')
+local now = now_ms()
+if meta[1] ~= ARGV[1] or meta[2] ~= ARGV[2] or tonumber(meta[3]) <= now then return nil end
+redis.call('HINCRBY', KEYS[1], 'usage_count', 1)
+redis.call('HSET', KEYS[1], 'last_used', now)
+return meta[3]
+`,
+);
+
+/** Adds a token id to a user's list and extends (never shortens) the list's TTL to ARGV[2] ms. */
+export const PUSH_USER_TOKEN = new LuaScript(
+  "auth_user_tokens_push",
+  `
+redis.call('RPUSH', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`,
+);

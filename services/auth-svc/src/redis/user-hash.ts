@@ -1,0 +1,31 @@
+import type { UserRecord } from "../domain/user.js";
+
+/**
+ * `auth:user:{id}` fields: user_id, username, email (both normalised),
+ * display_name, roles (JSON array), password_hash (argon2id), created_at,
+ * updated_at, last_login (Unix ms) and state ("pending" during a create,
+ * then "active"; pending users are invisible), and pending_email /
+ * pending_email_until while an e-mail change is in progress.
+ */
+export function parseUserHash(hash: Record<string, string>): UserRecord | undefined {
+  if (hash.state !== "active" || !hash.user_id) return undefined;
+  return {
+    userId: hash.user_id,
+    username: hash.username ?? "",
+    email: hash.email ?? "",
+    displayName: hash.display_name ?? "",
+    roles: JSON.parse(hash.roles ?? "[]") as string[],
+    passwordHash: hash.password_hash ?? "",
+    createdAt: Number(hash.created_at),
+    updatedAt: Number(hash.updated_at),
+    lastLogin: hash.last_login ? Number(hash.last_login) : undefined,
+  };
+}
+
+/** HGETALL as a flat array (what a script returns) to an object. */
+export function pairsToHash(pairs: unknown): Record<string, string> {
+  const hash: Record<string, string> = {};
+  if (!Array.isArray(pairs)) return hash;
+  for (let i = 0; i + 1 < pairs.length; i += 2) hash[String(pairs[i])] = String(pairs[i + 1]);
+  return hash;
+}

@@ -1,0 +1,188 @@
+import type { AuthStore } from "../src/domain/auth-store.js";
+import { EmailTakenError, UsernameTakenError, UserNotFoundError } from "../src/domain/errors.js";
+import { mintToken } from "../src/domain/token.js";
+
+/** Makes a fresh store (it may share a backend with earlier ones; names are unique per test). */
+export type AuthStoreFactory = () => Promise<AuthStore>;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+let counter = 0;
+const unique = (prefix: string) => `${prefix}${process.pid}x${++counter}`;
+const HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g";
+
+/** The behaviour every AuthStore must have: Redis and memory alike. */
+export function authStoreContract(name: string, makeStore: AuthStoreFactory): void {
+  describe(`${name}: AuthStore contract`, () => {
+    let store: AuthStore;
+    beforeAll(async () => {
+      store = await makeStore();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+
+    const newUser = (overrides: Partial<{ username: string; email: string; roles: string[] }> = {}) => {
+      const name = unique("user");
+      return { username: name, email: `${name}@example.com`, displayName: "Test User", roles: ["engineer"], passwordHash: HASH, ...overrides };
+    };
+
+    it("creates a user and finds it by id, username and email", async () => {
+      const input = newUser();
+      const user = await store.createUser(input);
+      expect(user.userId).toMatch(/^usr_[A-Za-z0-9_-]{22}$/);
+      expect(user).toMatchObject({ username: input.username, email: input.email, roles: ["engineer"], passwordHash: HASH });
+      expect(user.lastLogin).toBeUndefined();
+      expect((await store.getUser(user.userId))?.username).toBe(input.username);
+      expect((await store.findByUsername(input.username))?.userId).toBe(user.userId);
+      expect((await store.findByEmail(input.email))?.userId).toBe(user.userId);
+      expect(await store.findByUsername(unique("nobody"))).toBeUndefined();
+      expect(await store.getUser("usr_aaaaaaaaaaaaaaaaaaaaaa")).toBeUndefined();
+    });
+
+    it("refuses a taken username or email", async () => {
+      const first = newUser();
+      await store.createUser(first);
+      await expect(store.createUser({ ...newUser(), username: first.username })).rejects.toBeInstanceOf(UsernameTakenError);
+      await expect(store.createUser({ ...newUser(), email: first.email })).rejects.toBeInstanceOf(EmailTakenError);
+      // The failed attempts left nothing that blocks their own free values.
+      const retry = newUser();
+      await expect(store.createUser(retry)).resolves.toMatchObject({ username: retry.username });
+    });
+
+    it("gives a username to exactly one of 30 concurrent creates", async () => {
+      const username = unique("race");
+      const results = await Promise.allSettled(Array.from({ length: 30 }, () => store.createUser({ ...newUser(), username })));
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(UsernameTakenError);
+    });
+
+    it("gives an email to exactly one of 30 concurrent creates", async () => {
+      const email = `${unique("race")}@example.com`;
+      const results = await Promise.allSettled(Array.from({ length: 30 }, () => store.createUser({ ...newUser(), email })));
+      const won = results.filter((r) => r.status === "fulfilled") as PromiseFulfilledResult<{ username: string }>[];
+      expect(won).toHaveLength(1);
+      for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(EmailTakenError);
+      // Losers released their usernames.
+      const losers = results.length - 1;
+      expect(losers).toBe(29);
+      expect((await store.findByEmail(email))?.username).toBe(won[0]!.value.username);
+    });
+
+    it("lists users in creation order, page by page", async () => {
+      const first = await store.listUsers(0, 1000);
+      const created = [await store.createUser(newUser()), await store.createUser(newUser()), await store.createUser(newUser())];
+      const start = first.users.length;
+      const page = await store.listUsers(start, 2);
+      expect(page.users.map((u) => u.userId)).toEqual([created[0]!.userId, created[1]!.userId]);
+      expect(page.nextOffset).toBe(start + 2);
+      const rest = await store.listUsers(page.nextOffset!, 2);
+      expect(rest.users.map((u) => u.userId)).toEqual([created[2]!.userId]);
+      expect(rest.nextOffset).toBeUndefined();
+    });
+
+    it("updates profile, roles and email, freeing the old email", async () => {
+      const input = newUser();
+      const user = await store.createUser(input);
+      const email = `${unique("new")}@example.com`;
+      const updated = await store.updateUser(user.userId, { displayName: "Renamed", roles: ["admin", "user"], email });
+      expect(updated).toMatchObject({ displayName: "Renamed", roles: ["admin", "user"], email });
+      expect(updated.updatedAt).toBeGreaterThanOrEqual(user.updatedAt);
+      expect((await store.findByEmail(email))?.userId).toBe(user.userId);
+      expect(await store.findByEmail(input.email)).toBeUndefined();
+      await expect(store.createUser({ ...newUser(), email: input.email })).resolves.toBeDefined();
+      const other = await store.createUser(newUser());
+      await expect(store.updateUser(other.userId, { email })).rejects.toBeInstanceOf(EmailTakenError);
+      await expect(store.updateUser("usr_aaaaaaaaaaaaaaaaaaaaaa", { displayName: "x" })).rejects.toBeInstanceOf(UserNotFoundError);
+    });
+
+    it("gives an email to exactly one of two users changing to it concurrently", async () => {
+      const [a, b] = [await store.createUser(newUser()), await store.createUser(newUser())];
+      const email = `${unique("contested")}@example.com`;
+      const results = await Promise.allSettled([store.updateUser(a.userId, { email }), store.updateUser(b.userId, { email })]);
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      const holder = await store.findByEmail(email);
+      expect([a.userId, b.userId]).toContain(holder?.userId);
+    });
+
+    it("records logins and password changes", async () => {
+      const user = await store.createUser(newUser());
+      const after = await store.recordLogin(user.userId);
+      expect(after.lastLogin).toBeGreaterThan(0);
+      await store.setPasswordHash(user.userId, `${HASH}x`);
+      expect((await store.getUser(user.userId))?.passwordHash).toBe(`${HASH}x`);
+    });
+
+    it("deletes a user and frees its username and email", async () => {
+      const input = newUser();
+      const user = await store.createUser(input);
+      expect(await store.deleteUser(user.userId)).toBe(true);
+      expect(await store.deleteUser(user.userId)).toBe(false);
+      expect(await store.getUser(user.userId)).toBeUndefined();
+      expect(await store.findByUsername(input.username)).toBeUndefined();
+      expect((await store.listUsers(0, 10_000)).users.map((u) => u.userId)).not.toContain(user.userId);
+      await expect(store.createUser({ ...newUser(), username: input.username, email: input.email })).resolves.toBeDefined();
+    });
+
+    it("issues, validates (counting uses), lists and revokes tokens", async () => {
+      const user = await store.createUser(newUser({ roles: ["admin"] }));
+      const a = mintToken(user.userId);
+      const b = mintToken(user.userId);
+      const info = await store.issueToken(a.parsed, Date.now(), 60_000);
+      expect(info).toMatchObject({ tokenId: a.parsed.tokenId, userId: user.userId, usageCount: 0 });
+      await sleep(2);
+      await store.issueToken(b.parsed, Date.now(), 60_000);
+
+      const identity = await store.validateToken(a.parsed);
+      expect(identity).toEqual({ userId: user.userId, roles: ["admin"], tokenId: a.parsed.tokenId, expiresAt: info.expiresAt });
+      await store.validateToken(a.parsed);
+      const listed = await store.listUserTokens(user.userId);
+      expect(listed.map((t) => t.tokenId)).toEqual([b.parsed.tokenId, a.parsed.tokenId]);
+      expect(listed[1]).toMatchObject({ usageCount: 2 });
+      expect(listed[1]!.lastUsed).toBeGreaterThan(0);
+
+      // Roles are read at validation time.
+      await store.updateUser(user.userId, { roles: ["viewer"] });
+      expect((await store.validateToken(a.parsed))?.roles).toEqual(["viewer"]);
+
+      // A forged token with a real token id but another secret does nothing.
+      const forged = { ...a.parsed, sha256: "0".repeat(64) };
+      expect(await store.validateToken(forged)).toBeUndefined();
+      expect(await store.revokeToken(forged)).toBeUndefined();
+
+      expect(await store.revokeToken(a.parsed)).toEqual({ tokenId: a.parsed.tokenId, userId: user.userId });
+      expect(await store.validateToken(a.parsed)).toBeUndefined();
+      expect(await store.revokeToken(a.parsed)).toBeUndefined();
+      expect(await store.revokeTokenById(b.parsed.tokenId)).toEqual({ tokenId: b.parsed.tokenId, userId: user.userId });
+      expect(await store.validateToken(b.parsed)).toBeUndefined();
+      expect(await store.listUserTokens(user.userId)).toEqual([]);
+    });
+
+    it("revokes all of a user's tokens at once", async () => {
+      const user = await store.createUser(newUser());
+      const other = await store.createUser(newUser());
+      const tokens = Array.from({ length: 5 }, () => mintToken(user.userId));
+      for (const t of tokens) await store.issueToken(t.parsed, Date.now(), 60_000);
+      const kept = mintToken(other.userId);
+      await store.issueToken(kept.parsed, Date.now(), 60_000);
+      expect(await store.revokeUserTokens(user.userId)).toBe(5);
+      for (const t of tokens) expect(await store.validateToken(t.parsed)).toBeUndefined();
+      expect(await store.validateToken(kept.parsed)).toBeDefined();
+      expect(await store.revokeUserTokens(user.userId)).toBe(0);
+    });
+
+    it("fails validation once a token expires or its user is deleted", async () => {
+      const user = await store.createUser(newUser());
+      const short = mintToken(user.userId);
+      await store.issueToken(short.parsed, Date.now(), 300);
+      expect(await store.validateToken(short.parsed)).toBeDefined();
+      await sleep(400);
+      expect(await store.validateToken(short.parsed)).toBeUndefined();
+      expect(await store.listUserTokens(user.userId)).toEqual([]);
+
+      const long = mintToken(user.userId);
+      await store.issueToken(long.parsed, Date.now(), 60_000);
+      await store.deleteUser(user.userId);
+      expect(await store.validateToken(long.parsed)).toBeUndefined();
+    });
+  });
+}
