@@ -6,3 +6,4 @@ export { keyPart, type KeyPartRules } from "./key-part.js";
 export { LuaScript } from "./lua-script.js";
 export { callRedis, isRedisUnavailable } from "./call-redis.js";
 export { connectOrFallback, StartupError, type StoreChoice, type Environment } from "./connect-or-fallback.js";
+export { openStore, type ClosableStore } from "./open-store.js";
