@@ -5,3 +5,4 @@ export { RedisServer } from "./redis-server.js";
 export { RedisCluster } from "./redis-cluster.js";
 export { ServiceProcess, type LogLine } from "./service-process.js";
 export { bufCurl, listMethods } from "./buf-curl.js";
+export { startGrpcService, failure, type RunningService } from "./grpc-service.js";

@@ -1,0 +1,48 @@
+import { ConfigError, EnvReader } from "@faultmaven/config";
+import { readServerConfig, type ServerConfig } from "@faultmaven/grpc-kit";
+import { readRedisConfig, type Environment, type RedisConfig } from "@faultmaven/redis";
+import type { PasswordPolicy } from "./domain/passwords.js";
+
+/** Everything auth-svc reads from the environment, validated at start. */
+export interface AuthServiceConfig {
+  readonly environment: Environment;
+  /** AUTH_STORAGE_TYPE: redis (default) or inmemory (development only). */
+  readonly storageType: "redis" | "inmemory";
+  readonly tokenTtlMs: number;
+  readonly passwordPolicy: PasswordPolicy;
+  readonly redis: RedisConfig;
+  readonly server: ServerConfig;
+}
+
+/** gRPC port when GRPC_PORT is unset (DESIGN.md §4). */
+export const DEFAULT_PORT = 50052;
+
+/**
+ * ENVIRONMENT, AUTH_STORAGE_TYPE, AUTH_TOKEN_TTL_SECONDS (default 86400),
+ * AUTH_PASSWORD_MIN_LENGTH (10), AUTH_PASSWORD_MAX_LENGTH (128),
+ * AUTH_ARGON2_MEMORY_KIB (19456, OWASP's floor), AUTH_ARGON2_ITERATIONS (2),
+ * plus the REDIS_* and GRPC_* variables.
+ */
+export function readAuthConfig(env = new EnvReader()): AuthServiceConfig {
+  const environment = env.oneOf("ENVIRONMENT", ["development", "production"], "development");
+  const storageType = env.oneOf("AUTH_STORAGE_TYPE", ["redis", "inmemory"], "redis");
+  if (environment === "production" && storageType === "inmemory") {
+    throw new ConfigError("AUTH_STORAGE_TYPE", "inmemory is not allowed when ENVIRONMENT=production (Redis is required for authentication)");
+  }
+  const minLength = env.integer("AUTH_PASSWORD_MIN_LENGTH", 10, 8, 128);
+  const maxLength = env.integer("AUTH_PASSWORD_MAX_LENGTH", 128, 8, 1024);
+  if (maxLength < minLength) throw new ConfigError("AUTH_PASSWORD_MAX_LENGTH", "must not be below AUTH_PASSWORD_MIN_LENGTH");
+  return {
+    environment,
+    storageType,
+    tokenTtlMs: env.integer("AUTH_TOKEN_TTL_SECONDS", 86_400, 60, 30 * 86_400) * 1000,
+    passwordPolicy: {
+      minLength,
+      maxLength,
+      memoryKiB: env.integer("AUTH_ARGON2_MEMORY_KIB", 19_456, 19_456, 4_194_304),
+      iterations: env.integer("AUTH_ARGON2_ITERATIONS", 2, 2, 100),
+    },
+    redis: readRedisConfig(env),
+    server: readServerConfig(DEFAULT_PORT, env),
+  };
+}
