@@ -67,17 +67,11 @@ export class RedisAuthStore implements AuthStore {
   }
 
   findByUsername(username: string): Promise<UserRecord | undefined> {
-    return callRedis(async () => {
-      const userId = await this.#usernames.resolve(username);
-      return userId === undefined ? undefined : this.getUser(userId);
-    });
+    return callRedis(() => this.#findBy(this.#usernames, username, (user) => user.username));
   }
 
   findByEmail(email: string): Promise<UserRecord | undefined> {
-    return callRedis(async () => {
-      const userId = await this.#emails.resolve(email);
-      return userId === undefined ? undefined : this.getUser(userId);
-    });
+    return callRedis(() => this.#findBy(this.#emails, email, (user) => user.email));
   }
 
   listUsers(offset: number, limit: number): Promise<UserPage> {
@@ -230,6 +224,13 @@ export class RedisAuthStore implements AuthStore {
 
   async close(): Promise<void> {
     this.client.disconnect();
+  }
+
+  /** Index, then user; the user must still have the value (an index may be debris of a half-done change). */
+  async #findBy(index: UniqueIndex, value: string, field: (user: UserRecord) => string): Promise<UserRecord | undefined> {
+    const userId = await index.holder(value);
+    const user = userId === undefined ? undefined : await this.getUser(userId);
+    return user && field(user) === value ? user : undefined;
   }
 
   /** Token key first (that is what validation checks), then metadata and list entry. */

@@ -39,10 +39,9 @@ export class UniqueIndex {
     return false;
   }
 
-  /** The user id the index names, if that user really holds the value. */
-  async resolve(value: string): Promise<string | undefined> {
-    const holder = await this.client.get(this.key(value));
-    return holder !== null && (await this.holds(holder, value)) ? holder : undefined;
+  /** The user id the index names (the caller checks that user really has the value). */
+  async holder(value: string): Promise<string | undefined> {
+    return (await this.client.get(this.key(value))) ?? undefined;
   }
 
   /** Makes a claim permanent; false when it was lost meanwhile (the change took longer than the pending TTL). */
