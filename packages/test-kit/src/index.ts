@@ -6,3 +6,4 @@ export { RedisCluster } from "./redis-cluster.js";
 export { ServiceProcess, type LogLine } from "./service-process.js";
 export { bufCurl, listMethods } from "./buf-curl.js";
 export { startGrpcService, failure, type RunningService } from "./grpc-service.js";
+export { ChromaServer, chromaCli } from "./chroma-server.js";

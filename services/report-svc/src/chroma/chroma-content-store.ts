@@ -1,0 +1,122 @@
+import { ChromaClient, type Collection, type Where } from "chromadb";
+import { UnavailableError } from "@faultmaven/errors";
+import type { ContentMatch, ContentStore } from "../domain/content-store.js";
+import { CONTENT_COLLECTION, type ReportType } from "../domain/report.js";
+
+/**
+ * Report content in the Chroma collection `faultmaven_case_reports`
+ * (cosine space), one document per report id, with the embedding the service
+ * computed and {case_id, type, written_at} metadata for filtered search and
+ * reconciliation. Every call is bounded by `timeoutMs` and any failure is
+ * UNAVAILABLE: Chroma errors are outages as far as callers are concerned.
+ */
+export class ChromaContentStore implements ContentStore {
+  readonly #client: ChromaClient;
+  #collection: Promise<Collection> | undefined;
+
+  constructor(
+    url: string,
+    private readonly embeddingModel: string,
+    private readonly timeoutMs: number,
+  ) {
+    const parsed = new URL(url);
+    this.#client = new ChromaClient({
+      host: parsed.hostname,
+      port: Number(parsed.port || (parsed.protocol === "https:" ? 443 : 8000)),
+      ssl: parsed.protocol === "https:",
+    });
+  }
+
+  put(reportId: string, content: string, embedding: number[], meta: { caseId: string; type: ReportType }): Promise<void> {
+    return this.#call(async (collection) => {
+      await collection.upsert({
+        ids: [reportId],
+        documents: [content],
+        embeddings: [embedding],
+        metadatas: [{ case_id: meta.caseId, type: meta.type, written_at: Date.now() }],
+      });
+    });
+  }
+
+  get(reportId: string): Promise<string | undefined> {
+    return this.#call(async (collection) => {
+      const result = await collection.get({ ids: [reportId], include: ["documents"] });
+      return result.documents[0] ?? undefined;
+    });
+  }
+
+  delete(reportIds: readonly string[]): Promise<void> {
+    if (reportIds.length === 0) return Promise.resolve();
+    return this.#call(async (collection) => {
+      await collection.delete({ ids: [...reportIds] });
+    });
+  }
+
+  query(embedding: number[], filter: { caseId?: string; type?: ReportType }, limit: number): Promise<ContentMatch[]> {
+    return this.#call(async (collection) => {
+      const clauses: Where[] = [];
+      if (filter.caseId) clauses.push({ case_id: filter.caseId });
+      if (filter.type) clauses.push({ type: filter.type });
+      const where = clauses.length === 0 ? undefined : clauses.length === 1 ? clauses[0] : { $and: clauses };
+      const result = await collection.query({
+        queryEmbeddings: [embedding],
+        nResults: limit,
+        include: ["documents", "distances"],
+        ...(where ? { where } : {}),
+      });
+      const ids = result.ids[0] ?? [];
+      return ids.map((reportId, i) => ({
+        reportId,
+        distance: result.distances[0]?.[i] ?? 1,
+        content: result.documents[0]?.[i] ?? "",
+      }));
+    });
+  }
+
+  idsWrittenBefore(before: number): Promise<string[]> {
+    return this.#call(async (collection) => {
+      const result = await collection.get({ where: { written_at: { $lt: before } }, include: [] });
+      return result.ids;
+    });
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.#withTimeout(this.#client.heartbeat());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async #call<T>(operation: (collection: Collection) => Promise<T>): Promise<T> {
+    try {
+      return await this.#withTimeout(operation(await this.#open()));
+    } catch (error) {
+      throw new UnavailableError("chromadb", { cause: error });
+    }
+  }
+
+  #open(): Promise<Collection> {
+    this.#collection ??= this.#client
+      .getOrCreateCollection({
+        name: CONTENT_COLLECTION,
+        embeddingFunction: null,
+        configuration: { hnsw: { space: "cosine" } },
+        metadata: { embedding_model: this.embeddingModel },
+      })
+      .catch((error: unknown) => {
+        this.#collection = undefined;
+        throw error;
+      });
+    return this.#withTimeout(this.#collection);
+  }
+
+  #withTimeout<T>(promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`chromadb did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+}

@@ -1,0 +1,52 @@
+import { ConfigError, EnvReader } from "@faultmaven/config";
+import { readServerConfig, type ServerConfig } from "@faultmaven/grpc-kit";
+import { readRedisConfig, type Environment, type RedisConfig } from "@faultmaven/redis";
+
+/** Everything report-svc reads from the environment, validated at start. */
+export interface ReportServiceConfig {
+  readonly environment: Environment;
+  readonly closedCaseTtlMs: number;
+  readonly chroma: { readonly url: string; readonly timeoutMs: number };
+  readonly embedding:
+    | { readonly provider: "hashing" }
+    | { readonly provider: "openai"; readonly url: string; readonly model: string; readonly apiKey: string | undefined };
+  readonly reconcileIntervalMs: number;
+  readonly redis: RedisConfig;
+  readonly server: ServerConfig;
+}
+
+/** gRPC port when GRPC_PORT is unset (DESIGN.md §4). */
+export const DEFAULT_PORT = 50053;
+
+/**
+ * ENVIRONMENT, CHROMA_URL (default http://localhost:8000), CHROMA_TIMEOUT_MS
+ * (2000), REPORT_CLOSED_CASE_TTL_DAYS (90), REPORT_RECONCILE_INTERVAL_SECONDS
+ * (600), EMBEDDING_PROVIDER (hashing | openai) with EMBEDDING_URL,
+ * EMBEDDING_MODEL and EMBEDDING_API_KEY for openai, plus REDIS_* and GRPC_*.
+ */
+export function readReportConfig(env = new EnvReader()): ReportServiceConfig {
+  const redis = readRedisConfig(env);
+  if (redis.mode === "cluster") {
+    throw new ConfigError("REDIS_CLUSTER_NODES", "report-svc needs standalone Redis or Sentinel (a save is one script over a case's keys)");
+  }
+  const chromaUrl = env.string("CHROMA_URL") ?? "http://localhost:8000";
+  if (!/^https?:\/\/[^/]+/.test(chromaUrl)) throw new ConfigError("CHROMA_URL", `expected http(s)://host:port, got "${chromaUrl}"`);
+  const provider = env.oneOf("EMBEDDING_PROVIDER", ["hashing", "openai"], "hashing");
+  let embedding: ReportServiceConfig["embedding"] = { provider: "hashing" };
+  if (provider === "openai") {
+    const url = env.string("EMBEDDING_URL");
+    const model = env.string("EMBEDDING_MODEL");
+    if (!url) throw new ConfigError("EMBEDDING_URL", "required when EMBEDDING_PROVIDER=openai (e.g. https://api.openai.com/v1)");
+    if (!model) throw new ConfigError("EMBEDDING_MODEL", "required when EMBEDDING_PROVIDER=openai (e.g. text-embedding-3-small)");
+    embedding = { provider, url, model, apiKey: env.string("EMBEDDING_API_KEY") };
+  }
+  return {
+    environment: env.oneOf("ENVIRONMENT", ["development", "production"], "development"),
+    closedCaseTtlMs: env.integer("REPORT_CLOSED_CASE_TTL_DAYS", 90, 1, 3650) * 86_400_000,
+    chroma: { url: chromaUrl, timeoutMs: env.integer("CHROMA_TIMEOUT_MS", 2000, 50, 60_000) },
+    embedding,
+    reconcileIntervalMs: env.integer("REPORT_RECONCILE_INTERVAL_SECONDS", 600, 1, 86_400) * 1000,
+    redis,
+    server: readServerConfig(DEFAULT_PORT, env),
+  };
+}

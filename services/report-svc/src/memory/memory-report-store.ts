@@ -1,0 +1,105 @@
+import { contentLocation, REPORT_TYPES, type NewReport, type ReportRecord, type ReportType } from "../domain/report.js";
+import type { ReportPage, ReportStore } from "../domain/report-store.js";
+
+/**
+ * Report metadata in process memory: the development fallback when Redis is
+ * not there (lost on restart). Same contract as the Redis store, closed-case
+ * expiry included; a call's synchronous part never interleaves with
+ * another's, which keeps versions gapless.
+ */
+export class MemoryReportStore implements ReportStore {
+  readonly #reports = new Map<string, ReportRecord>();
+  /** case id -> expiry time when the case is closed. */
+  readonly #closed = new Map<string, number>();
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  async save(report: NewReport): Promise<ReportRecord> {
+    const versions = this.#byCase(report.caseId).filter((r) => r.type === report.type);
+    const version = Math.max(0, ...versions.map((r) => r.version)) + 1;
+    for (const previous of versions) if (previous.isCurrent) this.#reports.set(previous.reportId, { ...previous, isCurrent: false });
+    const record: ReportRecord = {
+      ...report,
+      version,
+      createdAt: this.clock(),
+      isCurrent: true,
+      contentLocation: contentLocation(report.reportId),
+    };
+    this.#reports.set(record.reportId, record);
+    return record;
+  }
+
+  async get(reportId: string): Promise<ReportRecord | undefined> {
+    const report = this.#reports.get(reportId);
+    return report && this.#alive(report.caseId) ? report : undefined;
+  }
+
+  async getMany(reportIds: readonly string[]): Promise<(ReportRecord | undefined)[]> {
+    return Promise.all(reportIds.map((id) => this.get(id)));
+  }
+
+  async listByCase(caseId: string, offset: number, limit: number): Promise<ReportPage> {
+    return page(this.#byCase(caseId).sort((a, b) => b.createdAt - a.createdAt), offset, limit);
+  }
+
+  async listVersions(caseId: string, type: ReportType, offset: number, limit: number): Promise<ReportPage> {
+    const versions = this.#byCase(caseId).filter((r) => r.type === type);
+    return page(versions.sort((a, b) => b.version - a.version), offset, limit);
+  }
+
+  async current(caseId: string, type?: ReportType): Promise<readonly ReportRecord[]> {
+    const current = this.#byCase(caseId).filter((r) => r.isCurrent && (type === undefined || r.type === type));
+    return current.sort((a, b) => REPORT_TYPES.indexOf(a.type) - REPORT_TYPES.indexOf(b.type));
+  }
+
+  async closeCase(caseId: string, ttlMs: number): Promise<number | undefined> {
+    if (this.#byCase(caseId).length === 0) return undefined;
+    const expiresAt = this.clock() + ttlMs;
+    this.#closed.set(caseId, expiresAt);
+    return expiresAt;
+  }
+
+  async reopenCase(caseId: string): Promise<boolean> {
+    if (this.#byCase(caseId).length === 0) return false;
+    this.#closed.delete(caseId);
+    return true;
+  }
+
+  async delete(reportId: string): Promise<ReportRecord | undefined> {
+    const report = await this.get(reportId);
+    if (!report) return undefined;
+    this.#reports.delete(reportId);
+    if (report.isCurrent) {
+      const [newest] = this.#byCase(report.caseId).filter((r) => r.type === report.type).sort((a, b) => b.version - a.version);
+      if (newest) this.#reports.set(newest.reportId, { ...newest, isCurrent: true });
+    }
+    return report;
+  }
+
+  async deleteCase(caseId: string): Promise<readonly string[]> {
+    const ids = this.#byCase(caseId).map((r) => r.reportId);
+    for (const id of ids) this.#reports.delete(id);
+    this.#closed.delete(caseId);
+    return ids;
+  }
+
+  async close(): Promise<void> {}
+
+  #byCase(caseId: string): ReportRecord[] {
+    if (!this.#alive(caseId)) return [];
+    return [...this.#reports.values()].filter((r) => r.caseId === caseId);
+  }
+
+  /** False (and forgotten) once a closed case's TTL has passed. */
+  #alive(caseId: string): boolean {
+    const expiresAt = this.#closed.get(caseId);
+    if (expiresAt === undefined || expiresAt > this.clock()) return true;
+    for (const [id, report] of this.#reports) if (report.caseId === caseId) this.#reports.delete(id);
+    this.#closed.delete(caseId);
+    return false;
+  }
+}
+
+function page(all: ReportRecord[], offset: number, limit: number): ReportPage {
+  return { reports: all.slice(offset, offset + limit), nextOffset: all.length > offset + limit ? offset + limit : undefined };
+}

@@ -1,0 +1,129 @@
+import { callRedis, type RedisClient } from "@faultmaven/redis";
+import { contentLocation, REPORT_TYPES, type NewReport, type ReportRecord, type ReportType } from "../domain/report.js";
+import type { ReportPage, ReportStore } from "../domain/report-store.js";
+import { reportKeys } from "./keys.js";
+import { parseMetadata } from "./metadata-hash.js";
+import { DELETE, SAVE } from "./scripts.js";
+
+/**
+ * Report metadata in Redis (standalone or Sentinel: the save script spans a
+ * case's keys). GetReport is one HGETALL.
+ */
+export class RedisReportStore implements ReportStore {
+  constructor(private readonly client: RedisClient) {}
+
+  save(report: NewReport): Promise<ReportRecord> {
+    return callRedis(async () => {
+      const fields = {
+        case_id: report.caseId,
+        status: report.status,
+        title: report.title,
+        created_by: report.createdBy,
+        content_location: contentLocation(report.reportId),
+      };
+      const [version, createdAt] = (await SAVE.run(this.client, this.#keys(report.caseId, report.type, report.reportId), [
+        report.reportId,
+        report.type,
+        ...Object.entries(fields).flat(),
+      ])) as [number, number];
+      return { ...report, version, createdAt, isCurrent: true, contentLocation: fields.content_location };
+    });
+  }
+
+  get(reportId: string): Promise<ReportRecord | undefined> {
+    return callRedis(async () => parseMetadata(await this.client.hgetall(reportKeys.metadata(reportId))));
+  }
+
+  getMany(reportIds: readonly string[]): Promise<(ReportRecord | undefined)[]> {
+    return callRedis(async () => {
+      const hashes = await Promise.all(reportIds.map((id) => this.client.hgetall(reportKeys.metadata(id))));
+      return hashes.map(parseMetadata);
+    });
+  }
+
+  listByCase(caseId: string, offset: number, limit: number): Promise<ReportPage> {
+    return callRedis(() => this.#page(reportKeys.caseReports(caseId), offset, limit, true));
+  }
+
+  listVersions(caseId: string, type: ReportType, offset: number, limit: number): Promise<ReportPage> {
+    // Scores are -version, so ascending order is newest first.
+    return callRedis(() => this.#page(reportKeys.caseType(caseId, type), offset, limit, false));
+  }
+
+  current(caseId: string, type?: ReportType): Promise<readonly ReportRecord[]> {
+    return callRedis(async () => {
+      const pointers = await this.client.hgetall(reportKeys.caseCurrent(caseId));
+      const ids = REPORT_TYPES.filter((t) => (type === undefined || t === type) && pointers[t]).map((t) => pointers[t]!);
+      return (await this.getMany(ids)).filter((r): r is ReportRecord => r !== undefined);
+    });
+  }
+
+  closeCase(caseId: string, ttlMs: number): Promise<number | undefined> {
+    return callRedis(async () => {
+      const keys = await this.#caseKeys(caseId);
+      if (keys === undefined) return undefined;
+      await Promise.all(keys.map((key) => this.client.pexpire(key, ttlMs)));
+      return Date.now() + ttlMs;
+    });
+  }
+
+  reopenCase(caseId: string): Promise<boolean> {
+    return callRedis(async () => {
+      const keys = await this.#caseKeys(caseId);
+      if (keys === undefined) return false;
+      await Promise.all(keys.map((key) => this.client.persist(key)));
+      return true;
+    });
+  }
+
+  delete(reportId: string): Promise<ReportRecord | undefined> {
+    return callRedis(async () => {
+      const report = await this.get(reportId);
+      if (!report) return undefined;
+      const deleted = await DELETE.run(this.client, this.#keys(report.caseId, report.type, reportId), [reportId, report.type]);
+      return deleted === 1 ? report : undefined;
+    });
+  }
+
+  deleteCase(caseId: string): Promise<readonly string[]> {
+    return callRedis(async () => {
+      const ids = await this.client.zrange(reportKeys.caseReports(caseId), "0", "-1");
+      const keys = [
+        ...ids.map((id) => reportKeys.metadata(id)),
+        reportKeys.caseReports(caseId),
+        reportKeys.caseCurrent(caseId),
+        ...REPORT_TYPES.map((t) => reportKeys.caseType(caseId, t)),
+      ];
+      await Promise.all(keys.map((key) => this.client.del(key)));
+      return ids;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+  }
+
+  #keys(caseId: string, type: ReportType, reportId: string): string[] {
+    return [reportKeys.caseType(caseId, type), reportKeys.caseReports(caseId), reportKeys.caseCurrent(caseId), reportKeys.metadata(reportId)];
+  }
+
+  /** Every report key of a case, or undefined when it has no reports. */
+  async #caseKeys(caseId: string): Promise<string[] | undefined> {
+    const ids = await this.client.zrange(reportKeys.caseReports(caseId), "0", "-1");
+    if (ids.length === 0) return undefined;
+    return [
+      reportKeys.caseReports(caseId),
+      reportKeys.caseCurrent(caseId),
+      ...REPORT_TYPES.map((t) => reportKeys.caseType(caseId, t)),
+      ...ids.map((id) => reportKeys.metadata(id)),
+    ];
+  }
+
+  async #page(key: string, offset: number, limit: number, reverse: boolean): Promise<ReportPage> {
+    const end = offset + limit;
+    const ids = reverse ? await this.client.zrevrange(key, offset, end) : await this.client.zrange(key, String(offset), String(end));
+    const page = ids.slice(0, limit);
+    const reports = (await this.getMany(page)).filter((r): r is ReportRecord => r !== undefined);
+    return { reports, nextOffset: ids.length > limit ? end : undefined };
+  }
+}

@@ -1,0 +1,64 @@
+import { EnvReader } from "@faultmaven/config";
+import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
+import { RedisServer } from "@faultmaven/test-kit";
+import { newReportId } from "../src/domain/report.js";
+import { RedisReportStore } from "../src/redis/redis-report-store.js";
+import { reportStoreContract } from "./report-store-contract.js";
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await RedisServer.start();
+});
+afterAll(async () => {
+  await redis?.close();
+});
+
+const open = async () => {
+  const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "report-store-test");
+  await client.connect();
+  return new RedisReportStore(client);
+};
+
+reportStoreContract("RedisReportStore", open);
+
+describe("RedisReportStore keys and TTLs, read from Redis", () => {
+  it("writes the seed's keys and puts a 90-day TTL on every key of a closed case", async () => {
+    const store = await open();
+    try {
+      const saved = await store.save({ reportId: newReportId(), caseId: "case_ttl", type: "RCA_REPORT", status: "final", title: "", createdBy: "u" });
+      await store.save({ reportId: newReportId(), caseId: "case_ttl", type: "RUNBOOK", status: "draft", title: "", createdBy: "u" });
+      const admin = redis.admin;
+      expect(await admin.type("case:case_ttl:reports")).toBe("zset");
+      expect(await admin.zscore("case:case_ttl:reports:RCA_REPORT", saved.reportId)).toBe("-1");
+      expect(await admin.hget("case:case_ttl:reports:current", "RCA_REPORT")).toBe(saved.reportId);
+      expect(await admin.hgetall(`report:${saved.reportId}:metadata`)).toMatchObject({
+        report_id: saved.reportId,
+        case_id: "case_ttl",
+        type: "RCA_REPORT",
+        version: "1",
+        status: "final",
+        created_by: "u",
+        is_current: "true",
+        content_location: `chromadb://faultmaven_case_reports/${saved.reportId}`,
+      });
+      const keys = await admin.keys("*case_ttl*");
+      const metadataKeys = (await admin.zrange("case:case_ttl:reports", "0", "-1")).map((id) => `report:${id}:metadata`);
+      const all = [...keys, ...metadataKeys];
+      expect(all).toHaveLength(6);
+      const ninetyDays = 90 * 86_400;
+      await store.closeCase("case_ttl", ninetyDays * 1000);
+      for (const key of all) expect(await admin.ttl(key)).toBeGreaterThan(ninetyDays - 10);
+
+      // A report saved into a closed case inherits the closure.
+      const late = await store.save({ reportId: newReportId(), caseId: "case_ttl", type: "POST_MORTEM", status: "draft", title: "", createdBy: "u" });
+      expect(await admin.ttl(`report:${late.reportId}:metadata`)).toBeGreaterThan(ninetyDays - 10);
+      expect(await admin.ttl("case:case_ttl:reports:POST_MORTEM")).toBeGreaterThan(ninetyDays - 10);
+
+      await store.reopenCase("case_ttl");
+      for (const key of [...all, `report:${late.reportId}:metadata`, "case:case_ttl:reports:POST_MORTEM"]) expect(await admin.ttl(key)).toBe(-1);
+      expect(await admin.exists("case:case_ttl", "case_index")).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});

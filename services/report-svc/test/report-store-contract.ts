@@ -1,0 +1,98 @@
+import { newReportId, type ReportType } from "../src/domain/report.js";
+import type { ReportStore } from "../src/domain/report-store.js";
+
+export type ReportStoreFactory = () => Promise<ReportStore>;
+
+let counter = 0;
+const uniqueCase = () => `case_${process.pid}_${++counter}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The behaviour every ReportStore must have: Redis and memory alike. */
+export function reportStoreContract(name: string, makeStore: ReportStoreFactory): void {
+  describe(`${name}: ReportStore contract`, () => {
+    let store: ReportStore;
+    beforeAll(async () => {
+      store = await makeStore();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+
+    const save = (caseId: string, type: ReportType = "RCA_REPORT") =>
+      store.save({ reportId: newReportId(), caseId, type, status: "final", title: "t", createdBy: "user_1" });
+
+    it("numbers versions per (case, type) and keeps exactly one current", async () => {
+      const caseId = uniqueCase();
+      const v1 = await save(caseId);
+      const v2 = await save(caseId);
+      const runbook = await save(caseId, "RUNBOOK");
+      expect([v1.version, v2.version, runbook.version]).toEqual([1, 2, 1]);
+      expect(v2).toMatchObject({ isCurrent: true, caseId, type: "RCA_REPORT", contentLocation: `chromadb://faultmaven_case_reports/${v2.reportId}` });
+      expect((await store.get(v1.reportId))?.isCurrent).toBe(false);
+      expect((await store.current(caseId)).map((r) => r.reportId)).toEqual([v2.reportId, runbook.reportId]);
+      expect((await store.current(caseId, "RUNBOOK")).map((r) => r.reportId)).toEqual([runbook.reportId]);
+    });
+
+    it("gives 20 concurrent saves versions 1..20, each once, and one current", async () => {
+      const caseId = uniqueCase();
+      const saved = await Promise.all(Array.from({ length: 20 }, () => save(caseId, "INCIDENT_REPORT")));
+      expect(saved.map((r) => r.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      const all = (await store.listVersions(caseId, "INCIDENT_REPORT", 0, 100)).reports;
+      expect(all.map((r) => r.version)).toEqual(Array.from({ length: 20 }, (_, i) => 20 - i));
+      expect(all.filter((r) => r.isCurrent).map((r) => r.version)).toEqual([20]);
+      expect((await store.current(caseId, "INCIDENT_REPORT"))[0]?.version).toBe(20);
+    });
+
+    it("lists a case's reports newest first and versions newest first, page by page", async () => {
+      const caseId = uniqueCase();
+      const a = await save(caseId);
+      await sleep(3);
+      const b = await save(caseId, "RUNBOOK");
+      await sleep(3);
+      const c = await save(caseId);
+      const first = await store.listByCase(caseId, 0, 2);
+      expect(first.reports.map((r) => r.reportId)).toEqual([c.reportId, b.reportId]);
+      expect(first.nextOffset).toBe(2);
+      expect((await store.listByCase(caseId, 2, 2)).reports.map((r) => r.reportId)).toEqual([a.reportId]);
+      const versions = await store.listVersions(caseId, "RCA_REPORT", 0, 1);
+      expect(versions.reports.map((r) => r.version)).toEqual([2]);
+      expect(versions.nextOffset).toBe(1);
+    });
+
+    it("deletes a report; the newest remaining version becomes current", async () => {
+      const caseId = uniqueCase();
+      const v1 = await save(caseId);
+      const v2 = await save(caseId);
+      expect((await store.delete(v2.reportId))?.reportId).toBe(v2.reportId);
+      expect(await store.delete(v2.reportId)).toBeUndefined();
+      expect(await store.get(v2.reportId)).toBeUndefined();
+      expect((await store.get(v1.reportId))?.isCurrent).toBe(true);
+      expect((await store.current(caseId)).map((r) => r.reportId)).toEqual([v1.reportId]);
+      // Versions stay gapless over the reports that exist: newest + 1.
+      expect((await save(caseId)).version).toBe(2);
+    });
+
+    it("deletes all of a case's reports", async () => {
+      const caseId = uniqueCase();
+      const ids = [(await save(caseId)).reportId, (await save(caseId, "POST_MORTEM")).reportId];
+      expect([...(await store.deleteCase(caseId))].sort()).toEqual([...ids].sort());
+      expect((await store.listByCase(caseId, 0, 10)).reports).toEqual([]);
+      expect(await store.current(caseId)).toEqual([]);
+      expect((await save(caseId)).version).toBe(1);
+    });
+
+    it("closes and reopens a case; a closed case's reports expire", async () => {
+      const caseId = uniqueCase();
+      const report = await save(caseId);
+      expect(await store.closeCase(uniqueCase(), 1000)).toBeUndefined();
+      const expiresAt = await store.closeCase(caseId, 60_000);
+      expect(expiresAt).toBeGreaterThan(Date.now() + 55_000);
+      expect(await store.reopenCase(caseId)).toBe(true);
+      await store.closeCase(caseId, 300);
+      await sleep(450);
+      expect(await store.get(report.reportId)).toBeUndefined();
+      expect((await store.listByCase(caseId, 0, 10)).reports).toEqual([]);
+      expect(await store.reopenCase(caseId)).toBe(false);
+    });
+  });
+}
