@@ -1,0 +1,165 @@
+import { status } from "@grpc/grpc-js";
+import { ChromaClient } from "chromadb";
+import { ReportStatus, ReportType } from "@faultmaven/contract/report";
+import { ChromaServer, listMethods, RedisServer, waitFor } from "@faultmaven/test-kit";
+import { failure, startReportService } from "./report-harness.js";
+
+/** report-svc as callers see it: a real process on a real Redis and a real ChromaDB. */
+let redis: RedisServer;
+let chroma: ChromaServer;
+let svc: Awaited<ReturnType<typeof startReportService>>;
+
+beforeAll(async () => {
+  [redis, chroma] = await Promise.all([RedisServer.start(), ChromaServer.start()]);
+  svc = await startReportService({ ...redis.env, ...chroma.env, CHROMA_TIMEOUT_MS: "1000" });
+}, 60_000);
+afterAll(async () => {
+  await svc?.stop();
+  await Promise.all([redis?.close(), chroma?.close()]);
+});
+
+/** What Chroma itself holds for these report ids. */
+async function contentIn(ids: string[]): Promise<string[]> {
+  const client = new ChromaClient({ host: "127.0.0.1", port: chroma.port });
+  const collection = await client.getCollection({ name: "faultmaven_case_reports", embeddingFunction: null as never });
+  return (await collection.get({ ids })).ids;
+}
+
+let n = 0;
+const caseId = () => `case_${++n}`;
+const save = (c: string, type = ReportType.RCA_REPORT, content = `report content ${n}`) =>
+  svc.client.saveReport({ caseId: c, type, status: ReportStatus.FINAL, content, createdBy: "user_abc", title: "Title" });
+
+describe("report-svc over gRPC", () => {
+  it("gives 20 concurrent saves of one (case, type) versions 1..20, one current, the current hash at v20", async () => {
+    const c = caseId();
+    const saved = await Promise.all(Array.from({ length: 20 }, (_, i) => save(c, ReportType.INCIDENT_REPORT, `incident draft ${i}`)));
+    const versions = saved.map((s) => s.report!.version).sort((a, b) => a - b);
+    expect(versions).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const { reports } = await svc.client.listReportVersions({ caseId: c, type: ReportType.INCIDENT_REPORT, pageSize: 100 });
+    expect(reports.map((r) => r.version)).toEqual(Array.from({ length: 20 }, (_, i) => 20 - i));
+    expect(reports.filter((r) => r.isCurrent)).toHaveLength(1);
+    const v20 = reports.find((r) => r.version === 20)!;
+    expect(v20.isCurrent).toBe(true);
+    expect(await redis.admin.hget(`case:${c}:reports:current`, "INCIDENT_REPORT")).toBe(v20.reportId);
+    const flags = await Promise.all(reports.map((r) => redis.admin.hget(`report:${r.reportId}:metadata`, "is_current")));
+    expect(flags.filter((f) => f === "true")).toHaveLength(1);
+    expect(await contentIn(reports.map((r) => r.reportId))).toHaveLength(20);
+  });
+
+  it("gets metadata, and content on request, from both stores", async () => {
+    const c = caseId();
+    const { report } = await save(c, ReportType.RUNBOOK, "Restart the ingest workers, then drain the queue.");
+    expect(report).toMatchObject({ caseId: c, type: ReportType.RUNBOOK, version: 1, status: ReportStatus.FINAL, createdBy: "user_abc", isCurrent: true, content: "" });
+    expect(report!.contentLocation).toBe(`chromadb://faultmaven_case_reports/${report!.reportId}`);
+    const withContent = await svc.client.getReport({ reportId: report!.reportId, includeContent: true });
+    expect(withContent.report!.content).toBe("Restart the ingest workers, then drain the queue.");
+    const current = await svc.client.getCurrentReports({ caseId: c });
+    expect(current.reports.map((r) => r.reportId)).toEqual([report!.reportId]);
+    const listed = await svc.client.listCaseReports({ caseId: c });
+    expect(listed.reports.map((r) => r.reportId)).toEqual([report!.reportId]);
+  });
+
+  it("closes and reopens a case: 90-day TTL on every report key, then none", async () => {
+    const c = caseId();
+    const a = (await save(c)).report!;
+    const b = (await save(c, ReportType.POST_MORTEM)).report!;
+    const keys = [`case:${c}:reports`, `case:${c}:reports:RCA_REPORT`, `case:${c}:reports:POST_MORTEM`, `case:${c}:reports:current`, `report:${a.reportId}:metadata`, `report:${b.reportId}:metadata`];
+    const closed = await svc.client.closeCase({ caseId: c });
+    expect(Number(closed.expiresAt!.seconds) - Date.now() / 1000).toBeGreaterThan(90 * 86_400 - 60);
+    for (const key of keys) {
+      const ttl = await redis.admin.ttl(key);
+      expect(ttl).toBeGreaterThan(90 * 86_400 - 60);
+      expect(ttl).toBeLessThanOrEqual(90 * 86_400);
+    }
+    await svc.client.reopenCase({ caseId: c });
+    for (const key of keys) expect(await redis.admin.ttl(key)).toBe(-1);
+    expect((await failure(svc.client.closeCase({ caseId: "case_without_reports" }))).code).toBe(status.NOT_FOUND);
+  });
+
+  it("deletes a report and a case's reports from both stores", async () => {
+    const c = caseId();
+    const v1 = (await save(c)).report!;
+    const v2 = (await save(c)).report!;
+    const other = (await save(c, ReportType.RUNBOOK)).report!;
+    await svc.client.deleteReport({ reportId: v2.reportId });
+    expect(await contentIn([v2.reportId])).toEqual([]);
+    expect((await svc.client.getReport({ reportId: v1.reportId })).report!.isCurrent).toBe(true);
+    expect((await failure(svc.client.deleteReport({ reportId: v2.reportId }))).code).toBe(status.NOT_FOUND);
+    await svc.client.deleteReport({ reportId: v2.reportId, allowMissing: true });
+    expect((await svc.client.deleteCaseReports({ caseId: c })).deletedCount).toBe(2);
+    expect(await contentIn([v1.reportId, other.reportId])).toEqual([]);
+    expect(await redis.admin.keys(`case:${c}:*`)).toEqual([]);
+  });
+
+  it("fails clearly when a report's content is gone instead of returning empty content", async () => {
+    const { report } = await save(caseId());
+    const client = new ChromaClient({ host: "127.0.0.1", port: chroma.port });
+    const collection = await client.getCollection({ name: "faultmaven_case_reports", embeddingFunction: null as never });
+    await collection.delete({ ids: [report!.reportId] });
+    const result = await failure(svc.client.getReport({ reportId: report!.reportId, includeContent: true }));
+    expect(result.code).toBe(status.FAILED_PRECONDITION);
+    expect(result.reason).toBe("CONTENT_MISSING");
+  });
+
+  describe("bad input gets INVALID_ARGUMENT naming the field", () => {
+    const cases: [string, () => Promise<unknown>, string][] = [
+      ["empty case_id", () => svc.client.saveReport({ caseId: "", type: ReportType.RUNBOOK, content: "x" }), "case_id"],
+      ["case_id x:*", () => svc.client.saveReport({ caseId: "x:*", type: ReportType.RUNBOOK, content: "x" }), "case_id"],
+      ["case_id a}{b", () => svc.client.listCaseReports({ caseId: "a}{b" }), "case_id"],
+      ["10 KB case_id", () => svc.client.closeCase({ caseId: "c".repeat(10_240) }), "case_id"],
+      ["no type", () => svc.client.saveReport({ caseId: "c", content: "x" }), "type"],
+      ["no content", () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK }), "content"],
+      ["oversized content", () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK, content: "x".repeat(200_001) }), "content"],
+      ["created_by ../", () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK, content: "x", createdBy: "../" }), "created_by"],
+      ["malformed report_id", () => svc.client.getReport({ reportId: "rep_*" }), "report_id"],
+      ["empty query", () => svc.client.searchReports({ query: " " }), "query"],
+      ["versions without type", () => svc.client.listReportVersions({ caseId: "c" }), "type"],
+      ["forged page token", () => svc.client.listCaseReports({ caseId: "c", pageToken: "x" }), "page_token"],
+    ];
+    it.each(cases)("%s", async (_, call, field) => {
+      const result = await failure(call());
+      expect(result.code).toBe(status.INVALID_ARGUMENT);
+      expect(result.fields).toEqual([field]);
+    });
+  });
+
+  it("serves reflection", async () => {
+    expect(await listMethods(svc.service.address)).toContain("faultmaven.report.v1.ReportService/SaveReport");
+  });
+});
+
+describe("report-svc with a store down", () => {
+  it("Chroma stopped: Save is UNAVAILABLE and leaves no metadata; health NOT_SERVING; both recover", async () => {
+    const c = caseId();
+    await save(c);
+    await chroma.stop();
+    const started = Date.now();
+    const result = await failure(svc.client.saveReport({ caseId: c, type: ReportType.RCA_REPORT, content: "lost?" }, { timeoutMs: 3000 }));
+    expect(result.code).toBe(status.UNAVAILABLE);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await redis.admin.zcard(`case:${c}:reports`)).toBe(1);
+    expect(await redis.admin.zcard(`case:${c}:reports:RCA_REPORT`)).toBe(1);
+    await waitFor("NOT_SERVING", async () => !(await svc.serving()), 5000);
+    await chroma.start();
+    await waitFor("SERVING again", () => svc.serving(), 15_000);
+    expect((await save(c)).report!.version).toBe(2);
+  }, 60_000);
+
+  it("Redis stopped during a save: UNAVAILABLE, and the content written first is compensated away", async () => {
+    const c = caseId();
+    await redis.stop();
+    const result = await failure(
+      svc.client.saveReport({ caseId: c, type: ReportType.RCA_REPORT, content: "compensate me please" }, { timeoutMs: 3000 }),
+    );
+    expect(result.code).toBe(status.UNAVAILABLE);
+    await redis.start();
+    await waitFor("SERVING again", () => svc.serving(), 15_000);
+    const { results } = await svc.client.searchReports({ query: "compensate me please", limit: 50 });
+    expect(results.map((r) => r.snippet)).not.toContain("compensate me please");
+    const client = new ChromaClient({ host: "127.0.0.1", port: chroma.port });
+    const collection = await client.getCollection({ name: "faultmaven_case_reports", embeddingFunction: null as never });
+    const all = await collection.get({ include: ["documents"] });
+    expect(all.documents).not.toContain("compensate me please");
+  }, 60_000);
+});
