@@ -18,7 +18,7 @@ export default {
   transform: { "^.+\\.ts$": swc },
   // Source imports use the .js extension (NodeNext); map them back to .ts.
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
-  testMatch: ["<rootDir>/{packages,services}/*/{src,test}/**/*.spec.ts"],
+  testMatch: ["<rootDir>/{packages,services}/*/{src,test}/**/*.spec.ts", "<rootDir>/test/**/*.spec.ts"],
   testTimeout: 30_000,
   reporters: ["default", "<rootDir>/scripts/summary-reporter.js"],
   // Tests start real redis-server and service processes: keep the 2 cores calm.

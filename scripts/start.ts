@@ -1,13 +1,16 @@
 /**
- * `pnpm start`: runs every service of the suite on its default port, for
- * development on a fresh clone. Redis comes from REDIS_HOST/REDIS_PORT
- * (default localhost:6379) when it answers; otherwise each service falls back
- * to its in-memory store with a warning (ENVIRONMENT=development). Ctrl-C
- * stops everything cleanly.
+ * `pnpm start`: runs the whole suite for development on a fresh clone: an
+ * embedded ChromaDB (data in .tmp/chroma; skipped when CHROMA_URL is set)
+ * and every service on its default port. Redis comes from
+ * REDIS_HOST/REDIS_PORT (default localhost:6379) when it answers; otherwise
+ * each service falls back to its in-memory store with a warning
+ * (ENVIRONMENT=development). Prints each address and a "ready:" line;
+ * Ctrl-C stops everything cleanly.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { chromaCli, waitFor } from "@faultmaven/test-kit";
 
 const SERVICES = [
   { name: "session-svc", entry: "services/session-svc/src/main.ts", port: 50051 },
@@ -16,12 +19,36 @@ const SERVICES = [
 ].filter((s) => existsSync(s.entry));
 
 const children: ChildProcess[] = [];
+let chroma: ChildProcess | undefined;
 let ready = 0;
 let stopping = false;
+process.on("SIGINT", () => stop(0));
+process.on("SIGTERM", () => stop(0));
 
-for (const service of SERVICES) {
+const env: NodeJS.ProcessEnv = { ENVIRONMENT: "development", ...process.env };
+if (!env.CHROMA_URL) env.CHROMA_URL = await startChroma(Number(env.CHROMA_PORT ?? 8000));
+for (const service of SERVICES) startService(service);
+
+async function startChroma(port: number): Promise<string> {
+  mkdirSync(".tmp/chroma", { recursive: true });
+  const url = `http://127.0.0.1:${port}`;
+  chroma = spawn(process.execPath, [chromaCli(), "run", "--path", ".tmp/chroma", "--host", "127.0.0.1", "--port", String(port)], {
+    stdio: "ignore",
+  });
+  chroma.on("exit", (code) => {
+    if (!stopping) {
+      console.error(`[chromadb] exited with ${code}; stopping the suite`);
+      stop(1);
+    }
+  });
+  await waitFor("ChromaDB", async () => (await fetch(`${url}/api/v2/heartbeat`)).ok, 30_000, 100);
+  console.log(`[chromadb] embedded, listening on ${url} (data in .tmp/chroma)`);
+  return url;
+}
+
+function startService(service: (typeof SERVICES)[number]): void {
   const child = spawn(process.execPath, ["--import", "tsx", service.entry], {
-    env: { ENVIRONMENT: "development", GRPC_PORT: String(service.port), ...process.env },
+    env: { ...env, GRPC_PORT: String(service.port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
@@ -35,11 +62,9 @@ for (const service of SERVICES) {
           console.log(`ready: ${SERVICES.map((s) => `${s.name} 127.0.0.1:${s.port}`).join(", ")} (Ctrl-C stops)`);
         }
         return;
-      } else if (entry.msg === "rpc" || (entry.level ?? 30) < 30) {
-        return;
-      } else {
-        shown = `${entry.msg ?? line}${entry.level && entry.level >= 40 ? " [warning]" : ""}`;
       }
+      if (entry.msg === "rpc" || (entry.level ?? 30) < 30) return;
+      shown = `${entry.msg ?? line}${entry.level && entry.level >= 40 ? " [warning]" : ""}`;
     } catch {
       // not JSON: show as is
     }
@@ -55,18 +80,15 @@ for (const service of SERVICES) {
   });
 }
 
+/** SIGTERM to every service (they drain), then ChromaDB, then exit. */
 function stop(exitCode = 0): void {
+  if (stopping) return;
   stopping = true;
   const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
-  if (alive.length === 0) process.exit(exitCode);
-  let left = alive.length;
-  for (const child of alive) {
-    child.once("exit", () => {
-      if (--left === 0) process.exit(exitCode);
-    });
-    child.kill("SIGTERM");
-  }
+  const services = alive.map((child) => new Promise((resolve) => (child.once("exit", resolve), child.kill("SIGTERM"))));
+  void Promise.all(services).then(() => {
+    if (!chroma || chroma.exitCode !== null) process.exit(exitCode);
+    chroma.once("exit", () => process.exit(exitCode));
+    chroma.kill("SIGTERM");
+  });
 }
-
-process.on("SIGINT", () => stop(0));
-process.on("SIGTERM", () => stop(0));
