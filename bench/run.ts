@@ -6,15 +6,17 @@
  * trips). Bounded in count and time; loopback only.
  */
 import { AuthService } from "@faultmaven/contract/auth";
+import { ReportService, ReportType } from "@faultmaven/contract/report";
 import { MessageRole, SessionService } from "@faultmaven/contract/session";
-import { RedisServer, startGrpcService } from "@faultmaven/test-kit";
+import { ChromaServer, RedisServer, startGrpcService } from "@faultmaven/test-kit";
 import { measure, printHeader } from "./measure.js";
 
-const redis = await RedisServer.start();
-const env = { ...redis.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info" };
-const [sessions, auth] = await Promise.all([
+const [redis, chroma] = await Promise.all([RedisServer.start(), ChromaServer.start()]);
+const env = { ...redis.env, ...chroma.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info" };
+const [sessions, auth, reportSvc] = await Promise.all([
   startGrpcService("services/session-svc/src/main.ts", SessionService, env),
   startGrpcService("services/auth-svc/src/main.ts", AuthService, env),
+  startGrpcService("services/report-svc/src/main.ts", ReportService, env),
 ]);
 
 try {
@@ -41,7 +43,15 @@ try {
   await measure(redis, "auth GetUser", () => auth.client.getUser({ userId: user!.userId }));
   // argon2id (m=19 MiB, t=2) dominates these: fewer calls.
   await measure(redis, "auth Login", () => auth.client.login({ identifier: { case: "username", value: "bench" }, password }), 200);
+
+  const reports = reportSvc.client;
+  const { report } = await reports.saveReport({ caseId: "bench_case", type: ReportType.RCA_REPORT, content: "Root cause: WAL archiving stalled and the disk filled." });
+  const reportId = report!.reportId;
+  await measure(redis, "report GetReport (metadata)", () => reports.getReport({ reportId }));
+  await measure(redis, "report GetReport (+content)", () => reports.getReport({ reportId, includeContent: true }), 500);
+  await measure(redis, "report SaveReport", () => reports.saveReport({ caseId: "bench_case", type: ReportType.RUNBOOK, content: `step ${n++}: restart the workers` }), 500);
+  await measure(redis, "report SearchReports", () => reports.searchReports({ query: "disk full WAL", limit: 5 }), 500);
 } finally {
-  await Promise.all([sessions.stop(), auth.stop()]);
-  await redis.close();
+  await Promise.all([sessions.stop(), auth.stop(), reportSvc.stop()]);
+  await Promise.all([redis.close(), chroma.close()]);
 }
