@@ -8,6 +8,7 @@ import {
 } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { createCallContext, type CallContext } from "./call-context.js";
+import { ServiceError } from "@faultmaven/errors";
 import { toStatus } from "./status-details.js";
 
 /** One async function per unary RPC, keyed by the method's localName. */
@@ -19,7 +20,7 @@ export type UnaryHandlers<T extends GenServiceMethods> = {
 };
 
 /** Told of every finished call (metrics hang here). */
-export type CallObserver = (event: { service: string; method: string; code: status; seconds: number }) => void;
+export type CallObserver = (event: { service: string; method: string; code: status; seconds: number; error?: unknown }) => void;
 
 /**
  * Turns typed async handlers into a grpc-js implementation. Each call gets a
@@ -54,13 +55,14 @@ function unary(
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
     const started = process.hrtime.bigint();
     const context = createCallContext(call, fullName, options.logger);
-    const finish = (code: status, extra: Record<string, unknown> = {}) => {
+    const finish = (code: status, error?: unknown) => {
+      const reason = error instanceof ServiceError ? { reason: error.reason } : {};
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       context.logger.info(
-        { code: status[code], duration_ms: Math.round(seconds * 1e4) / 10, peer: call.getPeer(), ...extra },
+        { code: status[code], duration_ms: Math.round(seconds * 1e4) / 10, peer: call.getPeer(), ...reason },
         "rpc",
       );
-      for (const observe of options.observers ?? []) observe({ service: serviceName, method: method.name, code, seconds });
+      for (const observe of options.observers ?? []) observe({ service: serviceName, method: method.name, code, seconds, error });
     };
     handler(call.request, context).then(
       (response) => {
@@ -73,9 +75,9 @@ function unary(
         if (mapped.unexpected) {
           context.logger.error({ err: error }, "unexpected error");
         }
-        if (context.signal.aborted) return finish(status.CANCELLED);
+        if (context.signal.aborted) return finish(status.CANCELLED, error);
         callback(mapped.status);
-        finish(mapped.status.code, mapped.unexpected ? {} : { reason: (error as { reason?: string }).reason });
+        finish(mapped.status.code, error);
       },
     );
   };

@@ -12,3 +12,4 @@ export { runMain } from "./run-main.js";
 export { createClient, type PromiseClient, type ClientCallOptions } from "./client.js";
 export { decodeStatusDetails } from "./decode-status-details.js";
 export { encodePageToken, decodePageToken, pageSize } from "./paging.js";
+export { ServiceMetrics } from "./metrics.js";

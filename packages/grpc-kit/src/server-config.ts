@@ -10,15 +10,20 @@ export interface ServerConfig {
     | undefined;
   /** How long SIGTERM waits for in-flight calls before cutting them. */
   readonly shutdownGraceMs: number;
+  /** Port of the Prometheus /metrics endpoint (0 picks a free one). */
+  readonly metricsPort: number;
+  /** How often the Redis keyspace is sampled for the namespace gauges. */
+  readonly keyspaceSampleIntervalMs: number;
 }
 
 /**
  * GRPC_HOST (default 0.0.0.0), GRPC_PORT (the service's default),
  * GRPC_TLS_CERT_FILE + GRPC_TLS_KEY_FILE (TLS), GRPC_TLS_CLIENT_CA_FILE
  * (mutual TLS: clients must present a certificate signed by it),
- * GRPC_SHUTDOWN_GRACE_MS (default 10000).
+ * GRPC_SHUTDOWN_GRACE_MS (default 10000), METRICS_PORT (the service's
+ * default), METRICS_KEYSPACE_INTERVAL_SECONDS (default 60).
  */
-export function readServerConfig(defaultPort: number, env = new EnvReader()): ServerConfig {
+export function readServerConfig(defaultPort: number, defaultMetricsPort: number, env = new EnvReader()): ServerConfig {
   const cert = env.file("GRPC_TLS_CERT_FILE");
   const key = env.file("GRPC_TLS_KEY_FILE");
   const clientCa = env.file("GRPC_TLS_CLIENT_CA_FILE");
@@ -33,5 +38,7 @@ export function readServerConfig(defaultPort: number, env = new EnvReader()): Se
     port: env.integer("GRPC_PORT", defaultPort, 0, 65535),
     tls: cert && key ? { cert, key, clientCa } : undefined,
     shutdownGraceMs: env.integer("GRPC_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+    metricsPort: env.integer("METRICS_PORT", defaultMetricsPort, 0, 65535),
+    keyspaceSampleIntervalMs: env.integer("METRICS_KEYSPACE_INTERVAL_SECONDS", 60, 1, 86_400) * 1000,
   };
 }

@@ -2,6 +2,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { HealthStatus } from "./health.js";
+import type { ServiceMetrics } from "./metrics.js";
 import { addReflection } from "./reflection.js";
 import type { ServerConfig } from "./server-config.js";
 import { toServiceDefinition } from "./service-definition.js";
@@ -19,8 +20,9 @@ export interface RunningServer {
 }
 
 /**
- * Binds the services plus reflection and health, logs one "ready" line with
- * the bound address (GRPC_PORT=0 picks a free port), and drains gracefully
+ * Binds the services plus reflection and health, serves Prometheus metrics,
+ * logs one "ready" line with the bound addresses (GRPC_PORT=0 and
+ * METRICS_PORT=0 pick free ports), and drains gracefully
  * on SIGTERM/SIGINT: health turns NOT_SERVING, new calls are refused,
  * in-flight calls get `shutdownGraceMs` to finish, then `onShutdown` closes
  * the stores and the process exits 0.
@@ -29,6 +31,7 @@ export async function serve(options: {
   services: readonly ServedService[];
   config: ServerConfig;
   health: HealthStatus;
+  metrics: ServiceMetrics;
   logger: Logger;
   onShutdown: () => Promise<void>;
   environment: string;
@@ -42,6 +45,7 @@ export async function serve(options: {
   health.addToServer(server);
 
   const port = await bind(server, `${config.host}:${config.port}`, credentials(config));
+  const metricsServer = await options.metrics.serve(config.host, config.metricsPort);
   if (!config.tls) {
     const log = options.environment === "production" ? logger.warn.bind(logger) : logger.info.bind(logger);
     log("gRPC is PLAINTEXT: set GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE to enable TLS");
@@ -53,6 +57,7 @@ export async function serve(options: {
       logger.info({ reason, grace_ms: config.shutdownGraceMs }, "shutting down");
       health.set(false);
       await drain(server, config.shutdownGraceMs, logger);
+      await metricsServer.close();
       await options.onShutdown();
       logger.info("stopped");
     })());
@@ -72,6 +77,7 @@ export async function serve(options: {
     {
       address: `${config.host}:${port}`,
       port,
+      metrics_port: metricsServer.port,
       services: options.services.map((s) => s.service.typeName),
       tls: config.tls ? (config.tls.clientCa ? "mutual" : "server") : "off",
     },

@@ -7,3 +7,4 @@ export { LuaScript } from "./lua-script.js";
 export { callRedis, isRedisUnavailable } from "./call-redis.js";
 export { connectOrFallback, StartupError, type StoreChoice, type Environment } from "./connect-or-fallback.js";
 export { openStore, type ClosableStore } from "./open-store.js";
+export { NamespaceSampler } from "./namespace-sampler.js";

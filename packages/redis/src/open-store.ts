@@ -2,6 +2,8 @@ import type { Logger } from "pino";
 import type { RedisClient } from "./client.js";
 import type { RedisConfig, RedisMode } from "./config.js";
 import { connectOrFallback, type Environment } from "./connect-or-fallback.js";
+import type { Registry } from "prom-client";
+import { NamespaceSampler } from "./namespace-sampler.js";
 import { RedisReadiness } from "./readiness.js";
 
 /** Anything a service keeps its data in. */
@@ -27,6 +29,8 @@ export async function openStore<S extends ClosableStore>(options: {
   setServing: (serving: boolean) => void;
   createRedisStore: (client: RedisClient, mode: RedisMode) => S;
   createMemoryStore: () => S;
+  /** Key namespaces this service owns, sampled into `registry` every `intervalMs` (Redis only). */
+  keyspace?: { namespaces: readonly string[]; registry: Registry; intervalMs: number };
 }): Promise<{ store: S; close: () => Promise<void> }> {
   const { logger, setServing } = options;
   const inMemory = () => {
@@ -54,9 +58,13 @@ export async function openStore<S extends ClosableStore>(options: {
   });
   setServing(readiness.ready);
   const store = options.createRedisStore(choice.client, options.redis.mode);
+  const sampler = options.keyspace
+    ? new NamespaceSampler(choice.client, options.keyspace.namespaces, options.keyspace.registry, logger).start(options.keyspace.intervalMs)
+    : undefined;
   return {
     store,
     close: async () => {
+      sampler?.stop();
       readiness.stop();
       await store.close();
     },

@@ -18,6 +18,8 @@ export class ServiceProcess {
   private constructor(
     private readonly child: ChildProcess,
     readonly port: number,
+    /** Port of the Prometheus /metrics endpoint. */
+    readonly metricsPort: number,
   ) {
     this.#exit = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
     void this.#exit.then((code) => (this.#exitCode = code));
@@ -37,7 +39,7 @@ export class ServiceProcess {
    */
   static async start(entry: string, env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
     const child = spawn(process.execPath, ["--import", "tsx", entry], {
-      env: { ...cleanEnv(), GRPC_PORT: "0", GRPC_HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+      env: { ...cleanEnv(), GRPC_PORT: "0", METRICS_PORT: "0", GRPC_HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const lines: LogLine[] = [];
@@ -59,7 +61,7 @@ export class ServiceProcess {
         if (parsed?.msg === "ready" && typeof parsed.port === "number") {
           clearTimeout(timer);
           child.removeAllListeners("exit");
-          const service = new ServiceProcess(child, parsed.port);
+          const service = new ServiceProcess(child, parsed.port, Number(parsed.metrics_port));
           service.logs.push(...lines);
           service.rawOutput.push(...raw);
           const follow = (next: string) => {
@@ -117,7 +119,7 @@ function parse(line: string): LogLine | undefined {
 function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || /^(REDIS_|GRPC_|SESSION_|AUTH_|REPORT_|CHROMA_|ENVIRONMENT$|NODE_OPTIONS$)/.test(key)) continue;
+    if (value === undefined || /^(REDIS_|GRPC_|METRICS_|SESSION_|AUTH_|REPORT_|CHROMA_|EMBEDDING_|ENVIRONMENT$|NODE_OPTIONS$)/.test(key)) continue;
     env[key] = value;
   }
   return env;

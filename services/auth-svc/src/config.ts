@@ -14,6 +14,9 @@ export interface AuthServiceConfig {
   readonly server: ServerConfig;
 }
 
+/** Prometheus /metrics port when METRICS_PORT is unset. */
+export const DEFAULT_METRICS_PORT = 9452;
+
 /** gRPC port when GRPC_PORT is unset (DESIGN.md §4). */
 export const DEFAULT_PORT = 50052;
 
@@ -43,6 +46,6 @@ export function readAuthConfig(env = new EnvReader()): AuthServiceConfig {
       iterations: env.integer("AUTH_ARGON2_ITERATIONS", 2, 2, 100),
     },
     redis: readRedisConfig(env),
-    server: readServerConfig(DEFAULT_PORT, env),
+    server: readServerConfig(DEFAULT_PORT, DEFAULT_METRICS_PORT, env),
   };
 }

@@ -1,5 +1,5 @@
 import { AuthService } from "@faultmaven/contract/auth";
-import { createLogger, HealthStatus, implement, runMain, serve } from "@faultmaven/grpc-kit";
+import { createLogger, HealthStatus, implement, runMain, serve, ServiceMetrics } from "@faultmaven/grpc-kit";
 import { openStore } from "@faultmaven/redis";
 import { readAuthConfig } from "./config.js";
 import { Accounts } from "./domain/accounts.js";
@@ -14,6 +14,7 @@ const logger = createLogger("auth-svc");
 runMain(logger, async () => {
   const config = readAuthConfig();
   const health = new HealthStatus([AuthService.typeName]);
+  const metrics = new ServiceMetrics("auth-svc");
   const { store, close } = await openStore<AuthStore>({
     storageType: config.storageType,
     storageVariable: "AUTH_STORAGE_TYPE",
@@ -24,13 +25,15 @@ runMain(logger, async () => {
     setServing: (serving) => health.set(serving),
     createRedisStore: (client, mode) => new RedisAuthStore(client, mode),
     createMemoryStore: () => new MemoryAuthStore(),
+    keyspace: { namespaces: ["auth:"], registry: metrics.registry, intervalMs: config.server.keyspaceSampleIntervalMs },
   });
   const passwords = new Passwords(config.passwordPolicy);
   const accounts = new Accounts(store, passwords, config.tokenTtlMs);
   await serve({
-    services: [{ service: AuthService, implementation: implement(AuthService, authHandlers(accounts, store, passwords), { logger }) }],
+    services: [{ service: AuthService, implementation: implement(AuthService, authHandlers(accounts, store, passwords), { logger, observers: [metrics.observer] }) }],
     config: config.server,
     health,
+    metrics,
     logger,
     environment: config.environment,
     onShutdown: close,

@@ -15,6 +15,9 @@ export interface ReportServiceConfig {
   readonly server: ServerConfig;
 }
 
+/** Prometheus /metrics port when METRICS_PORT is unset. */
+export const DEFAULT_METRICS_PORT = 9453;
+
 /** gRPC port when GRPC_PORT is unset (DESIGN.md §4). */
 export const DEFAULT_PORT = 50053;
 
@@ -47,6 +50,6 @@ export function readReportConfig(env = new EnvReader()): ReportServiceConfig {
     embedding,
     reconcileIntervalMs: env.integer("REPORT_RECONCILE_INTERVAL_SECONDS", 600, 1, 86_400) * 1000,
     redis,
-    server: readServerConfig(DEFAULT_PORT, env),
+    server: readServerConfig(DEFAULT_PORT, DEFAULT_METRICS_PORT, env),
   };
 }

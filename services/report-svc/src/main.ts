@@ -1,5 +1,5 @@
 import { ReportService } from "@faultmaven/contract/report";
-import { createLogger, HealthStatus, implement, runMain, serve } from "@faultmaven/grpc-kit";
+import { createLogger, HealthStatus, implement, runMain, serve, ServiceMetrics } from "@faultmaven/grpc-kit";
 import { openStore, StartupError } from "@faultmaven/redis";
 import { ChromaContentStore } from "./chroma/chroma-content-store.js";
 import { ChromaReadiness } from "./chroma/chroma-readiness.js";
@@ -18,6 +18,7 @@ const logger = createLogger("report-svc");
 runMain(logger, async () => {
   const config = readReportConfig();
   const health = new HealthStatus([ReportService.typeName]);
+  const metrics = new ServiceMetrics("report-svc");
   // Reports need both stores (seed §8): serving only while both answer.
   const up = { redis: false, chroma: false };
   const update = (store: keyof typeof up, ready: boolean) => {
@@ -55,6 +56,7 @@ runMain(logger, async () => {
     setServing: (serving) => update("redis", serving),
     createRedisStore: (client) => new RedisReportStore(client),
     createMemoryStore: () => new MemoryReportStore(),
+    keyspace: { namespaces: ["case:", "report:"], registry: metrics.registry, intervalMs: config.server.keyspaceSampleIntervalMs },
   });
 
   const reports = new Reports(store, content, embedder, logger);
@@ -64,9 +66,10 @@ runMain(logger, async () => {
   void reconcile();
 
   await serve({
-    services: [{ service: ReportService, implementation: implement(ReportService, reportHandlers(reports, store, config.closedCaseTtlMs), { logger }) }],
+    services: [{ service: ReportService, implementation: implement(ReportService, reportHandlers(reports, store, config.closedCaseTtlMs), { logger, observers: [metrics.observer] }) }],
     config: config.server,
     health,
+    metrics,
     logger,
     environment: config.environment,
     onShutdown: async () => {

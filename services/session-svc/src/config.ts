@@ -13,6 +13,9 @@ export interface SessionServiceConfig {
   readonly server: ServerConfig;
 }
 
+/** Prometheus /metrics port when METRICS_PORT is unset. */
+export const DEFAULT_METRICS_PORT = 9451;
+
 /** gRPC port when GRPC_PORT is unset (DESIGN.md §4). */
 export const DEFAULT_PORT = 50051;
 
@@ -38,6 +41,6 @@ export function readSessionConfig(env = new EnvReader()): SessionServiceConfig {
       maxMessages: env.integer("SESSION_MAX_MESSAGES", 50, 1, 1000),
     },
     redis: readRedisConfig(env),
-    server: readServerConfig(DEFAULT_PORT, env),
+    server: readServerConfig(DEFAULT_PORT, DEFAULT_METRICS_PORT, env),
   };
 }

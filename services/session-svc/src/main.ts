@@ -1,5 +1,5 @@
 import { SessionService } from "@faultmaven/contract/session";
-import { createLogger, HealthStatus, implement, runMain, serve } from "@faultmaven/grpc-kit";
+import { createLogger, HealthStatus, implement, runMain, serve, ServiceMetrics } from "@faultmaven/grpc-kit";
 import { openStore } from "@faultmaven/redis";
 import { readSessionConfig } from "./config.js";
 import type { SessionStore } from "./domain/session-store.js";
@@ -12,6 +12,7 @@ const logger = createLogger("session-svc");
 runMain(logger, async () => {
   const config = readSessionConfig();
   const health = new HealthStatus([SessionService.typeName]);
+  const metrics = new ServiceMetrics("session-svc");
   const { store, close } = await openStore<SessionStore>({
     storageType: config.storageType,
     storageVariable: "SESSION_STORAGE_TYPE",
@@ -22,11 +23,13 @@ runMain(logger, async () => {
     setServing: (serving) => health.set(serving),
     createRedisStore: (client, mode) => new RedisSessionStore(client, config.policy, mode),
     createMemoryStore: () => new MemorySessionStore(config.policy),
+    keyspace: { namespaces: ["session:", "client_session:"], registry: metrics.registry, intervalMs: config.server.keyspaceSampleIntervalMs },
   });
   await serve({
-    services: [{ service: SessionService, implementation: implement(SessionService, sessionHandlers(store), { logger }) }],
+    services: [{ service: SessionService, implementation: implement(SessionService, sessionHandlers(store), { logger, observers: [metrics.observer] }) }],
     config: config.server,
     health,
+    metrics,
     logger,
     environment: config.environment,
     onShutdown: close,

@@ -1,0 +1,71 @@
+import { createServer, type Server } from "node:http";
+import { UnavailableError } from "@faultmaven/errors";
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { status } from "@grpc/grpc-js";
+import { status as codes } from "@grpc/grpc-js";
+import type { CallObserver } from "./implement.js";
+
+/**
+ * A process's Prometheus metrics: the go-grpc-prometheus names callers know
+ * (grpc_server_handled_total, grpc_server_handling_seconds), store outage
+ * counters, Node's default process metrics, and whatever a service adds to
+ * `registry` (the Redis keyspace gauges).
+ */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  readonly #handled: Counter<"grpc_service" | "grpc_method" | "grpc_code">;
+  readonly #seconds: Histogram<"grpc_service" | "grpc_method">;
+  readonly #storeErrors: Counter<"store">;
+
+  constructor(serviceName: string) {
+    this.registry.setDefaultLabels({ service: serviceName });
+    collectDefaultMetrics({ register: this.registry });
+    this.#handled = new Counter({
+      name: "grpc_server_handled_total",
+      help: "RPCs completed on the server, by status code.",
+      labelNames: ["grpc_service", "grpc_method", "grpc_code"],
+      registers: [this.registry],
+    });
+    this.#seconds = new Histogram({
+      name: "grpc_server_handling_seconds",
+      help: "Time to handle an RPC on the server.",
+      labelNames: ["grpc_service", "grpc_method"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    this.#storeErrors = new Counter({
+      name: "store_unavailable_errors_total",
+      help: "Calls answered UNAVAILABLE because a backing store (redis, chromadb, ...) could not be reached.",
+      labelNames: ["store"],
+      registers: [this.registry],
+    });
+  }
+
+  /** Feeds the counters from every finished call (pass to `implement`). */
+  readonly observer: CallObserver = ({ service, method, code, seconds, error }) => {
+    this.#handled.inc({ grpc_service: service, grpc_method: method, grpc_code: codeName(code) });
+    this.#seconds.observe({ grpc_service: service, grpc_method: method }, seconds);
+    if (error instanceof UnavailableError) this.#storeErrors.inc({ store: error.store });
+  };
+
+  /** Serves GET /metrics on `port` (0 picks one); resolves with the bound port. */
+  async serve(host: string, port: number): Promise<{ port: number; close: () => Promise<void> }> {
+    const server: Server = createServer((request, response) => {
+      if (request.url !== "/metrics") return void response.writeHead(404).end();
+      this.registry.metrics().then(
+        (body) => response.writeHead(200, { "content-type": this.registry.contentType }).end(body),
+        () => response.writeHead(500).end(),
+      );
+    });
+    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
+    const address = server.address();
+    return {
+      port: typeof address === "object" && address ? address.port : port,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+  }
+}
+
+function codeName(code: status): string {
+  return codes[code] ?? String(code);
+}
