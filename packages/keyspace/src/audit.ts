@@ -1,0 +1,52 @@
+import { Cluster } from "ioredis";
+import type { RedisClient } from "@faultmaven/redis";
+import { classifyKey } from "./key-schema.js";
+
+export interface AuditReport {
+  readonly scanned: number;
+  /** Key count per known pattern. */
+  readonly known: Record<string, number>;
+  readonly deprecated: string[];
+  /** Keys outside the schema (first `maxListed`). */
+  readonly unknown: string[];
+  readonly unknownCount: number;
+  /** Deprecated keys deleted (only with deleteDeprecated). */
+  readonly deleted: number;
+}
+
+/**
+ * Walks the whole keyspace with SCAN (every master on Cluster) and sorts
+ * each key into the schema: known patterns, the seed's deprecated case keys,
+ * or unknown. Deletes (UNLINK) the deprecated keys only when asked.
+ */
+export async function auditKeyspace(
+  client: RedisClient,
+  options: { deleteDeprecated: boolean; maxListed?: number },
+): Promise<AuditReport> {
+  const maxListed = options.maxListed ?? 100;
+  const known: Record<string, number> = {};
+  const deprecated: string[] = [];
+  const unknown: string[] = [];
+  let scanned = 0;
+  let unknownCount = 0;
+  const nodes = client instanceof Cluster ? client.nodes("master") : [client];
+  for (const node of nodes) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await node.scan(cursor, "COUNT", 1000);
+      cursor = next;
+      for (const key of keys) {
+        scanned++;
+        const found = classifyKey(key);
+        if (found.kind === "known") known[found.name] = (known[found.name] ?? 0) + 1;
+        else if (found.kind === "deprecated") deprecated.push(key);
+        else if (++unknownCount <= maxListed) unknown.push(key);
+      }
+    } while (cursor !== "0");
+  }
+  let deleted = 0;
+  if (options.deleteDeprecated) {
+    for (const key of deprecated) deleted += await client.unlink(key);
+  }
+  return { scanned, known, deprecated, unknown, unknownCount, deleted };
+}
