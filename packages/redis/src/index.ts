@@ -8,3 +8,4 @@ export { callRedis, isRedisUnavailable } from "./call-redis.js";
 export { connectOrFallback, StartupError, type StoreChoice, type Environment } from "./connect-or-fallback.js";
 export { openStore, type ClosableStore } from "./open-store.js";
 export { NamespaceSampler } from "./namespace-sampler.js";
+export { readStorageChoice, readEnvironment, pairsToHash, type StorageType } from "./storage-choice.js";

@@ -1,13 +1,13 @@
 import { ConfigError, EnvReader } from "@faultmaven/config";
 import { readServerConfig, type ServerConfig } from "@faultmaven/grpc-kit";
-import { readRedisConfig, type Environment, type RedisConfig } from "@faultmaven/redis";
+import { readRedisConfig, readStorageChoice, type Environment, type RedisConfig, type StorageType } from "@faultmaven/redis";
 import type { PasswordPolicy } from "./domain/passwords.js";
 
 /** Everything auth-svc reads from the environment, validated at start. */
 export interface AuthServiceConfig {
   readonly environment: Environment;
   /** AUTH_STORAGE_TYPE: redis (default) or inmemory (development only). */
-  readonly storageType: "redis" | "inmemory";
+  readonly storageType: StorageType;
   readonly tokenTtlMs: number;
   readonly passwordPolicy: PasswordPolicy;
   readonly redis: RedisConfig;
@@ -27,17 +27,13 @@ export const DEFAULT_PORT = 50052;
  * plus the REDIS_* and GRPC_* variables.
  */
 export function readAuthConfig(env = new EnvReader()): AuthServiceConfig {
-  const environment = env.oneOf("ENVIRONMENT", ["development", "production"], "development");
-  const storageType = env.oneOf("AUTH_STORAGE_TYPE", ["redis", "inmemory"], "redis");
-  if (environment === "production" && storageType === "inmemory") {
-    throw new ConfigError("AUTH_STORAGE_TYPE", "inmemory is not allowed when ENVIRONMENT=production (Redis is required for authentication)");
-  }
+  const storage = readStorageChoice("AUTH_STORAGE_TYPE", env);
   const minLength = env.integer("AUTH_PASSWORD_MIN_LENGTH", 10, 8, 128);
   const maxLength = env.integer("AUTH_PASSWORD_MAX_LENGTH", 128, 8, 1024);
   if (maxLength < minLength) throw new ConfigError("AUTH_PASSWORD_MAX_LENGTH", "must not be below AUTH_PASSWORD_MIN_LENGTH");
   return {
-    environment,
-    storageType,
+    environment: storage.environment,
+    storageType: storage.storageType,
     tokenTtlMs: env.integer("AUTH_TOKEN_TTL_SECONDS", 86_400, 60, 30 * 86_400) * 1000,
     passwordPolicy: {
       minLength,

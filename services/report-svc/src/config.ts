@@ -1,6 +1,6 @@
 import { ConfigError, EnvReader } from "@faultmaven/config";
 import { readServerConfig, type ServerConfig } from "@faultmaven/grpc-kit";
-import { readRedisConfig, type Environment, type RedisConfig } from "@faultmaven/redis";
+import { readEnvironment, readRedisConfig, type Environment, type RedisConfig } from "@faultmaven/redis";
 
 /** Everything report-svc reads from the environment, validated at start. */
 export interface ReportServiceConfig {
@@ -44,7 +44,7 @@ export function readReportConfig(env = new EnvReader()): ReportServiceConfig {
     embedding = { provider, url, model, apiKey: env.string("EMBEDDING_API_KEY") };
   }
   return {
-    environment: env.oneOf("ENVIRONMENT", ["development", "production"], "development"),
+    environment: readEnvironment(env),
     closedCaseTtlMs: env.integer("REPORT_CLOSED_CASE_TTL_DAYS", 90, 1, 3650) * 86_400_000,
     chroma: { url: chromaUrl, timeoutMs: env.integer("CHROMA_TIMEOUT_MS", 2000, 50, 60_000) },
     embedding,

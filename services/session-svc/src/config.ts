@@ -1,13 +1,13 @@
-import { ConfigError, EnvReader } from "@faultmaven/config";
+import { EnvReader } from "@faultmaven/config";
 import { readServerConfig, type ServerConfig } from "@faultmaven/grpc-kit";
-import { readRedisConfig, type Environment, type RedisConfig } from "@faultmaven/redis";
+import { readRedisConfig, readStorageChoice, type Environment, type RedisConfig, type StorageType } from "@faultmaven/redis";
 import type { SessionPolicy } from "./domain/session.js";
 
 /** Everything session-svc reads from the environment, validated at start. */
 export interface SessionServiceConfig {
   readonly environment: Environment;
   /** SESSION_STORAGE_TYPE: redis (default) or inmemory (development only). */
-  readonly storageType: "redis" | "inmemory";
+  readonly storageType: StorageType;
   readonly policy: SessionPolicy;
   readonly redis: RedisConfig;
   readonly server: ServerConfig;
@@ -25,16 +25,12 @@ export const DEFAULT_PORT = 50051;
  * SESSION_MAX_MESSAGES (default 50), plus the REDIS_* and GRPC_* variables.
  */
 export function readSessionConfig(env = new EnvReader()): SessionServiceConfig {
-  const environment = env.oneOf("ENVIRONMENT", ["development", "production"], "development");
-  const storageType = env.oneOf("SESSION_STORAGE_TYPE", ["redis", "inmemory"], "redis");
-  if (environment === "production" && storageType === "inmemory") {
-    throw new ConfigError("SESSION_STORAGE_TYPE", "inmemory is not allowed when ENVIRONMENT=production (sessions must survive restarts)");
-  }
+  const storage = readStorageChoice("SESSION_STORAGE_TYPE", env);
   const idleSeconds = env.integer("SESSION_IDLE_TTL_SECONDS", 1800, 1, 7 * 24 * 3600);
   const maxLifetimeSeconds = env.integer("SESSION_MAX_LIFETIME_SECONDS", 0, 0, 365 * 24 * 3600);
   return {
-    environment,
-    storageType,
+    environment: storage.environment,
+    storageType: storage.storageType,
     policy: {
       idleTtlMs: idleSeconds * 1000,
       maxLifetimeMs: maxLifetimeSeconds * 1000,

@@ -1,5 +1,5 @@
 import { UnavailableError } from "@faultmaven/errors";
-import { callRedis, type RedisClient, type RedisMode } from "@faultmaven/redis";
+import { callRedis, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
 import type { AuthStore, UserPage } from "../domain/auth-store.js";
 import { EmailTakenError, UsernameTakenError, UserNotFoundError } from "../domain/errors.js";
 import { newUserId, type ParsedToken, type TokenIdentity, type TokenRecord } from "../domain/token.js";
@@ -7,7 +7,7 @@ import type { NewUser, UserChanges, UserRecord } from "../domain/user.js";
 import { authKeys } from "./keys.js";
 import { ACTIVATE, ANNOUNCE_EMAIL, CREATE_PENDING, DELETE_USER, PUSH_USER_TOKEN, UPDATE_USER, USE_TOKEN_META, VALIDATE } from "./scripts.js";
 import { PENDING_TTL_MS, UniqueIndex } from "./unique-index.js";
-import { pairsToHash, parseUserHash } from "./user-hash.js";
+import { parseUserHash } from "./user-hash.js";
 
 /**
  * Users and tokens in Redis, under the seed's keys. No step needs a

@@ -1,5 +1,5 @@
 import { UnavailableError } from "@faultmaven/errors";
-import { callRedis, type RedisClient, type RedisMode } from "@faultmaven/redis";
+import { callRedis, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
 import { LockNotHeldError, SessionLockedError, SessionNotFoundError } from "../domain/errors.js";
 import { newSessionId } from "../domain/session-id.js";
 import type { LockRecord, MessageRecord, NewSession, SessionChanges, SessionPolicy, SessionRecord } from "../domain/session.js";
@@ -7,7 +7,7 @@ import type { SessionPage, SessionStore } from "../domain/session-store.js";
 import { INDEX_RENEW_OR_DELETE, INDEX_REPLACE, USER_INDEX_ADD_OR_RENEW } from "./scripts/index-scripts.js";
 import { APPEND, CREATE, DELETE, LOCK_ACQUIRE, LOCK_RENEW_OR_RELEASE, TOUCH, UPDATE } from "./scripts/session-scripts.js";
 import { sessionKeys } from "./keys.js";
-import { pairsToHash, parseSessionHash } from "./session-hash.js";
+import { parseSessionHash } from "./session-hash.js";
 
 /** How many sessions a user index keeps (newest first); older ones drop out of ListSessions. */
 const USER_INDEX_LIMIT = 1000;

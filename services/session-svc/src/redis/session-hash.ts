@@ -31,11 +31,3 @@ export function parseSessionHash(hash: Record<string, string>, policy: SessionPo
     context,
   };
 }
-
-/** HGETALL as a flat array (what a script returns) to an object. */
-export function pairsToHash(pairs: unknown): Record<string, string> {
-  const hash: Record<string, string> = {};
-  if (!Array.isArray(pairs)) return hash;
-  for (let i = 0; i + 1 < pairs.length; i += 2) hash[String(pairs[i])] = String(pairs[i + 1]);
-  return hash;
-}
