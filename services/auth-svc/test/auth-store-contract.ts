@@ -170,6 +170,21 @@ export function authStoreContract(name: string, makeStore: AuthStoreFactory): vo
       expect(await store.revokeUserTokens(user.userId)).toBe(0);
     });
 
+    it("never leaves a valid token unlisted when tokens are issued during a revoke-all", async () => {
+      const user = await store.createUser(newUser());
+      const before = Array.from({ length: 5 }, () => mintToken(user.userId));
+      for (const t of before) await store.issueToken(t.parsed, Date.now(), 60_000);
+      const during = Array.from({ length: 10 }, () => mintToken(user.userId));
+      await Promise.all([store.revokeUserTokens(user.userId), ...during.map((t) => store.issueToken(t.parsed, Date.now(), 60_000))]);
+      for (const t of before) expect(await store.validateToken(t.parsed)).toBeUndefined();
+      const listed = new Set((await store.listUserTokens(user.userId)).map((t) => t.tokenId));
+      for (const t of during) {
+        if (await store.validateToken(t.parsed)) expect(listed.has(t.parsed.tokenId)).toBe(true);
+      }
+      await store.revokeUserTokens(user.userId);
+      for (const t of [...before, ...during]) expect(await store.validateToken(t.parsed)).toBeUndefined();
+    });
+
     it("fails validation once a token expires or its user is deleted", async () => {
       const user = await store.createUser(newUser());
       const short = mintToken(user.userId);

@@ -202,8 +202,11 @@ export class RedisAuthStore implements AuthStore {
     return callRedis(async () => {
       const listKey = authKeys.userTokens(userId);
       const ids = await this.client.lrange(listKey, 0, -1);
+      // Each revocation removes its own list entry; a token issued meanwhile
+      // stays listed (and revocable) instead of vanishing with the list.
       const revoked = await Promise.all(ids.map((id) => this.#revoke(id)));
-      await this.client.del(listKey);
+      const stale = ids.filter((_, i) => revoked[i] === undefined);
+      for (const id of stale) await this.client.lrem(listKey, 0, id);
       return revoked.filter((r) => r?.userId === userId).length;
     });
   }
