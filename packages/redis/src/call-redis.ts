@@ -4,7 +4,7 @@ import { UnavailableError } from "@faultmaven/errors";
 const OUTAGE_NAMES = new Set(["MaxRetriesPerRequestError", "ClusterAllFailedError"]);
 const OUTAGE_MESSAGE =
   /Connection is closed|Stream isn't writeable|Command timed out|None of startup nodes|Failed to refresh slots cache|Cluster isn't ready|Too many Cluster redirections|CLUSTERDOWN|TRYAGAIN|connect E[A-Z]+/;
-const OUTAGE_REPLY = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|BUSY)\b/;
+const OUTAGE_REPLY = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|BUSY|OOM)\b/;
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND"]);
 
 /**
@@ -32,6 +32,9 @@ export async function callRedis<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
+    // ioredis attaches the failed command with its arguments (which may hold
+    // a password hash); errors get logged, so drop it.
+    if (error instanceof Error && "command" in error) delete (error as { command?: unknown }).command;
     if (isRedisUnavailable(error)) throw new UnavailableError("redis", { cause: error });
     throw error;
   }

@@ -12,6 +12,7 @@ describe("isRedisUnavailable", () => {
     Object.assign(new Error("x"), { name: "MaxRetriesPerRequestError" }),
     new ReplyError("LOADING Redis is loading the dataset in memory"),
     new ReplyError("READONLY You can't write against a read only replica."),
+    new ReplyError("OOM command not allowed when used memory > 'maxmemory'."),
   ])("counts %s as an outage", (error) => {
     expect(isRedisUnavailable(error)).toBe(true);
   });
@@ -32,5 +33,12 @@ describe("callRedis", () => {
     const bug = new TypeError("boom");
     await expect(callRedis(() => Promise.reject(bug))).rejects.toBe(bug);
     await expect(callRedis(() => Promise.resolve(42))).resolves.toBe(42);
+  });
+
+  it("drops the failed command's arguments from errors before they can be logged", async () => {
+    const reply = Object.assign(new ReplyError("ERR something"), { command: { name: "hset", args: ["auth:user:x", "password_hash", "$argon2id$..."] } });
+    const caught = await callRedis(() => Promise.reject(reply)).catch((error: unknown) => error);
+    expect(caught).toBe(reply);
+    expect("command" in (caught as object)).toBe(false);
   });
 });

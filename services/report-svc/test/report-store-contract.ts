@@ -81,6 +81,16 @@ export function reportStoreContract(name: string, makeStore: ReportStoreFactory)
       expect((await save(caseId)).version).toBe(1);
     });
 
+    it("forgets a closure once the case's last report is deleted", async () => {
+      const caseId = uniqueCase();
+      const only = await save(caseId);
+      await store.closeCase(caseId, 300);
+      await store.delete(only.reportId);
+      const fresh = await save(caseId);
+      await sleep(450);
+      expect(await store.get(fresh.reportId)).toBeDefined();
+    });
+
     it("closes and reopens a case; a closed case's reports expire", async () => {
       const caseId = uniqueCase();
       const report = await save(caseId);

@@ -69,6 +69,8 @@ export class MemoryReportStore implements ReportStore {
     const report = await this.get(reportId);
     if (!report) return undefined;
     this.#reports.delete(reportId);
+    // Like Redis, a closure lives on the case's keys: gone with its last report.
+    if (this.#byCase(report.caseId).length === 0) this.#closed.delete(report.caseId);
     if (report.isCurrent) {
       const [newest] = this.#byCase(report.caseId).filter((r) => r.type === report.type).sort((a, b) => b.version - a.version);
       if (newest) this.#reports.set(newest.reportId, { ...newest, isCurrent: true });
