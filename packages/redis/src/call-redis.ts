@@ -39,3 +39,16 @@ export async function callRedis<T>(operation: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
+
+/**
+ * True when a failed call certainly never reached Redis (the client was
+ * offline, the connection was refused), so nothing it would have written
+ * exists. A timeout or a dropped connection is not certain: the command may
+ * have run.
+ */
+export function neverReachedRedis(error: unknown): boolean {
+  const cause = error instanceof UnavailableError ? error.cause : error;
+  if (!(cause instanceof Error)) return false;
+  const code = (cause as { code?: unknown }).code;
+  return /Stream isn't writeable/.test(cause.message) || code === "ECONNREFUSED";
+}

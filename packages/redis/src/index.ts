@@ -4,7 +4,7 @@ export { createRedisClient, type RedisClient } from "./client.js";
 export { RedisReadiness } from "./readiness.js";
 export { keyPart, type KeyPartRules } from "./key-part.js";
 export { LuaScript } from "./lua-script.js";
-export { callRedis, isRedisUnavailable } from "./call-redis.js";
+export { callRedis, isRedisUnavailable, neverReachedRedis } from "./call-redis.js";
 export { connectOrFallback, StartupError, type StoreChoice, type Environment } from "./connect-or-fallback.js";
 export { openStore, type ClosableStore } from "./open-store.js";
 export { NamespaceSampler } from "./namespace-sampler.js";

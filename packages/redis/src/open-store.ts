@@ -31,12 +31,12 @@ export async function openStore<S extends ClosableStore>(options: {
   createMemoryStore: () => S;
   /** Key namespaces this service owns, sampled into `registry` every `intervalMs` (Redis only). */
   keyspace?: { namespaces: readonly string[]; registry: Registry; intervalMs: number };
-}): Promise<{ store: S; close: () => Promise<void> }> {
+}): Promise<{ store: S; backend: "redis" | "memory"; close: () => Promise<void> }> {
   const { logger, setServing } = options;
   const inMemory = () => {
     setServing(true);
     const store = options.createMemoryStore();
-    return { store, close: () => store.close() };
+    return { store, backend: "memory" as const, close: () => store.close() };
   };
   if (options.storageType === "inmemory") {
     logger.warn(`${options.storageVariable}=inmemory: data lives in this process only and is lost on restart`);
@@ -63,6 +63,7 @@ export async function openStore<S extends ClosableStore>(options: {
     : undefined;
   return {
     store,
+    backend: "redis",
     close: async () => {
       sampler?.stop();
       readiness.stop();

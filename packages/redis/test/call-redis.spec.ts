@@ -1,6 +1,6 @@
 import { ReplyError } from "ioredis";
 import { UnavailableError } from "@faultmaven/errors";
-import { callRedis, isRedisUnavailable } from "../src/call-redis.js";
+import { callRedis, isRedisUnavailable, neverReachedRedis } from "../src/call-redis.js";
 
 describe("isRedisUnavailable", () => {
   it.each([
@@ -40,5 +40,14 @@ describe("callRedis", () => {
     const caught = await callRedis(() => Promise.reject(reply)).catch((error: unknown) => error);
     expect(caught).toBe(reply);
     expect("command" in (caught as object)).toBe(false);
+  });
+});
+
+describe("neverReachedRedis", () => {
+  it("is sure only when the command was never sent", () => {
+    expect(neverReachedRedis(new UnavailableError("redis", { cause: new Error("Stream isn't writeable and enableOfflineQueue options is false") }))).toBe(true);
+    expect(neverReachedRedis(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }))).toBe(true);
+    expect(neverReachedRedis(new UnavailableError("redis", { cause: new Error("Command timed out") }))).toBe(false);
+    expect(neverReachedRedis(new UnavailableError("redis", { cause: new Error("Connection is closed.") }))).toBe(false);
   });
 });

@@ -46,7 +46,7 @@ runMain(logger, async () => {
     else logger.error("chromadb is unreachable: NOT_SERVING, calls fail with UNAVAILABLE");
   });
 
-  const { store, close } = await openStore<ReportStore>({
+  const { store, backend, close } = await openStore<ReportStore>({
     storageType: "redis",
     storageVariable: "REDIS_HOST",
     environment: config.environment,
@@ -62,8 +62,9 @@ runMain(logger, async () => {
   const reports = new Reports(store, content, embedder, logger);
   const reconcile = () =>
     reports.reconcile().catch((error: unknown) => logger.warn({ err: error }, "reconciliation skipped: a store is unavailable"));
-  const reconciler = setInterval(() => void reconcile(), config.reconcileIntervalMs).unref();
-  void reconcile();
+  // Against the in-memory fallback every stored report would look orphaned: never reconcile then.
+  const reconciler = backend === "redis" ? setInterval(() => void reconcile(), config.reconcileIntervalMs).unref() : undefined;
+  if (backend === "redis") void reconcile();
 
   await serve({
     services: [{ service: ReportService, implementation: implement(ReportService, reportHandlers(reports, store, config.closedCaseTtlMs), { logger, observers: [metrics.observer] }) }],

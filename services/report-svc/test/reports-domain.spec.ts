@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { pino } from "pino";
+import { UnavailableError } from "@faultmaven/errors";
 import { ChromaServer, freePort, ServiceProcess } from "@faultmaven/test-kit";
 import { ChromaContentStore } from "../src/chroma/chroma-content-store.js";
 import { HashingEmbedder } from "../src/domain/hashing-embedder.js";
@@ -31,6 +32,22 @@ describe("reconciliation of orphan content", () => {
     expect(await reports.reconcile(Date.now() + ORPHAN_GRACE_MS + 1000)).toBe(1);
     expect(await content.get("rep_orphanorphanorphanorph")).toBeUndefined();
     expect(await content.get(kept.reportId)).toBe("kept runbook");
+  });
+
+  it("keeps the content when a save's metadata write timed out but landed", async () => {
+    const embedder = new HashingEmbedder();
+    const content = new ChromaContentStore(chroma.url, embedder.model, 2000);
+    class TimingOutStore extends MemoryReportStore {
+      override async save(report: Parameters<MemoryReportStore["save"]>[0]): Promise<never> {
+        await super.save(report);
+        throw new UnavailableError("redis", { cause: new Error("Command timed out") });
+      }
+    }
+    const store = new TimingOutStore();
+    const reports = new Reports(store, content, embedder, pino({ level: "silent" }));
+    await expect(reports.save({ caseId: "c2", type: "RCA_REPORT", status: "final", title: "", createdBy: "", content: "landed anyway" })).rejects.toBeInstanceOf(UnavailableError);
+    const [saved] = (await store.listByCase("c2", 0, 1)).reports;
+    expect(await content.get(saved!.reportId)).toBe("landed anyway");
   });
 });
 

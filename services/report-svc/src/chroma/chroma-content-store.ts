@@ -73,11 +73,16 @@ export class ChromaContentStore implements ContentStore {
     });
   }
 
-  idsWrittenBefore(before: number): Promise<string[]> {
-    return this.#call(async (collection) => {
-      const result = await collection.get({ where: { written_at: { $lt: before } }, include: [] });
-      return result.ids;
-    });
+  /** Pages through the collection (each page bounded by the timeout) so large collections still reconcile. */
+  async idsWrittenBefore(before: number, pageSize = 500): Promise<string[]> {
+    const ids: string[] = [];
+    for (let offset = 0; ; offset += pageSize) {
+      const page = await this.#call((collection) =>
+        collection.get({ where: { written_at: { $lt: before } }, include: [], limit: pageSize, offset }),
+      );
+      ids.push(...page.ids);
+      if (page.ids.length < pageSize) return ids;
+    }
   }
 
   async ping(): Promise<boolean> {

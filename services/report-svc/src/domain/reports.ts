@@ -1,9 +1,10 @@
 import { UnavailableError } from "@faultmaven/errors";
+import { neverReachedRedis } from "@faultmaven/redis";
 import type { Logger } from "pino";
 import type { ContentStore } from "./content-store.js";
 import type { Embedder } from "./embedder.js";
 import { ContentMissingError, ReportNotFoundError } from "./errors.js";
-import { newReportId, type NewReport, type ReportRecord, type ReportType } from "./report.js";
+import { newReportId, REPORT_ID_PATTERN, type NewReport, type ReportRecord, type ReportType } from "./report.js";
 import type { ReportStore } from "./report-store.js";
 
 /** A search result: metadata, similarity (1 = identical) and the start of the content. */
@@ -42,9 +43,7 @@ export class Reports {
     try {
       return await this.store.save({ ...meta, reportId });
     } catch (error) {
-      await this.content.delete([reportId]).catch((cleanup: unknown) =>
-        this.logger.warn({ err: cleanup, report_id: reportId }, "compensation failed: orphan content left for reconciliation"),
-      );
+      await this.#compensate(reportId, error);
       throw error;
     }
   }
@@ -60,7 +59,7 @@ export class Reports {
 
   async search(query: string, filter: { caseId?: string; type?: ReportType }, limit: number, signal?: AbortSignal): Promise<SearchHit[]> {
     const [embedding] = await this.#embed([query], signal);
-    const matches = await this.content.query(embedding!, filter, limit);
+    const matches = (await this.content.query(embedding!, filter, limit)).filter((m) => REPORT_ID_PATTERN.test(m.reportId));
     const reports = await this.store.getMany(matches.map((m) => m.reportId));
     // Content without metadata (an orphan) is never shown.
     return matches.flatMap((match, i) => {
@@ -83,12 +82,28 @@ export class Reports {
 
   /** Deletes content older than the grace period that has no metadata. Returns how many. */
   async reconcile(now = Date.now()): Promise<number> {
-    const candidates = await this.content.idsWrittenBefore(now - ORPHAN_GRACE_MS);
+    // Only our own ids are candidates; anything else in the collection is not ours to judge.
+    const candidates = (await this.content.idsWrittenBefore(now - ORPHAN_GRACE_MS)).filter((id) => REPORT_ID_PATTERN.test(id));
     const reports = await this.store.getMany(candidates);
     const orphans = candidates.filter((_, i) => reports[i] === undefined);
     await this.content.delete(orphans);
     if (orphans.length > 0) this.logger.info({ deleted: orphans.length }, "reconciliation removed orphan content");
     return orphans.length;
+  }
+
+  /**
+   * Undoes the content write of a failed save. When the metadata write
+   * certainly never reached Redis the content goes at once; when it may have
+   * landed (a timeout can hide a success) the content goes only if no
+   * metadata exists. When even that cannot be checked, the reconciler
+   * decides later.
+   */
+  async #compensate(reportId: string, failure: unknown): Promise<void> {
+    try {
+      if (neverReachedRedis(failure) || (await this.store.get(reportId)) === undefined) await this.content.delete([reportId]);
+    } catch (cleanup) {
+      this.logger.warn({ err: cleanup, report_id: reportId }, "compensation deferred: reconciliation will decide");
+    }
   }
 
   async #deleteContent(ids: readonly string[]): Promise<void> {

@@ -3,7 +3,7 @@ import { contentLocation, REPORT_TYPES, type NewReport, type ReportRecord, type 
 import type { ReportPage, ReportStore } from "../domain/report-store.js";
 import { reportKeys } from "./keys.js";
 import { parseMetadata } from "./metadata-hash.js";
-import { DELETE, SAVE } from "./scripts.js";
+import { CASE_KEYS, DELETE, SAVE } from "./scripts.js";
 
 /**
  * Report metadata in Redis (standalone or Sentinel: the save script spans a
@@ -59,21 +59,11 @@ export class RedisReportStore implements ReportStore {
   }
 
   closeCase(caseId: string, ttlMs: number): Promise<number | undefined> {
-    return callRedis(async () => {
-      const keys = await this.#caseKeys(caseId);
-      if (keys === undefined) return undefined;
-      await Promise.all(keys.map((key) => this.client.pexpire(key, ttlMs)));
-      return Date.now() + ttlMs;
-    });
+    return callRedis(async () => ((await this.#caseKeys(caseId, "expire", ttlMs)).length === 0 ? undefined : Date.now() + ttlMs));
   }
 
   reopenCase(caseId: string): Promise<boolean> {
-    return callRedis(async () => {
-      const keys = await this.#caseKeys(caseId);
-      if (keys === undefined) return false;
-      await Promise.all(keys.map((key) => this.client.persist(key)));
-      return true;
-    });
+    return callRedis(async () => (await this.#caseKeys(caseId, "persist")).length > 0);
   }
 
   delete(reportId: string): Promise<ReportRecord | undefined> {
@@ -86,17 +76,7 @@ export class RedisReportStore implements ReportStore {
   }
 
   deleteCase(caseId: string): Promise<readonly string[]> {
-    return callRedis(async () => {
-      const ids = await this.client.zrange(reportKeys.caseReports(caseId), "0", "-1");
-      const keys = [
-        ...ids.map((id) => reportKeys.metadata(id)),
-        reportKeys.caseReports(caseId),
-        reportKeys.caseCurrent(caseId),
-        ...REPORT_TYPES.map((t) => reportKeys.caseType(caseId, t)),
-      ];
-      await Promise.all(keys.map((key) => this.client.del(key)));
-      return ids;
-    });
+    return callRedis(() => this.#caseKeys(caseId, "delete"));
   }
 
   async close(): Promise<void> {
@@ -107,16 +87,10 @@ export class RedisReportStore implements ReportStore {
     return [reportKeys.caseType(caseId, type), reportKeys.caseReports(caseId), reportKeys.caseCurrent(caseId), reportKeys.metadata(reportId)];
   }
 
-  /** Every report key of a case, or undefined when it has no reports. */
-  async #caseKeys(caseId: string): Promise<string[] | undefined> {
-    const ids = await this.client.zrange(reportKeys.caseReports(caseId), "0", "-1");
-    if (ids.length === 0) return undefined;
-    return [
-      reportKeys.caseReports(caseId),
-      reportKeys.caseCurrent(caseId),
-      ...REPORT_TYPES.map((t) => reportKeys.caseType(caseId, t)),
-      ...ids.map((id) => reportKeys.metadata(id)),
-    ];
+  /** Expires, persists or deletes every report key of a case at once; returns its report ids. */
+  async #caseKeys(caseId: string, action: "expire" | "persist" | "delete", ttlMs = 0): Promise<string[]> {
+    const keys = [reportKeys.caseReports(caseId), reportKeys.caseCurrent(caseId), ...REPORT_TYPES.map((t) => reportKeys.caseType(caseId, t))];
+    return (await CASE_KEYS.run(this.client, keys, [action, ttlMs])) as string[];
   }
 
   async #page(key: string, offset: number, limit: number, reverse: boolean): Promise<ReportPage> {

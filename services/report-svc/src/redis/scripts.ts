@@ -67,3 +67,28 @@ end
 return 1
 `,
 );
+
+/**
+ * Case-wide TTL change or delete in one step, so a save running at the same
+ * time is either wholly before it or wholly after it. KEYS: case:{c}:reports,
+ * case:{c}:reports:current, then the type zsets; report metadata keys are
+ * derived from the case's report ids (standalone/Sentinel). ARGV[1]:
+ * "expire" (ARGV[2] ms), "persist" or "delete". Returns the case's report ids
+ * (empty when it has none).
+ */
+export const CASE_KEYS = new LuaScript(
+  "report_case_keys",
+  `
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+if #ids == 0 then return ids end
+local keys = {}
+for _, key in ipairs(KEYS) do table.insert(keys, key) end
+for _, id in ipairs(ids) do table.insert(keys, 'report:' .. id .. ':metadata') end
+for _, key in ipairs(keys) do
+  if ARGV[1] == 'expire' then redis.call('PEXPIRE', key, ARGV[2])
+  elseif ARGV[1] == 'persist' then redis.call('PERSIST', key)
+  else redis.call('DEL', key) end
+end
+return ids
+`,
+);
