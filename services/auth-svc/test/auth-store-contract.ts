@@ -104,6 +104,25 @@ export function authStoreContract(name: string, makeStore: AuthStoreFactory): vo
       expect([a.userId, b.userId]).toContain(holder?.userId);
     });
 
+    it("keeps the email index true when one user changes email twice at once", async () => {
+      const a = await store.createUser(newUser());
+      const b = await store.createUser(newUser());
+      const [e2, e3] = [`${unique("two")}@example.com`, `${unique("three")}@example.com`];
+      await Promise.allSettled([store.updateUser(a.userId, { email: e2 }), store.updateUser(a.userId, { email: e3 })]);
+      const final = (await store.getUser(a.userId))!.email;
+      for (const email of [e2, e3]) {
+        if (email === final) {
+          expect((await store.findByEmail(email))?.userId).toBe(a.userId);
+          await expect(store.updateUser(b.userId, { email })).rejects.toBeInstanceOf(EmailTakenError);
+        } else {
+          expect(await store.findByEmail(email)).toBeUndefined();
+        }
+      }
+      // Whatever A does not hold is free for B.
+      const free = [e2, e3].find((e) => e !== final)!;
+      await expect(store.updateUser(b.userId, { email: free })).resolves.toMatchObject({ email: free });
+    });
+
     it("records logins and password changes", async () => {
       const user = await store.createUser(newUser());
       const after = await store.recordLogin(user.userId);

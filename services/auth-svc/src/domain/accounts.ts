@@ -33,7 +33,14 @@ export class Accounts {
     const now = this.clock();
     const { token, parsed } = mintToken(user.userId);
     const info = await this.store.issueToken(parsed, now, this.tokenTtlMs);
-    return { token, info, user: await this.store.recordLogin(user.userId) };
+    // A password change that raced this login (after the check above) must
+    // not leave a token behind: its revoke-all may have run before our issue.
+    const after = await this.store.recordLogin(user.userId);
+    if (after.passwordHash !== user.passwordHash) {
+      await this.store.revokeToken(parsed);
+      throw new UnauthenticatedError();
+    }
+    return { token, info, user: after };
   }
 
   async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<number> {

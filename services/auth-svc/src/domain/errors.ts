@@ -1,4 +1,4 @@
-import { AlreadyExistsError, NotFoundError } from "@faultmaven/errors";
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "@faultmaven/errors";
 
 export class UserNotFoundError extends NotFoundError {
   constructor(userId: string) {
@@ -21,5 +21,12 @@ export class EmailTakenError extends AlreadyExistsError {
 export class TokenNotFoundError extends NotFoundError {
   constructor() {
     super("Token", "", "token not found, expired or already revoked");
+  }
+}
+
+/** Another e-mail change of the same user is under way (or this one outlived its claim). */
+export class EmailChangeInProgressError extends FailedPreconditionError {
+  constructor() {
+    super("another email change of this user is in progress; retry", "EMAIL_CHANGE_IN_PROGRESS");
   }
 }

@@ -1,11 +1,11 @@
 import { UnavailableError } from "@faultmaven/errors";
 import { callRedis, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
 import type { AuthStore, UserPage } from "../domain/auth-store.js";
-import { EmailTakenError, UsernameTakenError, UserNotFoundError } from "../domain/errors.js";
+import { EmailChangeInProgressError, EmailTakenError, UsernameTakenError, UserNotFoundError } from "../domain/errors.js";
 import { newUserId, type ParsedToken, type TokenIdentity, type TokenRecord } from "../domain/token.js";
 import type { NewUser, UserChanges, UserRecord } from "../domain/user.js";
 import { authKeys } from "./keys.js";
-import { ACTIVATE, ANNOUNCE_EMAIL, CREATE_PENDING, DELETE_USER, PUSH_USER_TOKEN, UPDATE_USER, USE_TOKEN_META, VALIDATE } from "./scripts.js";
+import { ACTIVATE, ANNOUNCE_EMAIL, COMMIT_EMAIL, CREATE_PENDING, DELETE_USER, PUSH_USER_TOKEN, UPDATE_USER, USE_TOKEN_META, VALIDATE, WITHDRAW_EMAIL } from "./scripts.js";
 import { PENDING_TTL_MS, UniqueIndex } from "./unique-index.js";
 import { parseUserHash } from "./user-hash.js";
 
@@ -100,19 +100,36 @@ export class RedisAuthStore implements AuthStore {
       if (changes.displayName !== undefined) fields.display_name = changes.displayName;
       if (changes.roles !== undefined) fields.roles = JSON.stringify(changes.roles);
       const newEmail = changes.email !== undefined && changes.email !== current.email ? changes.email : undefined;
-      if (newEmail !== undefined) {
-        // Announce, claim, commit: a concurrent claimer sees the claim as live.
-        if ((await ANNOUNCE_EMAIL.run(this.client, [authKeys.user(userId)], [newEmail, PENDING_TTL_MS])) !== 1) {
-          throw new UserNotFoundError(userId);
-        }
-        if (!(await this.#emails.claim(newEmail, userId))) throw new EmailTakenError();
-        if (!(await this.#emails.persist(newEmail, userId))) throw new UnavailableError("redis");
-        Object.assign(fields, { email: newEmail, pending_email: "", pending_email_until: "0" });
-      }
-      const updated = await this.#update(userId, "profile", fields);
-      if (newEmail !== undefined) await this.#emails.release(current.email, userId);
+      if (newEmail === undefined) return this.#update(userId, "profile", fields);
+      const updated = await this.#changeEmail(userId, newEmail, fields);
+      await this.#emails.release(current.email, userId);
       return updated;
     });
+  }
+
+  /**
+   * Announce, claim, commit: while announced, a concurrent claimer sees this
+   * user's claim as live; the commit succeeds only if the announcement is
+   * still ours and unexpired (Redis clock), so the hash never takes an e-mail
+   * whose claim it may have lost.
+   */
+  async #changeEmail(userId: string, email: string, fields: Record<string, string>): Promise<UserRecord> {
+    const key = authKeys.user(userId);
+    const announced = await ANNOUNCE_EMAIL.run(this.client, [key], [email, PENDING_TTL_MS]);
+    if (announced === 0) throw new UserNotFoundError(userId);
+    if (announced === -1) throw new EmailChangeInProgressError();
+    if (!(await this.#emails.claim(email, userId))) {
+      await WITHDRAW_EMAIL.run(this.client, [key], [email]);
+      throw new EmailTakenError();
+    }
+    if (!(await this.#emails.persist(email, userId))) throw new UnavailableError("redis");
+    const reply = await COMMIT_EMAIL.run(this.client, [key], [email, ...Object.entries(fields).flat()]);
+    const user = reply ? parseUserHash(pairsToHash(reply)) : undefined;
+    if (!user) {
+      await this.#emails.release(email, userId);
+      throw new EmailChangeInProgressError();
+    }
+    return user;
   }
 
   setPasswordHash(userId: string, passwordHash: string): Promise<void> {

@@ -86,15 +86,64 @@ return redis.call('HGETALL', KEYS[1])
 /**
  * Announces an e-mail change in progress (ARGV[1], for ARGV[2] ms) on an
  * active user, so that the claim made next counts as live (see
- * UniqueIndex). Returns 1, or 0 when there is no active user.
+ * UniqueIndex). Returns 1; 0 when there is no active user; -1 while another
+ * unexpired change of the same user is in progress.
  */
 export const ANNOUNCE_EMAIL = new LuaScript(
   "auth_user_announce_email",
   NOW_MS +
     `
 if redis.call('HGET', KEYS[1], 'state') ~= 'active' then return 0 end
-redis.call('HSET', KEYS[1], 'pending_email', ARGV[1], 'pending_email_until', now_ms() + tonumber(ARGV[2]))
+local now = now_ms()
+local pending = redis.call('HMGET', KEYS[1], 'pending_email', 'pending_email_until')
+if pending[1] and pending[1] ~= '' and pending[1] ~= ARGV[1] and tonumber(pending[2] or 0) > now then return -1 end
+redis.call('HSET', KEYS[1], 'pending_email', ARGV[1], 'pending_email_until', now + tonumber(ARGV[2]))
 return 1
+`,
+);
+
+/**
+ * Commits an announced e-mail change (ARGV[1]) plus other field/value pairs,
+ * only while the announcement is still this one and unexpired (a change
+ * that took longer may have lost its claim). Returns HGETALL or nil.
+ */
+export const COMMIT_EMAIL = new LuaScript(
+  "auth_user_commit_email",
+  NOW_MS +
+    `
+if redis.call('HGET', KEYS[1], 'state') ~= 'active' then return nil end
+local now = now_ms()
+local pending = redis.call('HMGET', KEYS[1], 'pending_email', 'pending_email_until')
+if pending[1] ~= ARGV[1] or tonumber(pending[2] or 0) <= now then return nil end
+redis.call('HSET', KEYS[1], 'email', ARGV[1], 'pending_email', '', 'pending_email_until', 0, 'updated_at', now)
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return redis.call('HGETALL', KEYS[1])
+`,
+);
+
+/** Withdraws the announcement of ARGV[1] (a change that failed to claim it). */
+export const WITHDRAW_EMAIL = new LuaScript(
+  "auth_user_withdraw_email",
+  `
+if redis.call('HGET', KEYS[1], 'pending_email') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'pending_email', '', 'pending_email_until', 0)
+return 1
+`,
+);
+
+/**
+ * Does the user hold `ARGV[2]` in field ARGV[1], or has it announced it as
+ * pending (unexpired by the Redis clock)? Returns 1 or 0.
+ */
+export const HOLDS = new LuaScript(
+  "auth_user_holds",
+  NOW_MS +
+    `
+local f = redis.call('HMGET', KEYS[1], 'state', ARGV[1], 'pending_' .. ARGV[1], 'pending_' .. ARGV[1] .. '_until')
+if not f[1] then return 0 end
+if f[2] == ARGV[2] then return 1 end
+if f[3] == ARGV[2] and tonumber(f[4] or 0) > now_ms() then return 1 end
+return 0
 `,
 );
 

@@ -1,6 +1,6 @@
 import type { RedisClient } from "@faultmaven/redis";
 import { authKeys } from "./keys.js";
-import { INDEX_CAS } from "./scripts.js";
+import { HOLDS, INDEX_CAS } from "./scripts.js";
 
 /** How long a claim made by an unfinished create or e-mail change lives before it frees itself. */
 export const PENDING_TTL_MS = 60_000;
@@ -55,9 +55,6 @@ export class UniqueIndex {
   }
 
   private async holds(userId: string, value: string): Promise<boolean> {
-    const pending = `pending_${this.field}`;
-    const [state, held, announced, until] = await this.client.hmget(authKeys.user(userId), "state", this.field, pending, `${pending}_until`);
-    if (state === null) return false;
-    return held === value || (announced === value && Number(until) > Date.now());
+    return (await HOLDS.run(this.client, [authKeys.user(userId)], [this.field, value])) === 1;
   }
 }

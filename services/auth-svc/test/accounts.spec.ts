@@ -1,0 +1,36 @@
+import { UnauthenticatedError } from "@faultmaven/errors";
+import { Accounts } from "../src/domain/accounts.js";
+import { Passwords } from "../src/domain/passwords.js";
+import type { ParsedToken } from "../src/domain/token.js";
+import { MemoryAuthStore } from "../src/memory/memory-auth-store.js";
+
+describe("Accounts", () => {
+  const passwords = new Passwords();
+
+  it("does not hand out a token when a password change lands while the login is in flight", async () => {
+    let issued: ParsedToken | undefined;
+    class RacingStore extends MemoryAuthStore {
+      override async issueToken(token: ParsedToken, createdAt: number, ttlMs: number) {
+        const info = await super.issueToken(token, createdAt, ttlMs);
+        issued = token;
+        // The password change (new hash, then revoke-all) completes exactly now.
+        await this.setPasswordHash(token.userId, await passwords.hash("the new password"));
+        return info;
+      }
+    }
+    const store = new RacingStore();
+    const accounts = new Accounts(store, passwords, 60_000);
+    await accounts.createUser({ username: "racer", email: "racer@example.com", password: "the old password", displayName: "", roles: [] });
+    await expect(accounts.login({ username: "racer" }, "the old password")).rejects.toBeInstanceOf(UnauthenticatedError);
+    expect(await store.validateToken(issued!)).toBeUndefined();
+  });
+
+  it("answers an unknown user exactly like a wrong password", async () => {
+    const accounts = new Accounts(new MemoryAuthStore(), passwords, 60_000);
+    await accounts.createUser({ username: "known", email: "known@example.com", password: "right password", displayName: "", roles: [] });
+    const wrong = await accounts.login({ username: "known" }, "wrong password").catch((e: unknown) => e);
+    const unknown = await accounts.login({ username: "unknown" }, "wrong password").catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(UnauthenticatedError);
+    expect(unknown).toEqual(wrong);
+  });
+});
