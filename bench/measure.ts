@@ -4,7 +4,8 @@ const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 
 export function printHeader(): void {
-  console.log(`${CALLS} calls per method (unless noted), ${CONCURRENCY} in flight, one redis-server, loopback\n`);
+  console.log(`${CALLS} calls per method (unless noted), ${CONCURRENCY} in flight, one redis-server, loopback;`);
+  console.log("the load generator, the services, Redis and ChromaDB share this machine's cores\n");
   console.log("method                          ops/s    p50 ms   p99 ms   redis cmds/call");
 }
 
