@@ -7,3 +7,4 @@ export { ServiceProcess, type LogLine } from "./service-process.js";
 export { bufCurl, listMethods } from "./buf-curl.js";
 export { startGrpcService, failure, type RunningService } from "./grpc-service.js";
 export { ChromaServer, chromaCli } from "./chroma-server.js";
+export { makeTestPki, type TestPki } from "./test-pki.js";
