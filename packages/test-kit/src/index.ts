@@ -8,3 +8,4 @@ export { bufCurl, listMethods } from "./buf-curl.js";
 export { startGrpcService, failure, type RunningService } from "./grpc-service.js";
 export { ChromaServer, chromaCli } from "./chroma-server.js";
 export { makeTestPki, type TestPki } from "./test-pki.js";
+export { RedisSentinel } from "./redis-sentinel.js";
