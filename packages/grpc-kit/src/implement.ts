@@ -19,6 +19,9 @@ export type UnaryHandlers<T extends GenServiceMethods> = {
   ) => Promise<MessageInitShape<T[K]["output"]>>;
 };
 
+/** The handlers of a generated service: `ServiceHandlers<typeof SessionService>`. */
+export type ServiceHandlers<S> = S extends GenService<infer T> ? UnaryHandlers<T> : never;
+
 /** Told of every finished call (metrics hang here). */
 export type CallObserver = (event: { service: string; method: string; code: status; seconds: number; error?: unknown }) => void;
 

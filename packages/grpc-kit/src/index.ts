@@ -1,6 +1,6 @@
 /** The gRPC server kit shared by the services: definitions, handlers, errors, health, reflection, lifecycle. */
 export { toServiceDefinition } from "./service-definition.js";
-export { implement, type UnaryHandlers, type CallObserver } from "./implement.js";
+export { implement, type UnaryHandlers, type ServiceHandlers, type CallObserver } from "./implement.js";
 export type { CallContext } from "./call-context.js";
 export { toStatus, ERROR_DOMAIN, type MappedStatus } from "./status-details.js";
 export { createLogger, REDACTED_PATHS, type Logger } from "./logger.js";

@@ -1,7 +1,7 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { AuthService } from "@faultmaven/contract/auth";
 import { InvalidArgumentError } from "@faultmaven/errors";
-import { decodePageToken, encodePageToken, pageSize, type UnaryHandlers } from "@faultmaven/grpc-kit";
+import { decodePageToken, encodePageToken, pageSize, type ServiceHandlers } from "@faultmaven/grpc-kit";
 import type { Accounts, LoginName } from "../domain/accounts.js";
 import type { AuthStore } from "../domain/auth-store.js";
 import { UserNotFoundError } from "../domain/errors.js";
@@ -10,8 +10,7 @@ import type { UserChanges } from "../domain/user.js";
 import { tokenToProto, userToProto } from "./to-proto.js";
 import { validate } from "./validate.js";
 
-type Methods = typeof AuthService extends { method: infer M } ? M : never;
-type Handlers = UnaryHandlers<{ [K in keyof Methods]: Methods[K] }>;
+type Handlers = ServiceHandlers<typeof AuthService>;
 
 /** AuthService: decode and validate, call the domain, encode. */
 export function authHandlers(accounts: Accounts, store: AuthStore, passwords: Passwords): Handlers {

@@ -1,14 +1,13 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ReportService } from "@faultmaven/contract/report";
-import { decodePageToken, encodePageToken, pageSize, type UnaryHandlers } from "@faultmaven/grpc-kit";
+import { decodePageToken, encodePageToken, pageSize, type ServiceHandlers } from "@faultmaven/grpc-kit";
 import { CaseNotFoundError, ReportNotFoundError } from "../domain/errors.js";
 import type { ReportPage, ReportStore } from "../domain/report-store.js";
 import type { Reports } from "../domain/reports.js";
 import { reportToProto } from "./to-proto.js";
 import { LIMITS, validate } from "./validate.js";
 
-type Methods = typeof ReportService extends { method: infer M } ? M : never;
-type Handlers = UnaryHandlers<{ [K in keyof Methods]: Methods[K] }>;
+type Handlers = ServiceHandlers<typeof ReportService>;
 
 /** ReportService: decode and validate, call the domain, encode. */
 export function reportHandlers(reports: Reports, store: ReportStore, closedCaseTtlMs: number): Handlers {

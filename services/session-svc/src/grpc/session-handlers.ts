@@ -1,15 +1,14 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { SessionService } from "@faultmaven/contract/session";
 import { InvalidArgumentError } from "@faultmaven/errors";
-import { decodePageToken, encodePageToken, pageSize, type UnaryHandlers } from "@faultmaven/grpc-kit";
+import { decodePageToken, encodePageToken, pageSize, type ServiceHandlers } from "@faultmaven/grpc-kit";
 import { SessionNotFoundError } from "../domain/errors.js";
 import type { SessionChanges } from "../domain/session.js";
 import type { SessionStore } from "../domain/session-store.js";
 import { lockToProto, roleName, sessionToProto } from "./to-proto.js";
 import { LIMITS, validate } from "./validate.js";
 
-type Methods = typeof SessionService extends { method: infer M } ? M : never;
-type Handlers = UnaryHandlers<{ [K in keyof Methods]: Methods[K] }>;
+type Handlers = ServiceHandlers<typeof SessionService>;
 
 /** SessionService: decode and validate, call the store, encode. */
 export function sessionHandlers(store: SessionStore): Handlers {
