@@ -29,9 +29,6 @@ export const DEFAULT_PORT = 50053;
  */
 export function readReportConfig(env = new EnvReader()): ReportServiceConfig {
   const redis = readRedisConfig(env);
-  if (redis.mode === "cluster") {
-    throw new ConfigError("REDIS_CLUSTER_NODES", "report-svc needs standalone Redis or Sentinel (a save is one script over a case's keys)");
-  }
   const chromaUrl = env.string("CHROMA_URL") ?? "http://localhost:8000";
   if (!/^https?:\/\/[^/]+/.test(chromaUrl)) throw new ConfigError("CHROMA_URL", `expected http(s)://host:port, got "${chromaUrl}"`);
   const provider = env.oneOf("EMBEDDING_PROVIDER", ["hashing", "openai"], "hashing");

@@ -54,7 +54,7 @@ runMain(logger, async () => {
     connectionName: "report-svc",
     logger,
     setServing: (serving) => update("redis", serving),
-    createRedisStore: (client) => new RedisReportStore(client),
+    createRedisStore: (client, mode) => new RedisReportStore(client, mode),
     createMemoryStore: () => new MemoryReportStore(),
     keyspace: { namespaces: ["case:", "report:"], registry: metrics.registry, intervalMs: config.server.keyspaceSampleIntervalMs },
   });

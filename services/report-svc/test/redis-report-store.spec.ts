@@ -1,25 +1,29 @@
 import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
-import { RedisServer } from "@faultmaven/test-kit";
+import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
 import { newReportId } from "../src/domain/report.js";
 import { RedisReportStore } from "../src/redis/redis-report-store.js";
 import { reportStoreContract } from "./report-store-contract.js";
 
 let redis: RedisServer;
+let cluster: RedisCluster;
 beforeAll(async () => {
-  redis = await RedisServer.start();
-});
+  [redis, cluster] = await Promise.all([RedisServer.start(), RedisCluster.start()]);
+}, 60_000);
 afterAll(async () => {
-  await redis?.close();
+  await Promise.all([redis?.close(), cluster?.close()]);
 });
 
-const open = async () => {
-  const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "report-store-test");
+const openOn = async (env: Record<string, string>) => {
+  const config = readRedisConfig(new EnvReader(env));
+  const client = createRedisClient(config, "report-store-test");
   await client.connect();
-  return new RedisReportStore(client);
+  return new RedisReportStore(client, config.mode);
 };
+const open = () => openOn(redis.env);
 
 reportStoreContract("RedisReportStore", open);
+reportStoreContract("RedisReportStore on Redis Cluster", () => openOn(cluster.env));
 
 describe("RedisReportStore keys and TTLs, read from Redis", () => {
   it("writes the seed's keys and puts a 90-day TTL on every key of a closed case", async () => {

@@ -1,16 +1,26 @@
-import { callRedis, type RedisClient } from "@faultmaven/redis";
+import { callRedis, type RedisClient, type RedisMode } from "@faultmaven/redis";
 import { contentLocation, REPORT_TYPES, type NewReport, type ReportRecord, type ReportType } from "../domain/report.js";
 import type { ReportPage, ReportStore } from "../domain/report-store.js";
+import { ClusterReportWrites } from "./cluster-report-writes.js";
 import { reportKeys } from "./keys.js";
 import { parseMetadata } from "./metadata-hash.js";
 import { CASE_KEYS, DELETE, SAVE } from "./scripts.js";
 
 /**
- * Report metadata in Redis (standalone or Sentinel: the save script spans a
- * case's keys). GetReport is one HGETALL.
+ * Report metadata in Redis. On standalone and Sentinel every write is one
+ * atomic script over the case's keys; on Cluster, where those keys live in
+ * different slots, writes go through ClusterReportWrites. Reads are the same
+ * everywhere; GetReport is one HGETALL.
  */
 export class RedisReportStore implements ReportStore {
-  constructor(private readonly client: RedisClient) {}
+  readonly #cluster: ClusterReportWrites | undefined;
+
+  constructor(
+    private readonly client: RedisClient,
+    mode: RedisMode = "standalone",
+  ) {
+    this.#cluster = mode === "cluster" ? new ClusterReportWrites(client) : undefined;
+  }
 
   save(report: NewReport): Promise<ReportRecord> {
     return callRedis(async () => {
@@ -21,6 +31,10 @@ export class RedisReportStore implements ReportStore {
         created_by: report.createdBy,
         content_location: contentLocation(report.reportId),
       };
+      if (this.#cluster) {
+        const saved = await this.#cluster.save(report, fields);
+        return { ...report, ...saved, contentLocation: fields.content_location };
+      }
       const [version, createdAt] = (await SAVE.run(this.client, this.#keys(report.caseId, report.type, report.reportId), [
         report.reportId,
         report.type,
@@ -70,6 +84,10 @@ export class RedisReportStore implements ReportStore {
     return callRedis(async () => {
       const report = await this.get(reportId);
       if (!report) return undefined;
+      if (this.#cluster) {
+        await this.#cluster.delete(report);
+        return report;
+      }
       const deleted = await DELETE.run(this.client, this.#keys(report.caseId, report.type, reportId), [reportId, report.type]);
       return deleted === 1 ? report : undefined;
     });
@@ -89,6 +107,7 @@ export class RedisReportStore implements ReportStore {
 
   /** Expires, persists or deletes every report key of a case at once; returns its report ids. */
   async #caseKeys(caseId: string, action: "expire" | "persist" | "delete", ttlMs = 0): Promise<string[]> {
+    if (this.#cluster) return this.#cluster.caseKeys(caseId, action, ttlMs);
     const keys = [reportKeys.caseReports(caseId), reportKeys.caseCurrent(caseId), ...REPORT_TYPES.map((t) => reportKeys.caseType(caseId, t))];
     return (await CASE_KEYS.run(this.client, keys, [action, ttlMs])) as string[];
   }
