@@ -102,9 +102,10 @@ describe("auth-svc over gRPC", () => {
     };
     const wrongMs = await median(() => svc.client.login({ identifier: { case: "username", value: input.username }, password: "nope-nope-nope" }));
     const unknownMs = await median(() => svc.client.login({ identifier: { case: "username", value: "ghost_user" }, password: "nope-nope-nope" }));
-    // Both paths run one argon2id verification; neither answers early.
-    expect(unknownMs / wrongMs).toBeGreaterThan(0.5);
-    expect(unknownMs / wrongMs).toBeLessThan(2);
+    // Both paths run one argon2id verification; an early answer for an
+    // unknown user would be ~20x faster. The band is wide for busy machines.
+    expect(unknownMs / wrongMs).toBeGreaterThan(0.33);
+    expect(unknownMs / wrongMs).toBeLessThan(3);
   });
 
   it("fails a revoked or expired token at once, and every token after revoke-all", async () => {
