@@ -10,7 +10,7 @@ it("saves concurrently with gapless versions, closes and reopens a case, on Redi
   try {
     const saved = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        svc.client.saveReport({ caseId: "cluster_case", type: ReportType.RCA_REPORT, status: ReportStatus.DRAFT, content: `draft ${i}` }),
+        svc.client.saveReport({ caseId: "cluster_case", type: ReportType.RCA_REPORT, status: ReportStatus.DRAFT, content: `draft ${i}` }, { timeoutMs: 30_000 }),
       ),
     );
     expect(saved.map((s) => s.report!.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));

@@ -33,7 +33,15 @@ const save = (c: string, type = ReportType.RCA_REPORT, content = `report content
 describe("report-svc over gRPC", () => {
   it("gives 20 concurrent saves of one (case, type) versions 1..20, one current, the current hash at v20", async () => {
     const c = caseId();
-    const saved = await Promise.all(Array.from({ length: 20 }, (_, i) => save(c, ReportType.INCIDENT_REPORT, `incident draft ${i}`)));
+    // Chroma takes the 20 upserts one at a time: allow for a slow machine (the point is the versions).
+    const saved = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        svc.client.saveReport(
+          { caseId: c, type: ReportType.INCIDENT_REPORT, status: ReportStatus.FINAL, content: `incident draft ${i}`, createdBy: "user_abc" },
+          { timeoutMs: 30_000 },
+        ),
+      ),
+    );
     const versions = saved.map((s) => s.report!.version).sort((a, b) => a - b);
     expect(versions).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const { reports } = await svc.client.listReportVersions({ caseId: c, type: ReportType.INCIDENT_REPORT, pageSize: 100 });
