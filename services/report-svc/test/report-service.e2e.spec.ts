@@ -11,7 +11,7 @@ let svc: Awaited<ReturnType<typeof startReportService>>;
 
 beforeAll(async () => {
   [redis, chroma] = await Promise.all([RedisServer.start(), ChromaServer.start()]);
-  svc = await startReportService({ ...redis.env, ...chroma.env, CHROMA_TIMEOUT_MS: "1000" });
+  svc = await startReportService({ ...redis.env, ...chroma.env, CHROMA_TIMEOUT_MS: "10000" });
 }, 60_000);
 afterAll(async () => {
   await svc?.stop();
