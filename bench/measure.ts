@@ -1,7 +1,9 @@
 import type { RedisServer } from "@faultmaven/test-kit";
+import { EnvReader } from "@faultmaven/config";
 
-const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const env = new EnvReader();
+const CALLS = env.integer("BENCH_CALLS", 2000, 1, 10_000_000);
+const CONCURRENCY = env.integer("BENCH_CONCURRENCY", 32, 1, 10_000);
 
 export function printHeader(): void {
   console.log(`${CALLS} calls per method (unless noted), ${CONCURRENCY} in flight, one redis-server, loopback;`);

@@ -10,9 +10,10 @@ import { ReportService, ReportType } from "@faultmaven/contract/report";
 import { MessageRole, SessionService } from "@faultmaven/contract/session";
 import { ChromaServer, RedisServer, startGrpcService } from "@faultmaven/test-kit";
 import { measure, printHeader } from "./measure.js";
+import { EnvReader } from "@faultmaven/config";
 
 const [redis, chroma] = await Promise.all([RedisServer.start(), ChromaServer.start()]);
-const env = { ...redis.env, ...chroma.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info" };
+const env = { ...redis.env, ...chroma.env, LOG_LEVEL: new EnvReader().string("LOG_LEVEL") ?? "info" };
 const [sessions, auth, reportSvc] = await Promise.all([
   startGrpcService("services/session-svc/src/main.ts", SessionService, env),
   startGrpcService("services/auth-svc/src/main.ts", AuthService, env),
@@ -45,11 +46,20 @@ try {
   await measure(redis, "auth Login", () => auth.client.login({ identifier: { case: "username", value: "bench" }, password }), 200);
 
   const reports = reportSvc.client;
-  const { report } = await reports.saveReport({ caseId: "bench_case", type: ReportType.RCA_REPORT, content: "Root cause: WAL archiving stalled and the disk filled." });
+  const { report } = await reports.saveReport({
+    caseId: "bench_case",
+    type: ReportType.RCA_REPORT,
+    content: "Root cause: WAL archiving stalled and the disk filled.",
+  });
   const reportId = report!.reportId;
   await measure(redis, "report GetReport (metadata)", () => reports.getReport({ reportId }));
   await measure(redis, "report GetReport (+content)", () => reports.getReport({ reportId, includeContent: true }), 500);
-  await measure(redis, "report SaveReport", () => reports.saveReport({ caseId: "bench_case", type: ReportType.RUNBOOK, content: `step ${n++}: restart the workers` }), 500);
+  await measure(
+    redis,
+    "report SaveReport",
+    () => reports.saveReport({ caseId: "bench_case", type: ReportType.RUNBOOK, content: `step ${n++}: restart the workers` }),
+    500,
+  );
   await measure(redis, "report SearchReports", () => reports.searchReports({ query: "disk full WAL", limit: 5 }), 500);
 } finally {
   await Promise.all([sessions.stop(), auth.stop(), reportSvc.stop()]);

@@ -18,7 +18,9 @@ try {
   for (const [name, count] of Object.entries(report.known).sort()) console.log(`  ${String(count).padStart(8)}  ${name}`);
   console.log(`deprecated keys: ${report.deprecated.length}`);
   for (const key of report.deprecated) console.log(`  ${key}`);
-  console.log(`unknown keys: ${report.unknownCount}${report.unknownCount > report.unknown.length ? ` (first ${report.unknown.length} listed)` : ""}`);
+  console.log(
+    `unknown keys: ${report.unknownCount}${report.unknownCount > report.unknown.length ? ` (first ${report.unknown.length} listed)` : ""}`,
+  );
   for (const key of report.unknown) console.log(`  ${key}`);
   console.log(
     deleteDeprecated

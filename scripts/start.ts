@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { chromaCli, waitFor } from "@faultmaven/test-kit";
+import { processEnvironment } from "@faultmaven/config";
 
 const SERVICES = [
   { name: "session-svc", entry: "services/session-svc/src/main.ts", port: 50051 },
@@ -25,7 +26,7 @@ let stopping = false;
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
 
-const env: NodeJS.ProcessEnv = { ENVIRONMENT: "development", ...process.env };
+const env: NodeJS.ProcessEnv = { ENVIRONMENT: "development", ...processEnvironment() };
 if (!env.CHROMA_URL) env.CHROMA_URL = await startChroma(Number(env.CHROMA_PORT ?? 8000));
 for (const service of SERVICES) startService(service);
 
@@ -85,7 +86,13 @@ function stop(exitCode = 0): void {
   if (stopping) return;
   stopping = true;
   const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
-  const services = alive.map((child) => new Promise((resolve) => (child.once("exit", resolve), child.kill("SIGTERM"))));
+  const services = alive.map(
+    (child) =>
+      new Promise((resolve) => {
+        child.once("exit", resolve);
+        child.kill("SIGTERM");
+      }),
+  );
   void Promise.all(services).then(() => {
     if (!chroma || chroma.exitCode !== null) process.exit(exitCode);
     chroma.once("exit", () => process.exit(exitCode));

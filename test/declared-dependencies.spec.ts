@@ -17,7 +17,10 @@ function sourceFiles(dir: string): string[] {
 }
 
 it.each(members)("%s declares what its src/ imports", (member) => {
-  const manifest = JSON.parse(readFileSync(join(member, "package.json"), "utf8")) as { name: string; dependencies?: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(join(member, "package.json"), "utf8")) as {
+    name: string;
+    dependencies?: Record<string, string>;
+  };
   const declared = new Set(Object.keys(manifest.dependencies ?? {}));
   const missing = new Set<string>();
   for (const file of sourceFiles(join(member, "src"))) {

@@ -14,5 +14,8 @@ export class NotFoundError extends ServiceError {
 }
 
 function upperSnake(text: string): string {
-  return text.replace(/([a-z])([A-Z])/g, "$1_$2").replace(/\W+/g, "_").toUpperCase();
+  return text
+    .replace(/([a-z])([A-Z])/g, "$1_$2")
+    .replace(/\W+/g, "_")
+    .toUpperCase();
 }

@@ -1,11 +1,5 @@
 /** The canonical codes a domain may raise (a subset of gRPC's). */
-export type ErrorCode =
-  | "INVALID_ARGUMENT"
-  | "NOT_FOUND"
-  | "ALREADY_EXISTS"
-  | "FAILED_PRECONDITION"
-  | "UNAUTHENTICATED"
-  | "UNAVAILABLE";
+export type ErrorCode = "INVALID_ARGUMENT" | "NOT_FOUND" | "ALREADY_EXISTS" | "FAILED_PRECONDITION" | "UNAUTHENTICATED" | "UNAVAILABLE";
 
 /**
  * Base of every expected failure. `message` is safe to show to callers;

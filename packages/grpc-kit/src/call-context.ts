@@ -15,20 +15,11 @@ export interface CallContext {
 }
 
 /** Builds the context of one unary call; the signal follows the call's cancellation. */
-export function createCallContext(
-  call: ServerUnaryCall<unknown, unknown>,
-  method: string,
-  logger: Logger,
-): CallContext {
+export function createCallContext(call: ServerUnaryCall<unknown, unknown>, method: string, logger: Logger): CallContext {
   const controller = new AbortController();
   call.once("cancelled", () => controller.abort(new Error("call cancelled or deadline exceeded")));
   const rawDeadline = call.getDeadline();
-  const deadline =
-    rawDeadline instanceof Date
-      ? rawDeadline
-      : Number.isFinite(rawDeadline)
-        ? new Date(rawDeadline)
-        : undefined;
+  const deadline = rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
   const requestId = call.metadata.get("x-request-id")[0];
   return {
     method,

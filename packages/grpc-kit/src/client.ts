@@ -19,10 +19,7 @@ export interface ClientCallOptions {
 
 /** A promise client: one async method per unary RPC. */
 export type PromiseClient<T extends GenServiceMethods> = {
-  [K in keyof T]: (
-    request: MessageInitShape<T[K]["input"]>,
-    options?: ClientCallOptions,
-  ) => Promise<MessageShape<T[K]["output"]>>;
+  [K in keyof T]: (request: MessageInitShape<T[K]["input"]>, options?: ClientCallOptions) => Promise<MessageShape<T[K]["output"]>>;
 } & { close(): void };
 
 /**

@@ -5,8 +5,9 @@
  */
 import { Health, HealthCheckResponse_ServingStatus } from "@faultmaven/contract/rpc";
 import { createClient } from "./client.js";
+import { EnvReader } from "@faultmaven/config";
 
-const port = process.env.GRPC_PORT ?? "50051";
+const port = new EnvReader().integer("GRPC_PORT", 50051, 1, 65535);
 const client = createClient(Health, `127.0.0.1:${port}`, { defaultTimeoutMs: 2000 });
 client.check({ service: process.argv[2] ?? "" }).then(
   (reply) => {

@@ -1,11 +1,6 @@
 import { create, type DescMethod, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
-import {
-  status,
-  type sendUnaryData,
-  type ServerUnaryCall,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import { status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { createCallContext, type CallContext } from "./call-context.js";
 import { ServiceError } from "@faultmaven/errors";
@@ -13,10 +8,7 @@ import { toStatus } from "./status-details.js";
 
 /** One async function per unary RPC, keyed by the method's localName. */
 export type UnaryHandlers<T extends GenServiceMethods> = {
-  [K in keyof T]: (
-    request: MessageShape<T[K]["input"]>,
-    context: CallContext,
-  ) => Promise<MessageInitShape<T[K]["output"]>>;
+  [K in keyof T]: (request: MessageShape<T[K]["input"]>, context: CallContext) => Promise<MessageInitShape<T[K]["output"]>>;
 };
 
 /** The handlers of a generated service: `ServiceHandlers<typeof SessionService>`. */
@@ -61,10 +53,7 @@ function unary(
     const finish = (code: status, error?: unknown) => {
       const reason = error instanceof ServiceError ? { reason: error.reason } : {};
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      context.logger.info(
-        { code: status[code], duration_ms: Math.round(seconds * 1e4) / 10, peer: call.getPeer(), ...reason },
-        "rpc",
-      );
+      context.logger.info({ code: status[code], duration_ms: Math.round(seconds * 1e4) / 10, peer: call.getPeer(), ...reason }, "rpc");
       for (const observe of options.observers ?? []) observe({ service: serviceName, method: method.name, code, seconds, error });
     };
     handler(call.request, context).then(

@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import { EnvReader } from "@faultmaven/config";
 
 /** Paths pino replaces with "[redacted]" wherever they appear in a log object. */
 export const REDACTED_PATHS = [
@@ -28,7 +29,10 @@ export const REDACTED_PATHS = [
  * info), secrets redacted. Request bodies are never logged as a rule; the
  * redaction is the second line of defence.
  */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? "info"): Logger {
+export function createLogger(
+  service: string,
+  level = new EnvReader().oneOf("LOG_LEVEL", ["fatal", "error", "warn", "info", "debug", "trace", "silent"], "info"),
+): Logger {
   return pino({
     name: service,
     level,

@@ -16,9 +16,9 @@ export function addReflection(server: Server, services: readonly DescService[]):
   const collect = (file: DescFile) => {
     if (files.has(file.proto.name)) return;
     files.set(file.proto.name, toBinary(FileDescriptorProtoSchema, file.proto));
-    file.dependencies.forEach(collect);
+    for (const dependency of file.dependencies) collect(dependency);
   };
-  services.forEach((service) => collect(service.file));
+  for (const service of services) collect(service.file);
   collect(file_grpc_health_v1_health);
   const definition = { all: { fileDescriptorProtos: [...files.values()].map((bytes) => Buffer.from(bytes)) } };
   const reflection = new ReflectionService(definition as never, {

@@ -5,9 +5,7 @@ export interface ServerConfig {
   readonly host: string;
   readonly port: number;
   /** PEM material when TLS is on; undefined means plaintext. */
-  readonly tls:
-    | { readonly cert: Buffer; readonly key: Buffer; readonly clientCa: Buffer | undefined }
-    | undefined;
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer; readonly clientCa: Buffer | undefined } | undefined;
   /** How long SIGTERM waits for in-flight calls before cutting them. */
   readonly shutdownGraceMs: number;
   /** Port of the Prometheus /metrics endpoint (0 picks a free one). */

@@ -41,7 +41,10 @@ export async function serve(options: {
   for (const { service, implementation } of options.services) {
     server.addService(toServiceDefinition(service), implementation);
   }
-  addReflection(server, options.services.map((s) => s.service));
+  addReflection(
+    server,
+    options.services.map((s) => s.service),
+  );
   health.addToServer(server);
 
   const port = await bind(server, `${config.host}:${config.port}`, credentials(config));
@@ -93,9 +96,7 @@ function credentials(config: ServerConfig): ServerCredentials {
 }
 
 function bind(server: Server, address: string, creds: ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) =>
-    server.bindAsync(address, creds, (error, port) => (error ? reject(error) : resolve(port))),
-  );
+  return new Promise((resolve, reject) => server.bindAsync(address, creds, (error, port) => (error ? reject(error) : resolve(port))));
 }
 
 /** tryShutdown waits for in-flight calls; forceShutdown cuts them after the grace period. */

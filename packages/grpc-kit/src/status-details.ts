@@ -1,19 +1,8 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack, type Any } from "@bufbuild/protobuf/wkt";
 import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
-import {
-  BadRequestSchema,
-  ErrorInfoSchema,
-  ResourceInfoSchema,
-  RetryInfoSchema,
-  StatusSchema,
-} from "@faultmaven/contract/rpc";
-import {
-  InvalidArgumentError,
-  NotFoundError,
-  ServiceError,
-  type ErrorCode,
-} from "@faultmaven/errors";
+import { BadRequestSchema, ErrorInfoSchema, ResourceInfoSchema, RetryInfoSchema, StatusSchema } from "@faultmaven/contract/rpc";
+import { InvalidArgumentError, NotFoundError, ServiceError, type ErrorCode } from "@faultmaven/errors";
 
 /** The google.rpc error domain our ErrorInfo details carry. */
 export const ERROR_DOMAIN = "faultmaven.io";

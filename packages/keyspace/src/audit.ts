@@ -19,10 +19,7 @@ export interface AuditReport {
  * each key into the schema: known patterns, the seed's deprecated case keys,
  * or unknown. Deletes (UNLINK) the deprecated keys only when asked.
  */
-export async function auditKeyspace(
-  client: RedisClient,
-  options: { deleteDeprecated: boolean; maxListed?: number },
-): Promise<AuditReport> {
+export async function auditKeyspace(client: RedisClient, options: { deleteDeprecated: boolean; maxListed?: number }): Promise<AuditReport> {
   const maxListed = options.maxListed ?? 100;
   const known: Record<string, number> = {};
   const deprecated: string[] = [];

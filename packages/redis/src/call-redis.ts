@@ -17,11 +17,7 @@ export function isRedisUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error instanceof ReplyError) return OUTAGE_REPLY.test(error.message);
   const code = (error as { code?: unknown }).code;
-  return (
-    OUTAGE_NAMES.has(error.name) ||
-    OUTAGE_MESSAGE.test(error.message) ||
-    (typeof code === "string" && NETWORK_CODES.has(code))
-  );
+  return OUTAGE_NAMES.has(error.name) || OUTAGE_MESSAGE.test(error.message) || (typeof code === "string" && NETWORK_CODES.has(code));
 }
 
 /**

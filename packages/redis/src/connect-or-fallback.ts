@@ -46,10 +46,7 @@ export async function connectOrFallback(options: {
           "Check REDIS_HOST/REDIS_PORT (or REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES).",
       );
     }
-    logger.warn(
-      { redis: where, reason },
-      "Redis is unreachable; using the in-memory store (development only: data is lost on restart)",
-    );
+    logger.warn({ redis: where, reason }, "Redis is unreachable; using the in-memory store (development only: data is lost on restart)");
     return { kind: "memory" };
   }
 }

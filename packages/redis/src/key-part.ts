@@ -29,10 +29,7 @@ export function keyPart(field: string, value: string, rules: KeyPartRules = {}):
   }
   const pattern = rules.pattern ?? SAFE;
   if (!pattern.test(value) || value.includes("..")) {
-    throw new InvalidArgumentError(
-      field,
-      `may contain only ${rules.patternDescription ?? SAFE_DESCRIPTION}`,
-    );
+    throw new InvalidArgumentError(field, `may contain only ${rules.patternDescription ?? SAFE_DESCRIPTION}`);
   }
   return value;
 }

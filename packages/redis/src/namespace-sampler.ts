@@ -22,7 +22,12 @@ export class NamespaceSampler {
     private readonly logger: Logger,
     private readonly sampleSize = 20,
   ) {
-    this.#keys = new Gauge({ name: "redis_keys", help: "Keys per namespace (background SCAN).", labelNames: ["namespace"], registers: [registry] });
+    this.#keys = new Gauge({
+      name: "redis_keys",
+      help: "Keys per namespace (background SCAN).",
+      labelNames: ["namespace"],
+      registers: [registry],
+    });
     this.#memory = new Gauge({
       name: "redis_memory_bytes",
       help: "Estimated memory per namespace: MEMORY USAGE of a key sample times the key count.",

@@ -36,7 +36,9 @@ describe("callRedis", () => {
   });
 
   it("drops the failed command's arguments from errors before they can be logged", async () => {
-    const reply = Object.assign(new ReplyError("ERR something"), { command: { name: "hset", args: ["auth:user:x", "password_hash", "$argon2id$..."] } });
+    const reply = Object.assign(new ReplyError("ERR something"), {
+      command: { name: "hset", args: ["auth:user:x", "password_hash", "$argon2id$..."] },
+    });
     const caught = await callRedis(() => Promise.reject(reply)).catch((error: unknown) => error);
     expect(caught).toBe(reply);
     expect("command" in (caught as object)).toBe(false);
@@ -45,7 +47,11 @@ describe("callRedis", () => {
 
 describe("neverReachedRedis", () => {
   it("is sure only when the command was never sent", () => {
-    expect(neverReachedRedis(new UnavailableError("redis", { cause: new Error("Stream isn't writeable and enableOfflineQueue options is false") }))).toBe(true);
+    expect(
+      neverReachedRedis(
+        new UnavailableError("redis", { cause: new Error("Stream isn't writeable and enableOfflineQueue options is false") }),
+      ),
+    ).toBe(true);
     expect(neverReachedRedis(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }))).toBe(true);
     expect(neverReachedRedis(new UnavailableError("redis", { cause: new Error("Command timed out") }))).toBe(false);
     expect(neverReachedRedis(new UnavailableError("redis", { cause: new Error("Connection is closed.") }))).toBe(false);

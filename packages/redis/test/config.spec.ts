@@ -5,11 +5,21 @@ const read = (env: Record<string, string>) => readRedisConfig(new EnvReader(env)
 
 describe("readRedisConfig", () => {
   it("defaults to localhost:6379, db 0, fail-fast timeouts", () => {
-    expect(read({})).toMatchObject({ mode: "standalone", host: "localhost", port: 6379, db: 0, tls: undefined, commandTimeoutMs: 1000, connectTimeoutMs: 2000 });
+    expect(read({})).toMatchObject({
+      mode: "standalone",
+      host: "localhost",
+      port: 6379,
+      db: 0,
+      tls: undefined,
+      commandTimeoutMs: 1000,
+      connectTimeoutMs: 2000,
+    });
   });
 
   it("reads the seed's variables", () => {
-    expect(read({ REDIS_HOST: "redis.faultmaven.svc.cluster.local", REDIS_PORT: "6380", REDIS_DB: "3", REDIS_PASSWORD: "s3cret" })).toMatchObject({
+    expect(
+      read({ REDIS_HOST: "redis.faultmaven.svc.cluster.local", REDIS_PORT: "6380", REDIS_DB: "3", REDIS_PASSWORD: "s3cret" }),
+    ).toMatchObject({
       host: "redis.faultmaven.svc.cluster.local",
       port: 6380,
       db: 3,

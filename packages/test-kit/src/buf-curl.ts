@@ -31,5 +31,8 @@ export async function bufCurl(address: string, path: string, body?: unknown): Pr
 export async function listMethods(address: string): Promise<string[]> {
   const args = ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--list-methods", `http://${address}`];
   const { stdout } = await run(bufBinary(), args, { timeout: 15_000 });
-  return stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+  return stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 }

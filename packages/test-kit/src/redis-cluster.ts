@@ -28,8 +28,20 @@ export class RedisCluster {
       spawn(
         "redis-server",
         [
-          "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-          "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--dir", dir,
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          join(dir, `nodes-${port}.conf`),
+          "--dir",
+          dir,
         ],
         { stdio: "ignore" },
       ),
@@ -57,7 +69,14 @@ export class RedisCluster {
 
   async close(): Promise<void> {
     await Promise.all(
-      this.processes.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once("exit", resolve), child.kill("SIGKILL"))))),
+      this.processes.map(
+        (child) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null) return resolve(null);
+            child.once("exit", resolve);
+            child.kill("SIGKILL");
+          }),
+      ),
     );
     rmSync(this.dir, { recursive: true, force: true });
   }

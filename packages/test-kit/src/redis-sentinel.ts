@@ -23,7 +23,13 @@ export class RedisSentinel {
     const conf = join(dir, "sentinel.conf");
     writeFileSync(
       conf,
-      [`port ${port}`, "bind 127.0.0.1", `sentinel monitor mymaster 127.0.0.1 ${master.port} 1`, "sentinel down-after-milliseconds mymaster 1000", ""].join("\n"),
+      [
+        `port ${port}`,
+        "bind 127.0.0.1",
+        `sentinel monitor mymaster 127.0.0.1 ${master.port} 1`,
+        "sentinel down-after-milliseconds mymaster 1000",
+        "",
+      ].join("\n"),
     );
     const child = spawn("redis-server", [conf, "--sentinel"], { stdio: "ignore" });
     const sentinel = new RedisSentinel(master, port, child, dir);

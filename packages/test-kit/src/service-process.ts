@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { processEnvironment } from "@faultmaven/config";
 
 /** A log line a service printed (pino JSON), parsed. */
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
@@ -118,8 +119,9 @@ function parse(line: string): LogLine | undefined {
 /** The parent's environment minus anything that would steer the service. */
 function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || /^(REDIS_|GRPC_|METRICS_|SESSION_|AUTH_|REPORT_|CHROMA_|EMBEDDING_|ENVIRONMENT$|NODE_OPTIONS$)/.test(key)) continue;
+  for (const [key, value] of Object.entries(processEnvironment())) {
+    if (value === undefined || /^(REDIS_|GRPC_|METRICS_|SESSION_|AUTH_|REPORT_|CHROMA_|EMBEDDING_|ENVIRONMENT$|NODE_OPTIONS$)/.test(key))
+      continue;
     env[key] = value;
   }
   return env;

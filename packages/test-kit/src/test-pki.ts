@@ -20,12 +20,45 @@ export async function makeTestPki(): Promise<TestPki> {
   const dir = mkdtempSync(join(tmpdir(), "fm-pki-"));
   const path = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => run("openssl", args, { cwd: dir });
-  await openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=faultmaven-test-ca");
+  await openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=faultmaven-test-ca",
+  );
   writeFileSync(path("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
   writeFileSync(path("client.ext"), "extendedKeyUsage=clientAuth\n");
-  for (const [name, subject] of [["server", "/CN=localhost"], ["client", "/CN=faultmaven-test-client"]] as const) {
+  for (const [name, subject] of [
+    ["server", "/CN=localhost"],
+    ["client", "/CN=faultmaven-test-client"],
+  ] as const) {
     await openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject);
-    await openssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.crt`, "-days", "1", "-extfile", `${name}.ext`);
+    await openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      `${name}.crt`,
+      "-days",
+      "1",
+      "-extfile",
+      `${name}.ext`,
+    );
   }
   return {
     caCert: path("ca.crt"),

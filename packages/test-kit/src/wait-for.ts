@@ -1,10 +1,5 @@
 /** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-  intervalMs = 25,
-): Promise<void> {
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000, intervalMs = 25): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {

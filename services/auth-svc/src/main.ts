@@ -30,7 +30,12 @@ runMain(logger, async () => {
   const passwords = new Passwords(config.passwordPolicy);
   const accounts = new Accounts(store, passwords, config.tokenTtlMs);
   await serve({
-    services: [{ service: AuthService, implementation: implement(AuthService, authHandlers(accounts, store, passwords), { logger, observers: [metrics.observer] }) }],
+    services: [
+      {
+        service: AuthService,
+        implementation: implement(AuthService, authHandlers(accounts, store, passwords), { logger, observers: [metrics.observer] }),
+      },
+    ],
     config: config.server,
     health,
     metrics,

@@ -13,7 +13,9 @@ describe("auth-svc when Redis goes away and comes back", () => {
       const result = await failure(svc.client.getUser({ userId: "usr_aaaaaaaaaaaaaaaaaaaaaa" }, { timeoutMs: 2000 }));
       expect(result.code).toBe(status.UNAVAILABLE);
       expect(Date.now() - started).toBeLessThan(2000);
-      const login = await failure(svc.client.login({ identifier: { case: "username", value: "before" }, password: "a good password" }, { timeoutMs: 2000 }));
+      const login = await failure(
+        svc.client.login({ identifier: { case: "username", value: "before" }, password: "a good password" }, { timeoutMs: 2000 }),
+      );
       expect(login.code).toBe(status.UNAVAILABLE);
       await waitFor("NOT_SERVING", async () => !(await svc.serving()), 5000);
       await redis.start();

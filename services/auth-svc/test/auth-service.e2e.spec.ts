@@ -86,8 +86,12 @@ describe("auth-svc over gRPC", () => {
   it("answers an unknown user and a wrong password the same way, in about the same time", async () => {
     const input = fresh();
     await svc.client.createUser(input);
-    const wrong = await failure(svc.client.login({ identifier: { case: "username", value: input.username }, password: "not the password!" }));
-    const unknown = await failure(svc.client.login({ identifier: { case: "username", value: "nobody_here" }, password: "not the password!" }));
+    const wrong = await failure(
+      svc.client.login({ identifier: { case: "username", value: input.username }, password: "not the password!" }),
+    );
+    const unknown = await failure(
+      svc.client.login({ identifier: { case: "username", value: "nobody_here" }, password: "not the password!" }),
+    );
     expect(wrong).toEqual(unknown);
     expect(wrong.code).toBe(status.UNAUTHENTICATED);
 
@@ -100,8 +104,12 @@ describe("auth-svc over gRPC", () => {
       }
       return times.sort((a, b) => a - b)[3]!;
     };
-    const wrongMs = await median(() => svc.client.login({ identifier: { case: "username", value: input.username }, password: "nope-nope-nope" }));
-    const unknownMs = await median(() => svc.client.login({ identifier: { case: "username", value: "ghost_user" }, password: "nope-nope-nope" }));
+    const wrongMs = await median(() =>
+      svc.client.login({ identifier: { case: "username", value: input.username }, password: "nope-nope-nope" }),
+    );
+    const unknownMs = await median(() =>
+      svc.client.login({ identifier: { case: "username", value: "ghost_user" }, password: "nope-nope-nope" }),
+    );
     // Both paths run one argon2id verification; an early answer for an
     // unknown user would be ~20x faster. The band is wide for busy machines.
     expect(unknownMs / wrongMs).toBeGreaterThan(0.33);
@@ -112,9 +120,17 @@ describe("auth-svc over gRPC", () => {
     const input = fresh();
     const { user } = await svc.client.createUser(input);
     const userId = user!.userId;
-    const [a, b, c, d] = [await login(input.username, input.password), await login(input.username, input.password), await login(input.username, input.password), await login(input.username, input.password)];
+    const [a, b, c, d] = [
+      await login(input.username, input.password),
+      await login(input.username, input.password),
+      await login(input.username, input.password),
+      await login(input.username, input.password),
+    ];
 
-    expect(await svc.client.revokeToken({ target: { case: "token", value: a.token } })).toMatchObject({ tokenId: a.tokenInfo!.tokenId, userId });
+    expect(await svc.client.revokeToken({ target: { case: "token", value: a.token } })).toMatchObject({
+      tokenId: a.tokenInfo!.tokenId,
+      userId,
+    });
     expect((await failure(svc.client.validateToken({ token: a.token }))).code).toBe(status.UNAUTHENTICATED);
     expect((await failure(svc.client.revokeToken({ target: { case: "token", value: a.token } }))).code).toBe(status.NOT_FOUND);
 
@@ -158,37 +174,41 @@ describe("auth-svc over gRPC", () => {
   it.each([
     ["username", (name: string): Record<string, string> => ({ username: name })],
     ["email", (name: string): Record<string, string> => ({ email: name })],
-  ] as const)("gives a contested %s to exactly one of 100 concurrent CreateUser calls", async (field, contested) => {
-    const variants = (value: string, i: number) => (i % 3 === 0 ? value.toUpperCase() : i % 3 === 1 ? value.toLowerCase() : value);
-    const value = field === "username" ? "RaCeR" : "Race@Example.COM";
-    const results = await Promise.allSettled(
-      Array.from({ length: 100 }, (_, i) => {
-        const base = { username: `racer_${field}_${i}`, email: `racer_${field}_${i}@example.com`, password: "racing password 1" };
-        return svc.client.createUser({ ...base, ...contested(variants(value, i)) }, { timeoutMs: 30_000 });
-      }),
-    );
-    secrets.add("racing password 1");
-    const ok = results.filter((r) => r.status === "fulfilled") as PromiseFulfilledResult<{ user?: { userId: string } }>[];
-    expect(ok).toHaveLength(1);
-    for (const r of results) if (r.status === "rejected") expect((r.reason as { code: number }).code).toBe(status.ALREADY_EXISTS);
-    const winner = ok[0]!.value.user!.userId;
+  ] as const)(
+    "gives a contested %s to exactly one of 100 concurrent CreateUser calls",
+    async (field, contested) => {
+      const variants = (value: string, i: number) => (i % 3 === 0 ? value.toUpperCase() : i % 3 === 1 ? value.toLowerCase() : value);
+      const value = field === "username" ? "RaCeR" : "Race@Example.COM";
+      const results = await Promise.allSettled(
+        Array.from({ length: 100 }, (_, i) => {
+          const base = { username: `racer_${field}_${i}`, email: `racer_${field}_${i}@example.com`, password: "racing password 1" };
+          return svc.client.createUser({ ...base, ...contested(variants(value, i)) }, { timeoutMs: 30_000 });
+        }),
+      );
+      secrets.add("racing password 1");
+      const ok = results.filter((r) => r.status === "fulfilled") as PromiseFulfilledResult<{ user?: { userId: string } }>[];
+      expect(ok).toHaveLength(1);
+      for (const r of results) if (r.status === "rejected") expect((r.reason as { code: number }).code).toBe(status.ALREADY_EXISTS);
+      const winner = ok[0]!.value.user!.userId;
 
-    const normalised = value.toLowerCase();
-    const indexKeys = await redis.admin.keys(field === "username" ? "auth:username:*" : "auth:email:*");
-    expect(indexKeys.filter((k) => k.endsWith(`:${normalised}`))).toEqual([`auth:${field}:${normalised}`]);
-    expect(await redis.admin.get(`auth:${field}:${normalised}`)).toBe(winner);
-    const users = await Promise.all((await redis.admin.keys("auth:user:*")).map((k) => redis.admin.hgetall(k)));
-    expect(users.filter((u) => u[field] === normalised)).toHaveLength(1);
-    // Of the 100 attempts' own (uncontested) values, only the winner's remain.
-    expect(users.filter((u) => u.username?.startsWith(`racer_${field}_`) || u.email?.startsWith(`racer_${field}_`))).toHaveLength(1);
-    const list = await redis.admin.lrange("auth:user_list", 0, -1);
-    expect(list.filter((id) => id === winner)).toHaveLength(1);
-    expect(users.filter((u) => u.state === "pending")).toHaveLength(0);
-    if (field === "email") {
-      // The 99 losers released the usernames they had claimed.
-      expect((await redis.admin.keys("auth:username:racer_email_*")).length).toBe(1);
-    }
-  }, 60_000);
+      const normalised = value.toLowerCase();
+      const indexKeys = await redis.admin.keys(field === "username" ? "auth:username:*" : "auth:email:*");
+      expect(indexKeys.filter((k) => k.endsWith(`:${normalised}`))).toEqual([`auth:${field}:${normalised}`]);
+      expect(await redis.admin.get(`auth:${field}:${normalised}`)).toBe(winner);
+      const users = await Promise.all((await redis.admin.keys("auth:user:*")).map((k) => redis.admin.hgetall(k)));
+      expect(users.filter((u) => u[field] === normalised)).toHaveLength(1);
+      // Of the 100 attempts' own (uncontested) values, only the winner's remain.
+      expect(users.filter((u) => u.username?.startsWith(`racer_${field}_`) || u.email?.startsWith(`racer_${field}_`))).toHaveLength(1);
+      const list = await redis.admin.lrange("auth:user_list", 0, -1);
+      expect(list.filter((id) => id === winner)).toHaveLength(1);
+      expect(users.filter((u) => u.state === "pending")).toHaveLength(0);
+      if (field === "email") {
+        // The 99 losers released the usernames they had claimed.
+        expect((await redis.admin.keys("auth:username:racer_email_*")).length).toBe(1);
+      }
+    },
+    60_000,
+  );
 
   it("costs ONE Redis round trip per ValidateToken", async () => {
     const input = fresh();
@@ -231,8 +251,16 @@ describe("auth-svc over gRPC", () => {
       ["login without identifier", () => svc.client.login({ password: "x" }), "identifier"],
       ["login without password", () => svc.client.login({ identifier: { case: "username", value: "someone" } }), "password"],
       ["update without mask", () => svc.client.updateUser({ user: { userId: "usr_aaaaaaaaaaaaaaaaaaaaaa" } }), "update_mask"],
-      ["update of username", () => svc.client.updateUser({ user: { userId: "usr_aaaaaaaaaaaaaaaaaaaaaa" }, updateMask: { paths: ["username"] } }), "update_mask"],
-      ["new password too short", () => svc.client.changePassword({ userId: "usr_aaaaaaaaaaaaaaaaaaaaaa", currentPassword: "x", newPassword: "y" }), "new_password"],
+      [
+        "update of username",
+        () => svc.client.updateUser({ user: { userId: "usr_aaaaaaaaaaaaaaaaaaaaaa" }, updateMask: { paths: ["username"] } }),
+        "update_mask",
+      ],
+      [
+        "new password too short",
+        () => svc.client.changePassword({ userId: "usr_aaaaaaaaaaaaaaaaaaaaaa", currentPassword: "x", newPassword: "y" }),
+        "new_password",
+      ],
       ["forged page token", () => svc.client.listUsers({ pageToken: "forged" }), "page_token"],
     ];
     it.each(cases)("%s", async (_, call, field) => {

@@ -23,7 +23,14 @@ export function authStoreContract(name: string, makeStore: AuthStoreFactory): vo
 
     const newUser = (overrides: Partial<{ username: string; email: string; roles: string[] }> = {}) => {
       const name = unique("user");
-      return { username: name, email: `${name}@example.com`, displayName: "Test User", roles: ["engineer"], passwordHash: HASH, ...overrides };
+      return {
+        username: name,
+        email: `${name}@example.com`,
+        displayName: "Test User",
+        roles: ["engineer"],
+        passwordHash: HASH,
+        ...overrides,
+      };
     };
 
     it("creates a user and finds it by id, username and email", async () => {

@@ -67,7 +67,15 @@ runMain(logger, async () => {
   if (backend === "redis") void reconcile();
 
   await serve({
-    services: [{ service: ReportService, implementation: implement(ReportService, reportHandlers(reports, store, config.closedCaseTtlMs), { logger, observers: [metrics.observer] }) }],
+    services: [
+      {
+        service: ReportService,
+        implementation: implement(ReportService, reportHandlers(reports, store, config.closedCaseTtlMs), {
+          logger,
+          observers: [metrics.observer],
+        }),
+      },
+    ],
     config: config.server,
     health,
     metrics,

@@ -10,7 +10,10 @@ it("saves concurrently with gapless versions, closes and reopens a case, on Redi
   try {
     const saved = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        svc.client.saveReport({ caseId: "cluster_case", type: ReportType.RCA_REPORT, status: ReportStatus.DRAFT, content: `draft ${i}` }, { timeoutMs: 30_000 }),
+        svc.client.saveReport(
+          { caseId: "cluster_case", type: ReportType.RCA_REPORT, status: ReportStatus.DRAFT, content: `draft ${i}` },
+          { timeoutMs: 30_000 },
+        ),
       ),
     );
     expect(saved.map((s) => s.report!.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
@@ -24,7 +27,12 @@ it("saves concurrently with gapless versions, closes and reopens a case, on Redi
 
     const admin = new Cluster([{ host: "127.0.0.1", port: cluster.ports[0]! }]);
     try {
-      const keys = ["case:cluster_case:reports", "case:cluster_case:reports:RCA_REPORT", "case:cluster_case:reports:current", `report:${reports[0]!.reportId}:metadata`];
+      const keys = [
+        "case:cluster_case:reports",
+        "case:cluster_case:reports:RCA_REPORT",
+        "case:cluster_case:reports:current",
+        `report:${reports[0]!.reportId}:metadata`,
+      ];
       await svc.client.closeCase({ caseId: "cluster_case" });
       for (const key of keys) expect(await admin.ttl(key)).toBeGreaterThan(90 * 86_400 - 60);
       await svc.client.reopenCase({ caseId: "cluster_case" });

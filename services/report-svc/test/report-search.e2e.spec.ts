@@ -9,7 +9,12 @@ let chroma: ChromaServer;
 let svc: Awaited<ReturnType<typeof startReportService>>;
 const idsByKey = new Map<string, string>();
 
-const TYPES = { INCIDENT_REPORT: ReportType.INCIDENT_REPORT, RCA_REPORT: ReportType.RCA_REPORT, RUNBOOK: ReportType.RUNBOOK, POST_MORTEM: ReportType.POST_MORTEM };
+const TYPES = {
+  INCIDENT_REPORT: ReportType.INCIDENT_REPORT,
+  RCA_REPORT: ReportType.RCA_REPORT,
+  RUNBOOK: ReportType.RUNBOOK,
+  POST_MORTEM: ReportType.POST_MORTEM,
+};
 
 beforeAll(async () => {
   [redis, chroma] = await Promise.all([RedisServer.start(), ChromaServer.start()]);
@@ -42,13 +47,20 @@ describe("SearchReports", () => {
       else misses.push(`${query} -> expected ${expected}`);
     }
     const recall = hits / QUERIES.length;
-    console.log(`search recall@3 = ${hits}/${QUERIES.length} = ${recall.toFixed(2)} (offline hashing embedding)${misses.length ? `\nmisses:\n${misses.join("\n")}` : ""}`);
+    console.log(
+      `search recall@3 = ${hits}/${QUERIES.length} = ${recall.toFixed(2)} (offline hashing embedding)${misses.length ? `\nmisses:\n${misses.join("\n")}` : ""}`,
+    );
     expect(misses).toEqual([]);
   });
 
   it("filters by case and type, ranks by score and returns snippets", async () => {
     const target = CORPUS.findIndex((d) => d.key === "kafka-runbook");
-    const { results } = await svc.client.searchReports({ query: "kafka consumer lag", caseId: `case_${target % 8}`, type: ReportType.RUNBOOK, limit: 5 });
+    const { results } = await svc.client.searchReports({
+      query: "kafka consumer lag",
+      caseId: `case_${target % 8}`,
+      type: ReportType.RUNBOOK,
+      limit: 5,
+    });
     expect(results.length).toBeGreaterThan(0);
     for (const r of results) expect(r.report).toMatchObject({ caseId: `case_${target % 8}`, type: ReportType.RUNBOOK });
     expect(results[0]!.report!.reportId).toBe(idsByKey.get("kafka-runbook"));

@@ -37,7 +37,13 @@ describe("report-svc over gRPC", () => {
     const saved = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         svc.client.saveReport(
-          { caseId: c, type: ReportType.INCIDENT_REPORT, status: ReportStatus.FINAL, content: `incident draft ${i}`, createdBy: "user_abc" },
+          {
+            caseId: c,
+            type: ReportType.INCIDENT_REPORT,
+            status: ReportStatus.FINAL,
+            content: `incident draft ${i}`,
+            createdBy: "user_abc",
+          },
           { timeoutMs: 30_000 },
         ),
       ),
@@ -58,7 +64,15 @@ describe("report-svc over gRPC", () => {
   it("gets metadata, and content on request, from both stores", async () => {
     const c = caseId();
     const { report } = await save(c, ReportType.RUNBOOK, "Restart the ingest workers, then drain the queue.");
-    expect(report).toMatchObject({ caseId: c, type: ReportType.RUNBOOK, version: 1, status: ReportStatus.FINAL, createdBy: "user_abc", isCurrent: true, content: "" });
+    expect(report).toMatchObject({
+      caseId: c,
+      type: ReportType.RUNBOOK,
+      version: 1,
+      status: ReportStatus.FINAL,
+      createdBy: "user_abc",
+      isCurrent: true,
+      content: "",
+    });
     expect(report!.contentLocation).toBe(`chromadb://faultmaven_case_reports/${report!.reportId}`);
     const withContent = await svc.client.getReport({ reportId: report!.reportId, includeContent: true });
     expect(withContent.report!.content).toBe("Restart the ingest workers, then drain the queue.");
@@ -72,7 +86,14 @@ describe("report-svc over gRPC", () => {
     const c = caseId();
     const a = (await save(c)).report!;
     const b = (await save(c, ReportType.POST_MORTEM)).report!;
-    const keys = [`case:${c}:reports`, `case:${c}:reports:RCA_REPORT`, `case:${c}:reports:POST_MORTEM`, `case:${c}:reports:current`, `report:${a.reportId}:metadata`, `report:${b.reportId}:metadata`];
+    const keys = [
+      `case:${c}:reports`,
+      `case:${c}:reports:RCA_REPORT`,
+      `case:${c}:reports:POST_MORTEM`,
+      `case:${c}:reports:current`,
+      `report:${a.reportId}:metadata`,
+      `report:${b.reportId}:metadata`,
+    ];
     const closed = await svc.client.closeCase({ caseId: c });
     expect(Number(closed.expiresAt!.seconds) - Date.now() / 1000).toBeGreaterThan(90 * 86_400 - 60);
     for (const key of keys) {
@@ -118,8 +139,16 @@ describe("report-svc over gRPC", () => {
       ["10 KB case_id", () => svc.client.closeCase({ caseId: "c".repeat(10_240) }), "case_id"],
       ["no type", () => svc.client.saveReport({ caseId: "c", content: "x" }), "type"],
       ["no content", () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK }), "content"],
-      ["oversized content", () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK, content: "x".repeat(200_001) }), "content"],
-      ["created_by ../", () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK, content: "x", createdBy: "../" }), "created_by"],
+      [
+        "oversized content",
+        () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK, content: "x".repeat(200_001) }),
+        "content",
+      ],
+      [
+        "created_by ../",
+        () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK, content: "x", createdBy: "../" }),
+        "created_by",
+      ],
       ["malformed report_id", () => svc.client.getReport({ reportId: "rep_*" }), "report_id"],
       ["empty query", () => svc.client.searchReports({ query: " " }), "query"],
       ["versions without type", () => svc.client.listReportVersions({ caseId: "c" }), "type"],

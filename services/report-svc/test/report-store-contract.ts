@@ -27,7 +27,12 @@ export function reportStoreContract(name: string, makeStore: ReportStoreFactory)
       const v2 = await save(caseId);
       const runbook = await save(caseId, "RUNBOOK");
       expect([v1.version, v2.version, runbook.version]).toEqual([1, 2, 1]);
-      expect(v2).toMatchObject({ isCurrent: true, caseId, type: "RCA_REPORT", contentLocation: `chromadb://faultmaven_case_reports/${v2.reportId}` });
+      expect(v2).toMatchObject({
+        isCurrent: true,
+        caseId,
+        type: "RCA_REPORT",
+        contentLocation: `chromadb://faultmaven_case_reports/${v2.reportId}`,
+      });
       expect((await store.get(v1.reportId))?.isCurrent).toBe(false);
       expect((await store.current(caseId)).map((r) => r.reportId)).toEqual([v2.reportId, runbook.reportId]);
       expect((await store.current(caseId, "RUNBOOK")).map((r) => r.reportId)).toEqual([runbook.reportId]);

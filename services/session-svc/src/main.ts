@@ -23,10 +23,19 @@ runMain(logger, async () => {
     setServing: (serving) => health.set(serving),
     createRedisStore: (client, mode) => new RedisSessionStore(client, config.policy, mode),
     createMemoryStore: () => new MemorySessionStore(config.policy),
-    keyspace: { namespaces: ["session:", "client_session:"], registry: metrics.registry, intervalMs: config.server.keyspaceSampleIntervalMs },
+    keyspace: {
+      namespaces: ["session:", "client_session:"],
+      registry: metrics.registry,
+      intervalMs: config.server.keyspaceSampleIntervalMs,
+    },
   });
   await serve({
-    services: [{ service: SessionService, implementation: implement(SessionService, sessionHandlers(store), { logger, observers: [metrics.observer] }) }],
+    services: [
+      {
+        service: SessionService,
+        implementation: implement(SessionService, sessionHandlers(store), { logger, observers: [metrics.observer] }),
+      },
+    ],
     config: config.server,
     health,
     metrics,

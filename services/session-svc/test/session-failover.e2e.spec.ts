@@ -52,7 +52,9 @@ describe("session-svc when Redis hangs (accepts nothing, answers nothing)", () =
       const { session } = await svc.client.createSession({ userId: "u", clientId: "c" });
       redis.pause();
       const started = Date.now();
-      const result = await failure(svc.client.appendMessage({ sessionId: session!.sessionId, message: { role: 1, content: "x" } }, { timeoutMs: 2000 }));
+      const result = await failure(
+        svc.client.appendMessage({ sessionId: session!.sessionId, message: { role: 1, content: "x" } }, { timeoutMs: 2000 }),
+      );
       expect(result.code).toBe(status.UNAVAILABLE);
       expect(Date.now() - started).toBeLessThan(1500);
       await waitFor("health NOT_SERVING", async () => !(await svc.serving()), 5000);

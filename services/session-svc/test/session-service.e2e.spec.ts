@@ -53,7 +53,11 @@ describe("session-svc over gRPC", () => {
       message: { role: MessageRole.USER, content: "the disk is full", metadata: { source: "chat" } },
     });
     expect(appended.session!.messages).toHaveLength(1);
-    expect(appended.session!.messages[0]).toMatchObject({ role: MessageRole.USER, content: "the disk is full", metadata: { source: "chat" } });
+    expect(appended.session!.messages[0]).toMatchObject({
+      role: MessageRole.USER,
+      content: "the disk is full",
+      metadata: { source: "chat" },
+    });
     expect(appended.session!.messageCount).toBe(1n);
 
     const touched = await svc.client.touchSession({ sessionId });
@@ -78,7 +82,10 @@ describe("session-svc over gRPC", () => {
   it("treats context.<key> paths as own keys only (no prototype names)", async () => {
     const { session } = await svc.client.createSession({ userId: user(), clientId: "c", context: { keep: "1" } });
     const sessionId = session!.sessionId;
-    const updated = await svc.client.updateSession({ session: { sessionId }, updateMask: { paths: ["context.toString", "context.constructor"] } });
+    const updated = await svc.client.updateSession({
+      session: { sessionId },
+      updateMask: { paths: ["context.toString", "context.constructor"] },
+    });
     expect(updated.session!.context).toEqual({ keep: "1" });
     const result = await failure(svc.client.updateSession({ session: { sessionId }, updateMask: { paths: ["context.__proto__"] } }));
     expect(result.fields).toEqual(["update_mask"]);
@@ -162,30 +169,82 @@ describe("session-svc over gRPC", () => {
     for (const bad of hostile) {
       cases.push(
         [`create user_id=${JSON.stringify(bad.slice(0, 12))}`, () => svc.client.createSession({ userId: bad, clientId: "c" }), "user_id"],
-        [`create client_id=${JSON.stringify(bad.slice(0, 12))}`, () => svc.client.createSession({ userId: "u", clientId: bad }), "client_id"],
+        [
+          `create client_id=${JSON.stringify(bad.slice(0, 12))}`,
+          () => svc.client.createSession({ userId: "u", clientId: bad }),
+          "client_id",
+        ],
         [`get session_id=${JSON.stringify(bad.slice(0, 12))}`, () => svc.client.getSession({ sessionId: bad }), "session_id"],
-        [`find user_id=${JSON.stringify(bad.slice(0, 12))}`, () => svc.client.findSessionByClient({ userId: bad, clientId: "c" }), "user_id"],
+        [
+          `find user_id=${JSON.stringify(bad.slice(0, 12))}`,
+          () => svc.client.findSessionByClient({ userId: bad, clientId: "c" }),
+          "user_id",
+        ],
         [`list user_id=${JSON.stringify(bad.slice(0, 12))}`, () => svc.client.listSessions({ userId: bad }), "user_id"],
-        [`append session_id=${JSON.stringify(bad.slice(0, 12))}`, () => svc.client.appendMessage({ sessionId: bad, message: { role: MessageRole.USER, content: "x" } }), "session_id"],
+        [
+          `append session_id=${JSON.stringify(bad.slice(0, 12))}`,
+          () => svc.client.appendMessage({ sessionId: bad, message: { role: MessageRole.USER, content: "x" } }),
+          "session_id",
+        ],
         [`delete session_id=${JSON.stringify(bad.slice(0, 12))}`, () => svc.client.deleteSession({ sessionId: bad }), "session_id"],
-        [`lock owner=${JSON.stringify(bad.slice(0, 12))}`, () => svc.client.acquireSessionLock({ sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", owner: bad }), "owner"],
+        [
+          `lock owner=${JSON.stringify(bad.slice(0, 12))}`,
+          () => svc.client.acquireSessionLock({ sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", owner: bad }),
+          "owner",
+        ],
       );
     }
     cases.push(
       ["create case_id", () => svc.client.createSession({ userId: "u", clientId: "c", caseId: "case:*" }), "case_id"],
-      ["create context key", () => svc.client.createSession({ userId: "u", clientId: "c", context: { "bad key": "v" } }), "context.bad key"],
-      ["create context value", () => svc.client.createSession({ userId: "u", clientId: "c", context: { k: "v".repeat(5000) } }), "context.k"],
+      [
+        "create context key",
+        () => svc.client.createSession({ userId: "u", clientId: "c", context: { "bad key": "v" } }),
+        "context.bad key",
+      ],
+      [
+        "create context value",
+        () => svc.client.createSession({ userId: "u", clientId: "c", context: { k: "v".repeat(5000) } }),
+        "context.k",
+      ],
       ["append without message", () => svc.client.appendMessage({ sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa" }), "message"],
-      ["append without role", () => svc.client.appendMessage({ sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", message: { content: "x" } }), "message.role"],
-      ["append empty content", () => svc.client.appendMessage({ sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", message: { role: MessageRole.USER } }), "message.content"],
-      ["append oversized content", () => svc.client.appendMessage({ sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", message: { role: MessageRole.USER, content: "x".repeat(40_000) } }), "message.content"],
+      [
+        "append without role",
+        () => svc.client.appendMessage({ sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", message: { content: "x" } }),
+        "message.role",
+      ],
+      [
+        "append empty content",
+        () => svc.client.appendMessage({ sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", message: { role: MessageRole.USER } }),
+        "message.content",
+      ],
+      [
+        "append oversized content",
+        () =>
+          svc.client.appendMessage({
+            sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa",
+            message: { role: MessageRole.USER, content: "x".repeat(40_000) },
+          }),
+        "message.content",
+      ],
       ["update without mask", () => svc.client.updateSession({ session: { sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa" } }), "update_mask"],
-      ["update unknown path", () => svc.client.updateSession({ session: { sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa" }, updateMask: { paths: ["user_id"] } }), "update_mask"],
+      [
+        "update unknown path",
+        () => svc.client.updateSession({ session: { sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa" }, updateMask: { paths: ["user_id"] } }),
+        "update_mask",
+      ],
       ["update without session", () => svc.client.updateSession({ updateMask: { paths: ["case_id"] } }), "session.session_id"],
       ["list negative page size", () => svc.client.listSessions({ userId: "u", pageSize: -1 }), "page_size"],
       ["list forged page token", () => svc.client.listSessions({ userId: "u", pageToken: "not-a-token" }), "page_token"],
-      ["lock lease too long", () => svc.client.acquireSessionLock({ sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", owner: "w", lease: { seconds: 100_000n } }), "lease"],
-      ["release without token", () => svc.client.releaseSessionLock({ sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", owner: "w" }), "fencing_token"],
+      [
+        "lock lease too long",
+        () => svc.client.acquireSessionLock({ sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", owner: "w", lease: { seconds: 100_000n } }),
+        "lease",
+      ],
+      [
+        "release without token",
+        () => svc.client.releaseSessionLock({ sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", owner: "w" }),
+        "fencing_token",
+      ],
     );
 
     it.each(cases)("%s", async (_, call, field) => {
@@ -199,7 +258,9 @@ describe("session-svc over gRPC", () => {
       const keys = await redis.admin.keys("*");
       expect(keys.length).toBeGreaterThan(0);
       for (const key of keys) {
-        expect(key).toMatch(/^(session:sess_[A-Za-z0-9_-]{24}|client_session:[A-Za-z0-9_.@+-]+:[A-Za-z0-9_.@+-]+|session:user_sessions:[A-Za-z0-9_.@+-]+)$/);
+        expect(key).toMatch(
+          /^(session:sess_[A-Za-z0-9_-]{24}|client_session:[A-Za-z0-9_.@+-]+:[A-Za-z0-9_.@+-]+|session:user_sessions:[A-Za-z0-9_.@+-]+)$/,
+        );
       }
     });
   });
@@ -250,9 +311,9 @@ describe("Redis cost of the hot calls", () => {
 
     expect(await commandsDuring(() => svc.client.getSession({ sessionId }))).toEqual(["HGETALL"]);
     expect(await commandsDuring(() => svc.client.touchSession({ sessionId }))).toEqual(["EVALSHA"]);
-    expect(
-      await commandsDuring(() => svc.client.appendMessage({ sessionId, message: { role: MessageRole.USER, content: "x" } })),
-    ).toEqual(["EVALSHA"]);
+    expect(await commandsDuring(() => svc.client.appendMessage({ sessionId, message: { role: MessageRole.USER, content: "x" } }))).toEqual([
+      "EVALSHA",
+    ]);
     expect(
       await commandsDuring(() =>
         svc.client.updateSession({ session: { sessionId, context: { k: "v" } }, updateMask: { paths: ["context.k"] } }),

@@ -43,7 +43,10 @@ it("requires a client certificate signed by the configured CA (mutual TLS)", asy
   const withCert = createClient(SessionService, `localhost:${svc.port}`, {
     credentials: credentials.createSsl(read(pki.caCert), read(pki.clientKey), read(pki.clientCert)),
   });
-  const withoutCert = createClient(SessionService, `localhost:${svc.port}`, { credentials: credentials.createSsl(read(pki.caCert)), defaultTimeoutMs: 2000 });
+  const withoutCert = createClient(SessionService, `localhost:${svc.port}`, {
+    credentials: credentials.createSsl(read(pki.caCert)),
+    defaultTimeoutMs: 2000,
+  });
   try {
     expect(svc.logs.find((l) => l.msg === "ready")).toMatchObject({ tls: "mutual" });
     expect((await withCert.createSession({ userId: "mtls_user", clientId: "c" })).session!.userId).toBe("mtls_user");

@@ -94,7 +94,12 @@ export function authHandlers(accounts: Accounts, store: AuthStore, passwords: Pa
 
     async validateToken(request) {
       const identity = await accounts.validateToken(validate.tokenShape("token", request.token));
-      return { userId: identity.userId, roles: [...identity.roles], tokenId: identity.tokenId, expiresAt: timestampFromMs(identity.expiresAt) };
+      return {
+        userId: identity.userId,
+        roles: [...identity.roles],
+        tokenId: identity.tokenId,
+        expiresAt: timestampFromMs(identity.expiresAt),
+      };
     },
 
     async revokeToken(request) {

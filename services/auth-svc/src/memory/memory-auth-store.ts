@@ -25,7 +25,14 @@ export class MemoryAuthStore implements AuthStore {
     if (this.#byUsername.has(user.username)) throw new UsernameTakenError();
     if (this.#byEmail.has(user.email)) throw new EmailTakenError();
     const now = this.clock();
-    const record: UserRecord = { ...user, roles: [...user.roles], userId: newUserId(), createdAt: now, updatedAt: now, lastLogin: undefined };
+    const record: UserRecord = {
+      ...user,
+      roles: [...user.roles],
+      userId: newUserId(),
+      createdAt: now,
+      updatedAt: now,
+      lastLogin: undefined,
+    };
     this.#users.set(record.userId, record);
     this.#byUsername.set(record.username, record.userId);
     this.#byEmail.set(record.email, record.userId);

@@ -22,7 +22,8 @@ export const authKeys = {
   username: (username: string) => `auth:username:${keyPart("username", username, { maxLength: 64 })}`,
   email: (email: string) => `auth:email:${keyPart("email", email, { maxLength: 254 })}`,
   userList: "auth:user_list",
-  token: (sha256: string) => `auth:token:${keyPart("token", sha256, { pattern: /^[0-9a-f]{64}$/, patternDescription: "a SHA-256 hex digest" })}`,
+  token: (sha256: string) =>
+    `auth:token:${keyPart("token", sha256, { pattern: /^[0-9a-f]{64}$/, patternDescription: "a SHA-256 hex digest" })}`,
   userTokens: (userId: string) => `auth:user_tokens:${keyPart("user_id", userId, userIdRule)}`,
   tokenMeta: (tokenId: string) => `auth:token_meta:${keyPart("token_id", tokenId, tokenIdRule)}`,
 };

@@ -5,7 +5,18 @@ import { EmailChangeInProgressError, EmailTakenError, UsernameTakenError, UserNo
 import { newUserId, type ParsedToken, type TokenIdentity, type TokenRecord } from "../domain/token.js";
 import type { NewUser, UserChanges, UserRecord } from "../domain/user.js";
 import { authKeys } from "./keys.js";
-import { ACTIVATE, ANNOUNCE_EMAIL, COMMIT_EMAIL, CREATE_PENDING, DELETE_USER, PUSH_USER_TOKEN, UPDATE_USER, USE_TOKEN_META, VALIDATE, WITHDRAW_EMAIL } from "./scripts.js";
+import {
+  ACTIVATE,
+  ANNOUNCE_EMAIL,
+  COMMIT_EMAIL,
+  CREATE_PENDING,
+  DELETE_USER,
+  PUSH_USER_TOKEN,
+  UPDATE_USER,
+  USE_TOKEN_META,
+  VALIDATE,
+  WITHDRAW_EMAIL,
+} from "./scripts.js";
 import { PENDING_TTL_MS, UniqueIndex } from "./unique-index.js";
 import { parseUserHash } from "./user-hash.js";
 

@@ -107,9 +107,11 @@ export class Reports {
   }
 
   async #deleteContent(ids: readonly string[]): Promise<void> {
-    await this.content.delete(ids).catch((error: unknown) =>
-      this.logger.warn({ err: error, count: ids.length }, "content delete failed: orphan content left for reconciliation"),
-    );
+    await this.content
+      .delete(ids)
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, count: ids.length }, "content delete failed: orphan content left for reconciliation"),
+      );
   }
 
   async #embed(texts: string[], signal?: AbortSignal): Promise<number[][]> {

@@ -39,12 +39,20 @@ export class MemoryReportStore implements ReportStore {
   }
 
   async listByCase(caseId: string, offset: number, limit: number): Promise<ReportPage> {
-    return page(this.#byCase(caseId).sort((a, b) => b.createdAt - a.createdAt), offset, limit);
+    return page(
+      this.#byCase(caseId).sort((a, b) => b.createdAt - a.createdAt),
+      offset,
+      limit,
+    );
   }
 
   async listVersions(caseId: string, type: ReportType, offset: number, limit: number): Promise<ReportPage> {
     const versions = this.#byCase(caseId).filter((r) => r.type === type);
-    return page(versions.sort((a, b) => b.version - a.version), offset, limit);
+    return page(
+      versions.sort((a, b) => b.version - a.version),
+      offset,
+      limit,
+    );
   }
 
   async current(caseId: string, type?: ReportType): Promise<readonly ReportRecord[]> {
@@ -72,7 +80,9 @@ export class MemoryReportStore implements ReportStore {
     // Like Redis, a closure lives on the case's keys: gone with its last report.
     if (this.#byCase(report.caseId).length === 0) this.#closed.delete(report.caseId);
     if (report.isCurrent) {
-      const [newest] = this.#byCase(report.caseId).filter((r) => r.type === report.type).sort((a, b) => b.version - a.version);
+      const [newest] = this.#byCase(report.caseId)
+        .filter((r) => r.type === report.type)
+        .sort((a, b) => b.version - a.version);
       if (newest) this.#reports.set(newest.reportId, { ...newest, isCurrent: true });
     }
     return report;

@@ -63,7 +63,9 @@ export class ClusterReportWrites {
       reportKeys.caseReports(caseId),
     ];
     await Promise.all(
-      keys.map((key) => (action === "expire" ? this.client.pexpire(key, ttlMs) : action === "persist" ? this.client.persist(key) : this.client.del(key))),
+      keys.map((key) =>
+        action === "expire" ? this.client.pexpire(key, ttlMs) : action === "persist" ? this.client.persist(key) : this.client.del(key),
+      ),
     );
     return ids;
   }

@@ -102,13 +102,22 @@ export class RedisReportStore implements ReportStore {
   }
 
   #keys(caseId: string, type: ReportType, reportId: string): string[] {
-    return [reportKeys.caseType(caseId, type), reportKeys.caseReports(caseId), reportKeys.caseCurrent(caseId), reportKeys.metadata(reportId)];
+    return [
+      reportKeys.caseType(caseId, type),
+      reportKeys.caseReports(caseId),
+      reportKeys.caseCurrent(caseId),
+      reportKeys.metadata(reportId),
+    ];
   }
 
   /** Expires, persists or deletes every report key of a case at once; returns its report ids. */
   async #caseKeys(caseId: string, action: "expire" | "persist" | "delete", ttlMs = 0): Promise<string[]> {
     if (this.#cluster) return this.#cluster.caseKeys(caseId, action, ttlMs);
-    const keys = [reportKeys.caseReports(caseId), reportKeys.caseCurrent(caseId), ...REPORT_TYPES.map((t) => reportKeys.caseType(caseId, t))];
+    const keys = [
+      reportKeys.caseReports(caseId),
+      reportKeys.caseCurrent(caseId),
+      ...REPORT_TYPES.map((t) => reportKeys.caseType(caseId, t)),
+    ];
     return (await CASE_KEYS.run(this.client, keys, [action, ttlMs])) as string[];
   }
 

@@ -13,7 +13,6 @@ import { SESSION_ID_PATTERN } from "../domain/session-id.js";
 export const sessionKeys = {
   session: (sessionId: string) =>
     `session:${keyPart("session_id", sessionId, { pattern: SESSION_ID_PATTERN, patternDescription: "a session id (sess_...)" })}`,
-  clientIndex: (userId: string, clientId: string) =>
-    `client_session:${keyPart("user_id", userId)}:${keyPart("client_id", clientId)}`,
+  clientIndex: (userId: string, clientId: string) => `client_session:${keyPart("user_id", userId)}:${keyPart("client_id", clientId)}`,
   userIndex: (userId: string) => `session:user_sessions:${keyPart("user_id", userId)}`,
 };

@@ -129,9 +129,7 @@ export class RedisSessionStore implements SessionStore {
 
   delete(sessionId: string): Promise<boolean> {
     return callRedis(async () => {
-      const reply = (await DELETE.run(this.client, [sessionKeys.session(sessionId)], [this.#derive])) as
-        | [string, string, string]
-        | null;
+      const reply = (await DELETE.run(this.client, [sessionKeys.session(sessionId)], [this.#derive])) as [string, string, string] | null;
       if (!reply) return false;
       if (this.#derive === "0") {
         const [id, userId, clientId] = reply;
@@ -145,9 +143,7 @@ export class RedisSessionStore implements SessionStore {
   acquireLock(sessionId: string, owner: string, leaseMs: number): Promise<LockRecord> {
     return callRedis(async () => {
       const key = sessionKeys.session(sessionId);
-      const reply = (await LOCK_ACQUIRE.run(this.client, [key], [this.policy.idleTtlMs, this.#derive, owner, leaseMs])) as
-        | LockReply
-        | null;
+      const reply = (await LOCK_ACQUIRE.run(this.client, [key], [this.policy.idleTtlMs, this.#derive, owner, leaseMs])) as LockReply | null;
       if (!reply) notFound(sessionId);
       if (reply[0] === "locked") throw new SessionLockedError(reply[1]);
       const [, fencingToken, expiresAt, ttl, userId, clientId] = reply;

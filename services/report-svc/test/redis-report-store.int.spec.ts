@@ -29,7 +29,14 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
   it("writes the seed's keys and puts a 90-day TTL on every key of a closed case", async () => {
     const store = await open();
     try {
-      const saved = await store.save({ reportId: newReportId(), caseId: "case_ttl", type: "RCA_REPORT", status: "final", title: "", createdBy: "u" });
+      const saved = await store.save({
+        reportId: newReportId(),
+        caseId: "case_ttl",
+        type: "RCA_REPORT",
+        status: "final",
+        title: "",
+        createdBy: "u",
+      });
       await store.save({ reportId: newReportId(), caseId: "case_ttl", type: "RUNBOOK", status: "draft", title: "", createdBy: "u" });
       const admin = redis.admin;
       expect(await admin.type("case:case_ttl:reports")).toBe("zset");
@@ -54,12 +61,20 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
       for (const key of all) expect(await admin.ttl(key)).toBeGreaterThan(ninetyDays - 10);
 
       // A report saved into a closed case inherits the closure.
-      const late = await store.save({ reportId: newReportId(), caseId: "case_ttl", type: "POST_MORTEM", status: "draft", title: "", createdBy: "u" });
+      const late = await store.save({
+        reportId: newReportId(),
+        caseId: "case_ttl",
+        type: "POST_MORTEM",
+        status: "draft",
+        title: "",
+        createdBy: "u",
+      });
       expect(await admin.ttl(`report:${late.reportId}:metadata`)).toBeGreaterThan(ninetyDays - 10);
       expect(await admin.ttl("case:case_ttl:reports:POST_MORTEM")).toBeGreaterThan(ninetyDays - 10);
 
       await store.reopenCase("case_ttl");
-      for (const key of [...all, `report:${late.reportId}:metadata`, "case:case_ttl:reports:POST_MORTEM"]) expect(await admin.ttl(key)).toBe(-1);
+      for (const key of [...all, `report:${late.reportId}:metadata`, "case:case_ttl:reports:POST_MORTEM"])
+        expect(await admin.ttl(key)).toBe(-1);
       expect(await admin.exists("case:case_ttl", "case_index")).toBe(0);
     } finally {
       await store.close();

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { RedisServer } from "@faultmaven/test-kit";
+import { processEnvironment } from "@faultmaven/config";
 
 const run = promisify(execFile);
 
@@ -25,7 +26,7 @@ afterAll(async () => {
 
 const audit = (...args: string[]) =>
   run(process.execPath, ["--import", "tsx", "scripts/keyspace-audit.ts", ...args], {
-    env: { ...process.env, REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redis.port) },
+    env: { ...processEnvironment(), REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redis.port) },
   });
 
 it("reports known, deprecated and unknown keys, and deletes nothing by default", async () => {
@@ -34,7 +35,8 @@ it("reports known, deprecated and unknown keys, and deletes nothing by default",
   expect(stdout).toMatch(/1 {2}client_session:\{user_id\}:\{client_id\}/);
   expect(stdout).toMatch(/1 {2}case:\{case_id\}:reports:\{type\}/);
   expect(stdout).toContain("deprecated keys: 3");
-  for (const key of ["case:case_1", "user:user_1:cases", "case_index", "something:else", "session:not-a-session"]) expect(stdout).toContain(`  ${key}`);
+  for (const key of ["case:case_1", "user:user_1:cases", "case_index", "something:else", "session:not-a-session"])
+    expect(stdout).toContain(`  ${key}`);
   expect(stdout).toContain("unknown keys: 2");
   expect(stdout).toContain("dry run: nothing deleted");
   expect(await redis.admin.exists("case:case_1", "user:user_1:cases", "case_index")).toBe(3);

@@ -29,7 +29,13 @@ describe("RedisAuthStore keys, TTLs and repair", () => {
   it("keeps tokens only as hashes, with 24 h TTLs on the token keys", async () => {
     const { store } = await open(redis.env);
     try {
-      const user = await store.createUser({ username: "ttl_user", email: "ttl@example.com", displayName: "", roles: [], passwordHash: HASH });
+      const user = await store.createUser({
+        username: "ttl_user",
+        email: "ttl@example.com",
+        displayName: "",
+        roles: [],
+        passwordHash: HASH,
+      });
       const { token, parsed } = mintToken(user.userId);
       await store.issueToken(parsed, Date.now(), 86_400_000);
       const admin = redis.admin;
@@ -59,7 +65,13 @@ describe("RedisAuthStore keys, TTLs and repair", () => {
       await client.set("auth:username:ghost", "usr_ghostghostghostghostgh");
       await client.set("auth:email:ghost@example.com", "usr_ghostghostghostghostgh");
       expect(await store.findByUsername("ghost")).toBeUndefined();
-      const user = await store.createUser({ username: "ghost", email: "ghost@example.com", displayName: "", roles: [], passwordHash: HASH });
+      const user = await store.createUser({
+        username: "ghost",
+        email: "ghost@example.com",
+        displayName: "",
+        roles: [],
+        passwordHash: HASH,
+      });
       expect(await client.get("auth:username:ghost")).toBe(user.userId);
       expect(await client.get("auth:email:ghost@example.com")).toBe(user.userId);
       expect((await store.findByEmail("ghost@example.com"))?.userId).toBe(user.userId);

@@ -45,7 +45,9 @@ describe("reconciliation of orphan content", () => {
     }
     const store = new TimingOutStore();
     const reports = new Reports(store, content, embedder, pino({ level: "silent" }));
-    await expect(reports.save({ caseId: "c2", type: "RCA_REPORT", status: "final", title: "", createdBy: "", content: "landed anyway" })).rejects.toBeInstanceOf(UnavailableError);
+    await expect(
+      reports.save({ caseId: "c2", type: "RCA_REPORT", status: "final", title: "", createdBy: "", content: "landed anyway" }),
+    ).rejects.toBeInstanceOf(UnavailableError);
     const [saved] = (await store.listByCase("c2", 0, 1)).reports;
     expect(await content.get(saved!.reportId)).toBe("landed anyway");
   });

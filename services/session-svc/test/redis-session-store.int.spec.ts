@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
 import { EnvReader } from "@faultmaven/config";
 import { RedisServer } from "@faultmaven/test-kit";

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { bufCurl, freePort, RedisServer } from "@faultmaven/test-kit";
+import { processEnvironment } from "@faultmaven/config";
 
 /**
  * The README's start command, run as a newcomer runs it (`pnpm start`), with
@@ -11,7 +12,7 @@ it("pnpm start runs the whole suite, answers on every service and stops on Ctrl-
   const redis = await RedisServer.start();
   const chromaPort = await freePort();
   const child = spawn("pnpm", ["start"], {
-    env: { ...process.env, ...redis.env, CHROMA_PORT: String(chromaPort), CHROMA_URL: "" },
+    env: { ...processEnvironment(), ...redis.env, CHROMA_PORT: String(chromaPort), CHROMA_URL: "" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -32,9 +33,16 @@ it("pnpm start runs the whole suite, answers on every service and stops on Ctrl-
     });
     expect(output.join("\n")).toContain(`[chromadb] embedded, listening on http://127.0.0.1:${chromaPort}`);
 
-    const session = await bufCurl("127.0.0.1:50051", "/faultmaven.session.v1.SessionService/CreateSession", { user_id: "newcomer", client_id: "laptop" });
+    const session = await bufCurl("127.0.0.1:50051", "/faultmaven.session.v1.SessionService/CreateSession", {
+      user_id: "newcomer",
+      client_id: "laptop",
+    });
     expect(JSON.parse(session.stdout)).toMatchObject({ session: { userId: "newcomer" } });
-    const user = await bufCurl("127.0.0.1:50052", "/faultmaven.auth.v1.AuthService/CreateUser", { username: "newcomer", email: "new@example.com", password: "a long passphrase" });
+    const user = await bufCurl("127.0.0.1:50052", "/faultmaven.auth.v1.AuthService/CreateUser", {
+      username: "newcomer",
+      email: "new@example.com",
+      password: "a long passphrase",
+    });
     expect(JSON.parse(user.stdout)).toMatchObject({ user: { username: "newcomer" } });
     const report = await bufCurl("127.0.0.1:50053", "/faultmaven.report.v1.ReportService/SaveReport", {
       case_id: "case_1",
@@ -50,4 +58,3 @@ it("pnpm start runs the whole suite, answers on every service and stops on Ctrl-
   }
   expect(output.join("\n")).toContain("[report-svc] stopped");
 }, 120_000);
-
