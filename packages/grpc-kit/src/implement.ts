@@ -1,10 +1,11 @@
-import { create, type DescMethod, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { create, type DescMethod, type Message, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { createCallContext, type CallContext } from "./call-context.js";
 import { ServiceError } from "@faultmaven/errors";
 import { toStatus } from "./status-details.js";
+import { validateRequest } from "./request-validation.js";
 
 /** One async function per unary RPC, keyed by the method's localName. */
 export type UnaryHandlers<T extends GenServiceMethods> = {
@@ -56,7 +57,11 @@ function unary(
       context.logger.info({ code: status[code], duration_ms: Math.round(seconds * 1e4) / 10, peer: call.getPeer(), ...reason }, "rpc");
       for (const observe of options.observers ?? []) observe({ service: serviceName, method: method.name, code, seconds, error });
     };
-    handler(call.request, context).then(
+    const validated = async () => {
+      validateRequest(method.input, call.request as Message);
+      return handler(call.request, context);
+    };
+    validated().then(
       (response) => {
         if (context.signal.aborted) return finish(status.CANCELLED);
         callback(null, create(method.output, response));

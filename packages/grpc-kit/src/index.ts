@@ -11,5 +11,6 @@ export { serve, type ServedService, type RunningServer } from "./server.js";
 export { runMain } from "./run-main.js";
 export { createClient, type PromiseClient, type ClientCallOptions } from "./client.js";
 export { decodeStatusDetails } from "./decode-status-details.js";
+export { validateRequest } from "./request-validation.js";
 export { encodePageToken, decodePageToken, pageSize } from "./paging.js";
 export { ServiceMetrics } from "./metrics.js";

@@ -23,8 +23,11 @@ export function decodePageToken(scope: string, token: string): number {
   throw new InvalidArgumentError("page_token", "is not a page token of this list");
 }
 
-/** page_size: 0 means the default, larger than `max` is coerced down, negative is refused. */
+/**
+ * page_size: 0 means the default and larger than `max` is coerced down
+ * (AIP-158). A negative size never gets here: the contract's `gte: 0` rule
+ * refuses it before the handler runs.
+ */
 export function pageSize(value: number, fallback = 20, max = 100): number {
-  if (value < 0) throw new InvalidArgumentError("page_size", "must not be negative");
-  return value === 0 ? fallback : Math.min(value, max);
+  return value <= 0 ? fallback : Math.min(value, max);
 }

@@ -32,9 +32,13 @@ export interface TokenIdentity {
   readonly expiresAt: number;
 }
 
-export const USER_ID_PATTERN = /^usr_[A-Za-z0-9_-]{22}$/;
-export const TOKEN_ID_PATTERN = /^tok_[A-Za-z0-9_-]{16}$/;
-const TOKEN_PATTERN = /^fm1\.(usr_[A-Za-z0-9_-]{22})\.(tok_[A-Za-z0-9_-]{16})\.[A-Za-z0-9_-]{43}$/;
+// The token format lives here and only here: the contract bounds a token's
+// length, and everything else about its shape is this pattern's business.
+const USER_ID = "usr_[A-Za-z0-9_-]{22}";
+const TOKEN_ID = "tok_[A-Za-z0-9_-]{16}";
+export const USER_ID_PATTERN = new RegExp(`^${USER_ID}$`);
+export const TOKEN_ID_PATTERN = new RegExp(`^${TOKEN_ID}$`);
+const TOKEN_PATTERN = new RegExp(`^fm1\\.(${USER_ID})\\.(${TOKEN_ID})\\.[A-Za-z0-9_-]{43}$`);
 
 export function newUserId(): string {
   return `usr_${randomBytes(16).toString("base64url")}`;
@@ -45,6 +49,11 @@ export function mintToken(userId: string): { token: string; parsed: ParsedToken 
   const tokenId = `tok_${randomBytes(12).toString("base64url")}`;
   const token = `fm1.${userId}.${tokenId}.${randomBytes(32).toString("base64url")}`;
   return { token, parsed: { userId, tokenId, sha256: sha256Hex(token) } };
+}
+
+/** True when `token` has the shape mintToken gives (without hashing it). */
+export function isWellFormedToken(token: string): boolean {
+  return TOKEN_PATTERN.test(token);
 }
 
 /** The parts of a well-formed token, or undefined for anything else. */

@@ -8,14 +8,21 @@ import { UserNotFoundError } from "../domain/errors.js";
 import type { Passwords } from "../domain/passwords.js";
 import type { UserChanges } from "../domain/user.js";
 import { tokenToProto, userToProto } from "./to-proto.js";
-import { validate } from "./validate.js";
+import { normalise } from "./normalise.js";
+import { isWellFormedToken } from "../domain/token.js";
 
 type Handlers = ServiceHandlers<typeof AuthService>;
 
-/** AuthService: decode and validate, call the domain, encode. */
+/** A token of another shape than Login's is bad input, not a failed authentication. */
+function wellFormedToken(field: string, token: string): string {
+  if (!isWellFormedToken(token)) throw new InvalidArgumentError(field, "is not a FaultMaven token (fm1.…)");
+  return token;
+}
+
+/** AuthService: normalise, call the domain, encode. Requests arrive checked against the contract's rules. */
 export function authHandlers(accounts: Accounts, store: AuthStore, passwords: Passwords): Handlers {
   const requireUser = async (userId: string) => {
-    const user = await store.getUser(validate.userId("user_id", userId));
+    const user = await store.getUser(userId);
     if (!user) throw new UserNotFoundError(userId);
     return user;
   };
@@ -23,11 +30,11 @@ export function authHandlers(accounts: Accounts, store: AuthStore, passwords: Pa
   return {
     async createUser(request) {
       const input = {
-        username: validate.username("username", request.username),
-        email: validate.email("email", request.email),
+        username: normalise.username(request.username),
+        email: normalise.email(request.email),
         password: passwords.check("password", request.password),
-        displayName: validate.displayName("display_name", request.displayName),
-        roles: validate.roles("roles", request.roles),
+        displayName: request.displayName,
+        roles: normalise.roles(request.roles),
       };
       return { user: userToProto(await accounts.createUser(input)) };
     },
@@ -37,13 +44,13 @@ export function authHandlers(accounts: Accounts, store: AuthStore, passwords: Pa
     },
 
     async lookupUser(request) {
+      // The contract requires one of the two.
       const key = request.key;
-      if (key.case === undefined) throw new InvalidArgumentError("key", "set username or email");
       const user =
         key.case === "username"
-          ? await store.findByUsername(validate.username("username", key.value))
-          : await store.findByEmail(validate.email("email", key.value));
-      if (!user) throw new UserNotFoundError(key.value.slice(0, 64));
+          ? await store.findByUsername(normalise.username(key.value))
+          : await store.findByEmail(normalise.email(key.value ?? ""));
+      if (!user) throw new UserNotFoundError((key.value ?? "").slice(0, 64));
       return { user: userToProto(user) };
     },
 
@@ -58,42 +65,40 @@ export function authHandlers(accounts: Accounts, store: AuthStore, passwords: Pa
     },
 
     async updateUser(request) {
-      const userId = validate.userId("user.user_id", request.user?.userId ?? "");
-      const paths = request.updateMask?.paths ?? [];
-      if (paths.length === 0) throw new InvalidArgumentError("update_mask", "is required (paths: display_name, email, roles)");
+      // The contract requires user and a mask of known paths, and checks every field of user.
+      const user = request.user!;
       const changes: { -readonly [K in keyof UserChanges]: UserChanges[K] } = {};
-      for (const path of paths) {
-        if (path === "display_name") changes.displayName = validate.displayName("user.display_name", request.user?.displayName ?? "");
-        else if (path === "email") changes.email = validate.email("user.email", request.user?.email ?? "");
-        else if (path === "roles") changes.roles = validate.roles("user.roles", request.user?.roles ?? []);
-        else throw new InvalidArgumentError("update_mask", `unknown path "${path.slice(0, 64)}" (allowed: display_name, email, roles)`);
+      for (const path of request.updateMask!.paths) {
+        if (path === "display_name") changes.displayName = user.displayName;
+        else if (path === "roles") changes.roles = normalise.roles(user.roles);
+        else if (path === "email") {
+          if (user.email === "") throw new InvalidArgumentError("user.email", "is required when update_mask names email");
+          changes.email = normalise.email(user.email);
+        }
       }
-      return { user: userToProto(await store.updateUser(userId, changes)) };
+      return { user: userToProto(await store.updateUser(user.userId, changes)) };
     },
 
     async changePassword(request) {
-      const userId = validate.userId("user_id", request.userId);
-      if (request.currentPassword === "") throw new InvalidArgumentError("current_password", "is required");
       const next = passwords.check("new_password", request.newPassword);
-      return { revokedCount: await accounts.changePassword(userId, request.currentPassword, next) };
+      return { revokedCount: await accounts.changePassword(request.userId, request.currentPassword, next) };
     },
 
     async deleteUser(request) {
-      return { revokedCount: await accounts.deleteUser(validate.userId("user_id", request.userId)) };
+      return { revokedCount: await accounts.deleteUser(request.userId) };
     },
 
     async login(request) {
+      // The contract requires one of the two, and the password.
       const id = request.identifier;
-      if (id.case === undefined) throw new InvalidArgumentError("identifier", "set username or email");
-      if (request.password === "") throw new InvalidArgumentError("password", "is required");
       const name: LoginName =
-        id.case === "username" ? { username: validate.username("username", id.value) } : { email: validate.email("email", id.value) };
+        id.case === "username" ? { username: normalise.username(id.value) } : { email: normalise.email(id.value ?? "") };
       const { token, info, user } = await accounts.login(name, request.password);
       return { token, tokenInfo: tokenToProto(info), user: userToProto(user) };
     },
 
     async validateToken(request) {
-      const identity = await accounts.validateToken(validate.tokenShape("token", request.token));
+      const identity = await accounts.validateToken(wellFormedToken("token", request.token));
       return {
         userId: identity.userId,
         roles: [...identity.roles],
@@ -103,21 +108,19 @@ export function authHandlers(accounts: Accounts, store: AuthStore, passwords: Pa
     },
 
     async revokeToken(request) {
+      // The contract requires one of the two.
       const target = request.target;
-      if (target.case === undefined) throw new InvalidArgumentError("target", "set token or token_id");
-      const revoked =
-        target.case === "token"
-          ? await accounts.revokeToken({ token: validate.tokenShape("token", target.value) })
-          : await accounts.revokeToken({ tokenId: validate.tokenId("token_id", target.value) });
-      return revoked;
+      return target.case === "token"
+        ? accounts.revokeToken({ token: wellFormedToken("token", target.value) })
+        : accounts.revokeToken({ tokenId: target.value ?? "" });
     },
 
     async revokeUserTokens(request) {
-      return { revokedCount: await store.revokeUserTokens(validate.userId("user_id", request.userId)) };
+      return { revokedCount: await store.revokeUserTokens(request.userId) };
     },
 
     async listUserTokens(request) {
-      const tokens = await store.listUserTokens(validate.userId("user_id", request.userId));
+      const tokens = await store.listUserTokens(request.userId);
       return { tokens: tokens.map(tokenToProto) };
     },
   };

@@ -57,9 +57,21 @@ export class Reports {
     return { report, content };
   }
 
-  async search(query: string, filter: { caseId?: string; type?: ReportType }, limit: number, signal?: AbortSignal): Promise<SearchHit[]> {
+  /**
+   * The `limit` most similar reports whose score (1 - cosine distance) is
+   * strictly above `minScore`: with 0, a report that shares nothing with the
+   * query is never a hit.
+   */
+  async search(
+    query: string,
+    filter: { caseId?: string; type?: ReportType },
+    { limit, minScore }: { limit: number; minScore: number },
+    signal?: AbortSignal,
+  ): Promise<SearchHit[]> {
     const [embedding] = await this.#embed([query], signal);
-    const matches = (await this.content.query(embedding!, filter, limit)).filter((m) => REPORT_ID_PATTERN.test(m.reportId));
+    const matches = (await this.content.query(embedding!, filter, limit)).filter(
+      (m) => REPORT_ID_PATTERN.test(m.reportId) && 1 - m.distance > minScore,
+    );
     const reports = await this.store.getMany(matches.map((m) => m.reportId));
     // Content without metadata (an orphan) is never shown.
     return matches.flatMap((match, i) => {

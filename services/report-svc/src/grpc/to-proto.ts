@@ -11,15 +11,19 @@ const TYPES: Record<TypeName, ReportType> = {
 };
 const STATUSES: Record<StatusName, ReportStatus> = { draft: ReportStatus.DRAFT, final: ReportStatus.FINAL };
 
-/** The stored type name of a proto type; undefined for UNSPECIFIED or unknown values. */
-export function typeName(type: ReportType): TypeName | undefined {
-  return (Object.keys(TYPES) as TypeName[]).find((name) => TYPES[name] === type);
+/** The stored type name of a proto type. The contract admits only defined types where one is needed. */
+export function typeName(type: ReportType): TypeName {
+  const name = (Object.keys(TYPES) as TypeName[]).find((n) => TYPES[n] === type);
+  if (name === undefined) throw new Error(`report type ${type} has no store name`);
+  return name;
 }
 
-/** The stored status of a proto status; UNSPECIFIED means draft. */
-export function statusName(status: ReportStatus): StatusName | undefined {
+/** The stored status of a proto status; UNSPECIFIED means draft. The contract admits only defined statuses. */
+export function statusName(status: ReportStatus): StatusName {
   if (status === ReportStatus.UNSPECIFIED) return "draft";
-  return (Object.keys(STATUSES) as StatusName[]).find((name) => STATUSES[name] === status);
+  const name = (Object.keys(STATUSES) as StatusName[]).find((n) => STATUSES[n] === status);
+  if (name === undefined) throw new Error(`report status ${status} has no store name`);
+  return name;
 }
 
 export function reportToProto(report: ReportRecord, content?: string): MessageInitShape<typeof ReportSchema> {

@@ -10,9 +10,11 @@ const ROLE_TO_PROTO: Record<RoleName, MessageRole> = {
   tool: MessageRole.TOOL,
 };
 
-/** The proto role as the store names it; undefined for UNSPECIFIED or unknown values. */
-export function roleName(role: MessageRole): RoleName | undefined {
-  return (Object.keys(ROLE_TO_PROTO) as RoleName[]).find((name) => ROLE_TO_PROTO[name] === role);
+/** The proto role as the store names it. The contract admits only defined roles, never UNSPECIFIED. */
+export function roleName(role: MessageRole): RoleName {
+  const name = (Object.keys(ROLE_TO_PROTO) as RoleName[]).find((n) => ROLE_TO_PROTO[n] === role);
+  if (name === undefined) throw new Error(`role ${role} has no store name`);
+  return name;
 }
 
 export function sessionToProto(session: SessionRecord): MessageInitShape<typeof SessionSchema> {

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file faultmaven/auth/v1/auth.proto.
  */
 export const file_faultmaven_auth_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("Ch1mYXVsdG1hdmVuL2F1dGgvdjEvYXV0aC5wcm90bxISZmF1bHRtYXZlbi5hdXRoLnYxIu0BCgRVc2VyEg8KB3VzZXJfaWQYASABKAkSEAoIdXNlcm5hbWUYAiABKAkSDQoFZW1haWwYAyABKAkSFAoMZGlzcGxheV9uYW1lGAQgASgJEg0KBXJvbGVzGAUgAygJEi4KCmNyZWF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmxhc3RfbG9naW4YCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItIBCglUb2tlbkluZm8SEAoIdG9rZW5faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglsYXN0X3VzZWQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3VzYWdlX2NvdW50GAYgASgEYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch1mYXVsdG1hdmVuL2F1dGgvdjEvYXV0aC5wcm90bxISZmF1bHRtYXZlbi5hdXRoLnYxIroDCgRVc2VyEjIKB3VzZXJfaWQYASABKAlCIbpIHsgBAXIZMhdedXNyX1tBLVphLXowLTlfLV17MjJ9JBI4Cgh1c2VybmFtZRgCIAEoCUImukgj2AEBch4QAxhAMhNeW0EtWmEtejAtOV8uQCstXSskugECLi4SUwoFZW1haWwYAyABKAlCRLpIQdgBAXI8GP4BMjJeW0EtWmEtejAtOV8uKy1dK0BbQS1aYS16MC05LV0rKFwuW0EtWmEtejAtOS1dKykrJLoBAi4uEikKDGRpc3BsYXlfbmFtZRgEIAEoCUITukgQcg4YgAEyCV5cUHtDY30qJBI0CgVyb2xlcxgFIAMoCUIlukgikgEfECAiG3IZMhdeW0EtWmEtejAtOV8uOi1dezEsNjR9JBIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpsYXN0X2xvZ2luGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLSAQoJVG9rZW5JbmZvEhAKCHRva2VuX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJbGFzdF91c2VkGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgt1c2FnZV9jb3VudBgGIAEoBGIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * A FaultMaven user account. A user never carries a password or password
@@ -23,28 +24,33 @@ export const file_faultmaven_auth_v1_auth: GenFile = /*@__PURE__*/
  */
 export type User = Message<"faultmaven.auth.v1.User"> & {
   /**
-   * Server-assigned, immutable id.
+   * Server-assigned, immutable id: "usr_" and 22 base64url characters. In
+   * UpdateUserRequest, it names the user to update.
    *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
-   * Unique login name, compared case-insensitively.
+   * Unique login name, compared case-insensitively (stored in lower case):
+   * 3-64 characters of letters, digits and _ . @ + - without "..".
    *
    * @generated from field: string username = 2;
    */
   username: string;
 
   /**
-   * Unique e-mail address, compared case-insensitively.
+   * Unique e-mail address, compared case-insensitively (stored in lower
+   * case): at most 254 characters; letters, digits and _ . + - before the @,
+   * a dotted domain of letters, digits and - after it; no "..".
    *
    * @generated from field: string email = 3;
    */
   email: string;
 
   /**
-   * Human-readable name; may be empty.
+   * Human-readable name; may be empty; at most 128 characters, no control
+   * characters.
    *
    * @generated from field: string display_name = 4;
    */
@@ -52,6 +58,8 @@ export type User = Message<"faultmaven.auth.v1.User"> & {
 
   /**
    * Role names, for example "admin" or "engineer"; interpreted by callers.
+   * At most 32, each 1-64 characters of letters, digits and _ . : -;
+   * duplicates are dropped.
    *
    * @generated from field: repeated string roles = 5;
    */

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { TokenInfo, User } from "./auth_pb.js";
 import { file_faultmaven_auth_v1_auth } from "./auth_pb.js";
 import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file faultmaven/auth/v1/auth_service.proto.
  */
 export const file_faultmaven_auth_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVmYXVsdG1hdmVuL2F1dGgvdjEvYXV0aF9zZXJ2aWNlLnByb3RvEhJmYXVsdG1hdmVuLmF1dGgudjEiawoRQ3JlYXRlVXNlclJlcXVlc3QSEAoIdXNlcm5hbWUYASABKAkSDQoFZW1haWwYAiABKAkSEAoIcGFzc3dvcmQYAyABKAkSFAoMZGlzcGxheV9uYW1lGAQgASgJEg0KBXJvbGVzGAUgAygJIjwKEkNyZWF0ZVVzZXJSZXNwb25zZRImCgR1c2VyGAEgASgLMhguZmF1bHRtYXZlbi5hdXRoLnYxLlVzZXIiIQoOR2V0VXNlclJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSI5Cg9HZXRVc2VyUmVzcG9uc2USJgoEdXNlchgBIAEoCzIYLmZhdWx0bWF2ZW4uYXV0aC52MS5Vc2VyIj8KEUxvb2t1cFVzZXJSZXF1ZXN0EhIKCHVzZXJuYW1lGAEgASgJSAASDwoFZW1haWwYAiABKAlIAEIFCgNrZXkiPAoSTG9va3VwVXNlclJlc3BvbnNlEiYKBHVzZXIYASABKAsyGC5mYXVsdG1hdmVuLmF1dGgudjEuVXNlciI5ChBMaXN0VXNlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIlUKEUxpc3RVc2Vyc1Jlc3BvbnNlEicKBXVzZXJzGAEgAygLMhguZmF1bHRtYXZlbi5hdXRoLnYxLlVzZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJImwKEVVwZGF0ZVVzZXJSZXF1ZXN0EiYKBHVzZXIYASABKAsyGC5mYXVsdG1hdmVuLmF1dGgudjEuVXNlchIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siPAoSVXBkYXRlVXNlclJlc3BvbnNlEiYKBHVzZXIYASABKAsyGC5mYXVsdG1hdmVuLmF1dGgudjEuVXNlciJYChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIYChBjdXJyZW50X3Bhc3N3b3JkGAIgASgJEhQKDG5ld19wYXNzd29yZBgDIAEoCSIvChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlEhUKDXJldm9rZWRfY291bnQYASABKA0iJAoRRGVsZXRlVXNlclJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSIrChJEZWxldGVVc2VyUmVzcG9uc2USFQoNcmV2b2tlZF9jb3VudBgBIAEoDSJTCgxMb2dpblJlcXVlc3QSEgoIdXNlcm5hbWUYASABKAlIABIPCgVlbWFpbBgCIAEoCUgAEhAKCHBhc3N3b3JkGAMgASgJQgwKCmlkZW50aWZpZXIieQoNTG9naW5SZXNwb25zZRINCgV0b2tlbhgBIAEoCRIxCgp0b2tlbl9pbmZvGAIgASgLMh0uZmF1bHRtYXZlbi5hdXRoLnYxLlRva2VuSW5mbxImCgR1c2VyGAMgASgLMhguZmF1bHRtYXZlbi5hdXRoLnYxLlVzZXIiJQoUVmFsaWRhdGVUb2tlblJlcXVlc3QSDQoFdG9rZW4YASABKAkieQoVVmFsaWRhdGVUb2tlblJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSDQoFcm9sZXMYAiADKAkSEAoIdG9rZW5faWQYAyABKAkSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQwoSUmV2b2tlVG9rZW5SZXF1ZXN0Eg8KBXRva2VuGAEgASgJSAASEgoIdG9rZW5faWQYAiABKAlIAEIICgZ0YXJnZXQiOAoTUmV2b2tlVG9rZW5SZXNwb25zZRIQCgh0b2tlbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJIioKF1Jldm9rZVVzZXJUb2tlbnNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiMQoYUmV2b2tlVXNlclRva2Vuc1Jlc3BvbnNlEhUKDXJldm9rZWRfY291bnQYASABKA0iKAoVTGlzdFVzZXJUb2tlbnNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiRwoWTGlzdFVzZXJUb2tlbnNSZXNwb25zZRItCgZ0b2tlbnMYASADKAsyHS5mYXVsdG1hdmVuLmF1dGgudjEuVG9rZW5JbmZvMoQJCgtBdXRoU2VydmljZRJbCgpDcmVhdGVVc2VyEiUuZmF1bHRtYXZlbi5hdXRoLnYxLkNyZWF0ZVVzZXJSZXF1ZXN0GiYuZmF1bHRtYXZlbi5hdXRoLnYxLkNyZWF0ZVVzZXJSZXNwb25zZRJSCgdHZXRVc2VyEiIuZmF1bHRtYXZlbi5hdXRoLnYxLkdldFVzZXJSZXF1ZXN0GiMuZmF1bHRtYXZlbi5hdXRoLnYxLkdldFVzZXJSZXNwb25zZRJbCgpMb29rdXBVc2VyEiUuZmF1bHRtYXZlbi5hdXRoLnYxLkxvb2t1cFVzZXJSZXF1ZXN0GiYuZmF1bHRtYXZlbi5hdXRoLnYxLkxvb2t1cFVzZXJSZXNwb25zZRJYCglMaXN0VXNlcnMSJC5mYXVsdG1hdmVuLmF1dGgudjEuTGlzdFVzZXJzUmVxdWVzdBolLmZhdWx0bWF2ZW4uYXV0aC52MS5MaXN0VXNlcnNSZXNwb25zZRJbCgpVcGRhdGVVc2VyEiUuZmF1bHRtYXZlbi5hdXRoLnYxLlVwZGF0ZVVzZXJSZXF1ZXN0GiYuZmF1bHRtYXZlbi5hdXRoLnYxLlVwZGF0ZVVzZXJSZXNwb25zZRJnCg5DaGFuZ2VQYXNzd29yZBIpLmZhdWx0bWF2ZW4uYXV0aC52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaKi5mYXVsdG1hdmVuLmF1dGgudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRJbCgpEZWxldGVVc2VyEiUuZmF1bHRtYXZlbi5hdXRoLnYxLkRlbGV0ZVVzZXJSZXF1ZXN0GiYuZmF1bHRtYXZlbi5hdXRoLnYxLkRlbGV0ZVVzZXJSZXNwb25zZRJMCgVMb2dpbhIgLmZhdWx0bWF2ZW4uYXV0aC52MS5Mb2dpblJlcXVlc3QaIS5mYXVsdG1hdmVuLmF1dGgudjEuTG9naW5SZXNwb25zZRJkCg1WYWxpZGF0ZVRva2VuEiguZmF1bHRtYXZlbi5hdXRoLnYxLlZhbGlkYXRlVG9rZW5SZXF1ZXN0GikuZmF1bHRtYXZlbi5hdXRoLnYxLlZhbGlkYXRlVG9rZW5SZXNwb25zZRJeCgtSZXZva2VUb2tlbhImLmZhdWx0bWF2ZW4uYXV0aC52MS5SZXZva2VUb2tlblJlcXVlc3QaJy5mYXVsdG1hdmVuLmF1dGgudjEuUmV2b2tlVG9rZW5SZXNwb25zZRJtChBSZXZva2VVc2VyVG9rZW5zEisuZmF1bHRtYXZlbi5hdXRoLnYxLlJldm9rZVVzZXJUb2tlbnNSZXF1ZXN0GiwuZmF1bHRtYXZlbi5hdXRoLnYxLlJldm9rZVVzZXJUb2tlbnNSZXNwb25zZRJnCg5MaXN0VXNlclRva2VucxIpLmZhdWx0bWF2ZW4uYXV0aC52MS5MaXN0VXNlclRva2Vuc1JlcXVlc3QaKi5mYXVsdG1hdmVuLmF1dGgudjEuTGlzdFVzZXJUb2tlbnNSZXNwb25zZWIGcHJvdG8z", [file_faultmaven_auth_v1_auth, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("CiVmYXVsdG1hdmVuL2F1dGgvdjEvYXV0aF9zZXJ2aWNlLnByb3RvEhJmYXVsdG1hdmVuLmF1dGgudjEiogIKEUNyZWF0ZVVzZXJSZXF1ZXN0EjgKCHVzZXJuYW1lGAEgASgJQia6SCPIAQFyHhADGEAyE15bQS1aYS16MC05Xy5AKy1dKyS6AQIuLhJTCgVlbWFpbBgCIAEoCUJEukhByAEBcjwY/gEyMl5bQS1aYS16MC05Xy4rLV0rQFtBLVphLXowLTktXSsoXC5bQS1aYS16MC05LV0rKSskugECLi4SHQoIcGFzc3dvcmQYAyABKAlCC7pICMgBAXIDGIAIEikKDGRpc3BsYXlfbmFtZRgEIAEoCUITukgQcg4YgAEyCV5cUHtDY30qJBI0CgVyb2xlcxgFIAMoCUIlukgikgEfECAiG3IZMhdeW0EtWmEtejAtOV8uOi1dezEsNjR9JCI8ChJDcmVhdGVVc2VyUmVzcG9uc2USJgoEdXNlchgBIAEoCzIYLmZhdWx0bWF2ZW4uYXV0aC52MS5Vc2VyIkQKDkdldFVzZXJSZXF1ZXN0EjIKB3VzZXJfaWQYASABKAlCIbpIHsgBAXIZMhdedXNyX1tBLVphLXowLTlfLV17MjJ9JCI5Cg9HZXRVc2VyUmVzcG9uc2USJgoEdXNlchgBIAEoCzIYLmZhdWx0bWF2ZW4uYXV0aC52MS5Vc2VyIq4BChFMb29rdXBVc2VyUmVxdWVzdBI3Cgh1c2VybmFtZRgBIAEoCUIjukggch4QAxhAMhNeW0EtWmEtejAtOV8uQCstXSskugECLi5IABJSCgVlbWFpbBgCIAEoCUJBukg+cjwY/gEyMl5bQS1aYS16MC05Xy4rLV0rQFtBLVphLXowLTktXSsoXC5bQS1aYS16MC05LV0rKSskugECLi5IAEIMCgNrZXkSBbpIAggBIjwKEkxvb2t1cFVzZXJSZXNwb25zZRImCgR1c2VyGAEgASgLMhguZmF1bHRtYXZlbi5hdXRoLnYxLlVzZXIiTAoQTGlzdFVzZXJzUmVxdWVzdBIaCglwYWdlX3NpemUYASABKAVCB7pIBBoCKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAQiVQoRTGlzdFVzZXJzUmVzcG9uc2USJwoFdXNlcnMYASADKAsyGC5mYXVsdG1hdmVuLmF1dGgudjEuVXNlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki5gEKEVVwZGF0ZVVzZXJSZXF1ZXN0Ei4KBHVzZXIYASABKAsyGC5mYXVsdG1hdmVuLmF1dGgudjEuVXNlckIGukgDyAEBEqABCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCb7pIbLoBRwoRdXBkYXRlX21hc2sucGF0aHMSG211c3QgbmFtZSBhdCBsZWFzdCBvbmUgcGF0aBoVdGhpcy5wYXRocy5zaXplKCkgPiAwyAEB4gEcEgxkaXNwbGF5X25hbWUSBWVtYWlsEgVyb2xlcyI8ChJVcGRhdGVVc2VyUmVzcG9uc2USJgoEdXNlchgBIAEoCzIYLmZhdWx0bWF2ZW4uYXV0aC52MS5Vc2VyIpUBChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSMgoHdXNlcl9pZBgBIAEoCUIhukgeyAEBchkyF151c3JfW0EtWmEtejAtOV8tXXsyMn0kEiUKEGN1cnJlbnRfcGFzc3dvcmQYAiABKAlCC7pICMgBAXIDGIAIEiEKDG5ld19wYXNzd29yZBgDIAEoCUILukgIyAEBcgMYgAgiLwoWQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRIVCg1yZXZva2VkX2NvdW50GAEgASgNIkcKEURlbGV0ZVVzZXJSZXF1ZXN0EjIKB3VzZXJfaWQYASABKAlCIbpIHsgBAXIZMhdedXNyX1tBLVphLXowLTlfLV17MjJ9JCIrChJEZWxldGVVc2VyUmVzcG9uc2USFQoNcmV2b2tlZF9jb3VudBgBIAEoDSLPAQoMTG9naW5SZXF1ZXN0EjcKCHVzZXJuYW1lGAEgASgJQiO6SCByHhADGEAyE15bQS1aYS16MC05Xy5AKy1dKyS6AQIuLkgAElIKBWVtYWlsGAIgASgJQkG6SD5yPBj+ATIyXltBLVphLXowLTlfListXStAW0EtWmEtejAtOS1dKyhcLltBLVphLXowLTktXSspKyS6AQIuLkgAEh0KCHBhc3N3b3JkGAMgASgJQgu6SAjIAQFyAxiACEITCgppZGVudGlmaWVyEgW6SAIIASJ5Cg1Mb2dpblJlc3BvbnNlEg0KBXRva2VuGAEgASgJEjEKCnRva2VuX2luZm8YAiABKAsyHS5mYXVsdG1hdmVuLmF1dGgudjEuVG9rZW5JbmZvEiYKBHVzZXIYAyABKAsyGC5mYXVsdG1hdmVuLmF1dGgudjEuVXNlciIyChRWYWxpZGF0ZVRva2VuUmVxdWVzdBIaCgV0b2tlbhgBIAEoCUILukgIyAEBcgMYyAEieQoVVmFsaWRhdGVUb2tlblJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSDQoFcm9sZXMYAiADKAkSEAoIdG9rZW5faWQYAyABKAkSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidgoSUmV2b2tlVG9rZW5SZXF1ZXN0EhsKBXRva2VuGAEgASgJQgq6SAdyBRABGMgBSAASMgoIdG9rZW5faWQYAiABKAlCHrpIG3IZMhdedG9rX1tBLVphLXowLTlfLV17MTZ9JEgAQg8KBnRhcmdldBIFukgCCAEiOAoTUmV2b2tlVG9rZW5SZXNwb25zZRIQCgh0b2tlbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJIk0KF1Jldm9rZVVzZXJUb2tlbnNSZXF1ZXN0EjIKB3VzZXJfaWQYASABKAlCIbpIHsgBAXIZMhdedXNyX1tBLVphLXowLTlfLV17MjJ9JCIxChhSZXZva2VVc2VyVG9rZW5zUmVzcG9uc2USFQoNcmV2b2tlZF9jb3VudBgBIAEoDSJLChVMaXN0VXNlclRva2Vuc1JlcXVlc3QSMgoHdXNlcl9pZBgBIAEoCUIhukgeyAEBchkyF151c3JfW0EtWmEtejAtOV8tXXsyMn0kIkcKFkxpc3RVc2VyVG9rZW5zUmVzcG9uc2USLQoGdG9rZW5zGAEgAygLMh0uZmF1bHRtYXZlbi5hdXRoLnYxLlRva2VuSW5mbzKECQoLQXV0aFNlcnZpY2USWwoKQ3JlYXRlVXNlchIlLmZhdWx0bWF2ZW4uYXV0aC52MS5DcmVhdGVVc2VyUmVxdWVzdBomLmZhdWx0bWF2ZW4uYXV0aC52MS5DcmVhdGVVc2VyUmVzcG9uc2USUgoHR2V0VXNlchIiLmZhdWx0bWF2ZW4uYXV0aC52MS5HZXRVc2VyUmVxdWVzdBojLmZhdWx0bWF2ZW4uYXV0aC52MS5HZXRVc2VyUmVzcG9uc2USWwoKTG9va3VwVXNlchIlLmZhdWx0bWF2ZW4uYXV0aC52MS5Mb29rdXBVc2VyUmVxdWVzdBomLmZhdWx0bWF2ZW4uYXV0aC52MS5Mb29rdXBVc2VyUmVzcG9uc2USWAoJTGlzdFVzZXJzEiQuZmF1bHRtYXZlbi5hdXRoLnYxLkxpc3RVc2Vyc1JlcXVlc3QaJS5mYXVsdG1hdmVuLmF1dGgudjEuTGlzdFVzZXJzUmVzcG9uc2USWwoKVXBkYXRlVXNlchIlLmZhdWx0bWF2ZW4uYXV0aC52MS5VcGRhdGVVc2VyUmVxdWVzdBomLmZhdWx0bWF2ZW4uYXV0aC52MS5VcGRhdGVVc2VyUmVzcG9uc2USZwoOQ2hhbmdlUGFzc3dvcmQSKS5mYXVsdG1hdmVuLmF1dGgudjEuQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0GiouZmF1bHRtYXZlbi5hdXRoLnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USWwoKRGVsZXRlVXNlchIlLmZhdWx0bWF2ZW4uYXV0aC52MS5EZWxldGVVc2VyUmVxdWVzdBomLmZhdWx0bWF2ZW4uYXV0aC52MS5EZWxldGVVc2VyUmVzcG9uc2USTAoFTG9naW4SIC5mYXVsdG1hdmVuLmF1dGgudjEuTG9naW5SZXF1ZXN0GiEuZmF1bHRtYXZlbi5hdXRoLnYxLkxvZ2luUmVzcG9uc2USZAoNVmFsaWRhdGVUb2tlbhIoLmZhdWx0bWF2ZW4uYXV0aC52MS5WYWxpZGF0ZVRva2VuUmVxdWVzdBopLmZhdWx0bWF2ZW4uYXV0aC52MS5WYWxpZGF0ZVRva2VuUmVzcG9uc2USXgoLUmV2b2tlVG9rZW4SJi5mYXVsdG1hdmVuLmF1dGgudjEuUmV2b2tlVG9rZW5SZXF1ZXN0GicuZmF1bHRtYXZlbi5hdXRoLnYxLlJldm9rZVRva2VuUmVzcG9uc2USbQoQUmV2b2tlVXNlclRva2VucxIrLmZhdWx0bWF2ZW4uYXV0aC52MS5SZXZva2VVc2VyVG9rZW5zUmVxdWVzdBosLmZhdWx0bWF2ZW4uYXV0aC52MS5SZXZva2VVc2VyVG9rZW5zUmVzcG9uc2USZwoOTGlzdFVzZXJUb2tlbnMSKS5mYXVsdG1hdmVuLmF1dGgudjEuTGlzdFVzZXJUb2tlbnNSZXF1ZXN0GiouZmF1bHRtYXZlbi5hdXRoLnYxLkxpc3RVc2VyVG9rZW5zUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_faultmaven_auth_v1_auth, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * Request for AuthService.CreateUser.
@@ -23,32 +24,38 @@ export const file_faultmaven_auth_v1_auth_service: GenFile = /*@__PURE__*/
  */
 export type CreateUserRequest = Message<"faultmaven.auth.v1.CreateUserRequest"> & {
   /**
-   * Required. Must be unused, case-insensitively.
+   * Required; as User.username. Must be unused, case-insensitively.
    *
    * @generated from field: string username = 1;
    */
   username: string;
 
   /**
-   * Required. Must be unused, case-insensitively.
+   * Required; as User.email. Must be unused, case-insensitively.
    *
    * @generated from field: string email = 2;
    */
   email: string;
 
   /**
-   * Required plaintext password; stored only as an argon2id hash.
+   * Required plaintext password; stored only as an argon2id hash. Its
+   * length must fit the service's policy (AUTH_PASSWORD_MIN_LENGTH and
+   * AUTH_PASSWORD_MAX_LENGTH, by default 10-128 characters; never above 1024).
    *
    * @generated from field: string password = 3;
    */
   password: string;
 
   /**
+   * As User.display_name.
+   *
    * @generated from field: string display_name = 4;
    */
   displayName: string;
 
   /**
+   * As User.roles.
+   *
    * @generated from field: repeated string roles = 5;
    */
   roles: string[];
@@ -87,6 +94,8 @@ export const CreateUserResponseSchema: GenMessage<CreateUserResponse> = /*@__PUR
  */
 export type GetUserRequest = Message<"faultmaven.auth.v1.GetUserRequest"> & {
   /**
+   * Required: "usr_" and 22 base64url characters.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
@@ -131,12 +140,16 @@ export type LookupUserRequest = Message<"faultmaven.auth.v1.LookupUserRequest"> 
    */
   key: {
     /**
+     * As User.username.
+     *
      * @generated from field: string username = 1;
      */
     value: string;
     case: "username";
   } | {
     /**
+     * As User.email.
+     *
      * @generated from field: string email = 2;
      */
     value: string;
@@ -177,7 +190,8 @@ export const LookupUserResponseSchema: GenMessage<LookupUserResponse> = /*@__PUR
  */
 export type ListUsersRequest = Message<"faultmaven.auth.v1.ListUsersRequest"> & {
   /**
-   * At most this many users (default 20, max 100).
+   * At most this many users: 0 means the default 20; above 100 is treated
+   * as 100; negative is INVALID_ARGUMENT.
    *
    * @generated from field: int32 page_size = 1;
    */
@@ -231,15 +245,17 @@ export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE_
  */
 export type UpdateUserRequest = Message<"faultmaven.auth.v1.UpdateUserRequest"> & {
   /**
-   * user_id names the user; the fields named by update_mask are read.
+   * Required: user.user_id names the user; the fields named by update_mask
+   * are read from it.
    *
    * @generated from field: faultmaven.auth.v1.User user = 1;
    */
   user?: User | undefined;
 
   /**
-   * Paths: "display_name", "email" (must be unused, case-insensitively) and
-   * "roles" (replaces the whole list). Required.
+   * Required, with at least one path: "display_name" (JSON "displayName"),
+   * "email" (must be set and unused, case-insensitively) and "roles"
+   * (replaces the whole list).
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
@@ -279,19 +295,21 @@ export const UpdateUserResponseSchema: GenMessage<UpdateUserResponse> = /*@__PUR
  */
 export type ChangePasswordRequest = Message<"faultmaven.auth.v1.ChangePasswordRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
-   * Must match the user's password, else UNAUTHENTICATED.
+   * Required. Must match the user's password, else UNAUTHENTICATED.
    *
    * @generated from field: string current_password = 2;
    */
   currentPassword: string;
 
   /**
-   * Required.
+   * Required; its length must fit the policy, as CreateUserRequest.password.
    *
    * @generated from field: string new_password = 3;
    */
@@ -333,6 +351,8 @@ export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> = 
  */
 export type DeleteUserRequest = Message<"faultmaven.auth.v1.DeleteUserRequest"> & {
   /**
+   * Required: "usr_" and 22 base64url characters.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
@@ -379,12 +399,16 @@ export type LoginRequest = Message<"faultmaven.auth.v1.LoginRequest"> & {
    */
   identifier: {
     /**
+     * As User.username.
+     *
      * @generated from field: string username = 1;
      */
     value: string;
     case: "username";
   } | {
     /**
+     * As User.email.
+     *
      * @generated from field: string email = 2;
      */
     value: string;
@@ -449,7 +473,8 @@ export const LoginResponseSchema: GenMessage<LoginResponse> = /*@__PURE__*/
  */
 export type ValidateTokenRequest = Message<"faultmaven.auth.v1.ValidateTokenRequest"> & {
   /**
-   * The plaintext token returned by Login.
+   * Required: the plaintext token returned by Login ("fm1." and three
+   * dot-separated parts). A string of another shape is INVALID_ARGUMENT.
    *
    * @generated from field: string token = 1;
    */
@@ -520,7 +545,8 @@ export type RevokeTokenRequest = Message<"faultmaven.auth.v1.RevokeTokenRequest"
     case: "token";
   } | {
     /**
-     * The token's id, as listed by ListUserTokens.
+     * The token's id, as listed by ListUserTokens: "tok_" and 16 base64url
+     * characters.
      *
      * @generated from field: string token_id = 2;
      */
@@ -569,6 +595,8 @@ export const RevokeTokenResponseSchema: GenMessage<RevokeTokenResponse> = /*@__P
  */
 export type RevokeUserTokensRequest = Message<"faultmaven.auth.v1.RevokeUserTokensRequest"> & {
   /**
+   * Required: "usr_" and 22 base64url characters.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
@@ -609,6 +637,8 @@ export const RevokeUserTokensResponseSchema: GenMessage<RevokeUserTokensResponse
  */
 export type ListUserTokensRequest = Message<"faultmaven.auth.v1.ListUserTokensRequest"> & {
   /**
+   * Required: "usr_" and 22 base64url characters.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;

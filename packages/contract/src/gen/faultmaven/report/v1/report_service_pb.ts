@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Report, ReportStatus, ReportType } from "./report_pb.js";
 import { file_faultmaven_report_v1_report } from "./report_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,10 +15,12 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file faultmaven/report/v1/report_service.proto.
  */
 export const file_faultmaven_report_v1_report_service: GenFile = /*@__PURE__*/
-  fileDesc("CilmYXVsdG1hdmVuL3JlcG9ydC92MS9yZXBvcnRfc2VydmljZS5wcm90bxIUZmF1bHRtYXZlbi5yZXBvcnQudjEivAEKEVNhdmVSZXBvcnRSZXF1ZXN0Eg8KB2Nhc2VfaWQYASABKAkSLgoEdHlwZRgCIAEoDjIgLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlJlcG9ydFR5cGUSMgoGc3RhdHVzGAMgASgOMiIuZmF1bHRtYXZlbi5yZXBvcnQudjEuUmVwb3J0U3RhdHVzEg0KBXRpdGxlGAQgASgJEg8KB2NvbnRlbnQYBSABKAkSEgoKY3JlYXRlZF9ieRgGIAEoCSJCChJTYXZlUmVwb3J0UmVzcG9uc2USLAoGcmVwb3J0GAEgASgLMhwuZmF1bHRtYXZlbi5yZXBvcnQudjEuUmVwb3J0Ij4KEEdldFJlcG9ydFJlcXVlc3QSEQoJcmVwb3J0X2lkGAEgASgJEhcKD2luY2x1ZGVfY29udGVudBgCIAEoCCJBChFHZXRSZXBvcnRSZXNwb25zZRIsCgZyZXBvcnQYASABKAsyHC5mYXVsdG1hdmVuLnJlcG9ydC52MS5SZXBvcnQiUAoWTGlzdENhc2VSZXBvcnRzUmVxdWVzdBIPCgdjYXNlX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImEKF0xpc3RDYXNlUmVwb3J0c1Jlc3BvbnNlEi0KB3JlcG9ydHMYASADKAsyHC5mYXVsdG1hdmVuLnJlcG9ydC52MS5SZXBvcnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIoMBChlMaXN0UmVwb3J0VmVyc2lvbnNSZXF1ZXN0Eg8KB2Nhc2VfaWQYASABKAkSLgoEdHlwZRgCIAEoDjIgLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlJlcG9ydFR5cGUSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiZAoaTGlzdFJlcG9ydFZlcnNpb25zUmVzcG9uc2USLQoHcmVwb3J0cxgBIAMoCzIcLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlJlcG9ydBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiWwoYR2V0Q3VycmVudFJlcG9ydHNSZXF1ZXN0Eg8KB2Nhc2VfaWQYASABKAkSLgoEdHlwZRgCIAEoDjIgLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlJlcG9ydFR5cGUiSgoZR2V0Q3VycmVudFJlcG9ydHNSZXNwb25zZRItCgdyZXBvcnRzGAEgAygLMhwuZmF1bHRtYXZlbi5yZXBvcnQudjEuUmVwb3J0InUKFFNlYXJjaFJlcG9ydHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEg8KB2Nhc2VfaWQYAiABKAkSLgoEdHlwZRgDIAEoDjIgLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlJlcG9ydFR5cGUSDQoFbGltaXQYBCABKAUiTAoVU2VhcmNoUmVwb3J0c1Jlc3BvbnNlEjMKB3Jlc3VsdHMYASADKAsyIi5mYXVsdG1hdmVuLnJlcG9ydC52MS5TZWFyY2hSZXN1bHQiXAoMU2VhcmNoUmVzdWx0EiwKBnJlcG9ydBgBIAEoCzIcLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlJlcG9ydBINCgVzY29yZRgCIAEoAhIPCgdzbmlwcGV0GAMgASgJIiMKEENsb3NlQ2FzZVJlcXVlc3QSDwoHY2FzZV9pZBgBIAEoCSJDChFDbG9zZUNhc2VSZXNwb25zZRIuCgpleHBpcmVzX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIkChFSZW9wZW5DYXNlUmVxdWVzdBIPCgdjYXNlX2lkGAEgASgJIhQKElJlb3BlbkNhc2VSZXNwb25zZSI/ChNEZWxldGVSZXBvcnRSZXF1ZXN0EhEKCXJlcG9ydF9pZBgBIAEoCRIVCg1hbGxvd19taXNzaW5nGAIgASgIIhYKFERlbGV0ZVJlcG9ydFJlc3BvbnNlIisKGERlbGV0ZUNhc2VSZXBvcnRzUmVxdWVzdBIPCgdjYXNlX2lkGAEgASgJIjIKGURlbGV0ZUNhc2VSZXBvcnRzUmVzcG9uc2USFQoNZGVsZXRlZF9jb3VudBgBIAEoDTKzCAoNUmVwb3J0U2VydmljZRJfCgpTYXZlUmVwb3J0EicuZmF1bHRtYXZlbi5yZXBvcnQudjEuU2F2ZVJlcG9ydFJlcXVlc3QaKC5mYXVsdG1hdmVuLnJlcG9ydC52MS5TYXZlUmVwb3J0UmVzcG9uc2USXAoJR2V0UmVwb3J0EiYuZmF1bHRtYXZlbi5yZXBvcnQudjEuR2V0UmVwb3J0UmVxdWVzdBonLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLkdldFJlcG9ydFJlc3BvbnNlEm4KD0xpc3RDYXNlUmVwb3J0cxIsLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLkxpc3RDYXNlUmVwb3J0c1JlcXVlc3QaLS5mYXVsdG1hdmVuLnJlcG9ydC52MS5MaXN0Q2FzZVJlcG9ydHNSZXNwb25zZRJ3ChJMaXN0UmVwb3J0VmVyc2lvbnMSLy5mYXVsdG1hdmVuLnJlcG9ydC52MS5MaXN0UmVwb3J0VmVyc2lvbnNSZXF1ZXN0GjAuZmF1bHRtYXZlbi5yZXBvcnQudjEuTGlzdFJlcG9ydFZlcnNpb25zUmVzcG9uc2USdAoRR2V0Q3VycmVudFJlcG9ydHMSLi5mYXVsdG1hdmVuLnJlcG9ydC52MS5HZXRDdXJyZW50UmVwb3J0c1JlcXVlc3QaLy5mYXVsdG1hdmVuLnJlcG9ydC52MS5HZXRDdXJyZW50UmVwb3J0c1Jlc3BvbnNlEmgKDVNlYXJjaFJlcG9ydHMSKi5mYXVsdG1hdmVuLnJlcG9ydC52MS5TZWFyY2hSZXBvcnRzUmVxdWVzdBorLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlNlYXJjaFJlcG9ydHNSZXNwb25zZRJcCglDbG9zZUNhc2USJi5mYXVsdG1hdmVuLnJlcG9ydC52MS5DbG9zZUNhc2VSZXF1ZXN0GicuZmF1bHRtYXZlbi5yZXBvcnQudjEuQ2xvc2VDYXNlUmVzcG9uc2USXwoKUmVvcGVuQ2FzZRInLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlJlb3BlbkNhc2VSZXF1ZXN0GiguZmF1bHRtYXZlbi5yZXBvcnQudjEuUmVvcGVuQ2FzZVJlc3BvbnNlEmUKDERlbGV0ZVJlcG9ydBIpLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLkRlbGV0ZVJlcG9ydFJlcXVlc3QaKi5mYXVsdG1hdmVuLnJlcG9ydC52MS5EZWxldGVSZXBvcnRSZXNwb25zZRJ0ChFEZWxldGVDYXNlUmVwb3J0cxIuLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLkRlbGV0ZUNhc2VSZXBvcnRzUmVxdWVzdBovLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLkRlbGV0ZUNhc2VSZXBvcnRzUmVzcG9uc2ViBnByb3RvMw", [file_faultmaven_report_v1_report, file_google_protobuf_timestamp]);
+  fileDesc("CilmYXVsdG1hdmVuL3JlcG9ydC92MS9yZXBvcnRfc2VydmljZS5wcm90bxIUZmF1bHRtYXZlbi5yZXBvcnQudjEivQIKEVNhdmVSZXBvcnRSZXF1ZXN0EjYKB2Nhc2VfaWQYASABKAlCJbpIIsgBAXIdGIABMhNeW0EtWmEtejAtOV8uQCstXSskugECLi4SOwoEdHlwZRgCIAEoDjIgLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlJlcG9ydFR5cGVCC7pICMgBAYIBAhABEjwKBnN0YXR1cxgDIAEoDjIiLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlJlcG9ydFN0YXR1c0IIukgFggECEAESFwoFdGl0bGUYBCABKAlCCLpIBXIDGMgBEiEKB2NvbnRlbnQYBSABKAlCELpIDcgBAXIIGMCaDDICXFMSOQoKY3JlYXRlZF9ieRgGIAEoCUIlukgiyAEBch0YgAEyE15bQS1aYS16MC05Xy5AKy1dKyS6AQIuLiJCChJTYXZlUmVwb3J0UmVzcG9uc2USLAoGcmVwb3J0GAEgASgLMhwuZmF1bHRtYXZlbi5yZXBvcnQudjEuUmVwb3J0ImEKEEdldFJlcG9ydFJlcXVlc3QSNAoJcmVwb3J0X2lkGAEgASgJQiG6SB7IAQFyGTIXXnJlcF9bQS1aYS16MC05Xy1dezIyfSQSFwoPaW5jbHVkZV9jb250ZW50GAIgASgIIkEKEUdldFJlcG9ydFJlc3BvbnNlEiwKBnJlcG9ydBgBIAEoCzIcLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlJlcG9ydCKKAQoWTGlzdENhc2VSZXBvcnRzUmVxdWVzdBI2CgdjYXNlX2lkGAEgASgJQiW6SCLIAQFyHRiAATITXltBLVphLXowLTlfLkArLV0rJLoBAi4uEhoKCXBhZ2Vfc2l6ZRgCIAEoBUIHukgEGgIoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABCJhChdMaXN0Q2FzZVJlcG9ydHNSZXNwb25zZRItCgdyZXBvcnRzGAEgAygLMhwuZmF1bHRtYXZlbi5yZXBvcnQudjEuUmVwb3J0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLKAQoZTGlzdFJlcG9ydFZlcnNpb25zUmVxdWVzdBI2CgdjYXNlX2lkGAEgASgJQiW6SCLIAQFyHRiAATITXltBLVphLXowLTlfLkArLV0rJLoBAi4uEjsKBHR5cGUYAiABKA4yIC5mYXVsdG1hdmVuLnJlcG9ydC52MS5SZXBvcnRUeXBlQgu6SAjIAQGCAQIQARIaCglwYWdlX3NpemUYAyABKAVCB7pIBBoCKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAQiZAoaTGlzdFJlcG9ydFZlcnNpb25zUmVzcG9uc2USLQoHcmVwb3J0cxgBIAMoCzIcLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlJlcG9ydBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkijAEKGEdldEN1cnJlbnRSZXBvcnRzUmVxdWVzdBI2CgdjYXNlX2lkGAEgASgJQiW6SCLIAQFyHRiAATITXltBLVphLXowLTlfLkArLV0rJLoBAi4uEjgKBHR5cGUYAiABKA4yIC5mYXVsdG1hdmVuLnJlcG9ydC52MS5SZXBvcnRUeXBlQgi6SAWCAQIQASJKChlHZXRDdXJyZW50UmVwb3J0c1Jlc3BvbnNlEi0KB3JlcG9ydHMYASADKAsyHC5mYXVsdG1hdmVuLnJlcG9ydC52MS5SZXBvcnQi5AEKFFNlYXJjaFJlcG9ydHNSZXF1ZXN0Eh4KBXF1ZXJ5GAEgASgJQg+6SAzIAQFyBxjQDzICXFMSNgoHY2FzZV9pZBgCIAEoCUIlukgi2AEBch0YgAEyE15bQS1aYS16MC05Xy5AKy1dKyS6AQIuLhI4CgR0eXBlGAMgASgOMiAuZmF1bHRtYXZlbi5yZXBvcnQudjEuUmVwb3J0VHlwZUIIukgFggECEAESFgoFbGltaXQYBCABKAVCB7pIBBoCKAASIgoJbWluX3Njb3JlGAUgASgCQg+6SAwKChUAAIA/LQAAgL8iTAoVU2VhcmNoUmVwb3J0c1Jlc3BvbnNlEjMKB3Jlc3VsdHMYASADKAsyIi5mYXVsdG1hdmVuLnJlcG9ydC52MS5TZWFyY2hSZXN1bHQiXAoMU2VhcmNoUmVzdWx0EiwKBnJlcG9ydBgBIAEoCzIcLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlJlcG9ydBINCgVzY29yZRgCIAEoAhIPCgdzbmlwcGV0GAMgASgJIkoKEENsb3NlQ2FzZVJlcXVlc3QSNgoHY2FzZV9pZBgBIAEoCUIlukgiyAEBch0YgAEyE15bQS1aYS16MC05Xy5AKy1dKyS6AQIuLiJDChFDbG9zZUNhc2VSZXNwb25zZRIuCgpleHBpcmVzX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJLChFSZW9wZW5DYXNlUmVxdWVzdBI2CgdjYXNlX2lkGAEgASgJQiW6SCLIAQFyHRiAATITXltBLVphLXowLTlfLkArLV0rJLoBAi4uIhQKElJlb3BlbkNhc2VSZXNwb25zZSJiChNEZWxldGVSZXBvcnRSZXF1ZXN0EjQKCXJlcG9ydF9pZBgBIAEoCUIhukgeyAEBchkyF15yZXBfW0EtWmEtejAtOV8tXXsyMn0kEhUKDWFsbG93X21pc3NpbmcYAiABKAgiFgoURGVsZXRlUmVwb3J0UmVzcG9uc2UiUgoYRGVsZXRlQ2FzZVJlcG9ydHNSZXF1ZXN0EjYKB2Nhc2VfaWQYASABKAlCJbpIIsgBAXIdGIABMhNeW0EtWmEtejAtOV8uQCstXSskugECLi4iMgoZRGVsZXRlQ2FzZVJlcG9ydHNSZXNwb25zZRIVCg1kZWxldGVkX2NvdW50GAEgASgNMrMICg1SZXBvcnRTZXJ2aWNlEl8KClNhdmVSZXBvcnQSJy5mYXVsdG1hdmVuLnJlcG9ydC52MS5TYXZlUmVwb3J0UmVxdWVzdBooLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlNhdmVSZXBvcnRSZXNwb25zZRJcCglHZXRSZXBvcnQSJi5mYXVsdG1hdmVuLnJlcG9ydC52MS5HZXRSZXBvcnRSZXF1ZXN0GicuZmF1bHRtYXZlbi5yZXBvcnQudjEuR2V0UmVwb3J0UmVzcG9uc2USbgoPTGlzdENhc2VSZXBvcnRzEiwuZmF1bHRtYXZlbi5yZXBvcnQudjEuTGlzdENhc2VSZXBvcnRzUmVxdWVzdBotLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLkxpc3RDYXNlUmVwb3J0c1Jlc3BvbnNlEncKEkxpc3RSZXBvcnRWZXJzaW9ucxIvLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLkxpc3RSZXBvcnRWZXJzaW9uc1JlcXVlc3QaMC5mYXVsdG1hdmVuLnJlcG9ydC52MS5MaXN0UmVwb3J0VmVyc2lvbnNSZXNwb25zZRJ0ChFHZXRDdXJyZW50UmVwb3J0cxIuLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLkdldEN1cnJlbnRSZXBvcnRzUmVxdWVzdBovLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLkdldEN1cnJlbnRSZXBvcnRzUmVzcG9uc2USaAoNU2VhcmNoUmVwb3J0cxIqLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLlNlYXJjaFJlcG9ydHNSZXF1ZXN0GisuZmF1bHRtYXZlbi5yZXBvcnQudjEuU2VhcmNoUmVwb3J0c1Jlc3BvbnNlElwKCUNsb3NlQ2FzZRImLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLkNsb3NlQ2FzZVJlcXVlc3QaJy5mYXVsdG1hdmVuLnJlcG9ydC52MS5DbG9zZUNhc2VSZXNwb25zZRJfCgpSZW9wZW5DYXNlEicuZmF1bHRtYXZlbi5yZXBvcnQudjEuUmVvcGVuQ2FzZVJlcXVlc3QaKC5mYXVsdG1hdmVuLnJlcG9ydC52MS5SZW9wZW5DYXNlUmVzcG9uc2USZQoMRGVsZXRlUmVwb3J0EikuZmF1bHRtYXZlbi5yZXBvcnQudjEuRGVsZXRlUmVwb3J0UmVxdWVzdBoqLmZhdWx0bWF2ZW4ucmVwb3J0LnYxLkRlbGV0ZVJlcG9ydFJlc3BvbnNlEnQKEURlbGV0ZUNhc2VSZXBvcnRzEi4uZmF1bHRtYXZlbi5yZXBvcnQudjEuRGVsZXRlQ2FzZVJlcG9ydHNSZXF1ZXN0Gi8uZmF1bHRtYXZlbi5yZXBvcnQudjEuRGVsZXRlQ2FzZVJlcG9ydHNSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_faultmaven_report_v1_report, file_google_protobuf_timestamp]);
 
 /**
- * Request for ReportService.SaveReport.
+ * Request for ReportService.SaveReport. Ids a caller chooses (case_id,
+ * created_by) are 1-128 characters of letters, digits and _ . @ + - without
+ * "..", so they can name a Redis key and nothing else.
  *
  * @generated from message faultmaven.report.v1.SaveReportRequest
  */
@@ -44,14 +47,15 @@ export type SaveReportRequest = Message<"faultmaven.report.v1.SaveReportRequest"
   status: ReportStatus;
 
   /**
-   * Optional short title.
+   * Optional short title, at most 200 characters.
    *
    * @generated from field: string title = 4;
    */
   title: string;
 
   /**
-   * Required report body (for example Markdown).
+   * Required report body (for example Markdown): not blank, at most 200000
+   * characters.
    *
    * @generated from field: string content = 5;
    */
@@ -100,6 +104,8 @@ export const SaveReportResponseSchema: GenMessage<SaveReportResponse> = /*@__PUR
  */
 export type GetReportRequest = Message<"faultmaven.report.v1.GetReportRequest"> & {
   /**
+   * Required: "rep_" and 22 base64url characters.
+   *
    * @generated from field: string report_id = 1;
    */
   reportId: string;
@@ -145,12 +151,15 @@ export const GetReportResponseSchema: GenMessage<GetReportResponse> = /*@__PURE_
  */
 export type ListCaseReportsRequest = Message<"faultmaven.report.v1.ListCaseReportsRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string case_id = 1;
    */
   caseId: string;
 
   /**
-   * At most this many reports (default 20, max 100).
+   * At most this many reports: 0 means the default 20; above 100 is treated
+   * as 100; negative is INVALID_ARGUMENT.
    *
    * @generated from field: int32 page_size = 2;
    */
@@ -206,6 +215,8 @@ export const ListCaseReportsResponseSchema: GenMessage<ListCaseReportsResponse> 
  */
 export type ListReportVersionsRequest = Message<"faultmaven.report.v1.ListReportVersionsRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string case_id = 1;
    */
   caseId: string;
@@ -218,7 +229,8 @@ export type ListReportVersionsRequest = Message<"faultmaven.report.v1.ListReport
   type: ReportType;
 
   /**
-   * At most this many versions (default 20, max 100).
+   * At most this many versions: 0 means the default 20; above 100 is treated
+   * as 100; negative is INVALID_ARGUMENT.
    *
    * @generated from field: int32 page_size = 3;
    */
@@ -274,6 +286,8 @@ export const ListReportVersionsResponseSchema: GenMessage<ListReportVersionsResp
  */
 export type GetCurrentReportsRequest = Message<"faultmaven.report.v1.GetCurrentReportsRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string case_id = 1;
    */
   caseId: string;
@@ -322,7 +336,8 @@ export const GetCurrentReportsResponseSchema: GenMessage<GetCurrentReportsRespon
  */
 export type SearchReportsRequest = Message<"faultmaven.report.v1.SearchReportsRequest"> & {
   /**
-   * Required free-text query, matched by meaning against report content.
+   * Required free-text query, matched by meaning against report content:
+   * not blank, at most 2000 characters.
    *
    * @generated from field: string query = 1;
    */
@@ -343,11 +358,21 @@ export type SearchReportsRequest = Message<"faultmaven.report.v1.SearchReportsRe
   type: ReportType;
 
   /**
-   * At most this many results (default 10, max 100).
+   * At most this many results: 0 means the default 10; above 50 is treated
+   * as 50; negative is INVALID_ARGUMENT.
    *
    * @generated from field: int32 limit = 4;
    */
   limit: number;
+
+  /**
+   * Only results scoring strictly above this are returned, between -1 and
+   * 1. The default 0 leaves out reports with nothing in common with the
+   * query (similarity 0 or below).
+   *
+   * @generated from field: float min_score = 5;
+   */
+  minScore: number;
 };
 
 /**
@@ -392,8 +417,9 @@ export type SearchResult = Message<"faultmaven.report.v1.SearchResult"> & {
   report?: Report | undefined;
 
   /**
-   * Similarity to the query; higher is closer. Comparable only within one
-   * response.
+   * Similarity to the query (cosine similarity of the embeddings: 1 is
+   * identical, 0 unrelated); higher is closer. Always above the request's
+   * min_score.
    *
    * @generated from field: float score = 2;
    */
@@ -421,6 +447,8 @@ export const SearchResultSchema: GenMessage<SearchResult> = /*@__PURE__*/
  */
 export type CloseCaseRequest = Message<"faultmaven.report.v1.CloseCaseRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string case_id = 1;
    */
   caseId: string;
@@ -461,6 +489,8 @@ export const CloseCaseResponseSchema: GenMessage<CloseCaseResponse> = /*@__PURE_
  */
 export type ReopenCaseRequest = Message<"faultmaven.report.v1.ReopenCaseRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string case_id = 1;
    */
   caseId: string;
@@ -495,6 +525,8 @@ export const ReopenCaseResponseSchema: GenMessage<ReopenCaseResponse> = /*@__PUR
  */
 export type DeleteReportRequest = Message<"faultmaven.report.v1.DeleteReportRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string report_id = 1;
    */
   reportId: string;
@@ -536,6 +568,8 @@ export const DeleteReportResponseSchema: GenMessage<DeleteReportResponse> = /*@_
  */
 export type DeleteCaseReportsRequest = Message<"faultmaven.report.v1.DeleteCaseReportsRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string case_id = 1;
    */
   caseId: string;

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file faultmaven/session/v1/session.proto.
  */
 export const file_faultmaven_session_v1_session: GenFile = /*@__PURE__*/
-  fileDesc("CiNmYXVsdG1hdmVuL3Nlc3Npb24vdjEvc2Vzc2lvbi5wcm90bxIVZmF1bHRtYXZlbi5zZXNzaW9uLnYxItkDCgdTZXNzaW9uEhIKCnNlc3Npb25faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIRCgljbGllbnRfaWQYAyABKAkSDwoHY2FzZV9pZBgEIAEoCRIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg1sYXN0X2FjdGl2aXR5GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI3ChNhYnNvbHV0ZV9leHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0CghtZXNzYWdlcxgJIAMoCzIiLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5DaGF0TWVzc2FnZRIVCg1tZXNzYWdlX2NvdW50GAogASgEEjwKB2NvbnRleHQYCyADKAsyKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbi5Db250ZXh0RW50cnkaLgoMQ29udGV4dEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi9AEKC0NoYXRNZXNzYWdlEjAKBHJvbGUYASABKA4yIi5mYXVsdG1hdmVuLnNlc3Npb24udjEuTWVzc2FnZVJvbGUSDwoHY29udGVudBgCIAEoCRItCgl0aW1lc3RhbXAYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEkIKCG1ldGFkYXRhGAQgAygLMjAuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkNoYXRNZXNzYWdlLk1ldGFkYXRhRW50cnkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIncKC1Nlc3Npb25Mb2NrEhIKCnNlc3Npb25faWQYASABKAkSDQoFb3duZXIYAiABKAkSFQoNZmVuY2luZ190b2tlbhgDIAEoBBIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCqOAQoLTWVzc2FnZVJvbGUSHAoYTUVTU0FHRV9ST0xFX1VOU1BFQ0lGSUVEEAASFQoRTUVTU0FHRV9ST0xFX1VTRVIQARIaChZNRVNTQUdFX1JPTEVfQVNTSVNUQU5UEAISFwoTTUVTU0FHRV9ST0xFX1NZU1RFTRADEhUKEU1FU1NBR0VfUk9MRV9UT09MEARiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiNmYXVsdG1hdmVuL3Nlc3Npb24vdjEvc2Vzc2lvbi5wcm90bxIVZmF1bHRtYXZlbi5zZXNzaW9uLnYxIt4ECgdTZXNzaW9uEjkKCnNlc3Npb25faWQYASABKAlCJbpIIsgBAXIdMhtec2Vzc19bQS1aYS16MC05Xy1dezE2LDY0fSQSDwoHdXNlcl9pZBgCIAEoCRIRCgljbGllbnRfaWQYAyABKAkSNgoHY2FzZV9pZBgEIAEoCUIlukgi2AEBch0YgAEyE15bQS1aYS16MC05Xy5AKy1dKyS6AQIuLhIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg1sYXN0X2FjdGl2aXR5GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI3ChNhYnNvbHV0ZV9leHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0CghtZXNzYWdlcxgJIAMoCzIiLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5DaGF0TWVzc2FnZRIVCg1tZXNzYWdlX2NvdW50GAogASgEEnMKB2NvbnRleHQYCyADKAsyKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbi5Db250ZXh0RW50cnlCNbpIMpoBLxBAIiRyIhABGEAyEV5bQS1aYS16MC05Xy4tXSskWglfX3Byb3RvX18qBXIDGIAgGi4KDENvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsYCCgtDaGF0TWVzc2FnZRI9CgRyb2xlGAEgASgOMiIuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLk1lc3NhZ2VSb2xlQgu6SAjIAQGCAQIQARIdCgdjb250ZW50GAIgASgJQgy6SAnIAQFyBBiAgAISLQoJdGltZXN0YW1wGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJ5CghtZXRhZGF0YRgEIAMoCzIwLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5DaGF0TWVzc2FnZS5NZXRhZGF0YUVudHJ5QjW6SDKaAS8QICIkciIQARhAMhFeW0EtWmEtejAtOV8uLV0rJFoJX19wcm90b19fKgVyAxiACBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEidwoLU2Vzc2lvbkxvY2sSEgoKc2Vzc2lvbl9pZBgBIAEoCRINCgVvd25lchgCIAEoCRIVCg1mZW5jaW5nX3Rva2VuGAMgASgEEi4KCmV4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKo4BCgtNZXNzYWdlUm9sZRIcChhNRVNTQUdFX1JPTEVfVU5TUEVDSUZJRUQQABIVChFNRVNTQUdFX1JPTEVfVVNFUhABEhoKFk1FU1NBR0VfUk9MRV9BU1NJU1RBTlQQAhIXChNNRVNTQUdFX1JPTEVfU1lTVEVNEAMSFQoRTUVTU0FHRV9ST0xFX1RPT0wQBGIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * A conversation session between one user and the FaultMaven copilot on one
@@ -24,6 +25,7 @@ export const file_faultmaven_session_v1_session: GenFile = /*@__PURE__*/
 export type Session = Message<"faultmaven.session.v1.Session"> & {
   /**
    * Server-assigned id: "sess_" followed by 128+ random bits (base64url).
+   * In UpdateSessionRequest, it names the session to update.
    *
    * @generated from field: string session_id = 1;
    */
@@ -44,6 +46,7 @@ export type Session = Message<"faultmaven.session.v1.Session"> & {
 
   /**
    * Optional link to a troubleshooting case; empty when not linked.
+   * 1-128 characters of letters, digits and _ . @ + - without "..".
    *
    * @generated from field: string case_id = 4;
    */
@@ -89,7 +92,9 @@ export type Session = Message<"faultmaven.session.v1.Session"> & {
   messageCount: bigint;
 
   /**
-   * Free-form key/value context of the conversation.
+   * Free-form key/value context of the conversation: at most 64 entries;
+   * keys 1-64 characters of letters, digits and _ . - (any case); values at
+   * most 4096 characters.
    *
    * @generated from field: map<string, string> context = 11;
    */
@@ -110,11 +115,15 @@ export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
  */
 export type ChatMessage = Message<"faultmaven.session.v1.ChatMessage"> & {
   /**
+   * Required: a defined role, not MESSAGE_ROLE_UNSPECIFIED.
+   *
    * @generated from field: faultmaven.session.v1.MessageRole role = 1;
    */
   role: MessageRole;
 
   /**
+   * Required; at most 32768 characters.
+   *
    * @generated from field: string content = 2;
    */
   content: string;
@@ -127,6 +136,9 @@ export type ChatMessage = Message<"faultmaven.session.v1.ChatMessage"> & {
   timestamp?: Timestamp | undefined;
 
   /**
+   * At most 32 entries; keys as in Session.context; values at most 1024
+   * characters.
+   *
    * @generated from field: map<string, string> metadata = 4;
    */
   metadata: { [key: string]: string };

@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { ChatMessage, Session, SessionLock } from "./session_pb.js";
 import { file_faultmaven_session_v1_session } from "./session_pb.js";
 import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,18 +15,26 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file faultmaven/session/v1/session_service.proto.
  */
 export const file_faultmaven_session_v1_session_service: GenFile = /*@__PURE__*/
-  fileDesc("CitmYXVsdG1hdmVuL3Nlc3Npb24vdjEvc2Vzc2lvbl9zZXJ2aWNlLnByb3RvEhVmYXVsdG1hdmVuLnNlc3Npb24udjEixgEKFENyZWF0ZVNlc3Npb25SZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEQoJY2xpZW50X2lkGAIgASgJEg8KB2Nhc2VfaWQYAyABKAkSSQoHY29udGV4dBgEIAMoCzI4LmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5DcmVhdGVTZXNzaW9uUmVxdWVzdC5Db250ZXh0RW50cnkaLgoMQ29udGV4dEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiWQoVQ3JlYXRlU2Vzc2lvblJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbhIPCgdyZXN1bWVkGAIgASgIIicKEUdldFNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiRQoSR2V0U2Vzc2lvblJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiJAChpGaW5kU2Vzc2lvbkJ5Q2xpZW50UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhEKCWNsaWVudF9pZBgCIAEoCSJOChtGaW5kU2Vzc2lvbkJ5Q2xpZW50UmVzcG9uc2USLwoHc2Vzc2lvbhgBIAEoCzIeLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5TZXNzaW9uIk0KE0xpc3RTZXNzaW9uc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJhChRMaXN0U2Vzc2lvbnNSZXNwb25zZRIwCghzZXNzaW9ucxgBIAMoCzIeLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5TZXNzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJ4ChRVcGRhdGVTZXNzaW9uUmVxdWVzdBIvCgdzZXNzaW9uGAEgASgLMh4uZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24SLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIkgKFVVwZGF0ZVNlc3Npb25SZXNwb25zZRIvCgdzZXNzaW9uGAEgASgLMh4uZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24iXwoUQXBwZW5kTWVzc2FnZVJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIzCgdtZXNzYWdlGAIgASgLMiIuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkNoYXRNZXNzYWdlIkgKFUFwcGVuZE1lc3NhZ2VSZXNwb25zZRIvCgdzZXNzaW9uGAEgASgLMh4uZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24iKQoTVG91Y2hTZXNzaW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJInkKFFRvdWNoU2Vzc2lvblJlc3BvbnNlEjEKDWxhc3RfYWN0aXZpdHkYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkEKFERlbGV0ZVNlc3Npb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSFQoNYWxsb3dfbWlzc2luZxgCIAEoCCIXChVEZWxldGVTZXNzaW9uUmVzcG9uc2UiaAoZQWNxdWlyZVNlc3Npb25Mb2NrUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEg0KBW93bmVyGAIgASgJEigKBWxlYXNlGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIk4KGkFjcXVpcmVTZXNzaW9uTG9ja1Jlc3BvbnNlEjAKBGxvY2sYASABKAsyIi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbkxvY2sifwoZUmVmcmVzaFNlc3Npb25Mb2NrUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEg0KBW93bmVyGAIgASgJEhUKDWZlbmNpbmdfdG9rZW4YAyABKAQSKAoFbGVhc2UYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iTgoaUmVmcmVzaFNlc3Npb25Mb2NrUmVzcG9uc2USMAoEbG9jaxgBIAEoCzIiLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5TZXNzaW9uTG9jayJVChlSZWxlYXNlU2Vzc2lvbkxvY2tSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDQoFb3duZXIYAiABKAkSFQoNZmVuY2luZ190b2tlbhgDIAEoBCJNChpSZWxlYXNlU2Vzc2lvbkxvY2tSZXNwb25zZRIvCgtyZWxlYXNlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAy5AkKDlNlc3Npb25TZXJ2aWNlEmoKDUNyZWF0ZVNlc3Npb24SKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuQ3JlYXRlU2Vzc2lvblJlcXVlc3QaLC5mYXVsdG1hdmVuLnNlc3Npb24udjEuQ3JlYXRlU2Vzc2lvblJlc3BvbnNlEmEKCkdldFNlc3Npb24SKC5mYXVsdG1hdmVuLnNlc3Npb24udjEuR2V0U2Vzc2lvblJlcXVlc3QaKS5mYXVsdG1hdmVuLnNlc3Npb24udjEuR2V0U2Vzc2lvblJlc3BvbnNlEnwKE0ZpbmRTZXNzaW9uQnlDbGllbnQSMS5mYXVsdG1hdmVuLnNlc3Npb24udjEuRmluZFNlc3Npb25CeUNsaWVudFJlcXVlc3QaMi5mYXVsdG1hdmVuLnNlc3Npb24udjEuRmluZFNlc3Npb25CeUNsaWVudFJlc3BvbnNlEmcKDExpc3RTZXNzaW9ucxIqLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5MaXN0U2Vzc2lvbnNSZXF1ZXN0GisuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkxpc3RTZXNzaW9uc1Jlc3BvbnNlEmoKDVVwZGF0ZVNlc3Npb24SKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuVXBkYXRlU2Vzc2lvblJlcXVlc3QaLC5mYXVsdG1hdmVuLnNlc3Npb24udjEuVXBkYXRlU2Vzc2lvblJlc3BvbnNlEmoKDUFwcGVuZE1lc3NhZ2USKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuQXBwZW5kTWVzc2FnZVJlcXVlc3QaLC5mYXVsdG1hdmVuLnNlc3Npb24udjEuQXBwZW5kTWVzc2FnZVJlc3BvbnNlEmcKDFRvdWNoU2Vzc2lvbhIqLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5Ub3VjaFNlc3Npb25SZXF1ZXN0GisuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlRvdWNoU2Vzc2lvblJlc3BvbnNlEmoKDURlbGV0ZVNlc3Npb24SKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuRGVsZXRlU2Vzc2lvblJlcXVlc3QaLC5mYXVsdG1hdmVuLnNlc3Npb24udjEuRGVsZXRlU2Vzc2lvblJlc3BvbnNlEnkKEkFjcXVpcmVTZXNzaW9uTG9jaxIwLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5BY3F1aXJlU2Vzc2lvbkxvY2tSZXF1ZXN0GjEuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkFjcXVpcmVTZXNzaW9uTG9ja1Jlc3BvbnNlEnkKElJlZnJlc2hTZXNzaW9uTG9jaxIwLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5SZWZyZXNoU2Vzc2lvbkxvY2tSZXF1ZXN0GjEuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlJlZnJlc2hTZXNzaW9uTG9ja1Jlc3BvbnNlEnkKElJlbGVhc2VTZXNzaW9uTG9jaxIwLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5SZWxlYXNlU2Vzc2lvbkxvY2tSZXF1ZXN0GjEuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlJlbGVhc2VTZXNzaW9uTG9ja1Jlc3BvbnNlYgZwcm90bzM", [file_faultmaven_session_v1_session, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("CitmYXVsdG1hdmVuL3Nlc3Npb24vdjEvc2Vzc2lvbl9zZXJ2aWNlLnByb3RvEhVmYXVsdG1hdmVuLnNlc3Npb24udjEi+QIKFENyZWF0ZVNlc3Npb25SZXF1ZXN0EjgKB3VzZXJfaWQYASABKAlCJ7pIJMgBAXIfEAEYgAEyE15bQS1aYS16MC05Xy5AKy1dKyS6AQIuLhI6CgljbGllbnRfaWQYAiABKAlCJ7pIJMgBAXIfEAEYgAEyE15bQS1aYS16MC05Xy5AKy1dKyS6AQIuLhI4CgdjYXNlX2lkGAMgASgJQie6SCTYAQFyHxABGIABMhNeW0EtWmEtejAtOV8uQCstXSskugECLi4SgAEKB2NvbnRleHQYBCADKAsyOC5mYXVsdG1hdmVuLnNlc3Npb24udjEuQ3JlYXRlU2Vzc2lvblJlcXVlc3QuQ29udGV4dEVudHJ5QjW6SDKaAS8QQCIkciIQARhAMhFeW0EtWmEtejAtOV8uLV0rJFoJX19wcm90b19fKgVyAxiAIBouCgxDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJZChVDcmVhdGVTZXNzaW9uUmVzcG9uc2USLwoHc2Vzc2lvbhgBIAEoCzIeLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5TZXNzaW9uEg8KB3Jlc3VtZWQYAiABKAgiTgoRR2V0U2Vzc2lvblJlcXVlc3QSOQoKc2Vzc2lvbl9pZBgBIAEoCUIlukgiyAEBch0yG15zZXNzX1tBLVphLXowLTlfLV17MTYsNjR9JCJFChJHZXRTZXNzaW9uUmVzcG9uc2USLwoHc2Vzc2lvbhgBIAEoCzIeLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5TZXNzaW9uIpIBChpGaW5kU2Vzc2lvbkJ5Q2xpZW50UmVxdWVzdBI4Cgd1c2VyX2lkGAEgASgJQie6SCTIAQFyHxABGIABMhNeW0EtWmEtejAtOV8uQCstXSskugECLi4SOgoJY2xpZW50X2lkGAIgASgJQie6SCTIAQFyHxABGIABMhNeW0EtWmEtejAtOV8uQCstXSskugECLi4iTgobRmluZFNlc3Npb25CeUNsaWVudFJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiKJAQoTTGlzdFNlc3Npb25zUmVxdWVzdBI4Cgd1c2VyX2lkGAEgASgJQie6SCTIAQFyHxABGIABMhNeW0EtWmEtejAtOV8uQCstXSskugECLi4SGgoJcGFnZV9zaXplGAIgASgFQge6SAQaAigAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAEImEKFExpc3RTZXNzaW9uc1Jlc3BvbnNlEjAKCHNlc3Npb25zGAEgAygLMh4uZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIqYDChRVcGRhdGVTZXNzaW9uUmVxdWVzdBI3CgdzZXNzaW9uGAEgASgLMh4uZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb25CBrpIA8gBARJJCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCGLpIFeIBEhIHY2FzZV9pZBIHY29udGV4dBKHAQoLc2V0X2NvbnRleHQYAyADKAsyOy5mYXVsdG1hdmVuLnNlc3Npb24udjEuVXBkYXRlU2Vzc2lvblJlcXVlc3QuU2V0Q29udGV4dEVudHJ5QjW6SDKaAS8QQCIkciIQARhAMhFeW0EtWmEtejAtOV8uLV0rJFoJX19wcm90b19fKgVyAxiAIBJNChNyZW1vdmVfY29udGV4dF9rZXlzGAQgAygJQjC6SC2SASoQQBgBIiRyIhABGEAyEV5bQS1aYS16MC05Xy4tXSskWglfX3Byb3RvX18aMQoPU2V0Q29udGV4dEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiSAoVVXBkYXRlU2Vzc2lvblJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiKOAQoUQXBwZW5kTWVzc2FnZVJlcXVlc3QSOQoKc2Vzc2lvbl9pZBgBIAEoCUIlukgiyAEBch0yG15zZXNzX1tBLVphLXowLTlfLV17MTYsNjR9JBI7CgdtZXNzYWdlGAIgASgLMiIuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkNoYXRNZXNzYWdlQga6SAPIAQEiSAoVQXBwZW5kTWVzc2FnZVJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiJQChNUb3VjaFNlc3Npb25SZXF1ZXN0EjkKCnNlc3Npb25faWQYASABKAlCJbpIIsgBAXIdMhtec2Vzc19bQS1aYS16MC05Xy1dezE2LDY0fSQieQoUVG91Y2hTZXNzaW9uUmVzcG9uc2USMQoNbGFzdF9hY3Rpdml0eRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiaAoURGVsZXRlU2Vzc2lvblJlcXVlc3QSOQoKc2Vzc2lvbl9pZBgBIAEoCUIlukgiyAEBch0yG15zZXNzX1tBLVphLXowLTlfLV17MTYsNjR9JBIVCg1hbGxvd19taXNzaW5nGAIgASgIIhcKFURlbGV0ZVNlc3Npb25SZXNwb25zZSLMAQoZQWNxdWlyZVNlc3Npb25Mb2NrUmVxdWVzdBI5CgpzZXNzaW9uX2lkGAEgASgJQiW6SCLIAQFyHTIbXnNlc3NfW0EtWmEtejAtOV8tXXsxNiw2NH0kEjYKBW93bmVyGAIgASgJQie6SCTIAQFyHxABGIABMhNeW0EtWmEtejAtOV8uQCstXSskugECLi4SPAoFbGVhc2UYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CErpID6oBDCIDCNgEMgUQgMLXLyJOChpBY3F1aXJlU2Vzc2lvbkxvY2tSZXNwb25zZRIwCgRsb2NrGAEgASgLMiIuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb25Mb2NrIvYBChlSZWZyZXNoU2Vzc2lvbkxvY2tSZXF1ZXN0EjkKCnNlc3Npb25faWQYASABKAlCJbpIIsgBAXIdMhtec2Vzc19bQS1aYS16MC05Xy1dezE2LDY0fSQSNgoFb3duZXIYAiABKAlCJ7pIJMgBAXIfEAEYgAEyE15bQS1aYS16MC05Xy5AKy1dKyS6AQIuLhIoCg1mZW5jaW5nX3Rva2VuGAMgASgEQhG6SA7IAQEyCRj/////////DxI8CgVsZWFzZRgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkISukgPqgEMIgMI2AQyBRCAwtcvIk4KGlJlZnJlc2hTZXNzaW9uTG9ja1Jlc3BvbnNlEjAKBGxvY2sYASABKAsyIi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbkxvY2siuAEKGVJlbGVhc2VTZXNzaW9uTG9ja1JlcXVlc3QSOQoKc2Vzc2lvbl9pZBgBIAEoCUIlukgiyAEBch0yG15zZXNzX1tBLVphLXowLTlfLV17MTYsNjR9JBI2CgVvd25lchgCIAEoCUInukgkyAEBch8QARiAATITXltBLVphLXowLTlfLkArLV0rJLoBAi4uEigKDWZlbmNpbmdfdG9rZW4YAyABKARCEbpIDsgBATIJGP////////8PIk0KGlJlbGVhc2VTZXNzaW9uTG9ja1Jlc3BvbnNlEi8KC3JlbGVhc2VkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDLkCQoOU2Vzc2lvblNlcnZpY2USagoNQ3JlYXRlU2Vzc2lvbhIrLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5DcmVhdGVTZXNzaW9uUmVxdWVzdBosLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5DcmVhdGVTZXNzaW9uUmVzcG9uc2USYQoKR2V0U2Vzc2lvbhIoLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5HZXRTZXNzaW9uUmVxdWVzdBopLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5HZXRTZXNzaW9uUmVzcG9uc2USfAoTRmluZFNlc3Npb25CeUNsaWVudBIxLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5GaW5kU2Vzc2lvbkJ5Q2xpZW50UmVxdWVzdBoyLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5GaW5kU2Vzc2lvbkJ5Q2xpZW50UmVzcG9uc2USZwoMTGlzdFNlc3Npb25zEiouZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuTGlzdFNlc3Npb25zUmVzcG9uc2USagoNVXBkYXRlU2Vzc2lvbhIrLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5VcGRhdGVTZXNzaW9uUmVxdWVzdBosLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5VcGRhdGVTZXNzaW9uUmVzcG9uc2USagoNQXBwZW5kTWVzc2FnZRIrLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5BcHBlbmRNZXNzYWdlUmVxdWVzdBosLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5BcHBlbmRNZXNzYWdlUmVzcG9uc2USZwoMVG91Y2hTZXNzaW9uEiouZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlRvdWNoU2Vzc2lvblJlcXVlc3QaKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuVG91Y2hTZXNzaW9uUmVzcG9uc2USagoNRGVsZXRlU2Vzc2lvbhIrLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5EZWxldGVTZXNzaW9uUmVxdWVzdBosLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5EZWxldGVTZXNzaW9uUmVzcG9uc2USeQoSQWNxdWlyZVNlc3Npb25Mb2NrEjAuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkFjcXVpcmVTZXNzaW9uTG9ja1JlcXVlc3QaMS5mYXVsdG1hdmVuLnNlc3Npb24udjEuQWNxdWlyZVNlc3Npb25Mb2NrUmVzcG9uc2USeQoSUmVmcmVzaFNlc3Npb25Mb2NrEjAuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlJlZnJlc2hTZXNzaW9uTG9ja1JlcXVlc3QaMS5mYXVsdG1hdmVuLnNlc3Npb24udjEuUmVmcmVzaFNlc3Npb25Mb2NrUmVzcG9uc2USeQoSUmVsZWFzZVNlc3Npb25Mb2NrEjAuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlJlbGVhc2VTZXNzaW9uTG9ja1JlcXVlc3QaMS5mYXVsdG1hdmVuLnNlc3Npb24udjEuUmVsZWFzZVNlc3Npb25Mb2NrUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_faultmaven_session_v1_session, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
+ * Ids a caller chooses (user_id, client_id, case_id, owner) are 1-128
+ * characters of letters, digits and _ . @ + - without "..", so they can name
+ * a Redis key and nothing else.
+ *
  * @generated from message faultmaven.session.v1.CreateSessionRequest
  */
 export type CreateSessionRequest = Message<"faultmaven.session.v1.CreateSessionRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
+   * Required.
+   *
    * @generated from field: string client_id = 2;
    */
   clientId: string;
@@ -38,7 +47,9 @@ export type CreateSessionRequest = Message<"faultmaven.session.v1.CreateSessionR
   caseId: string;
 
   /**
-   * Optional initial context for a new session (ignored when resuming).
+   * Optional initial context for a new session (ignored when resuming): at
+   * most 64 entries; keys 1-64 characters of letters, digits and _ . -;
+   * values at most 4096 characters.
    *
    * @generated from field: map<string, string> context = 4;
    */
@@ -81,6 +92,8 @@ export const CreateSessionResponseSchema: GenMessage<CreateSessionResponse> = /*
  */
 export type GetSessionRequest = Message<"faultmaven.session.v1.GetSessionRequest"> & {
   /**
+   * Required: "sess_" and 16-64 base64url characters.
+   *
    * @generated from field: string session_id = 1;
    */
   sessionId: string;
@@ -115,11 +128,15 @@ export const GetSessionResponseSchema: GenMessage<GetSessionResponse> = /*@__PUR
  */
 export type FindSessionByClientRequest = Message<"faultmaven.session.v1.FindSessionByClientRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
+   * Required.
+   *
    * @generated from field: string client_id = 2;
    */
   clientId: string;
@@ -154,12 +171,15 @@ export const FindSessionByClientResponseSchema: GenMessage<FindSessionByClientRe
  */
 export type ListSessionsRequest = Message<"faultmaven.session.v1.ListSessionsRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string user_id = 1;
    */
   userId: string;
 
   /**
-   * At most this many sessions (default 20, max 100).
+   * At most this many sessions: 0 means the default 20; above 100 is
+   * treated as 100; negative is INVALID_ARGUMENT.
    *
    * @generated from field: int32 page_size = 2;
    */
@@ -205,24 +225,48 @@ export const ListSessionsResponseSchema: GenMessage<ListSessionsResponse> = /*@_
   messageDesc(file_faultmaven_session_v1_session_service, 7);
 
 /**
+ * Changes are applied in this order: the fields named by update_mask, then
+ * set_context, then remove_context_keys. At least one of the three must ask
+ * for a change. A context key may appear in set_context or in
+ * remove_context_keys, not in both.
+ *
  * @generated from message faultmaven.session.v1.UpdateSessionRequest
  */
 export type UpdateSessionRequest = Message<"faultmaven.session.v1.UpdateSessionRequest"> & {
   /**
-   * session_id names the session; the fields named by update_mask are read.
+   * Required: session.session_id names the session; the fields named by
+   * update_mask are read from it.
    *
    * @generated from field: faultmaven.session.v1.Session session = 1;
    */
   session?: Session | undefined;
 
   /**
-   * Paths: "case_id", "context" (replaces the whole map) and
-   * "context.<key>" (sets that key, or removes it when absent from
-   * session.context). Required.
+   * Paths: "case_id" (JSON "caseId"; empty unlinks the case) and "context"
+   * (replaces the whole map with session.context). The older
+   * "context.<key>" paths (set that key from session.context, or remove it
+   * when absent there) still work in binary requests, but protobuf JSON
+   * cannot carry them for every key (it rewrites "context.myKey" to
+   * "context.my_key"): use set_context and remove_context_keys instead.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
   updateMask?: FieldMask | undefined;
+
+  /**
+   * Context keys to add or overwrite, leaving the other keys as they are.
+   * Keys and values follow the same rules as Session.context.
+   *
+   * @generated from field: map<string, string> set_context = 3;
+   */
+  setContext: { [key: string]: string };
+
+  /**
+   * Context keys to remove; a key the session does not have is ignored.
+   *
+   * @generated from field: repeated string remove_context_keys = 4;
+   */
+  removeContextKeys: string[];
 };
 
 /**
@@ -254,12 +298,17 @@ export const UpdateSessionResponseSchema: GenMessage<UpdateSessionResponse> = /*
  */
 export type AppendMessageRequest = Message<"faultmaven.session.v1.AppendMessageRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string session_id = 1;
    */
   sessionId: string;
 
   /**
-   * role and content are required; timestamp is set by the server.
+   * Required: role (not MESSAGE_ROLE_UNSPECIFIED) and content (at most 32768
+   * characters) are required; metadata has at most 32 entries (keys as in
+   * Session.context, values at most 1024 characters); timestamp is set by
+   * the server.
    *
    * @generated from field: faultmaven.session.v1.ChatMessage message = 2;
    */
@@ -295,6 +344,8 @@ export const AppendMessageResponseSchema: GenMessage<AppendMessageResponse> = /*
  */
 export type TouchSessionRequest = Message<"faultmaven.session.v1.TouchSessionRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string session_id = 1;
    */
   sessionId: string;
@@ -334,6 +385,8 @@ export const TouchSessionResponseSchema: GenMessage<TouchSessionResponse> = /*@_
  */
 export type DeleteSessionRequest = Message<"faultmaven.session.v1.DeleteSessionRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string session_id = 1;
    */
   sessionId: string;
@@ -371,6 +424,8 @@ export const DeleteSessionResponseSchema: GenMessage<DeleteSessionResponse> = /*
  */
 export type AcquireSessionLockRequest = Message<"faultmaven.session.v1.AcquireSessionLockRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string session_id = 1;
    */
   sessionId: string;
@@ -383,7 +438,8 @@ export type AcquireSessionLockRequest = Message<"faultmaven.session.v1.AcquireSe
   owner: string;
 
   /**
-   * How long the lock is held unless refreshed (default 30 s, max 10 min).
+   * How long the lock is held unless refreshed: unset means 30 s; otherwise
+   * between 100 ms and 10 min.
    *
    * @generated from field: google.protobuf.Duration lease = 3;
    */
@@ -419,23 +475,29 @@ export const AcquireSessionLockResponseSchema: GenMessage<AcquireSessionLockResp
  */
 export type RefreshSessionLockRequest = Message<"faultmaven.session.v1.RefreshSessionLockRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string session_id = 1;
    */
   sessionId: string;
 
   /**
+   * Required: the holder.
+   *
    * @generated from field: string owner = 2;
    */
   owner: string;
 
   /**
-   * The token returned by AcquireSessionLock.
+   * Required: the token returned by AcquireSessionLock.
    *
    * @generated from field: uint64 fencing_token = 3;
    */
   fencingToken: bigint;
 
   /**
+   * The new lease from now, as in AcquireSessionLockRequest.lease.
+   *
    * @generated from field: google.protobuf.Duration lease = 4;
    */
   lease?: Duration | undefined;
@@ -470,16 +532,22 @@ export const RefreshSessionLockResponseSchema: GenMessage<RefreshSessionLockResp
  */
 export type ReleaseSessionLockRequest = Message<"faultmaven.session.v1.ReleaseSessionLockRequest"> & {
   /**
+   * Required.
+   *
    * @generated from field: string session_id = 1;
    */
   sessionId: string;
 
   /**
+   * Required: the holder.
+   *
    * @generated from field: string owner = 2;
    */
   owner: string;
 
   /**
+   * Required: the token returned by AcquireSessionLock.
+   *
    * @generated from field: uint64 fencing_token = 3;
    */
   fencingToken: bigint;
