@@ -50,6 +50,7 @@ try {
     caseId: "bench_case",
     type: ReportType.RCA_REPORT,
     content: "Root cause: WAL archiving stalled and the disk filled.",
+    createdBy: "bench",
   });
   const reportId = report!.reportId;
   await measure(redis, "report GetReport (metadata)", () => reports.getReport({ reportId }));
@@ -57,7 +58,13 @@ try {
   await measure(
     redis,
     "report SaveReport",
-    () => reports.saveReport({ caseId: "bench_case", type: ReportType.RUNBOOK, content: `step ${n++}: restart the workers` }),
+    () =>
+      reports.saveReport({
+        caseId: "bench_case",
+        type: ReportType.RUNBOOK,
+        content: `step ${n++}: restart the workers`,
+        createdBy: "bench",
+      }),
     500,
   );
   await measure(redis, "report SearchReports", () => reports.searchReports({ query: "disk full WAL", limit: 5 }), 500);

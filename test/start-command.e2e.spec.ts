@@ -48,6 +48,7 @@ it("pnpm start runs the whole suite, answers on every service and stops on Ctrl-
       case_id: "case_1",
       type: "REPORT_TYPE_RUNBOOK",
       content: "Restart the ingest workers.",
+      created_by: "user_def456",
     });
     expect(JSON.parse(report.stdout)).toMatchObject({ report: { version: 1, isCurrent: true } });
   } finally {

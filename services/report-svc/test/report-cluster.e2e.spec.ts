@@ -11,7 +11,7 @@ it("saves concurrently with gapless versions, closes and reopens a case, on Redi
     const saved = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
         svc.client.saveReport(
-          { caseId: "cluster_case", type: ReportType.RCA_REPORT, status: ReportStatus.DRAFT, content: `draft ${i}` },
+          { caseId: "cluster_case", type: ReportType.RCA_REPORT, status: ReportStatus.DRAFT, content: `draft ${i}`, createdBy: "user_abc" },
           { timeoutMs: 30_000 },
         ),
       ),

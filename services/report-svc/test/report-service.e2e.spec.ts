@@ -133,15 +133,15 @@ describe("report-svc over gRPC", () => {
 
   describe("bad input gets INVALID_ARGUMENT naming the field", () => {
     const cases: [string, () => Promise<unknown>, string][] = [
-      ["empty case_id", () => svc.client.saveReport({ caseId: "", type: ReportType.RUNBOOK, content: "x" }), "case_id"],
-      ["case_id x:*", () => svc.client.saveReport({ caseId: "x:*", type: ReportType.RUNBOOK, content: "x" }), "case_id"],
+      ["empty case_id", () => svc.client.saveReport({ caseId: "", type: ReportType.RUNBOOK, content: "x", createdBy: "u" }), "case_id"],
+      ["case_id x:*", () => svc.client.saveReport({ caseId: "x:*", type: ReportType.RUNBOOK, content: "x", createdBy: "u" }), "case_id"],
       ["case_id a}{b", () => svc.client.listCaseReports({ caseId: "a}{b" }), "case_id"],
       ["10 KB case_id", () => svc.client.closeCase({ caseId: "c".repeat(10_240) }), "case_id"],
-      ["no type", () => svc.client.saveReport({ caseId: "c", content: "x" }), "type"],
-      ["no content", () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK }), "content"],
+      ["no type", () => svc.client.saveReport({ caseId: "c", content: "x", createdBy: "u" }), "type"],
+      ["no content", () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK, createdBy: "u" }), "content"],
       [
         "oversized content",
-        () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK, content: "x".repeat(200_001) }),
+        () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK, content: "x".repeat(200_001), createdBy: "u" }),
         "content",
       ],
       [
@@ -150,7 +150,18 @@ describe("report-svc over gRPC", () => {
         "created_by",
       ],
       ["malformed report_id", () => svc.client.getReport({ reportId: "rep_*" }), "report_id"],
+      ["no created_by", () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK, content: "x" }), "created_by"],
+      ["blank content", () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK, content: " \n ", createdBy: "u" }), "content"],
+      [
+        "undefined status",
+        () => svc.client.saveReport({ caseId: "c", type: ReportType.RUNBOOK, status: 7 as ReportStatus, content: "x", createdBy: "u" }),
+        "status",
+      ],
       ["empty query", () => svc.client.searchReports({ query: " " }), "query"],
+      ["negative limit", () => svc.client.searchReports({ query: "disk", limit: -1 }), "limit"],
+      ["min_score above 1", () => svc.client.searchReports({ query: "disk", minScore: 1.5 }), "min_score"],
+      ["search case_id x:*", () => svc.client.searchReports({ query: "disk", caseId: "x:*" }), "case_id"],
+      ["negative page size", () => svc.client.listCaseReports({ caseId: "c", pageSize: -1 }), "page_size"],
       ["versions without type", () => svc.client.listReportVersions({ caseId: "c" }), "type"],
       ["forged page token", () => svc.client.listCaseReports({ caseId: "c", pageToken: "x" }), "page_token"],
     ];
@@ -172,7 +183,9 @@ describe("report-svc with a store down", () => {
     await save(c);
     await chroma.stop();
     const started = Date.now();
-    const result = await failure(svc.client.saveReport({ caseId: c, type: ReportType.RCA_REPORT, content: "lost?" }, { timeoutMs: 3000 }));
+    const result = await failure(
+      svc.client.saveReport({ caseId: c, type: ReportType.RCA_REPORT, content: "lost?", createdBy: "user_abc" }, { timeoutMs: 3000 }),
+    );
     expect(result.code).toBe(status.UNAVAILABLE);
     expect(Date.now() - started).toBeLessThan(3000);
     expect(await redis.admin.zcard(`case:${c}:reports`)).toBe(1);
@@ -187,7 +200,10 @@ describe("report-svc with a store down", () => {
     const c = caseId();
     await redis.stop();
     const result = await failure(
-      svc.client.saveReport({ caseId: c, type: ReportType.RCA_REPORT, content: "compensate me please" }, { timeoutMs: 3000 }),
+      svc.client.saveReport(
+        { caseId: c, type: ReportType.RCA_REPORT, content: "compensate me please", createdBy: "user_abc" },
+        { timeoutMs: 3000 },
+      ),
     );
     expect(result.code).toBe(status.UNAVAILABLE);
     await redis.start();

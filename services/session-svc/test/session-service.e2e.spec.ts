@@ -232,7 +232,42 @@ describe("session-svc over gRPC", () => {
         () => svc.client.updateSession({ session: { sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa" }, updateMask: { paths: ["user_id"] } }),
         "update_mask",
       ],
-      ["update without session", () => svc.client.updateSession({ updateMask: { paths: ["case_id"] } }), "session.session_id"],
+      ["update without session", () => svc.client.updateSession({ updateMask: { paths: ["case_id"] } }), "session"],
+      [
+        "update without session_id",
+        () => svc.client.updateSession({ session: { caseId: "c" }, updateMask: { paths: ["case_id"] } }),
+        "session.session_id",
+      ],
+      [
+        "update with a bad set_context key",
+        () => svc.client.updateSession({ session: { sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa" }, setContext: { "a:b": "v" } }),
+        "set_context.a:b",
+      ],
+      [
+        "update removing a prototype name",
+        () => svc.client.updateSession({ session: { sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa" }, removeContextKeys: ["__proto__"] }),
+        "remove_context_keys[0]",
+      ],
+      [
+        "update setting and removing one key",
+        () =>
+          svc.client.updateSession({
+            session: { sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa" },
+            setContext: { k: "v" },
+            removeContextKeys: ["k"],
+          }),
+        "remove_context_keys",
+      ],
+      [
+        "append unknown role",
+        () => svc.client.appendMessage({ sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", message: { role: 9 as MessageRole, content: "x" } }),
+        "message.role",
+      ],
+      [
+        "lock lease too short",
+        () => svc.client.acquireSessionLock({ sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", owner: "w", lease: { nanos: 1_000_000 } }),
+        "lease",
+      ],
       ["list negative page size", () => svc.client.listSessions({ userId: "u", pageSize: -1 }), "page_size"],
       ["list forged page token", () => svc.client.listSessions({ userId: "u", pageToken: "not-a-token" }), "page_token"],
       [
