@@ -468,7 +468,7 @@ export const CloseCaseRequestSchema: GenMessage<CloseCaseRequest> = /*@__PURE__*
  */
 export type CloseCaseResponse = Message<"faultmaven.report.v1.CloseCaseResponse"> & {
   /**
-   * When the case's report keys expire (90 days after closing).
+   * When the case's report keys expire (by default 90 days after closing).
    *
    * @generated from field: google.protobuf.Timestamp expires_at = 1;
    */
@@ -680,7 +680,9 @@ export const ReportService: GenService<{
     output: typeof SearchReportsResponseSchema;
   },
   /**
-   * Marks a case closed: every report key of the case expires in 90 days.
+   * Marks a case closed: every report key of the case expires after the
+   * service's closed-case TTL (REPORT_CLOSED_CASE_TTL_DAYS, 90 days by
+   * default).
    *
    * @generated from rpc faultmaven.report.v1.ReportService.CloseCase
    */

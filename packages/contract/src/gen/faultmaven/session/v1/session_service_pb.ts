@@ -631,7 +631,8 @@ export const SessionService: GenService<{
     output: typeof ListSessionsResponseSchema;
   },
   /**
-   * Updates case_id and/or context as named by update_mask.
+   * Updates case_id and/or context as named by update_mask, and sets or
+   * removes single context keys (set_context, remove_context_keys).
    *
    * @generated from rpc faultmaven.session.v1.SessionService.UpdateSession
    */
