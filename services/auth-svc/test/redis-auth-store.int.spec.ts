@@ -37,7 +37,7 @@ describe("RedisAuthStore keys, TTLs and repair", () => {
         passwordHash: HASH,
       });
       const { token, parsed } = mintToken(user.userId);
-      await store.issueToken(parsed, Date.now(), 86_400_000);
+      await store.issueToken(parsed, 86_400_000);
       const admin = redis.admin;
       for (const key of [`auth:token:${parsed.sha256}`, `auth:token_meta:${parsed.tokenId}`, `auth:user_tokens:${user.userId}`]) {
         expect(await admin.ttl(key)).toBeGreaterThan(86_400 - 5);
