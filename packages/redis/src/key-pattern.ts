@@ -62,7 +62,7 @@ export class KeyPattern<const P extends readonly KeyPartSpec[] = readonly KeyPar
     }
     this.#pieces = template.split(/\{[a-z0-9_]+\}/);
     this.prefix = this.#pieces[0]!;
-    const body = this.#pieces.map((piece, i) => escape(piece) + (i < parts.length ? partRegex(parts[i]!) : "")).join("");
+    const body = this.#pieces.map((piece, i) => escapeRegExp(piece) + (i < parts.length ? partRegex(parts[i]!) : "")).join("");
     this.regex = new RegExp(`^${body}$`);
   }
 
@@ -88,6 +88,6 @@ function partRegex(spec: KeyPartSpec): string {
   return `${SAFE_KEY_PART_CHARS}{1,${spec.rules.maxLength ?? DEFAULT_KEY_PART_MAX_LENGTH}}`;
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
