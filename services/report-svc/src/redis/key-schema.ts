@@ -54,8 +54,9 @@ export const reportKeySchema = defineKeySchema({
       "store first reads which report is current, declares that report's metadata key, and the script re-checks the pointer " +
       "(a concurrent save that moved it makes the store plan again). DeleteReport and the case-wide steps (CloseCase, " +
       "ReopenCase, DeleteCaseReports) are planned the same way, from the ids they read.",
-    "On **Redis Cluster** a case's keys live in different slots, so a save is a series of single-key steps:\n\n" +
-      "1. One script on `case:{case_id}:reports:{type}` takes the next version, so\n" +
+    "On **Redis Cluster** a case's keys live in different slots, so a save is a series of single-key steps " +
+      "(the same MultiKeyStep in its split form):",
+    "1. One script on `case:{case_id}:reports:{type}` takes the next version, so\n" +
       "   versions stay unique and gapless.\n" +
       "2. The metadata hash and the case timeline are written.\n" +
       "3. One script on `case:{case_id}:reports:current` moves the pointer only\n" +
