@@ -81,3 +81,37 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
     }
   });
 });
+
+describe("RedisReportStore on Redis Cluster: one clock", () => {
+  it("stamps created_at with the Redis clock, not the service's", async () => {
+    const store = await openOn(cluster.env);
+    try {
+      const [seconds] = await redis.admin.time();
+      const saved = await withServiceClockADayBehind(() =>
+        store.save({
+          reportId: newReportId(),
+          caseId: "case_clock",
+          type: "RUNBOOK",
+          status: "draft",
+          title: "",
+          createdBy: "u",
+        }),
+      );
+      expect(Math.abs(saved.createdAt - Number(seconds) * 1000)).toBeLessThan(2_000);
+      expect((await store.get(saved.reportId))?.createdAt).toBe(saved.createdAt);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+/** Runs `fn` with this process's clock a day behind, so a timestamp from Date.now() stands out from Redis TIME. */
+async function withServiceClockADayBehind<T>(fn: () => Promise<T>): Promise<T> {
+  const realNow = Date.now;
+  Date.now = () => realNow() - 86_400_000;
+  try {
+    return await fn();
+  } finally {
+    Date.now = realNow;
+  }
+}
