@@ -1,8 +1,9 @@
 import { EnvReader } from "@faultmaven/config";
-import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
+import { createRedisClient, readRedisConfig, STALE_PLAN } from "@faultmaven/redis";
 import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
 import { newReportId } from "../src/domain/report.js";
 import { RedisReportStore } from "../src/redis/redis-report-store.js";
+import { CASE_KEYS, SAVE } from "../src/redis/scripts.js";
 import { reportStoreContract } from "./report-store-contract.js";
 
 let redis: RedisServer;
@@ -76,6 +77,39 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
       for (const key of [...all, `report:${late.reportId}:metadata`, "case:case_ttl:reports:POST_MORTEM"])
         expect(await admin.ttl(key)).toBe(-1);
       expect(await admin.exists("case:case_ttl", "case_index")).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("report scripts planned from a read (standalone)", () => {
+  it("write nothing and answer stale_plan when what the plan read has changed since", async () => {
+    const store = await open();
+    try {
+      const first = await store.save({
+        reportId: newReportId(),
+        caseId: "case_stale",
+        type: "RUNBOOK",
+        status: "draft",
+        title: "",
+        createdBy: "u",
+      });
+      const admin = redis.admin;
+      const lateId = newReportId();
+      // Planned as if nothing were current yet: the script must notice `first`.
+      const keys = [
+        "case:case_stale:reports:RUNBOOK",
+        "case:case_stale:reports",
+        "case:case_stale:reports:current",
+        `report:${lateId}:metadata`,
+      ];
+      expect(await SAVE.run(admin, keys, [lateId, "RUNBOOK", ""])).toBe(STALE_PLAN);
+      expect(await admin.exists(`report:${lateId}:metadata`)).toBe(0);
+      expect(await admin.zcard("case:case_stale:reports:RUNBOOK")).toBe(1);
+      // A case-wide step planned before `first` existed.
+      expect(await CASE_KEYS.run(admin, ["case:case_stale:reports"], ["delete", 0])).toBe(STALE_PLAN);
+      expect(await store.get(first.reportId)).toMatchObject({ isCurrent: true });
     } finally {
       await store.close();
     }
