@@ -1,6 +1,6 @@
 /**
  * `pnpm keyspace-audit [--delete-deprecated]`: lists the keys of the Redis
- * that REDIS_* points at by schema pattern, and reports keys outside the
+ * that REDIS_* points at by schema pattern (the services' key schemas), and reports keys outside the
  * schema, including the seed's deprecated case keys (`case:{case_id}`,
  * `user:{user_id}:cases`, `case_index`). A dry run unless
  * --delete-deprecated is given; unknown keys are only ever reported.
@@ -8,12 +8,13 @@
 import { EnvReader } from "@faultmaven/config";
 import { auditKeyspace } from "@faultmaven/keyspace";
 import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
+import { KEY_SCHEMAS } from "./key-schemas.js";
 
 const deleteDeprecated = process.argv.includes("--delete-deprecated");
 const client = createRedisClient(readRedisConfig(new EnvReader()), "keyspace-audit");
 try {
   await client.connect();
-  const report = await auditKeyspace(client, { deleteDeprecated });
+  const report = await auditKeyspace(client, { schemas: KEY_SCHEMAS, deleteDeprecated });
   console.log(`scanned ${report.scanned} keys`);
   for (const [name, count] of Object.entries(report.known).sort()) console.log(`  ${String(count).padStart(8)}  ${name}`);
   console.log(`deprecated keys: ${report.deprecated.length}`);

@@ -1,6 +1,6 @@
 import { Cluster } from "ioredis";
-import type { RedisClient } from "@faultmaven/redis";
-import { classifyKey } from "./key-schema.js";
+import type { KeySchema, RedisClient } from "@faultmaven/redis";
+import { classifyKey } from "./classify-key.js";
 
 export interface AuditReport {
   readonly scanned: number;
@@ -16,10 +16,14 @@ export interface AuditReport {
 
 /**
  * Walks the whole keyspace with SCAN (every master on Cluster) and sorts
- * each key into the schema: known patterns, the seed's deprecated case keys,
- * or unknown. Deletes (UNLINK) the deprecated keys only when asked.
+ * each key into the services' schemas: known patterns, the seed's
+ * deprecated case keys, or unknown. Deletes (UNLINK) the deprecated keys
+ * only when asked.
  */
-export async function auditKeyspace(client: RedisClient, options: { deleteDeprecated: boolean; maxListed?: number }): Promise<AuditReport> {
+export async function auditKeyspace(
+  client: RedisClient,
+  options: { schemas: readonly KeySchema[]; deleteDeprecated: boolean; maxListed?: number },
+): Promise<AuditReport> {
   const maxListed = options.maxListed ?? 100;
   const known: Record<string, number> = {};
   const deprecated: string[] = [];
@@ -34,7 +38,7 @@ export async function auditKeyspace(client: RedisClient, options: { deleteDeprec
       cursor = next;
       for (const key of keys) {
         scanned++;
-        const found = classifyKey(key);
+        const found = classifyKey(key, options.schemas);
         if (found.kind === "known") known[found.name] = (known[found.name] ?? 0) + 1;
         else if (found.kind === "deprecated") deprecated.push(key);
         else if (++unknownCount <= maxListed) unknown.push(key);

@@ -1,3 +1,4 @@
-/** The suite's Redis key schema as data, and the keyspace audit built on it. */
-export { KNOWN_KEYS, DEPRECATED_KEYS, classifyKey, type KeyPattern, type KeyClass } from "./key-schema.js";
+/** The keyspace audit and docs/key-schema.md, both derived from the services' key schemas (passed in). */
+export { DEPRECATED_KEYS, classifyKey, type KeyClass } from "./classify-key.js";
 export { auditKeyspace, type AuditReport } from "./audit.js";
+export { renderKeySchemaDoc } from "./key-schema-doc.js";

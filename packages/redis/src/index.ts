@@ -3,6 +3,16 @@ export { readRedisConfig, type RedisConfig, type RedisMode, type HostPort } from
 export { createRedisClient, type RedisClient } from "./client.js";
 export { RedisReadiness } from "./readiness.js";
 export { keyPart, type KeyPartRules } from "./key-part.js";
+export { KeyPattern, part, oneOf, type KeyPartSpec, type KeyDoc, type PartValues } from "./key-pattern.js";
+export { defineKeySchema, keyBuilders, type KeySchema, type KeyBuilders } from "./key-schema.js";
+export {
+  MultiKeyStep,
+  STALE_PLAN,
+  sharesScripts,
+  type ScriptCall,
+  type SingleKeyCalls,
+  type MultiKeyStepDefinition,
+} from "./multi-key-step.js";
 export { LuaScript } from "./lua-script.js";
 export { callRedis, isRedisUnavailable, neverReachedRedis } from "./call-redis.js";
 export { connectOrFallback, StartupError, type StoreChoice, type Environment } from "./connect-or-fallback.js";

@@ -10,8 +10,12 @@ export interface KeyPartRules {
   readonly patternDescription?: string;
 }
 
-const SAFE = /^[A-Za-z0-9_.@+-]+$/;
+/** The default key-part charset, as a regular-expression character class. */
+export const SAFE_KEY_PART_CHARS = "[A-Za-z0-9_.@+-]";
+const SAFE = new RegExp(`^${SAFE_KEY_PART_CHARS}+$`);
 const SAFE_DESCRIPTION = "letters, digits and _ . @ + -";
+/** The default longest key part, in characters. */
+export const DEFAULT_KEY_PART_MAX_LENGTH = 128;
 
 /**
  * Validates one caller-supplied part of a Redis key and returns it. The
@@ -22,7 +26,7 @@ const SAFE_DESCRIPTION = "letters, digits and _ . @ + -";
  * `field`.
  */
 export function keyPart(field: string, value: string, rules: KeyPartRules = {}): string {
-  const maxLength = rules.maxLength ?? 128;
+  const maxLength = rules.maxLength ?? DEFAULT_KEY_PART_MAX_LENGTH;
   if (value.length === 0) throw new InvalidArgumentError(field, "is required");
   if (value.length > maxLength) {
     throw new InvalidArgumentError(field, `must be at most ${maxLength} characters`);

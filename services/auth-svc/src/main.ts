@@ -8,6 +8,7 @@ import { Passwords } from "./domain/passwords.js";
 import { authHandlers } from "./grpc/auth-handlers.js";
 import { MemoryAuthStore } from "./memory/memory-auth-store.js";
 import { RedisAuthStore } from "./redis/redis-auth-store.js";
+import { authKeySchema } from "./redis/key-schema.js";
 
 const logger = createLogger("auth-svc");
 
@@ -25,7 +26,7 @@ runMain(logger, async () => {
     setServing: (serving) => health.set(serving),
     createRedisStore: (client, mode) => new RedisAuthStore(client, mode),
     createMemoryStore: () => new MemoryAuthStore(),
-    keyspace: { namespaces: ["auth:"], registry: metrics.registry, intervalMs: config.server.keyspaceSampleIntervalMs },
+    keyspace: { namespaces: authKeySchema.namespaces, registry: metrics.registry, intervalMs: config.server.keyspaceSampleIntervalMs },
   });
   const passwords = new Passwords(config.passwordPolicy);
   const accounts = new Accounts(store, passwords, config.tokenTtlMs);

@@ -10,8 +10,8 @@ describe("Accounts", () => {
   it("does not hand out a token when a password change lands while the login is in flight", async () => {
     let issued: ParsedToken | undefined;
     class RacingStore extends MemoryAuthStore {
-      override async issueToken(token: ParsedToken, createdAt: number, ttlMs: number) {
-        const info = await super.issueToken(token, createdAt, ttlMs);
+      override async issueToken(token: ParsedToken, ttlMs: number) {
+        const info = await super.issueToken(token, ttlMs);
         issued = token;
         // The password change (new hash, then revoke-all) completes exactly now.
         await this.setPasswordHash(token.userId, await passwords.hash("the new password"));

@@ -153,10 +153,10 @@ export function authStoreContract(name: string, makeStore: AuthStoreFactory): vo
       const user = await store.createUser(newUser({ roles: ["admin"] }));
       const a = mintToken(user.userId);
       const b = mintToken(user.userId);
-      const info = await store.issueToken(a.parsed, Date.now(), 60_000);
+      const info = await store.issueToken(a.parsed, 60_000);
       expect(info).toMatchObject({ tokenId: a.parsed.tokenId, userId: user.userId, usageCount: 0 });
       await sleep(2);
-      await store.issueToken(b.parsed, Date.now(), 60_000);
+      await store.issueToken(b.parsed, 60_000);
 
       const identity = await store.validateToken(a.parsed);
       expect(identity).toEqual({ userId: user.userId, roles: ["admin"], tokenId: a.parsed.tokenId, expiresAt: info.expiresAt });
@@ -187,9 +187,9 @@ export function authStoreContract(name: string, makeStore: AuthStoreFactory): vo
       const user = await store.createUser(newUser());
       const other = await store.createUser(newUser());
       const tokens = Array.from({ length: 5 }, () => mintToken(user.userId));
-      for (const t of tokens) await store.issueToken(t.parsed, Date.now(), 60_000);
+      for (const t of tokens) await store.issueToken(t.parsed, 60_000);
       const kept = mintToken(other.userId);
-      await store.issueToken(kept.parsed, Date.now(), 60_000);
+      await store.issueToken(kept.parsed, 60_000);
       expect(await store.revokeUserTokens(user.userId)).toBe(5);
       for (const t of tokens) expect(await store.validateToken(t.parsed)).toBeUndefined();
       expect(await store.validateToken(kept.parsed)).toBeDefined();
@@ -199,9 +199,9 @@ export function authStoreContract(name: string, makeStore: AuthStoreFactory): vo
     it("never leaves a valid token unlisted when tokens are issued during a revoke-all", async () => {
       const user = await store.createUser(newUser());
       const before = Array.from({ length: 5 }, () => mintToken(user.userId));
-      for (const t of before) await store.issueToken(t.parsed, Date.now(), 60_000);
+      for (const t of before) await store.issueToken(t.parsed, 60_000);
       const during = Array.from({ length: 10 }, () => mintToken(user.userId));
-      await Promise.all([store.revokeUserTokens(user.userId), ...during.map((t) => store.issueToken(t.parsed, Date.now(), 60_000))]);
+      await Promise.all([store.revokeUserTokens(user.userId), ...during.map((t) => store.issueToken(t.parsed, 60_000))]);
       for (const t of before) expect(await store.validateToken(t.parsed)).toBeUndefined();
       const listed = new Set((await store.listUserTokens(user.userId)).map((t) => t.tokenId));
       for (const t of during) {
@@ -214,14 +214,14 @@ export function authStoreContract(name: string, makeStore: AuthStoreFactory): vo
     it("fails validation once a token expires or its user is deleted", async () => {
       const user = await store.createUser(newUser());
       const short = mintToken(user.userId);
-      await store.issueToken(short.parsed, Date.now(), 1500);
+      await store.issueToken(short.parsed, 1500);
       expect(await store.validateToken(short.parsed)).toBeDefined();
       await sleep(1700);
       expect(await store.validateToken(short.parsed)).toBeUndefined();
       expect(await store.listUserTokens(user.userId)).toEqual([]);
 
       const long = mintToken(user.userId);
-      await store.issueToken(long.parsed, Date.now(), 60_000);
+      await store.issueToken(long.parsed, 60_000);
       await store.deleteUser(user.userId);
       expect(await store.validateToken(long.parsed)).toBeUndefined();
     });

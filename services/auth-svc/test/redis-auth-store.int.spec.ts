@@ -37,7 +37,7 @@ describe("RedisAuthStore keys, TTLs and repair", () => {
         passwordHash: HASH,
       });
       const { token, parsed } = mintToken(user.userId);
-      await store.issueToken(parsed, Date.now(), 86_400_000);
+      await store.issueToken(parsed, 86_400_000);
       const admin = redis.admin;
       for (const key of [`auth:token:${parsed.sha256}`, `auth:token_meta:${parsed.tokenId}`, `auth:user_tokens:${user.userId}`]) {
         expect(await admin.ttl(key)).toBeGreaterThan(86_400 - 5);
@@ -53,6 +53,38 @@ describe("RedisAuthStore keys, TTLs and repair", () => {
       }
       const everything = JSON.stringify(await admin.hgetall(`auth:token_meta:${parsed.tokenId}`));
       expect(everything).not.toContain(token.split(".")[3]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("stamps tokens with the Redis clock (not the service's) and validates a token in one round trip", async () => {
+    const { store, client } = await open(redis.env);
+    try {
+      const user = await store.createUser({
+        username: "clock_user",
+        email: "clock@example.com",
+        displayName: "",
+        roles: [],
+        passwordHash: HASH,
+      });
+      const [seconds] = await redis.admin.time();
+      const { parsed } = mintToken(user.userId);
+      const info = await withServiceClockADayBehind(() => store.issueToken(parsed, 60_000));
+      expect(Math.abs(info.createdAt - Number(seconds) * 1000)).toBeLessThan(2_000);
+      expect(info.expiresAt).toBe(info.createdAt + 60_000);
+      expect(await redis.admin.hmget(`auth:token_meta:${parsed.tokenId}`, "created_at", "expires_at")).toEqual([
+        String(info.createdAt),
+        String(info.expiresAt),
+      ]);
+      const sent: string[] = [];
+      const send = client.sendCommand.bind(client);
+      client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+        sent.push(command.name);
+        return (send as (...args: unknown[]) => unknown)(command, ...rest);
+      }) as typeof client.sendCommand;
+      expect(await store.validateToken(parsed)).toMatchObject({ userId: user.userId, expiresAt: info.expiresAt });
+      expect(sent).toEqual(["evalsha"]);
     } finally {
       await store.close();
     }
@@ -80,3 +112,14 @@ describe("RedisAuthStore keys, TTLs and repair", () => {
     }
   });
 });
+
+/** Runs `fn` with this process's clock a day behind, so a timestamp from Date.now() stands out from Redis TIME. */
+async function withServiceClockADayBehind<T>(fn: () => Promise<T>): Promise<T> {
+  const realNow = Date.now;
+  Date.now = () => realNow() - 86_400_000;
+  try {
+    return await fn();
+  } finally {
+    Date.now = realNow;
+  }
+}

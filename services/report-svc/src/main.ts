@@ -12,6 +12,7 @@ import { Reports } from "./domain/reports.js";
 import { reportHandlers } from "./grpc/report-handlers.js";
 import { MemoryReportStore } from "./memory/memory-report-store.js";
 import { RedisReportStore } from "./redis/redis-report-store.js";
+import { reportKeySchema } from "./redis/key-schema.js";
 
 const logger = createLogger("report-svc");
 
@@ -56,7 +57,7 @@ runMain(logger, async () => {
     setServing: (serving) => update("redis", serving),
     createRedisStore: (client, mode) => new RedisReportStore(client, mode),
     createMemoryStore: () => new MemoryReportStore(),
-    keyspace: { namespaces: ["case:", "report:"], registry: metrics.registry, intervalMs: config.server.keyspaceSampleIntervalMs },
+    keyspace: { namespaces: reportKeySchema.namespaces, registry: metrics.registry, intervalMs: config.server.keyspaceSampleIntervalMs },
   });
 
   const reports = new Reports(store, content, embedder, logger);

@@ -1,8 +1,9 @@
 import { EnvReader } from "@faultmaven/config";
-import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
+import { createRedisClient, readRedisConfig, STALE_PLAN } from "@faultmaven/redis";
 import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
 import { newReportId } from "../src/domain/report.js";
 import { RedisReportStore } from "../src/redis/redis-report-store.js";
+import { CASE_KEYS, SAVE } from "../src/redis/scripts.js";
 import { reportStoreContract } from "./report-store-contract.js";
 
 let redis: RedisServer;
@@ -81,3 +82,70 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
     }
   });
 });
+
+describe("report scripts planned from a read (standalone)", () => {
+  it("write nothing and answer stale_plan when what the plan read has changed since", async () => {
+    const store = await open();
+    try {
+      const first = await store.save({
+        reportId: newReportId(),
+        caseId: "case_stale",
+        type: "RUNBOOK",
+        status: "draft",
+        title: "",
+        createdBy: "u",
+      });
+      const admin = redis.admin;
+      const lateId = newReportId();
+      // Planned as if nothing were current yet: the script must notice `first`.
+      const keys = [
+        "case:case_stale:reports:RUNBOOK",
+        "case:case_stale:reports",
+        "case:case_stale:reports:current",
+        `report:${lateId}:metadata`,
+      ];
+      expect(await SAVE.run(admin, keys, [lateId, "RUNBOOK", ""])).toBe(STALE_PLAN);
+      expect(await admin.exists(`report:${lateId}:metadata`)).toBe(0);
+      expect(await admin.zcard("case:case_stale:reports:RUNBOOK")).toBe(1);
+      // A case-wide step planned before `first` existed.
+      expect(await CASE_KEYS.run(admin, ["case:case_stale:reports"], ["delete", 0])).toBe(STALE_PLAN);
+      expect(await store.get(first.reportId)).toMatchObject({ isCurrent: true });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("RedisReportStore on Redis Cluster: one clock", () => {
+  it("stamps created_at with the Redis clock, not the service's", async () => {
+    const store = await openOn(cluster.env);
+    try {
+      const [seconds] = await redis.admin.time();
+      const saved = await withServiceClockADayBehind(() =>
+        store.save({
+          reportId: newReportId(),
+          caseId: "case_clock",
+          type: "RUNBOOK",
+          status: "draft",
+          title: "",
+          createdBy: "u",
+        }),
+      );
+      expect(Math.abs(saved.createdAt - Number(seconds) * 1000)).toBeLessThan(2_000);
+      expect((await store.get(saved.reportId))?.createdAt).toBe(saved.createdAt);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+/** Runs `fn` with this process's clock a day behind, so a timestamp from Date.now() stands out from Redis TIME. */
+async function withServiceClockADayBehind<T>(fn: () => Promise<T>): Promise<T> {
+  const realNow = Date.now;
+  Date.now = () => realNow() - 86_400_000;
+  try {
+    return await fn();
+  } finally {
+    Date.now = realNow;
+  }
+}

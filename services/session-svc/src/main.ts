@@ -6,6 +6,7 @@ import type { SessionStore } from "./domain/session-store.js";
 import { sessionHandlers } from "./grpc/session-handlers.js";
 import { MemorySessionStore } from "./memory/memory-session-store.js";
 import { RedisSessionStore } from "./redis/redis-session-store.js";
+import { sessionKeySchema } from "./redis/key-schema.js";
 
 const logger = createLogger("session-svc");
 
@@ -24,7 +25,7 @@ runMain(logger, async () => {
     createRedisStore: (client, mode) => new RedisSessionStore(client, config.policy, mode),
     createMemoryStore: () => new MemorySessionStore(config.policy),
     keyspace: {
-      namespaces: ["session:", "client_session:"],
+      namespaces: sessionKeySchema.namespaces,
       registry: metrics.registry,
       intervalMs: config.server.keyspaceSampleIntervalMs,
     },

@@ -81,6 +81,60 @@ describe("RedisSessionStore keys and TTLs, read from Redis itself", () => {
     expect(await admin.get("client_session:u2:c2")).toBe("sess_someoneelse000000000");
   });
 
+  it("renews the indexes of a session this process has not seen yet (follow-up calls), then knows it", async () => {
+    const { session } = await store.createOrResume({ userId: "u4", clientId: "c4", caseId: "", context: {} });
+    const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "other-replica");
+    await client.connect();
+    const other = new RedisSessionStore(client, policy, "standalone");
+    try {
+      await admin.pexpire("client_session:u4:c4", 60_000);
+      await admin.pexpire("session:user_sessions:u4", 60_000);
+      await other.touch(session.sessionId);
+      const t = await ttls(session.sessionId, "u4", "c4");
+      expect(t.index).toBeGreaterThan(1_800_000 - 2_000);
+      expect(t.byUser).toBeGreaterThan(1_800_000 - 2_000);
+      await other.delete(session.sessionId);
+      expect(await admin.exists("client_session:u4:c4")).toBe(0);
+      expect(await admin.zscore("session:user_sessions:u4", session.sessionId)).toBeNull();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("touches and appends to a session it knows in one round trip, indexes included", async () => {
+    const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "round-trips");
+    await client.connect();
+    const counted = new RedisSessionStore(client, policy, "standalone");
+    try {
+      const { session } = await counted.createOrResume({ userId: "u5", clientId: "c5", caseId: "", context: {} });
+      await admin.pexpire("client_session:u5:c5", 60_000);
+      const sent: string[] = [];
+      const send = client.sendCommand.bind(client);
+      client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+        sent.push(command.name);
+        return (send as (...args: unknown[]) => unknown)(command, ...rest);
+      }) as typeof client.sendCommand;
+      await counted.touch(session.sessionId);
+      await counted.appendMessage(session.sessionId, { role: "user", content: "hi", metadata: {} });
+      expect(sent).toEqual(["evalsha", "evalsha"]);
+      expect(await admin.pttl("client_session:u5:c5")).toBeGreaterThan(1_800_000 - 2_000);
+    } finally {
+      await counted.close();
+    }
+  });
+
+  it("stamps each message with the Redis clock, not the service's", async () => {
+    const { session } = await store.createOrResume({ userId: "u6", clientId: "c6", caseId: "", context: {} });
+    const [seconds] = await admin.time();
+    const updated = await withServiceClockADayBehind(() =>
+      store.appendMessage(session.sessionId, { role: "user", content: "when?", metadata: { k: "v" } }),
+    );
+    const stored = JSON.parse((await admin.hget(`session:${session.sessionId}`, "m:1"))!) as Record<string, unknown>;
+    expect(stored).toEqual({ role: "user", content: "when?", metadata: { k: "v" }, timestamp: updated.messages[0]!.timestamp });
+    expect(Math.abs(updated.messages[0]!.timestamp - Number(seconds) * 1000)).toBeLessThan(2_000);
+    expect(updated.messages[0]!.timestamp).toBe(updated.lastActivity);
+  });
+
   it("resumes nothing through an index whose session is gone", async () => {
     await admin.set("client_session:u3:c3", "sess_deaddeaddeaddeaddead", "PX", 60_000);
     const { session, resumed } = await store.createOrResume({ userId: "u3", clientId: "c3", caseId: "", context: {} });
@@ -88,3 +142,14 @@ describe("RedisSessionStore keys and TTLs, read from Redis itself", () => {
     expect(await admin.get("client_session:u3:c3")).toBe(session.sessionId);
   });
 });
+
+/** Runs `fn` with this process's clock a day behind, so a timestamp from Date.now() stands out from Redis TIME. */
+async function withServiceClockADayBehind<T>(fn: () => Promise<T>): Promise<T> {
+  const realNow = Date.now;
+  Date.now = () => realNow() - 86_400_000;
+  try {
+    return await fn();
+  } finally {
+    Date.now = realNow;
+  }
+}

@@ -19,7 +19,6 @@ export class Accounts {
     private readonly store: AuthStore,
     private readonly passwords: Passwords,
     private readonly tokenTtlMs: number,
-    private readonly clock: () => number = Date.now,
   ) {}
 
   async createUser(input: Omit<NewUser, "passwordHash"> & { password: string }): Promise<UserRecord> {
@@ -30,9 +29,8 @@ export class Accounts {
   async login(name: LoginName, password: string): Promise<{ token: string; info: TokenRecord; user: UserRecord }> {
     const user = "username" in name ? await this.store.findByUsername(name.username) : await this.store.findByEmail(name.email);
     if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) throw new UnauthenticatedError();
-    const now = this.clock();
     const { token, parsed } = mintToken(user.userId);
-    const info = await this.store.issueToken(parsed, now, this.tokenTtlMs);
+    const info = await this.store.issueToken(parsed, this.tokenTtlMs);
     // A password change that raced this login (after the check above) must
     // not leave a token behind: its revoke-all may have run before our issue.
     const after = await this.store.recordLogin(user.userId);

@@ -28,7 +28,8 @@ export interface AuthStore {
   /** Removes the user, its indexes and list entry (revoke its tokens first). False when absent. */
   deleteUser(userId: string): Promise<boolean>;
 
-  issueToken(token: ParsedToken, createdAt: number, ttlMs: number): Promise<TokenRecord>;
+  /** Stores a new token for `ttlMs`; its created_at and expires_at come from the store's clock (Redis TIME in Redis). */
+  issueToken(token: ParsedToken, ttlMs: number): Promise<TokenRecord>;
   /** Counts a use; undefined for an unknown, expired or revoked token or a deleted user. */
   validateToken(token: ParsedToken): Promise<TokenIdentity | undefined>;
   /** Revokes by the token itself (its hash must match); undefined when no such live token. */

@@ -93,7 +93,8 @@ export class MemoryAuthStore implements AuthStore {
     return true;
   }
 
-  async issueToken(token: ParsedToken, createdAt: number, ttlMs: number): Promise<TokenRecord> {
+  async issueToken(token: ParsedToken, ttlMs: number): Promise<TokenRecord> {
+    const createdAt = this.clock();
     const record: StoredToken = {
       tokenId: token.tokenId,
       userId: token.userId,

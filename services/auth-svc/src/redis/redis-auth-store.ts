@@ -12,11 +12,11 @@ import {
   CREATE_PENDING,
   DELETE_USER,
   PUSH_USER_TOKEN,
+  ISSUE_TOKEN_META,
   UPDATE_USER,
-  USE_TOKEN_META,
-  VALIDATE,
   WITHDRAW_EMAIL,
 } from "./scripts.js";
+import { VALIDATE_TOKEN } from "./token-steps.js";
 import { PENDING_TTL_MS, UniqueIndex } from "./unique-index.js";
 import { parseUserHash } from "./user-hash.js";
 
@@ -24,9 +24,9 @@ import { parseUserHash } from "./user-hash.js";
  * Users and tokens in Redis, under the seed's keys. No step needs a
  * multi-key transaction: uniqueness comes from SET NX claims with
  * compensation (see UniqueIndex), and a user stays invisible ("pending",
- * with a TTL) until every index is committed. ValidateToken is one script
- * on standalone/Sentinel; in Cluster mode its three keys are read in
- * parallel instead.
+ * with a TTL) until every index is committed. ValidateToken is a
+ * MultiKeyStep: one script on standalone/Sentinel, its three keys read in
+ * parallel on Cluster.
  */
 export class RedisAuthStore implements AuthStore {
   readonly #usernames: UniqueIndex;
@@ -67,7 +67,7 @@ export class RedisAuthStore implements AuthStore {
       // the next claim takes over.
       const persisted = (await this.#usernames.persist(user.username, userId)) && (await this.#emails.persist(user.email, userId));
       if (!persisted) throw new UnavailableError("redis");
-      await this.client.rpush(authKeys.userList, userId);
+      await this.client.rpush(authKeys.userList(), userId);
       if ((await ACTIVATE.run(this.client, [key], [])) !== 1) throw new UnavailableError("redis");
       return (await this.getUser(userId))!;
     });
@@ -87,7 +87,7 @@ export class RedisAuthStore implements AuthStore {
 
   listUsers(offset: number, limit: number): Promise<UserPage> {
     return callRedis(async () => {
-      const ids = await this.client.lrange(authKeys.userList, offset, offset + limit);
+      const ids = await this.client.lrange(authKeys.userList(), offset, offset + limit);
       const page = ids.slice(0, limit);
       const hashes = await Promise.all(page.map((id) => this.client.hgetall(authKeys.user(id))));
       const users: UserRecord[] = [];
@@ -98,7 +98,7 @@ export class RedisAuthStore implements AuthStore {
         else if (!hashes[i]!.state) gone.push(id);
       });
       // Entries of users deleted half-way are pruned as they are met.
-      for (const id of gone) await this.client.lrem(authKeys.userList, 0, id);
+      for (const id of gone) await this.client.lrem(authKeys.userList(), 0, id);
       return { users, nextOffset: ids.length > limit ? offset + limit - gone.length : undefined };
     });
   }
@@ -160,27 +160,19 @@ export class RedisAuthStore implements AuthStore {
       const [username, email] = removed;
       await this.#usernames.release(username, userId);
       await this.#emails.release(email, userId);
-      await this.client.lrem(authKeys.userList, 0, userId);
+      await this.client.lrem(authKeys.userList(), 0, userId);
       return true;
     });
   }
 
-  issueToken(token: ParsedToken, createdAt: number, ttlMs: number): Promise<TokenRecord> {
+  issueToken(token: ParsedToken, ttlMs: number): Promise<TokenRecord> {
     return callRedis(async () => {
-      const expiresAt = createdAt + ttlMs;
+      const fields = { token_id: token.tokenId, user_id: token.userId, token_sha256: token.sha256 };
       const metaKey = authKeys.tokenMeta(token.tokenId);
-      await this.client
-        .multi()
-        .hset(metaKey, {
-          token_id: token.tokenId,
-          user_id: token.userId,
-          token_sha256: token.sha256,
-          created_at: createdAt,
-          expires_at: expiresAt,
-          usage_count: 0,
-        })
-        .pexpire(metaKey, ttlMs)
-        .exec();
+      const [createdAt, expiresAt] = (await ISSUE_TOKEN_META.run(this.client, [metaKey], [ttlMs, ...Object.entries(fields).flat()])) as [
+        number,
+        number,
+      ];
       await PUSH_USER_TOKEN.run(this.client, [authKeys.userTokens(token.userId)], [token.tokenId, ttlMs]);
       // The token key goes last: the token works only once its metadata exists.
       await this.client.set(authKeys.token(token.sha256), token.userId, "PX", ttlMs);
@@ -189,30 +181,7 @@ export class RedisAuthStore implements AuthStore {
   }
 
   validateToken(token: ParsedToken): Promise<TokenIdentity | undefined> {
-    return callRedis(async () => {
-      const tokenKey = authKeys.token(token.sha256);
-      const metaKey = authKeys.tokenMeta(token.tokenId);
-      const userKey = authKeys.user(token.userId);
-      let roles: string | null;
-      let expiresAt: string | null;
-      if (this.mode !== "cluster") {
-        const reply = (await VALIDATE.run(this.client, [tokenKey, metaKey, userKey], [token.userId, token.sha256])) as
-          | [string, string]
-          | null;
-        if (!reply) return undefined;
-        [roles, expiresAt] = reply;
-      } else {
-        // Three slots: read them in parallel (one round trip of latency).
-        const [owner, metaExpiry, user] = await Promise.all([
-          this.client.get(tokenKey),
-          USE_TOKEN_META.run(this.client, [metaKey], [token.userId, token.sha256]) as Promise<string | null>,
-          this.client.hmget(userKey, "state", "roles"),
-        ]);
-        if (owner !== token.userId || metaExpiry === null || user[0] !== "active") return undefined;
-        [roles, expiresAt] = [user[1]!, metaExpiry];
-      }
-      return { userId: token.userId, tokenId: token.tokenId, roles: JSON.parse(roles ?? "[]") as string[], expiresAt: Number(expiresAt) };
-    });
+    return callRedis(() => VALIDATE_TOKEN.run(this.client, this.mode, token));
   }
 
   revokeToken(token: ParsedToken): Promise<{ tokenId: string; userId: string } | undefined> {

@@ -3,7 +3,9 @@ import { LuaScript } from "@faultmaven/redis";
 /**
  * auth-svc scripts. Each touches one key (Cluster-safe) except VALIDATE,
  * which reads three keys that the token itself names, so it runs as ONE
- * round trip on standalone and Sentinel; Cluster splits it (see the store).
+ * round trip on standalone and Sentinel; Cluster splits it (see
+ * token-steps.ts). Every key is given in KEYS; timestamps come from the
+ * Redis clock.
  */
 
 const NOW_MS = `
@@ -192,6 +194,24 @@ if meta[1] ~= ARGV[1] or meta[2] ~= ARGV[2] or tonumber(meta[3]) <= now then ret
 redis.call('HINCRBY', KEYS[1], 'usage_count', 1)
 redis.call('HSET', KEYS[1], 'last_used', now)
 return meta[3]
+`,
+);
+
+/**
+ * Writes a new token's metadata hash: field/value pairs (ARGV[2..]) plus
+ * created_at and expires_at from the Redis clock, with a TTL of ARGV[1] ms.
+ * Returns {created_at, expires_at}.
+ */
+export const ISSUE_TOKEN_META = new LuaScript(
+  "auth_token_meta_issue",
+  NOW_MS +
+    `
+local now = now_ms()
+local expires = now + tonumber(ARGV[1])
+redis.call('HSET', KEYS[1], 'created_at', now, 'expires_at', expires, 'usage_count', 0)
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return {now, expires}
 `,
 );
 

@@ -2,13 +2,15 @@ import { LuaScript } from "@faultmaven/redis";
 
 /**
  * Single-key scripts for Redis Cluster, where a case's report keys live in
- * different slots and no script may span them (see ClusterReportWrites).
+ * different slots and no script may span them (the split form of the
+ * report steps, see cluster-report-writes.ts).
  */
 
 /**
  * Takes the next version of (case, type) on `case:{c}:reports:{type}`:
  * newest + 1, indexed at once, so concurrent saves get unique, gapless
- * versions. ARGV: report id. Returns the version.
+ * versions. ARGV: report id. Returns {version, now}: the report's
+ * created_at comes from the Redis clock, like every stored timestamp.
  */
 export const RESERVE_VERSION = new LuaScript(
   "report_reserve_version",
@@ -17,7 +19,8 @@ local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local version = 1
 if top[2] then version = 1 - tonumber(top[2]) end
 redis.call('ZADD', KEYS[1], -version, ARGV[1])
-return version
+local t = redis.call('TIME')
+return {version, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
 `,
 );
 

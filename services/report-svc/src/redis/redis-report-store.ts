@@ -1,26 +1,22 @@
 import { callRedis, type RedisClient, type RedisMode } from "@faultmaven/redis";
 import { contentLocation, REPORT_TYPES, type NewReport, type ReportRecord, type ReportType } from "../domain/report.js";
 import type { ReportPage, ReportStore } from "../domain/report-store.js";
-import { ClusterReportWrites } from "./cluster-report-writes.js";
 import { reportKeys } from "./keys.js";
 import { parseMetadata } from "./metadata-hash.js";
-import { CASE_KEYS, DELETE, SAVE } from "./scripts.js";
+import type { CaseKeysInput } from "./report-step-inputs.js";
+import { CASE_KEYS_STEP, DELETE_REPORT, SAVE_REPORT } from "./report-steps.js";
 
 /**
- * Report metadata in Redis. On standalone and Sentinel every write is one
- * atomic script over the case's keys; on Cluster, where those keys live in
- * different slots, writes go through ClusterReportWrites. Reads are the same
- * everywhere; GetReport is one HGETALL.
+ * Report metadata in Redis. Every write is a MultiKeyStep (report-steps.ts):
+ * one atomic script over the case's keys on standalone and Sentinel,
+ * single-key steps on Cluster, where those keys live in different slots.
+ * Reads are the same everywhere; GetReport is one HGETALL.
  */
 export class RedisReportStore implements ReportStore {
-  readonly #cluster: ClusterReportWrites | undefined;
-
   constructor(
     private readonly client: RedisClient,
-    mode: RedisMode = "standalone",
-  ) {
-    this.#cluster = mode === "cluster" ? new ClusterReportWrites(client) : undefined;
-  }
+    private readonly mode: RedisMode = "standalone",
+  ) {}
 
   save(report: NewReport): Promise<ReportRecord> {
     return callRedis(async () => {
@@ -31,16 +27,8 @@ export class RedisReportStore implements ReportStore {
         created_by: report.createdBy,
         content_location: contentLocation(report.reportId),
       };
-      if (this.#cluster) {
-        const saved = await this.#cluster.save(report, fields);
-        return { ...report, ...saved, contentLocation: fields.content_location };
-      }
-      const [version, createdAt] = (await SAVE.run(this.client, this.#keys(report.caseId, report.type, report.reportId), [
-        report.reportId,
-        report.type,
-        ...Object.entries(fields).flat(),
-      ])) as [number, number];
-      return { ...report, version, createdAt, isCurrent: true, contentLocation: fields.content_location };
+      const saved = await SAVE_REPORT.run(this.client, this.mode, { report, fields });
+      return { ...report, ...saved, contentLocation: fields.content_location };
     });
   }
 
@@ -73,52 +61,35 @@ export class RedisReportStore implements ReportStore {
   }
 
   closeCase(caseId: string, ttlMs: number): Promise<number | undefined> {
-    return callRedis(async () => ((await this.#caseKeys(caseId, "expire", ttlMs)).length === 0 ? undefined : Date.now() + ttlMs));
+    return callRedis(async () => {
+      const { now, ids } = await this.#caseKeys(caseId, "expire", ttlMs);
+      return ids.length === 0 ? undefined : now + ttlMs;
+    });
   }
 
   reopenCase(caseId: string): Promise<boolean> {
-    return callRedis(async () => (await this.#caseKeys(caseId, "persist")).length > 0);
+    return callRedis(async () => (await this.#caseKeys(caseId, "persist")).ids.length > 0);
   }
 
   delete(reportId: string): Promise<ReportRecord | undefined> {
     return callRedis(async () => {
       const report = await this.get(reportId);
       if (!report) return undefined;
-      if (this.#cluster) {
-        await this.#cluster.delete(report);
-        return report;
-      }
-      const deleted = await DELETE.run(this.client, this.#keys(report.caseId, report.type, reportId), [reportId, report.type]);
-      return deleted === 1 ? report : undefined;
+      return (await DELETE_REPORT.run(this.client, this.mode, report)) ? report : undefined;
     });
   }
 
   deleteCase(caseId: string): Promise<readonly string[]> {
-    return callRedis(() => this.#caseKeys(caseId, "delete"));
+    return callRedis(async () => (await this.#caseKeys(caseId, "delete")).ids);
   }
 
   async close(): Promise<void> {
     this.client.disconnect();
   }
 
-  #keys(caseId: string, type: ReportType, reportId: string): string[] {
-    return [
-      reportKeys.caseType(caseId, type),
-      reportKeys.caseReports(caseId),
-      reportKeys.caseCurrent(caseId),
-      reportKeys.metadata(reportId),
-    ];
-  }
-
-  /** Expires, persists or deletes every report key of a case at once; returns its report ids. */
-  async #caseKeys(caseId: string, action: "expire" | "persist" | "delete", ttlMs = 0): Promise<string[]> {
-    if (this.#cluster) return this.#cluster.caseKeys(caseId, action, ttlMs);
-    const keys = [
-      reportKeys.caseReports(caseId),
-      reportKeys.caseCurrent(caseId),
-      ...REPORT_TYPES.map((t) => reportKeys.caseType(caseId, t)),
-    ];
-    return (await CASE_KEYS.run(this.client, keys, [action, ttlMs])) as string[];
+  /** Expires, persists or deletes every report key of a case; returns its report ids and the Redis time. */
+  #caseKeys(caseId: string, action: CaseKeysInput["action"], ttlMs = 0): Promise<{ now: number; ids: string[] }> {
+    return CASE_KEYS_STEP.run(this.client, this.mode, { caseId, action, ttlMs });
   }
 
   async #page(key: string, offset: number, limit: number, reverse: boolean): Promise<ReportPage> {

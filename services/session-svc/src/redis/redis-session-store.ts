@@ -1,37 +1,55 @@
 import { UnavailableError } from "@faultmaven/errors";
-import { callRedis, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
+import { callRedis, type MultiKeyStep, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
 import { LockNotHeldError, SessionLockedError, SessionNotFoundError } from "../domain/errors.js";
 import { newSessionId } from "../domain/session-id.js";
 import type { LockRecord, MessageRecord, NewSession, SessionChanges, SessionPolicy, SessionRecord } from "../domain/session.js";
 import type { SessionPage, SessionStore } from "../domain/session-store.js";
-import { INDEX_RENEW_OR_DELETE, INDEX_REPLACE, USER_INDEX_ADD_OR_RENEW } from "./scripts/index-scripts.js";
+import { INDEX_REPLACE, USER_INDEX_ADD_OR_RENEW } from "./scripts/index-scripts.js";
 import { APPEND, CREATE, DELETE, LOCK_ACQUIRE, LOCK_RENEW_OR_RELEASE, TOUCH, UPDATE } from "./scripts/session-scripts.js";
 import { sessionKeys } from "./keys.js";
 import { parseSessionHash } from "./session-hash.js";
+import { SessionIdentities } from "./session-identities.js";
+import { type IndexUpkeep, type SessionCall, sessionStep, USER_INDEX_LIMIT } from "./session-steps.js";
 
-/** How many sessions a user index keeps (newest first); older ones drop out of ListSessions. */
-const USER_INDEX_LIMIT = 1000;
 /** A lock script's reply: {status, fence or until, until, ttl, user_id, client_id}. */
 type LockReply = [string, number, number?, number?, string?, string?];
 /** Bounded retries of create-or-resume when concurrent creators race for one client index. */
 const CREATE_ATTEMPTS = 5;
 
 /**
- * Sessions in Redis. Hot calls (get, touch, append, update, lock) are one
- * script or command on the session key: one round trip on standalone and
- * Sentinel, where the script also renews the client and user indexes. In
- * Cluster mode those indexes sit in other slots, so they are renewed by
- * follow-up single-key calls.
+ * Sessions in Redis. Every write is one script on the session key, run as a
+ * MultiKeyStep with the session's index upkeep: where keys may share a
+ * script (standalone, Sentinel) and the session's user and client are
+ * known, the same script also renews both indexes, declared in KEYS (one
+ * round trip); otherwise (Redis Cluster, or a session this process has not
+ * seen yet) the indexes are renewed by follow-up single-key scripts.
  */
 export class RedisSessionStore implements SessionStore {
-  readonly #derive: "0" | "1";
+  readonly #identities = new SessionIdentities();
+  readonly #touch = sessionStep(TOUCH, (reply) => {
+    const r = reply as [number, number, string, string, string] | null;
+    return r ? { ttl: r[1], userId: r[3], clientId: r[4] } : undefined;
+  });
+  readonly #write: MultiKeyStep<SessionCall, unknown>;
+  readonly #append: MultiKeyStep<SessionCall, unknown>;
+  readonly #delete = sessionStep(DELETE, (reply) => {
+    const r = reply as [string, string, string] | null;
+    return r ? { ttl: 0, userId: r[1], clientId: r[2] } : undefined;
+  });
+  readonly #lockAcquire = sessionStep(LOCK_ACQUIRE, lockUpkeep);
+  readonly #lockRenewOrRelease = sessionStep(LOCK_RENEW_OR_RELEASE, lockUpkeep);
 
   constructor(
     private readonly client: RedisClient,
     private readonly policy: SessionPolicy,
-    mode: RedisMode,
+    private readonly mode: RedisMode,
   ) {
-    this.#derive = mode === "cluster" ? "0" : "1";
+    const hashUpkeep = (reply: unknown): IndexUpkeep | undefined => {
+      const session = reply ? parseSessionHash(pairsToHash(reply), policy) : undefined;
+      return session && { ttl: session.expiresAt - session.lastActivity, userId: session.userId, clientId: session.clientId };
+    };
+    this.#write = sessionStep(UPDATE, hashUpkeep);
+    this.#append = sessionStep(APPEND, hashUpkeep);
   }
 
   createOrResume(input: NewSession): Promise<{ session: SessionRecord; resumed: boolean }> {
@@ -59,7 +77,7 @@ export class RedisSessionStore implements SessionStore {
             [sessionKeys.userIndex(input.userId)],
             [created.createdAt, created.sessionId, ttl, USER_INDEX_LIMIT],
           );
-          return { session: created, resumed: false };
+          return { session: this.#seen(created), resumed: false };
         }
         // Another creator won the index: drop ours and resume theirs.
         await this.client.del(sessionKeys.session(created.sessionId));
@@ -70,7 +88,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   get(sessionId: string): Promise<SessionRecord | undefined> {
-    return callRedis(async () => parseSessionHash(await this.client.hgetall(sessionKeys.session(sessionId)), this.policy));
+    return callRedis(async () => this.#seen(parseSessionHash(await this.client.hgetall(sessionKeys.session(sessionId)), this.policy)));
   }
 
   findByClient(userId: string, clientId: string): Promise<SessionRecord | undefined> {
@@ -93,7 +111,7 @@ export class RedisSessionStore implements SessionStore {
       const dead: string[] = [];
       page.forEach((id, i) => {
         const session = parseSessionHash(hashes[i]!, this.policy);
-        if (session?.userId === userId) sessions.push(session);
+        if (session?.userId === userId) sessions.push(this.#seen(session));
         else dead.push(id);
       });
       // Expired sessions leave their ids behind; prune them as we meet them.
@@ -108,46 +126,37 @@ export class RedisSessionStore implements SessionStore {
 
   appendMessage(sessionId: string, message: Omit<MessageRecord, "timestamp">): Promise<SessionRecord> {
     return callRedis(async () => {
-      const json = JSON.stringify({ ...message, timestamp: Date.now() });
-      const args = [this.policy.idleTtlMs, this.#derive, this.policy.maxMessages, json];
-      const reply = await APPEND.run(this.client, [sessionKeys.session(sessionId)], args);
-      return (await this.#afterWrite(reply)) ?? notFound(sessionId);
+      // The script adds the timestamp from the Redis clock.
+      const json = JSON.stringify({ role: message.role, content: message.content, metadata: message.metadata });
+      const reply = await this.#run(this.#append, sessionId, [this.policy.idleTtlMs, this.policy.maxMessages, json]);
+      return this.#parse(reply) ?? notFound(sessionId);
     });
   }
 
   touch(sessionId: string): Promise<{ lastActivity: number; expiresAt: number }> {
     return callRedis(async () => {
-      const reply = (await TOUCH.run(this.client, [sessionKeys.session(sessionId)], [this.policy.idleTtlMs, this.#derive])) as
-        | [number, number, string, string, string]
-        | null;
+      const reply = (await this.#run(this.#touch, sessionId, [this.policy.idleTtlMs])) as [number, number, string, string, string] | null;
       if (!reply) notFound(sessionId);
-      const [now, ttl, id, userId, clientId] = reply;
-      await this.#renewSatellites(id, userId, clientId, ttl);
+      const [now, ttl, , userId, clientId] = reply;
+      this.#identities.remember(sessionId, { userId, clientId });
       return { lastActivity: now, expiresAt: now + ttl };
     });
   }
 
   delete(sessionId: string): Promise<boolean> {
     return callRedis(async () => {
-      const reply = (await DELETE.run(this.client, [sessionKeys.session(sessionId)], [this.#derive])) as [string, string, string] | null;
-      if (!reply) return false;
-      if (this.#derive === "0") {
-        const [id, userId, clientId] = reply;
-        await INDEX_RENEW_OR_DELETE.run(this.client, [sessionKeys.clientIndex(userId, clientId)], [id, 0]);
-        await this.client.zrem(sessionKeys.userIndex(userId), id);
-      }
-      return true;
+      const reply = await this.#run(this.#delete, sessionId, []);
+      this.#identities.forget(sessionId);
+      return reply !== null;
     });
   }
 
   acquireLock(sessionId: string, owner: string, leaseMs: number): Promise<LockRecord> {
     return callRedis(async () => {
-      const key = sessionKeys.session(sessionId);
-      const reply = (await LOCK_ACQUIRE.run(this.client, [key], [this.policy.idleTtlMs, this.#derive, owner, leaseMs])) as LockReply | null;
+      const reply = (await this.#run(this.#lockAcquire, sessionId, [this.policy.idleTtlMs, owner, leaseMs])) as LockReply | null;
       if (!reply) notFound(sessionId);
       if (reply[0] === "locked") throw new SessionLockedError(reply[1]);
-      const [, fencingToken, expiresAt, ttl, userId, clientId] = reply;
-      await this.#renewSatellites(sessionId, userId!, clientId!, ttl!);
+      const [, fencingToken, expiresAt] = reply;
       return { sessionId, owner, fencingToken, expiresAt: expiresAt! };
     });
   }
@@ -168,14 +177,11 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async #renewOrRelease(sessionId: string, owner: string, fencingToken: number, leaseMs: number): Promise<number> {
-    const key = sessionKeys.session(sessionId);
-    const args = [this.policy.idleTtlMs, this.#derive, owner, fencingToken, leaseMs];
-    const reply = (await LOCK_RENEW_OR_RELEASE.run(this.client, [key], args)) as LockReply | null;
+    const args = [this.policy.idleTtlMs, owner, fencingToken, leaseMs];
+    const reply = (await this.#run(this.#lockRenewOrRelease, sessionId, args)) as LockReply | null;
     if (!reply) notFound(sessionId);
     if (reply[0] !== "ok") throw new LockNotHeldError();
-    const [, , until, ttl, userId, clientId] = reply;
-    await this.#renewSatellites(sessionId, userId!, clientId!, ttl!);
-    return until!;
+    return reply[2]!;
   }
 
   async #update(sessionId: string, changes: SessionChanges): Promise<SessionRecord | undefined> {
@@ -185,7 +191,6 @@ export class RedisSessionStore implements SessionStore {
     const removes = changes.removeContext ?? [];
     const args: (string | number)[] = [
       this.policy.idleTtlMs,
-      this.#derive,
       changes.caseId === undefined ? 0 : 1,
       changes.caseId ?? "",
       changes.replaceContext ? 1 : 0,
@@ -194,14 +199,13 @@ export class RedisSessionStore implements SessionStore {
       removes.length,
       ...removes,
     ];
-    return this.#afterWrite(await UPDATE.run(this.client, [sessionKeys.session(sessionId)], args));
+    return this.#parse(await this.#run(this.#write, sessionId, args));
   }
 
   async #writeNew(input: NewSession): Promise<SessionRecord> {
     const sessionId = newSessionId();
     const args = [
       this.policy.idleTtlMs,
-      this.#derive,
       this.policy.maxLifetimeMs,
       sessionId,
       input.userId,
@@ -225,22 +229,26 @@ export class RedisSessionStore implements SessionStore {
     };
   }
 
-  /** Parses a script's HGETALL reply and, in Cluster mode, renews the indexes. */
-  async #afterWrite(reply: unknown): Promise<SessionRecord | undefined> {
-    const session = reply ? parseSessionHash(pairsToHash(reply), this.policy) : undefined;
-    if (session) {
-      await this.#renewSatellites(session.sessionId, session.userId, session.clientId, session.expiresAt - session.lastActivity);
-    }
-    return session;
+  /** Runs a session step, giving it the session's identity when this process knows it. */
+  #run(step: MultiKeyStep<SessionCall, unknown>, sessionId: string, args: readonly (string | number)[]): Promise<unknown> {
+    return step.run(this.client, this.mode, { sessionId, identity: this.#identities.get(sessionId), args });
   }
 
-  async #renewSatellites(sessionId: string, userId: string, clientId: string, ttl: number): Promise<void> {
-    if (this.#derive === "1") return;
-    await Promise.all([
-      INDEX_RENEW_OR_DELETE.run(this.client, [sessionKeys.clientIndex(userId, clientId)], [sessionId, ttl]),
-      USER_INDEX_ADD_OR_RENEW.run(this.client, [sessionKeys.userIndex(userId)], ["", "", ttl, USER_INDEX_LIMIT]),
-    ]);
+  /** Parses a script's HGETALL reply. */
+  #parse(reply: unknown): SessionRecord | undefined {
+    return this.#seen(reply ? parseSessionHash(pairsToHash(reply), this.policy) : undefined);
   }
+
+  /** Remembers who a session belongs to, so its next script can name its indexes. */
+  #seen<T extends SessionRecord | undefined>(session: T): T {
+    if (session) this.#identities.remember(session.sessionId, session);
+    return session;
+  }
+}
+
+function lockUpkeep(reply: unknown): IndexUpkeep | undefined {
+  const r = reply as LockReply | null;
+  return r?.[0] === "ok" ? { ttl: r[3]!, userId: r[4]!, clientId: r[5]! } : undefined;
 }
 
 function notFound(sessionId: string): never {

@@ -1,8 +1,9 @@
 import { LuaScript } from "@faultmaven/redis";
 
 /**
- * Single-key scripts on the satellite indexes, used at create time and, in
- * Cluster mode, to renew or remove them after a session script.
+ * Single-key scripts on the session indexes, used at create time and, when
+ * a session script ran on the session key alone, to renew or remove them
+ * after it.
  */
 
 /** Points the client index at ARGV[2] if it still holds ARGV[1] (compare-and-set). */
@@ -26,9 +27,9 @@ return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 );
 
 /**
- * Adds (ARGV[1] = score, ARGV[2] = session id) or, with an empty score,
- * just renews the user index: its TTL only ever grows to ARGV[3] ms, and it
- * keeps the newest ARGV[4] entries.
+ * Adds session ARGV[2] with score ARGV[1] or, with an empty score, just
+ * renews the user index while it lists ARGV[2]: its TTL only ever grows to
+ * ARGV[3] ms, and it keeps the newest ARGV[4] entries.
  */
 export const USER_INDEX_ADD_OR_RENEW = new LuaScript(
   "user_index_add_or_renew",
@@ -37,6 +38,7 @@ if ARGV[1] ~= '' then
   redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
   redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -1 - tonumber(ARGV[4]))
 end
+if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then return 0 end
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1
 `,

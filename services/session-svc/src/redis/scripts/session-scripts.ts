@@ -2,10 +2,11 @@ import { LuaScript } from "@faultmaven/redis";
 import { PRELUDE } from "./prelude.js";
 
 /**
- * The session scripts. Each runs on ONE session key (KEYS[1]) so it is
- * atomic and Cluster-safe; atomicity is what makes concurrent appends,
- * updates and lock calls lose nothing. Common ARGV: [1] idle TTL ms,
- * [2] "1" when satellites are renewed in-script (see PRELUDE).
+ * The session scripts. Each works on ONE session (KEYS[1]) so it is atomic;
+ * atomicity is what makes concurrent appends, updates and lock calls lose
+ * nothing. KEYS[2] and KEYS[3], when given, are the session's client and
+ * user indexes (see PRELUDE); no script builds a key name. ARGV[1] is the
+ * idle TTL in ms unless said otherwise.
  */
 
 /** Writes a new session hash with its TTL. Returns {now, ttl}. */
@@ -14,15 +15,15 @@ export const CREATE = new LuaScript(
   PRELUDE +
     `
 local now = now_ms()
-local idle, cap_ms = tonumber(ARGV[1]), tonumber(ARGV[3])
-redis.call('HSET', KEYS[1], 'session_id', ARGV[4], 'user_id', ARGV[5], 'client_id', ARGV[6],
-  'case_id', ARGV[7], 'created_at', now, 'last_activity', now, 'msg_seq', 0)
+local idle, cap_ms = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('HSET', KEYS[1], 'session_id', ARGV[3], 'user_id', ARGV[4], 'client_id', ARGV[5],
+  'case_id', ARGV[6], 'created_at', now, 'last_activity', now, 'msg_seq', 0)
 local ttl = idle
 if cap_ms > 0 then
   redis.call('HSET', KEYS[1], 'absolute_expires_at', now + cap_ms)
   ttl = math.min(idle, cap_ms)
 end
-for i = 8, #ARGV, 2 do redis.call('HSET', KEYS[1], 'c:' .. ARGV[i], ARGV[i + 1]) end
+for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], 'c:' .. ARGV[i], ARGV[i + 1]) end
 redis.call('PEXPIRE', KEYS[1], ttl)
 return {now, ttl}
 `,
@@ -35,16 +36,18 @@ export const TOUCH = new LuaScript(
     `
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local now = now_ms()
-local ttl = slide(KEYS[1], now, tonumber(ARGV[1]), ARGV[2])
+local ttl = slide(KEYS[1], now, tonumber(ARGV[1]))
 if not ttl then return nil end
+renew_indexes(ttl)
 local f = redis.call('HMGET', KEYS[1], 'session_id', 'user_id', 'client_id')
 return {now, ttl, f[1], f[2], f[3]}
 `,
 );
 
 /**
- * Append: numbers the message (msg_seq), stores it as field m:<seq>, drops
- * the ones beyond ARGV[3] most recent. ARGV[4]: the message JSON.
+ * Append: numbers the message (msg_seq), stores it as field m:<seq> with
+ * its timestamp from the Redis clock, drops the ones beyond ARGV[2] most
+ * recent. ARGV[3]: the message as a JSON object without its timestamp.
  * Returns the whole hash (HGETALL), or nil when gone.
  */
 export const APPEND = new LuaScript(
@@ -53,18 +56,20 @@ export const APPEND = new LuaScript(
     `
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local now = now_ms()
-if not slide(KEYS[1], now, tonumber(ARGV[1]), ARGV[2]) then return nil end
+local ttl = slide(KEYS[1], now, tonumber(ARGV[1]))
+if not ttl then return nil end
+renew_indexes(ttl)
 local seq = redis.call('HINCRBY', KEYS[1], 'msg_seq', 1)
-redis.call('HSET', KEYS[1], 'm:' .. seq, ARGV[4])
-local oldest = seq - tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'm:' .. seq, string.sub(ARGV[3], 1, -2) .. ',"timestamp":' .. string.format('%d', now) .. '}')
+local oldest = seq - tonumber(ARGV[2])
 while oldest > 0 and redis.call('HDEL', KEYS[1], 'm:' .. oldest) == 1 do oldest = oldest - 1 end
 return redis.call('HGETALL', KEYS[1])
 `,
 );
 
 /**
- * Update: ARGV[3] "1" to set case_id to ARGV[4]; ARGV[5] "1" to clear the
- * context first; then ARGV[6] = number of keys to set followed by key/value
+ * Update: ARGV[2] "1" to set case_id to ARGV[3]; ARGV[4] "1" to clear the
+ * context first; then ARGV[5] = number of keys to set followed by key/value
  * pairs, then the number of keys to remove followed by the keys.
  * Returns HGETALL, or nil when gone.
  */
@@ -74,14 +79,16 @@ export const UPDATE = new LuaScript(
     `
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local now = now_ms()
-if not slide(KEYS[1], now, tonumber(ARGV[1]), ARGV[2]) then return nil end
-if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'case_id', ARGV[4]) end
-if ARGV[5] == '1' then
+local ttl = slide(KEYS[1], now, tonumber(ARGV[1]))
+if not ttl then return nil end
+renew_indexes(ttl)
+if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'case_id', ARGV[3]) end
+if ARGV[4] == '1' then
   for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
     if string.sub(field, 1, 2) == 'c:' then redis.call('HDEL', KEYS[1], field) end
   end
 end
-local i = 6
+local i = 5
 local sets = tonumber(ARGV[i])
 for j = 1, sets do redis.call('HSET', KEYS[1], 'c:' .. ARGV[i + 2 * j - 1], ARGV[i + 2 * j]) end
 i = i + 2 * sets + 1
@@ -91,8 +98,8 @@ return redis.call('HGETALL', KEYS[1])
 );
 
 /**
- * Delete: removes the hash and, in-script when allowed, the client index
- * (only if it still points here) and the user-index entry.
+ * Delete: removes the hash and, when given, the client index (only if it
+ * still points here) and the session's entry in the user index. No ARGV.
  * Returns {session_id, user_id, client_id}, or nil when there was none.
  */
 export const DELETE = new LuaScript(
@@ -101,10 +108,9 @@ export const DELETE = new LuaScript(
 local f = redis.call('HMGET', KEYS[1], 'session_id', 'user_id', 'client_id')
 if not f[1] then return nil end
 redis.call('DEL', KEYS[1])
-if ARGV[1] == '1' then
-  local index = 'client_session:' .. f[2] .. ':' .. f[3]
-  if redis.call('GET', index) == f[1] then redis.call('DEL', index) end
-  redis.call('ZREM', 'session:user_sessions:' .. f[2], f[1])
+if #KEYS == 3 then
+  if redis.call('GET', KEYS[2]) == f[1] then redis.call('DEL', KEYS[2]) end
+  redis.call('ZREM', KEYS[3], f[1])
 end
 return f
 `,
@@ -113,7 +119,7 @@ return f
 /**
  * Lock acquire (seed: "SETNX for session locking", kept inside the session
  * hash so it is one key): succeeds when no unexpired lease is held; the
- * fencing token (lock_fence) only ever grows. ARGV[3] owner, ARGV[4] lease ms.
+ * fencing token (lock_fence) only ever grows. ARGV[2] owner, ARGV[3] lease ms.
  * Returns {'ok', fence, until, ttl, user_id, client_id} | {'locked', until} | nil when gone.
  */
 export const LOCK_ACQUIRE = new LuaScript(
@@ -124,19 +130,20 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local now = now_ms()
 local held = redis.call('HMGET', KEYS[1], 'lock_owner', 'lock_until')
 if held[1] and tonumber(held[2]) > now then return {'locked', tonumber(held[2])} end
-local ttl = slide(KEYS[1], now, tonumber(ARGV[1]), ARGV[2])
+local ttl = slide(KEYS[1], now, tonumber(ARGV[1]))
 if not ttl then return nil end
+renew_indexes(ttl)
 local fence = redis.call('HINCRBY', KEYS[1], 'lock_fence', 1)
-local expires = now + tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], 'lock_owner', ARGV[3], 'lock_until', expires)
+local expires = now + tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], 'lock_owner', ARGV[2], 'lock_until', expires)
 local f = redis.call('HMGET', KEYS[1], 'user_id', 'client_id')
 return {'ok', fence, expires, ttl, f[1], f[2]}
 `,
 );
 
 /**
- * Lock refresh (ARGV[5] lease ms > 0) or release (ARGV[5] = 0): only for the
- * holder, identified by owner (ARGV[3]) and fencing token (ARGV[4]). A lease
+ * Lock refresh (ARGV[4] lease ms > 0) or release (ARGV[4] = 0): only for the
+ * holder, identified by owner (ARGV[2]) and fencing token (ARGV[3]). A lease
  * that lapsed with no new holder is still the caller's (the token proves no
  * one else took it since). Returns {'ok', fence, until_or_now, ttl, user_id, client_id} |
  * {'not_held'} | nil when gone.
@@ -147,12 +154,13 @@ export const LOCK_RENEW_OR_RELEASE = new LuaScript(
     `
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local held = redis.call('HMGET', KEYS[1], 'lock_owner', 'lock_fence')
-if held[1] ~= ARGV[3] or held[2] ~= ARGV[4] then return {'not_held'} end
+if held[1] ~= ARGV[2] or held[2] ~= ARGV[3] then return {'not_held'} end
 local now = now_ms()
-local ttl = slide(KEYS[1], now, tonumber(ARGV[1]), ARGV[2])
+local ttl = slide(KEYS[1], now, tonumber(ARGV[1]))
 if not ttl then return nil end
+renew_indexes(ttl)
 local f = redis.call('HMGET', KEYS[1], 'user_id', 'client_id')
-local lease = tonumber(ARGV[5])
+local lease = tonumber(ARGV[4])
 if lease == 0 then
   redis.call('HDEL', KEYS[1], 'lock_owner', 'lock_until')
   return {'ok', tonumber(held[2]), now, ttl, f[1], f[2]}

@@ -1,0 +1,85 @@
+import { defineKeySchema, KeyPattern, part } from "@faultmaven/redis";
+import { TOKEN_ID_PATTERN, USER_ID_PATTERN } from "../domain/token.js";
+
+const userId = part("user_id", { pattern: USER_ID_PATTERN, patternDescription: "a user id (usr_...)" });
+const tokenId = part("token_id", { pattern: TOKEN_ID_PATTERN, patternDescription: "a token id (tok_...)" });
+// Usernames and e-mails are lower-cased before they get here.
+const username = part("username", { maxLength: 64 });
+const email = part("email", { maxLength: 254 });
+const sha256 = part("sha256_hex", { field: "token", pattern: /^[0-9a-f]{64}$/, patternDescription: "a SHA-256 hex digest" });
+
+/**
+ * The auth-svc key schema (DESIGN.md §2): the one definition its key
+ * builders, the keyspace audit, the namespace sampler and
+ * docs/key-schema.md (`pnpm docs:keys`) are derived from.
+ */
+export const authKeySchema = defineKeySchema({
+  service: "auth-svc",
+  keys: {
+    user: new KeyPattern("auth:user:{user_id}", [userId], {
+      type: "Hash",
+      ttl: "none (60 s while a create is pending)",
+      writtenBy: "CreateUser, UpdateUser, ChangePassword, Login (last_login); DeleteUser removes it",
+      fields: [
+        ["`user_id`, `username`, `email`", "identity; username and e-mail normalised (lower case)"],
+        ["`display_name`", "free text"],
+        ["`roles`", "JSON array"],
+        ["`password_hash`", "argon2id PHC string; never returned"],
+        ["`created_at`, `updated_at`, `last_login`", "Unix ms, Redis clock"],
+        ["`state`", "`pending` during a create, then `active`; pending users are invisible"],
+        ["`pending_email`, `pending_email_until`", "during an e-mail change"],
+      ],
+    }),
+    username: new KeyPattern("auth:username:{username}", [username], {
+      type: "String: user_id",
+      ttl: "none (60 s while claimed by an unfinished create)",
+      writtenBy: "CreateUser; DeleteUser removes it",
+    }),
+    email: new KeyPattern("auth:email:{email}", [email], {
+      type: "String: user_id",
+      ttl: "none (60 s while claimed by an unfinished create or change)",
+      writtenBy: "CreateUser, UpdateUser (email); DeleteUser removes it",
+    }),
+    userList: new KeyPattern("auth:user_list", [], {
+      type: "List: user ids, creation order",
+      ttl: "none",
+      writtenBy: "CreateUser; DeleteUser removes the entry; ListUsers prunes entries of vanished users",
+    }),
+    token: new KeyPattern("auth:token:{sha256_hex}", [sha256], {
+      type: "String: user_id",
+      ttl: "token TTL (24 h)",
+      writtenBy: "Login; revocation removes it",
+    }),
+    userTokens: new KeyPattern("auth:user_tokens:{user_id}", [userId], {
+      type: "List: token ids",
+      ttl: "its newest token's TTL",
+      writtenBy: "Login; revocation removes entries; ListUserTokens prunes expired ones",
+    }),
+    tokenMeta: new KeyPattern("auth:token_meta:{token_id}", [tokenId], {
+      type: "Hash",
+      ttl: "token TTL (24 h)",
+      writtenBy: "Login; ValidateToken (last_used, usage_count); revocation removes it",
+      fields: [
+        ["`token_id`, `user_id`", "identity"],
+        ["`token_sha256`", "to revoke by id"],
+        ["`created_at`, `expires_at`, `last_used`", "Unix ms, Redis clock"],
+        ["`usage_count`", "validations so far"],
+      ],
+    }),
+  },
+  notes: [
+    "User ids are `usr_` + 128 random bits, token ids `tok_` + 96 random bits (base64url). Usernames and e-mails are " +
+      "lower-cased before they become key parts, which makes them unique case-insensitively.",
+    "**Uniqueness without multi-key transactions.** A create writes the user as `pending` with a 60 s TTL, claims " +
+      "`auth:username:` and `auth:email:` with `SET NX PX 60000`, then makes the claims permanent, appends to `auth:user_list` " +
+      "and activates the user (`PERSIST`). A claim counts as live only while the user it names exists and holds that value " +
+      "(or announced it as `pending_email`); anything else is debris of a create, change or delete that died half-way, and " +
+      "the next claim takes it over with a compare-and-set script. Every step is a single-key command, so the same code runs " +
+      "on Redis Cluster.",
+    "**Tokens** are `fm1.<user_id>.<token_id>.<secret>` with a 256-bit secret. Only the SHA-256 of the whole token is " +
+      "stored. Login writes the metadata first (its `created_at` and `expires_at` from the Redis clock), then the list entry, " +
+      "then the token key, so a token works only once its metadata exists. Because the token names its own keys, " +
+      "ValidateToken is one Lua script over `auth:token:{sha256_hex}`, `auth:token_meta:{token_id}` and `auth:user:{user_id}` " +
+      "(one round trip on standalone and Sentinel); on Cluster the three keys are read in parallel.",
+  ],
+});

@@ -1,0 +1,76 @@
+import { defineKeySchema, KeyPattern, oneOf, part } from "@faultmaven/redis";
+import { REPORT_ID_PATTERN, REPORT_TYPES } from "../domain/report.js";
+
+const caseId = part("case_id", { maxLength: 128 });
+const reportId = part("report_id", { pattern: REPORT_ID_PATTERN, patternDescription: "a report id (rep_...)" });
+const type = oneOf("type", REPORT_TYPES);
+const closedTtl = "none; 90 days once the case is closed";
+
+/**
+ * The report-svc key schema (DESIGN.md §2): the one definition its key
+ * builders, the keyspace audit, the namespace sampler and
+ * docs/key-schema.md (`pnpm docs:keys`) are derived from. The deprecated
+ * `case:{case_id}`, `user:{user_id}:cases` and `case_index` are never written.
+ */
+export const reportKeySchema = defineKeySchema({
+  service: "report-svc",
+  keys: {
+    caseReports: new KeyPattern("case:{case_id}:reports", [caseId], {
+      type: "Sorted set: report ids, score = creation time (Unix ms)",
+      ttl: closedTtl,
+      writtenBy: "SaveReport; DeleteReport, DeleteCaseReports",
+    }),
+    caseType: new KeyPattern("case:{case_id}:reports:{type}", [caseId, type], {
+      type: "Sorted set: report ids, score = -version",
+      ttl: "as above",
+      writtenBy: "SaveReport; deletes",
+    }),
+    caseCurrent: new KeyPattern("case:{case_id}:reports:current", [caseId], {
+      type: "Hash: type -> current report id",
+      ttl: "as above",
+      writtenBy: "SaveReport; DeleteReport (the newest remaining version takes over)",
+    }),
+    metadata: new KeyPattern("report:{report_id}:metadata", [reportId], {
+      type: "Hash",
+      ttl: "as above",
+      writtenBy: "SaveReport (and is_current of the previous one); deletes",
+      fields: [
+        ["`report_id`, `case_id`, `type`, `version`", "identity; version = newest existing + 1 per (case, type)"],
+        ["`status`", "`draft`/`final`"],
+        ["`title`, `created_by`", "free text"],
+        ["`created_at`", "Unix ms, Redis clock"],
+        ["`is_current`", "`true`/`false`"],
+        ["`content_location`", "`chromadb://faultmaven_case_reports/{report_id}`"],
+      ],
+    }),
+  },
+  notes: [
+    "Report ids are `rep_` + 128 random bits. Types are the seed's names (`INCIDENT_REPORT`, `RCA_REPORT`, `RUNBOOK`, " +
+      "`POST_MORTEM`). The deprecated `case:{case_id}`, `user:{user_id}:cases` and `case_index` are never written.",
+    "**Versions.** On standalone Redis and Sentinel a save is one Lua script over the case's keys: it reads the newest " +
+      "version of (case, type), takes the next one, indexes the report, makes it current and flips `is_current` on the " +
+      "previous report. Versions are therefore unique and gapless under concurrent saves (version = newest existing + 1). " +
+      "Saving into a closed case gives the new keys the case's TTL. Every key the script touches is declared in `KEYS`: the " +
+      "store first reads which report is current, declares that report's metadata key, and the script re-checks the pointer " +
+      "(a concurrent save that moved it makes the store plan again). DeleteReport and the case-wide steps (CloseCase, " +
+      "ReopenCase, DeleteCaseReports) are planned the same way, from the ids they read.",
+    "On **Redis Cluster** a case's keys live in different slots, so a save is a series of single-key steps " +
+      "(the same MultiKeyStep in its split form):",
+    "1. One script on `case:{case_id}:reports:{type}` takes the next version, so\n" +
+      "   versions stay unique and gapless.\n" +
+      "2. The metadata hash and the case timeline are written.\n" +
+      "3. One script on `case:{case_id}:reports:current` moves the pointer only\n" +
+      "   forward. It keeps the version it points at beside it, as field\n" +
+      "   `<type>:version`.\n" +
+      "4. The save sets its own `is_current` flag from that outcome and clears the\n" +
+      "   flag of the report it replaced.\n" +
+      "5. Finally it re-checks the pointer.",
+    "Once concurrent saves have finished, exactly one report per type carries `is_current`, and it is the one the pointer " +
+      "names (tested on a real 3-master cluster). CloseCase, ReopenCase and DeleteCaseReports touch the keys one by one there.",
+    "**Content** lives in the ChromaDB collection `faultmaven_case_reports` (cosine space). Each report id has one document " +
+      "with the service-computed embedding and `{case_id, type, written_at}` metadata. Content is written before metadata. " +
+      "If the metadata write fails, the content is deleted again (compensation). Deletes remove metadata before content. " +
+      "Content that has no metadata and is older than 5 minutes is removed by a reconciliation pass at start and every " +
+      "`REPORT_RECONCILE_INTERVAL_SECONDS`. Search never shows content without metadata.",
+  ],
+});

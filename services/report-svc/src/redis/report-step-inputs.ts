@@ -1,0 +1,21 @@
+import type { NewReport } from "../domain/report.js";
+
+/** A report to save with its metadata fields. */
+export interface SaveInput {
+  readonly report: NewReport;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** What a save decided. */
+export interface SaveOutcome {
+  readonly version: number;
+  readonly createdAt: number;
+  readonly isCurrent: boolean;
+}
+
+/** A case-wide TTL change or delete. */
+export interface CaseKeysInput {
+  readonly caseId: string;
+  readonly action: "expire" | "persist" | "delete";
+  readonly ttlMs: number;
+}

@@ -1,0 +1,54 @@
+import { defineKeySchema, KeyPattern, part } from "@faultmaven/redis";
+import { SESSION_ID_PATTERN } from "../domain/session-id.js";
+
+const sessionId = part("session_id", { pattern: SESSION_ID_PATTERN, patternDescription: "a session id (sess_...)" });
+const userId = part("user_id");
+const clientId = part("client_id");
+
+/**
+ * The session-svc key schema (DESIGN.md §2): the one definition its key
+ * builders, the keyspace audit, the namespace sampler and
+ * docs/key-schema.md (`pnpm docs:keys`) are derived from.
+ */
+export const sessionKeySchema = defineKeySchema({
+  service: "session-svc",
+  keys: {
+    session: new KeyPattern("session:{session_id}", [sessionId], {
+      type: "Hash",
+      ttl: "idle TTL (30 min), slid by every write and touch; capped by the absolute lifetime when set",
+      writtenBy: "CreateSession, UpdateSession, AppendMessage, TouchSession, lock calls; DeleteSession removes it",
+      fields: [
+        ["`session_id`, `user_id`, `client_id`, `case_id`", "identity and optional case link"],
+        ["`created_at`, `last_activity`, `absolute_expires_at`", "Unix ms (Redis clock); the last only with a lifetime cap"],
+        ["`c:{key}`", "one context entry per field, so updates of different keys never collide"],
+        ["`msg_seq`", "messages ever appended"],
+        [
+          "`m:{seq}`",
+          "one recent message as JSON `{role, content, metadata, timestamp}` (timestamp: Unix ms, Redis clock); the oldest beyond the cap are removed",
+        ],
+        [
+          "`lock_owner`, `lock_until`, `lock_fence`",
+          'the session lock (seed: "SETNX for session locking"), kept in the hash so acquire/refresh/release are one atomic single-key script; `lock_fence` is the fencing token and only grows',
+        ],
+      ],
+    }),
+    clientIndex: new KeyPattern("client_session:{user_id}:{client_id}", [userId, clientId], {
+      type: "String: session_id",
+      ttl: "same as its session, renewed with it while it points at it",
+      writtenBy: "CreateSession; DeleteSession removes it when it still points at the session",
+    }),
+    userIndex: new KeyPattern("session:user_sessions:{user_id}", [userId], {
+      type: "Sorted set: session ids, score = creation time (ms)",
+      ttl: "the longest of its sessions' TTLs (only ever extended)",
+      writtenBy: "CreateSession; ListSessions prunes ids of expired sessions; keeps the newest 1000",
+    }),
+  },
+  notes: [
+    "Every session write is one Lua script on `session:{session_id}`. On standalone Redis and Sentinel the same script also " +
+      "renews the client index (while it points at the session) and the user index (while it lists the session), one round trip: " +
+      "the store passes both keys in `KEYS`, built from the session's user and client ids, which it learns from the session itself " +
+      "and keeps in a bounded in-process cache (they never change). When it does not know them yet (a session this process has " +
+      "not seen), and always on Redis Cluster, where those keys sit in other slots, the script runs on the session key alone and " +
+      "the store renews the indexes with follow-up single-key scripts (`REDIS_CLUSTER_NODES` selects Cluster).",
+  ],
+});

@@ -1,0 +1,62 @@
+import { type LuaScript, MultiKeyStep, type SingleKeyCalls } from "@faultmaven/redis";
+import { INDEX_RENEW_OR_DELETE, USER_INDEX_ADD_OR_RENEW } from "./scripts/index-scripts.js";
+import type { SessionIdentity } from "./session-identities.js";
+import { sessionKeys } from "./keys.js";
+
+/** How many sessions a user index keeps (newest first); older ones drop out of ListSessions. */
+export const USER_INDEX_LIMIT = 1000;
+
+/** A session script call: the session, its identity when known, the script's ARGV. */
+export interface SessionCall {
+  readonly sessionId: string;
+  readonly identity: SessionIdentity | undefined;
+  readonly args: readonly (string | number)[];
+}
+
+/** What a session script's reply says the indexes need: renewal to `ttl` ms, or removal (ttl 0). */
+export interface IndexUpkeep extends SessionIdentity {
+  readonly ttl: number;
+}
+
+/**
+ * A session script with its index upkeep as one MultiKeyStep: with the
+ * session's identity known, and where keys may share a script, one script
+ * over the session and both indexes; otherwise the script on the session
+ * key alone, then the upkeep its reply asks for as single-key scripts. The
+ * result is the script's reply either way.
+ */
+export function sessionStep(script: LuaScript, upkeepOf: (reply: unknown) => IndexUpkeep | undefined): MultiKeyStep<SessionCall, unknown> {
+  return new MultiKeyStep<SessionCall, unknown>(script.name, {
+    plan: (_, call) =>
+      call.identity && {
+        script,
+        keys: [
+          sessionKeys.session(call.sessionId),
+          sessionKeys.clientIndex(call.identity.userId, call.identity.clientId),
+          sessionKeys.userIndex(call.identity.userId),
+        ],
+        args: call.args,
+      },
+    decode: (reply) => reply,
+    split: async (calls, call) => {
+      const reply = await calls.script(script, sessionKeys.session(call.sessionId), call.args);
+      const upkeep = upkeepOf(reply);
+      if (upkeep) await keepIndexes(calls, call.sessionId, upkeep);
+      return reply;
+    },
+  });
+}
+
+async function keepIndexes(calls: SingleKeyCalls, sessionId: string, upkeep: IndexUpkeep): Promise<void> {
+  const clientIndex = sessionKeys.clientIndex(upkeep.userId, upkeep.clientId);
+  const userIndex = sessionKeys.userIndex(upkeep.userId);
+  if (upkeep.ttl === 0) {
+    await calls.script(INDEX_RENEW_OR_DELETE, clientIndex, [sessionId, 0]);
+    await calls.client.zrem(userIndex, sessionId);
+    return;
+  }
+  await Promise.all([
+    calls.script(INDEX_RENEW_OR_DELETE, clientIndex, [sessionId, upkeep.ttl]),
+    calls.script(USER_INDEX_ADD_OR_RENEW, userIndex, ["", sessionId, upkeep.ttl, USER_INDEX_LIMIT]),
+  ]);
+}
