@@ -1,5 +1,5 @@
 /** Real parts for tests: redis-server on a free port, service processes, buf curl. */
-export { freePort } from "./free-port.js";
+export { freePort, freePorts, occupyPorts } from "./free-port.js";
 export { waitFor } from "./wait-for.js";
 export { RedisServer } from "./redis-server.js";
 export { RedisCluster } from "./redis-cluster.js";
