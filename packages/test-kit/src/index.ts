@@ -9,3 +9,4 @@ export { startGrpcService, failure, type RunningService } from "./grpc-service.j
 export { ChromaServer, chromaCli } from "./chroma-server.js";
 export { makeTestPki, type TestPki } from "./test-pki.js";
 export { RedisSentinel } from "./redis-sentinel.js";
+export { HttpTap, type TappedExchange } from "./http-tap.js";
