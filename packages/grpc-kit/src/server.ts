@@ -66,7 +66,7 @@ export async function serve(options: {
   const shutdown = (reason: string) =>
     (stopping ??= (async () => {
       logger.info({ reason, grace_ms: config.shutdownGraceMs }, "shutting down");
-      health.set(false);
+      health.shutDown();
       await drain(server, config.shutdownGraceMs, logger);
       await metricsServer.close();
       await options.onShutdown();
