@@ -24,3 +24,4 @@ export { createClient, type PromiseClient, type ClientCallOptions } from "./clie
 export { decodeStatusDetails } from "./decode-status-details.js";
 export { encodePageToken, decodePageToken, pageSize } from "./paging.js";
 export { ServiceMetrics } from "./metrics.js";
+export { statusDetailsToJson, bufCurlErrorToJson } from "./error-details-json.js";
