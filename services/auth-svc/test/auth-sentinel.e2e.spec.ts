@@ -4,7 +4,8 @@ import { startAuthService } from "./auth-harness.js";
 /** The Sentinel form of the Redis configuration, end to end. */
 it("finds its Redis through Sentinel (REDIS_SENTINELS) and validates a token with one script call on the master", async () => {
   const sentinel = await RedisSentinel.start();
-  const svc = await startAuthService(sentinel.env);
+  // The keyspace sampler (SCAN auth:*) runs once at start and then not again during this test.
+  const svc = await startAuthService({ ...sentinel.env, METRICS_KEYSPACE_INTERVAL_SECONDS: "86400" });
   try {
     const password = "through the sentinel";
     const { user } = await svc.client.createUser({ username: "sentinel_user", email: "sentinel@example.com", password });
