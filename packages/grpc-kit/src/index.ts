@@ -9,8 +9,20 @@ export { addReflection } from "./reflection.js";
 export { readServerConfig, type ServerConfig } from "./server-config.js";
 export { serve, type ServedService, type RunningServer } from "./server.js";
 export { runMain } from "./run-main.js";
+export { PortInUseError } from "./port-in-use-error.js";
+export { ReadinessFlag, type ReadinessSource } from "./readiness.js";
+export { bind, type Binding } from "./binding.js";
+export {
+  runService,
+  startService,
+  type ServiceSpec,
+  type StartContext,
+  type OpenedStores,
+  type BaseServiceConfig,
+} from "./bootstrap.js";
 export { createClient, type PromiseClient, type ClientCallOptions } from "./client.js";
 export { decodeStatusDetails } from "./decode-status-details.js";
 export { validateRequest } from "./request-validation.js";
 export { encodePageToken, decodePageToken, pageSize } from "./paging.js";
 export { ServiceMetrics } from "./metrics.js";
+export { statusDetailsToJson, bufCurlErrorToJson } from "./error-details-json.js";

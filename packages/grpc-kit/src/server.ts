@@ -3,6 +3,7 @@ import { Server, ServerCredentials, type UntypedServiceImplementation } from "@g
 import type { Logger } from "pino";
 import type { HealthStatus } from "./health.js";
 import type { ServiceMetrics } from "./metrics.js";
+import { isAddressInUse, PortInUseError } from "./port-in-use-error.js";
 import { addReflection } from "./reflection.js";
 import type { ServerConfig } from "./server-config.js";
 import { toServiceDefinition } from "./service-definition.js";
@@ -47,8 +48,15 @@ export async function serve(options: {
   );
   health.addToServer(server);
 
-  const port = await bind(server, `${config.host}:${config.port}`, credentials(config));
-  const metricsServer = await options.metrics.serve(config.host, config.metricsPort);
+  const port = await bind(server, `${config.host}:${config.port}`, credentials(config)).catch((error: unknown) => {
+    throw isAddressInUse(error) ? new PortInUseError(`gRPC port ${config.host}:${config.port}`, "GRPC_PORT", { cause: error }) : error;
+  });
+  const metricsServer = await options.metrics.serve(config.host, config.metricsPort).catch((error: unknown) => {
+    server.forceShutdown();
+    throw isAddressInUse(error)
+      ? new PortInUseError(`metrics port ${config.host}:${config.metricsPort}`, "METRICS_PORT", { cause: error })
+      : error;
+  });
   if (!config.tls) {
     const log = options.environment === "production" ? logger.warn.bind(logger) : logger.info.bind(logger);
     log("gRPC is PLAINTEXT: set GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE to enable TLS");
@@ -58,7 +66,7 @@ export async function serve(options: {
   const shutdown = (reason: string) =>
     (stopping ??= (async () => {
       logger.info({ reason, grace_ms: config.shutdownGraceMs }, "shutting down");
-      health.set(false);
+      health.shutDown();
       await drain(server, config.shutdownGraceMs, logger);
       await metricsServer.close();
       await options.onShutdown();

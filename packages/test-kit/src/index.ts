@@ -1,5 +1,5 @@
 /** Real parts for tests: redis-server on a free port, service processes, buf curl. */
-export { freePort } from "./free-port.js";
+export { freePort, freePorts, occupyPorts } from "./free-port.js";
 export { waitFor } from "./wait-for.js";
 export { RedisServer } from "./redis-server.js";
 export { RedisCluster } from "./redis-cluster.js";
@@ -9,3 +9,4 @@ export { startGrpcService, failure, type RunningService } from "./grpc-service.j
 export { ChromaServer, chromaCli } from "./chroma-server.js";
 export { makeTestPki, type TestPki } from "./test-pki.js";
 export { RedisSentinel } from "./redis-sentinel.js";
+export { HttpTap, type TappedExchange } from "./http-tap.js";

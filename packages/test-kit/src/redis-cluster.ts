@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { freePort } from "./free-port.js";
+import { freePorts } from "./free-port.js";
 import { redisAnswers } from "./redis-answers.js";
 import { waitFor } from "./wait-for.js";
 
@@ -23,8 +23,11 @@ export class RedisCluster {
 
   static async start(): Promise<RedisCluster> {
     const dir = mkdtempSync(join(tmpdir(), "fm-cluster-"));
-    const ports = [await freePort(), await freePort(), await freePort()];
-    const processes = ports.map((port) =>
+    // The cluster bus would otherwise listen on port + 10000, a port nobody checked was free
+    // (50051 when a node gets 40051: `pnpm start`'s port). Each node gets a free bus port too.
+    const [a, b, c, ...busPorts] = await freePorts(6);
+    const ports = [a!, b!, c!];
+    const processes = ports.map((port, i) =>
       spawn(
         "redis-server",
         [
@@ -38,6 +41,8 @@ export class RedisCluster {
           "no",
           "--cluster-enabled",
           "yes",
+          "--cluster-port",
+          String(busPorts[i]),
           "--cluster-config-file",
           join(dir, `nodes-${port}.conf`),
           "--dir",

@@ -8,6 +8,9 @@ export type AuthStoreFactory = () => Promise<AuthStore>;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let counter = 0;
 const unique = (prefix: string) => `${prefix}${process.pid}x${++counter}`;
+/** The reasons of the rejected results, in order. */
+const rejections = (results: PromiseSettledResult<unknown>[]): unknown[] =>
+  results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
 const HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g";
 
 /** The behaviour every AuthStore must have: Redis and memory alike. */
@@ -60,19 +63,22 @@ export function authStoreContract(name: string, makeStore: AuthStoreFactory): vo
       const username = unique("race");
       const results = await Promise.allSettled(Array.from({ length: 30 }, () => store.createUser({ ...newUser(), username })));
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-      for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(UsernameTakenError);
+      expect(rejections(results).filter((reason) => reason instanceof UsernameTakenError)).toHaveLength(29);
     });
 
     it("gives an email to exactly one of 30 concurrent creates", async () => {
       const email = `${unique("race")}@example.com`;
-      const results = await Promise.allSettled(Array.from({ length: 30 }, () => store.createUser({ ...newUser(), email })));
+      const inputs = Array.from({ length: 30 }, () => ({ ...newUser(), email }));
+      const results = await Promise.allSettled(inputs.map((input) => store.createUser(input)));
       const won = results.filter((r) => r.status === "fulfilled") as PromiseFulfilledResult<{ username: string }>[];
       expect(won).toHaveLength(1);
-      for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(EmailTakenError);
-      // Losers released their usernames.
-      const losers = results.length - 1;
-      expect(losers).toBe(29);
+      expect(rejections(results).filter((reason) => reason instanceof EmailTakenError)).toHaveLength(29);
       expect((await store.findByEmail(email))?.username).toBe(won[0]!.value.username);
+      // The 29 losers released the usernames they had reserved on the way.
+      const losers = inputs.map((input) => input.username).filter((username) => username !== won[0]!.value.username);
+      const held = await Promise.all(losers.map((username) => store.findByUsername(username)));
+      expect(losers).toHaveLength(29);
+      expect(held.filter((user) => user !== undefined)).toEqual([]);
     });
 
     it("lists users in creation order, page by page", async () => {
@@ -117,16 +123,12 @@ export function authStoreContract(name: string, makeStore: AuthStoreFactory): vo
       const [e2, e3] = [`${unique("two")}@example.com`, `${unique("three")}@example.com`];
       await Promise.allSettled([store.updateUser(a.userId, { email: e2 }), store.updateUser(a.userId, { email: e3 })]);
       const final = (await store.getUser(a.userId))!.email;
-      for (const email of [e2, e3]) {
-        if (email === final) {
-          expect((await store.findByEmail(email))?.userId).toBe(a.userId);
-          await expect(store.updateUser(b.userId, { email })).rejects.toBeInstanceOf(EmailTakenError);
-        } else {
-          expect(await store.findByEmail(email)).toBeUndefined();
-        }
-      }
-      // Whatever A does not hold is free for B.
-      const free = [e2, e3].find((e) => e !== final)!;
+      expect([e2, e3]).toContain(final);
+      const free = final === e2 ? e3 : e2;
+      // The index holds exactly A's final email: it points at A and is taken; the other one is free for B.
+      expect((await store.findByEmail(final))?.userId).toBe(a.userId);
+      await expect(store.updateUser(b.userId, { email: final })).rejects.toBeInstanceOf(EmailTakenError);
+      expect(await store.findByEmail(free)).toBeUndefined();
       await expect(store.updateUser(b.userId, { email: free })).resolves.toMatchObject({ email: free });
     });
 
@@ -204,9 +206,9 @@ export function authStoreContract(name: string, makeStore: AuthStoreFactory): vo
       await Promise.all([store.revokeUserTokens(user.userId), ...during.map((t) => store.issueToken(t.parsed, 60_000))]);
       for (const t of before) expect(await store.validateToken(t.parsed)).toBeUndefined();
       const listed = new Set((await store.listUserTokens(user.userId)).map((t) => t.tokenId));
-      for (const t of during) {
-        if (await store.validateToken(t.parsed)) expect(listed.has(t.parsed.tokenId)).toBe(true);
-      }
+      const valid = await Promise.all(during.map(async (t) => ((await store.validateToken(t.parsed)) ? t.parsed.tokenId : undefined)));
+      // Each token issued during the revoke-all is either revoked or listed: none valid and unlisted.
+      expect(valid.filter((id) => id !== undefined && !listed.has(id))).toEqual([]);
       await store.revokeUserTokens(user.userId);
       for (const t of [...before, ...during]) expect(await store.validateToken(t.parsed)).toBeUndefined();
     });

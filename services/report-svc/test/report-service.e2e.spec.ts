@@ -1,7 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import { ChromaClient } from "chromadb";
 import { ReportStatus, ReportType } from "@faultmaven/contract/report";
-import { ChromaServer, listMethods, RedisServer, waitFor } from "@faultmaven/test-kit";
+import { ChromaServer, HttpTap, listMethods, RedisServer, waitFor, type TappedExchange } from "@faultmaven/test-kit";
 import { failure, startReportService } from "./report-harness.js";
 
 /** report-svc as callers see it: a real process on a real Redis and a real ChromaDB. */
@@ -196,23 +196,41 @@ describe("report-svc with a store down", () => {
     expect((await save(c)).report!.version).toBe(2);
   }, 60_000);
 
-  it("Redis stopped during a save: UNAVAILABLE, and the content written first is compensated away", async () => {
-    const c = caseId();
-    await redis.stop();
-    const result = await failure(
-      svc.client.saveReport(
-        { caseId: c, type: ReportType.RCA_REPORT, content: "compensate me please", createdBy: "user_abc" },
-        { timeoutMs: 3000 },
-      ),
-    );
-    expect(result.code).toBe(status.UNAVAILABLE);
-    await redis.start();
-    await waitFor("SERVING again", () => svc.serving(), 15_000);
-    const { results } = await svc.client.searchReports({ query: "compensate me please", limit: 50 });
-    expect(results.map((r) => r.snippet)).not.toContain("compensate me please");
-    const client = new ChromaClient({ host: "127.0.0.1", port: chroma.port });
-    const collection = await client.getCollection({ name: "faultmaven_case_reports", embeddingFunction: null as never });
-    const all = await collection.get({ include: ["documents"] });
-    expect(all.documents).not.toContain("compensate me please");
+  it("Redis killed during a save, after the content write: UNAVAILABLE, and that content is compensated away", async () => {
+    // Its own Redis and service, reaching Chroma through a tap that kills Redis between the content write and the metadata write.
+    const ownRedis = await RedisServer.start();
+    const isContentWrite = (e: TappedExchange) =>
+      e.method === "POST" && e.path.endsWith("/upsert") && e.body.includes("compensate me please");
+    let own: Awaited<ReturnType<typeof startReportService>> | undefined;
+    const tap = await HttpTap.start({ host: "127.0.0.1", port: chroma.port }, async (exchange) => {
+      if (!isContentWrite(exchange)) return;
+      await ownRedis.stop();
+      // The service has seen the connection drop (health follows it) before it gets Chroma's answer.
+      await waitFor("NOT_SERVING", async () => !(await own!.serving()), 5000);
+    });
+    try {
+      own = await startReportService({ ...ownRedis.env, CHROMA_URL: tap.url, CHROMA_TIMEOUT_MS: "10000" });
+      const result = await failure(
+        own.client.saveReport(
+          { caseId: caseId(), type: ReportType.RCA_REPORT, content: "compensate me please", createdBy: "user_abc" },
+          { timeoutMs: 8000 },
+        ),
+      );
+      expect(result.code).toBe(status.UNAVAILABLE);
+
+      // The content was written first, and written successfully...
+      const writes = tap.exchanges.filter(isContentWrite);
+      expect(writes.map((w) => w.status)).toEqual([200]);
+      const [reportId] = (JSON.parse(writes[0]!.body) as { ids: string[] }).ids;
+      expect(reportId).toMatch(/^rep_/);
+      // ...then removed again by the failed save itself (no reconciler run: it waits 5 minutes), and no metadata exists.
+      expect(await contentIn([reportId!])).toEqual([]);
+      await ownRedis.start();
+      expect(await ownRedis.admin.exists(`report:${reportId}:metadata`)).toBe(0);
+    } finally {
+      await own?.stop();
+      await tap.close();
+      await ownRedis.close();
+    }
   }, 60_000);
 });

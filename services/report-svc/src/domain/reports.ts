@@ -1,5 +1,4 @@
 import { UnavailableError } from "@faultmaven/errors";
-import { neverReachedRedis } from "@faultmaven/redis";
 import type { Logger } from "pino";
 import type { ContentStore } from "./content-store.js";
 import type { Embedder } from "./embedder.js";
@@ -18,6 +17,13 @@ export interface SearchHit {
 export const ORPHAN_GRACE_MS = 5 * 60_000;
 
 /**
+ * True when a failed metadata write certainly never reached its store, so
+ * nothing it would have written exists. The store's adapter knows (for Redis:
+ * offline client, refused connection); the domain only asks.
+ */
+export type NeverApplied = (failure: unknown) => boolean;
+
+/**
  * Reports across two stores, with no lies between them:
  * - save writes content first (Chroma down: nothing written, UNAVAILABLE),
  *   then metadata; when the metadata write fails the content is deleted
@@ -33,6 +39,8 @@ export class Reports {
     private readonly content: ContentStore,
     private readonly embedder: Embedder,
     private readonly logger: Logger,
+    /** Unset: never certain, so compensation always checks for metadata first. */
+    private readonly neverApplied: NeverApplied = () => false,
   ) {}
 
   async save(input: Omit<NewReport, "reportId"> & { content: string }, signal?: AbortSignal): Promise<ReportRecord> {
@@ -112,7 +120,7 @@ export class Reports {
    */
   async #compensate(reportId: string, failure: unknown): Promise<void> {
     try {
-      if (neverReachedRedis(failure) || (await this.store.get(reportId)) === undefined) await this.content.delete([reportId]);
+      if (this.neverApplied(failure) || (await this.store.get(reportId)) === undefined) await this.content.delete([reportId]);
     } catch (cleanup) {
       this.logger.warn({ err: cleanup, report_id: reportId }, "compensation deferred: reconciliation will decide");
     }
