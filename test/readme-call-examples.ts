@@ -10,6 +10,8 @@ export interface CallExample {
   readonly path: string | undefined;
   /** The JSON body as written (placeholders included), if any. */
   readonly body: string | undefined;
+  /** True for a `buf curl ... 2>&1 | pnpm -s decode-error` line: run as a shell pipeline. */
+  readonly decodesError: boolean;
 }
 
 /** Every call example in the README's "Calling it by hand" section, in order. */
@@ -25,7 +27,7 @@ export function readmeCallExamples(readmePath: string): CallExample[] {
       .replace(/\\\n\s*/g, " ")
       .split("\n")
       .map((line) => line.trim())
-      .filter((line) => line !== ""),
+      .filter((line) => line !== "" && !line.startsWith("#")),
   );
   return commands.map(parseCommand);
 }
@@ -41,12 +43,17 @@ function parseCommand(command: string): CallExample {
     }
     const [target, what, ...extra] = rest;
     if (target === undefined || what === undefined || extra.length > 0) throw new Error(`unexpected grpcurl form: ${command}`);
-    return { command, target, path: what === "list" ? undefined : `/${what}`, body };
+    return { command, target, path: what === "list" ? undefined : `/${what}`, body, decodesError: false };
   }
   const bufCurl = ["npx", "buf", "curl", "--protocol", "grpc", "--http2-prior-knowledge", "-d"];
-  if (bufCurl.every((word, i) => words[i] === word) && words.length === bufCurl.length + 2) {
-    const url = new URL(words[bufCurl.length + 1]!);
-    return { command, target: url.host, path: url.pathname, body: words[bufCurl.length] };
+  const decodeError = ["2>&1", "|", "pnpm", "-s", "decode-error"];
+  if (bufCurl.every((word, i) => words[i] === word)) {
+    const tail = words.slice(bufCurl.length + 2);
+    const decodesError = tail.length === decodeError.length && decodeError.every((word, i) => tail[i] === word);
+    if (tail.length === 0 || decodesError) {
+      const url = new URL(words[bufCurl.length + 1]!);
+      return { command, target: url.host, path: url.pathname, body: words[bufCurl.length], decodesError };
+    }
   }
   throw new Error(`not a call example this test can run: ${command}`);
 }

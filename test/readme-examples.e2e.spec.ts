@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { AuthService } from "@faultmaven/contract/auth";
 import { ReportService } from "@faultmaven/contract/report";
 import { SessionService } from "@faultmaven/contract/session";
@@ -96,6 +98,21 @@ describe("the README's call examples", () => {
       expect(methods).toEqual(
         expect.arrayContaining([expect.stringMatching(/^faultmaven\.\w+\.v1\.\w+Service\//), "grpc.health.v1.Health/Check"]),
       );
+      return;
+    }
+    if (example.decodesError) {
+      // Run verbatim through a shell, only the address changed: buf curl's error piped into pnpm decode-error.
+      const command = example.command.replace(`http://${example.target}/`, `http://${address}/`);
+      const { stdout } = await promisify(execFile)("sh", ["-c", command], { cwd: fileURLToPath(new URL("..", import.meta.url)) });
+      expect(JSON.parse(stdout)).toMatchObject({
+        code: "invalid_argument",
+        details: expect.arrayContaining([
+          expect.objectContaining({
+            "@type": "type.googleapis.com/google.rpc.BadRequest",
+            fieldViolations: [expect.objectContaining({ field: "user_id" })],
+          }),
+        ]),
+      });
       return;
     }
     const result = await bufCurl(address!, example.path, example.body === undefined ? undefined : realBody(example.body));
