@@ -1,4 +1,5 @@
-import { UnavailableError } from "@faultmaven/errors";
+import { outsideCallScope } from "@faultmaven/call-scope";
+import { ServiceError, UnavailableError } from "@faultmaven/errors";
 import { neverReachedRedis } from "@faultmaven/redis";
 import type { Logger } from "pino";
 import type { ContentStore } from "./content-store.js";
@@ -21,7 +22,9 @@ export const ORPHAN_GRACE_MS = 5 * 60_000;
  * Reports across two stores, with no lies between them:
  * - save writes content first (Chroma down: nothing written, UNAVAILABLE),
  *   then metadata; when the metadata write fails the content is deleted
- *   again (compensation);
+ *   again (compensation). Once the call is over (deadline, cancellation)
+ *   no further step starts: content that lands late (a frozen Chroma that
+ *   resumes) has no metadata and is removed by `reconcile`;
  * - deletes remove metadata first, so nothing visible points at missing
  *   content; content a failed step leaves behind is an orphan that
  *   `reconcile` removes (it runs at start and periodically);
@@ -43,7 +46,11 @@ export class Reports {
     try {
       return await this.store.save({ ...meta, reportId });
     } catch (error) {
-      await this.#compensate(reportId, error);
+      // Undoing our own write is not work for the caller: it runs outside the
+      // call, bounded by the stores' fixed timeouts, so a save stopped by its
+      // deadline still cleans up at once (the metadata check queues behind the
+      // write it judges on the same Redis connection).
+      await outsideCallScope(() => this.#compensate(reportId, error));
       throw error;
     }
   }
@@ -118,6 +125,7 @@ export class Reports {
     try {
       return await this.embedder.embed(texts, signal);
     } catch (error) {
+      if (error instanceof ServiceError) throw error;
       throw new UnavailableError("embedding provider", { cause: error });
     }
   }
