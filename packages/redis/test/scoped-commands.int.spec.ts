@@ -1,7 +1,7 @@
 import { openCallScope, runInCallScope } from "@faultmaven/call-scope";
 import { EnvReader } from "@faultmaven/config";
 import { CancelledError, DeadlineExceededError } from "@faultmaven/errors";
-import { RedisServer } from "@faultmaven/test-kit";
+import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
 import { createRedisClient, readRedisConfig, type RedisClient } from "@faultmaven/redis";
 
 /** The shared client against a real redis-server: every command honours the call scope it is sent in. */
@@ -91,5 +91,32 @@ describe("Redis commands inside a call scope", () => {
     expect(await runInCallScope(opened.scope, () => client.get("a"))).toBe("A");
     opened.close();
     expect(await client.get("b")).toBe("B");
+  });
+});
+
+describe("Redis Cluster commands inside a call scope", () => {
+  let cluster: RedisCluster;
+  let clustered: RedisClient;
+
+  beforeAll(async () => {
+    cluster = await RedisCluster.start();
+    clustered = createRedisClient(readRedisConfig(new EnvReader(cluster.env)), "scoped-cluster-test");
+    await clustered.connect();
+  }, 60_000);
+  afterAll(async () => {
+    clustered?.disconnect();
+    await cluster?.close();
+  });
+
+  it("are refused once the deadline has passed, and run on the right node while the call is live", async () => {
+    const keys = ["{a}k", "{b}k", "{c}k"];
+    for (const key of keys) {
+      await expect(runInCallScope(expired(), () => clustered.set(key, "late"))).rejects.toBeInstanceOf(DeadlineExceededError);
+    }
+    expect(await Promise.all(keys.map((key) => clustered.exists(key)))).toEqual([0, 0, 0]);
+    const opened = openCallScope(Date.now() + 10_000);
+    await runInCallScope(opened.scope, () => Promise.all(keys.map((key) => clustered.set(key, "live"))));
+    opened.close();
+    expect(await Promise.all(keys.map((key) => clustered.get(key)))).toEqual(["live", "live", "live"]);
   });
 });
