@@ -8,7 +8,7 @@ export { enterCallScope } from "./enter-call-scope.js";
 export { validateRequests } from "./validate-requests.js";
 export { validateRequest } from "./request-validation.js";
 export { causeChain } from "./cause-chain.js";
-export { createCallContext, type CallContext } from "./call-context.js";
+export type { CallContext } from "./call-context.js";
 export { toStatus, statusCodeOf, ERROR_DOMAIN, type MappedStatus } from "./status-details.js";
 export { createLogger, REDACTED_PATHS, type Logger } from "./logger.js";
 export { HealthStatus } from "./health.js";

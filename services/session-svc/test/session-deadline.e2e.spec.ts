@@ -18,7 +18,7 @@ afterAll(async () => {
 
 /** Every command Redis runs from now on, as "NAME arg1 arg2 ...", until `stop`. */
 async function monitor() {
-  const connection = await redis.admin.duplicate().monitor();
+  const connection = await redis.admin.monitor();
   const seen: string[] = [];
   connection.on("monitor", (_time: string, args: string[]) => seen.push(args.join(" ")));
   return { seen, stop: () => connection.disconnect() };
