@@ -10,3 +10,5 @@ export { AlreadyExistsError } from "./already-exists-error.js";
 export { FailedPreconditionError } from "./failed-precondition-error.js";
 export { UnauthenticatedError } from "./unauthenticated-error.js";
 export { UnavailableError } from "./unavailable-error.js";
+export { DeadlineExceededError } from "./deadline-exceeded-error.js";
+export { CancelledError } from "./cancelled-error.js";

@@ -1,5 +1,13 @@
 /** The canonical codes a domain may raise (a subset of gRPC's). */
-export type ErrorCode = "INVALID_ARGUMENT" | "NOT_FOUND" | "ALREADY_EXISTS" | "FAILED_PRECONDITION" | "UNAUTHENTICATED" | "UNAVAILABLE";
+export type ErrorCode =
+  | "INVALID_ARGUMENT"
+  | "NOT_FOUND"
+  | "ALREADY_EXISTS"
+  | "FAILED_PRECONDITION"
+  | "UNAUTHENTICATED"
+  | "UNAVAILABLE"
+  | "DEADLINE_EXCEEDED"
+  | "CANCELLED";
 
 /**
  * Base of every expected failure. `message` is safe to show to callers;

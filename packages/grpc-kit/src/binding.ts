@@ -2,7 +2,8 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { implement, type CallObserver, type UnaryHandlers } from "./implement.js";
+import { implement, type UnaryHandlers } from "./implement.js";
+import type { CallObserver } from "./observe-calls.js";
 
 /** A service descriptor with its typed handlers, turned into a grpc-js implementation by the bootstrap. */
 export interface Binding {

@@ -1,4 +1,5 @@
 import type { Metadata, ServerUnaryCall } from "@grpc/grpc-js";
+import { openCallScope } from "@faultmaven/call-scope";
 import type { Logger } from "pino";
 
 /** What a handler knows about the call besides its request. */
@@ -7,25 +8,46 @@ export interface CallContext {
   readonly method: string;
   /** The caller's deadline, when it set one. */
   readonly deadline: Date | undefined;
-  /** Aborted when the caller cancels or the deadline passes: stop work then. */
+  /** Aborted when the caller cancels (CancelledError) or the deadline passes (DeadlineExceededError): stop work then. */
   readonly signal: AbortSignal;
   readonly metadata: Metadata;
+  /** The caller's address, for the log. */
+  readonly peer: string;
   /** Logger bound to this call (method, request id). */
   readonly logger: Logger;
 }
 
-/** Builds the context of one unary call; the signal follows the call's cancellation. */
-export function createCallContext(call: ServerUnaryCall<unknown, unknown>, method: string, logger: Logger): CallContext {
-  const controller = new AbortController();
-  call.once("cancelled", () => controller.abort(new Error("call cancelled or deadline exceeded")));
+/**
+ * Builds the context of one unary call: its signal aborts at the deadline
+ * (our own timer, so store work is interrupted on time) or when the caller
+ * cancels. `close` stops the timer and stops listening once the call is
+ * answered (grpc-js reports every finished call as "cancelled").
+ */
+export function createCallContext(
+  call: ServerUnaryCall<unknown, unknown>,
+  method: string,
+  logger: Logger,
+): { context: CallContext; close: () => void } {
   const rawDeadline = call.getDeadline();
-  const deadline = rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
+  const deadlineMs = rawDeadline instanceof Date ? rawDeadline.getTime() : Number.isFinite(rawDeadline) ? rawDeadline : undefined;
+  const opened = openCallScope(deadlineMs);
+  const onCancelled = () => opened.cancel();
+  if (call.cancelled) opened.cancel();
+  else call.once("cancelled", onCancelled);
   const requestId = call.metadata.get("x-request-id")[0];
-  return {
+  const context: CallContext = {
     method,
-    deadline,
-    signal: controller.signal,
+    deadline: deadlineMs === undefined ? undefined : new Date(deadlineMs),
+    signal: opened.scope.signal,
     metadata: call.metadata,
+    peer: call.getPeer(),
     logger: logger.child({ method, ...(requestId ? { request_id: String(requestId) } : {}) }),
+  };
+  return {
+    context,
+    close() {
+      call.removeListener("cancelled", onCancelled);
+      opened.close();
+    },
   };
 }

@@ -1,11 +1,14 @@
 import { create, type DescMethod, type Message, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
-import { status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { createCallContext, type CallContext } from "./call-context.js";
-import { ServiceError } from "@faultmaven/errors";
+import { enterCallScope } from "./enter-call-scope.js";
+import { logCalls } from "./log-calls.js";
+import { composeMiddleware, type Middleware, type UnaryCall, type UnaryMethod } from "./middleware.js";
+import { observeCalls, type CallObserver } from "./observe-calls.js";
 import { toStatus } from "./status-details.js";
-import { validateRequest } from "./request-validation.js";
+import { validateRequests } from "./validate-requests.js";
 
 /** One async function per unary RPC, keyed by the method's localName. */
 export type UnaryHandlers<T extends GenServiceMethods> = {
@@ -15,28 +18,48 @@ export type UnaryHandlers<T extends GenServiceMethods> = {
 /** The handlers of a generated service: `ServiceHandlers<typeof SessionService>`. */
 export type ServiceHandlers<S> = S extends GenService<infer T> ? UnaryHandlers<T> : never;
 
-/** Told of every finished call (metrics hang here). */
-export type CallObserver = (event: { service: string; method: string; code: status; seconds: number; error?: unknown }) => void;
+/** What `implement` needs besides the handlers. */
+export interface ImplementOptions {
+  readonly logger: Logger;
+  readonly observers?: readonly CallObserver[];
+  /** Extra steps run after validation, just before the handler (authorization, limits, ...). */
+  readonly middleware?: readonly Middleware[];
+}
+
+/**
+ * The per-call pipeline, outermost first: metrics, the "rpc" log line,
+ * the call scope (deadline and cancellation reach every store call),
+ * request validation, then the caller's middleware and the handler.
+ */
+export function pipeline(options: ImplementOptions): Middleware {
+  return composeMiddleware(
+    observeCalls(options.observers ?? []),
+    logCalls,
+    enterCallScope,
+    validateRequests,
+    ...(options.middleware ?? []),
+  );
+}
 
 /**
  * Turns typed async handlers into a grpc-js implementation. Each call gets a
- * context (deadline, abort signal, logger); its outcome is logged once with
- * the status code and duration (never the request body); every error goes
- * through `toStatus`, and an unexpected one is logged with its stack while
- * the caller only sees "internal error".
+ * context (deadline, abort signal, logger) and runs through `pipeline`;
+ * whatever it throws is answered through `toStatus` (an unexpected error is
+ * logged with its stack while the caller only sees "internal error").
  */
 export function implement<T extends GenServiceMethods>(
   service: GenService<T>,
   handlers: UnaryHandlers<T>,
-  options: { logger: Logger; observers?: readonly CallObserver[] },
+  options: ImplementOptions,
 ): UntypedServiceImplementation {
+  const middleware = pipeline(options);
   const implementation: UntypedServiceImplementation = {};
   for (const method of service.methods) {
     const handler = handlers[method.localName as keyof T];
     if (method.methodKind !== "unary" || handler === undefined) {
       throw new Error(`${service.typeName}/${method.name}: no unary handler`);
     }
-    implementation[method.localName] = unary(service.typeName, method, handler as never, options);
+    implementation[method.localName] = unary(service.typeName, method, handler as never, middleware, options.logger);
   }
   return implementation;
 }
@@ -44,38 +67,27 @@ export function implement<T extends GenServiceMethods>(
 function unary(
   serviceName: string,
   method: DescMethod,
-  handler: (request: unknown, context: CallContext) => Promise<MessageInitShape<DescMethod["output"]>>,
-  options: { logger: Logger; observers?: readonly CallObserver[] },
+  handler: (request: Message, context: CallContext) => Promise<object>,
+  middleware: Middleware,
+  logger: Logger,
 ) {
+  const info: UnaryMethod = { service: serviceName, name: method.name, input: method.input, output: method.output };
   const fullName = `${serviceName}/${method.name}`;
-  return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-    const started = process.hrtime.bigint();
-    const context = createCallContext(call, fullName, options.logger);
-    const finish = (code: status, error?: unknown) => {
-      const reason = error instanceof ServiceError ? { reason: error.reason } : {};
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      context.logger.info({ code: status[code], duration_ms: Math.round(seconds * 1e4) / 10, peer: call.getPeer(), ...reason }, "rpc");
-      for (const observe of options.observers ?? []) observe({ service: serviceName, method: method.name, code, seconds, error });
-    };
-    const validated = async () => {
-      validateRequest(method.input, call.request as Message);
-      return handler(call.request, context);
-    };
-    validated().then(
-      (response) => {
-        if (context.signal.aborted) return finish(status.CANCELLED);
-        callback(null, create(method.output, response));
-        finish(status.OK);
-      },
-      (error: unknown) => {
-        const mapped = toStatus(error);
-        if (mapped.unexpected) {
-          context.logger.error({ err: error }, "unexpected error");
-        }
-        if (context.signal.aborted) return finish(status.CANCELLED, error);
-        callback(mapped.status);
-        finish(mapped.status.code, error);
-      },
-    );
+  const last = (call: UnaryCall) => handler(call.request, call.context);
+  return (call: ServerUnaryCall<Message, unknown>, callback: sendUnaryData<unknown>) => {
+    const { context, close } = createCallContext(call as ServerUnaryCall<unknown, unknown>, fullName, logger);
+    // Promise.resolve().then: a middleware that throws synchronously still ends in the error path.
+    Promise.resolve()
+      .then(() => middleware({ method: info, request: call.request, context }, last))
+      .then(
+        (response) => {
+          close();
+          callback(null, create(method.output, response as MessageInitShape<DescMethod["output"]>));
+        },
+        (error: unknown) => {
+          close();
+          callback(toStatus(error).status);
+        },
+      );
   };
 }

@@ -1,8 +1,15 @@
 /** The gRPC server kit shared by the services: definitions, handlers, errors, health, reflection, lifecycle. */
 export { toServiceDefinition } from "./service-definition.js";
-export { implement, type UnaryHandlers, type ServiceHandlers, type CallObserver } from "./implement.js";
+export { implement, pipeline, type UnaryHandlers, type ServiceHandlers, type ImplementOptions } from "./implement.js";
+export { composeMiddleware, type Middleware, type Next, type UnaryCall, type UnaryMethod } from "./middleware.js";
+export { observeCalls, type CallObserver } from "./observe-calls.js";
+export { logCalls } from "./log-calls.js";
+export { enterCallScope } from "./enter-call-scope.js";
+export { validateRequests } from "./validate-requests.js";
+export { validateRequest } from "./request-validation.js";
+export { causeChain } from "./cause-chain.js";
 export type { CallContext } from "./call-context.js";
-export { toStatus, ERROR_DOMAIN, type MappedStatus } from "./status-details.js";
+export { toStatus, statusCodeOf, ERROR_DOMAIN, type MappedStatus } from "./status-details.js";
 export { createLogger, REDACTED_PATHS, type Logger } from "./logger.js";
 export { HealthStatus } from "./health.js";
 export { addReflection } from "./reflection.js";
@@ -22,7 +29,6 @@ export {
 } from "./bootstrap.js";
 export { createClient, type PromiseClient, type ClientCallOptions } from "./client.js";
 export { decodeStatusDetails } from "./decode-status-details.js";
-export { validateRequest } from "./request-validation.js";
 export { encodePageToken, decodePageToken, pageSize } from "./paging.js";
 export { ServiceMetrics } from "./metrics.js";
 export { statusDetailsToJson, bufCurlErrorToJson } from "./error-details-json.js";

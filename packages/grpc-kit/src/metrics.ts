@@ -3,7 +3,7 @@ import { UnavailableError } from "@faultmaven/errors";
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { status } from "@grpc/grpc-js";
 import { status as codes } from "@grpc/grpc-js";
-import type { CallObserver } from "./implement.js";
+import type { CallObserver } from "./observe-calls.js";
 
 /**
  * A process's Prometheus metrics: the go-grpc-prometheus names callers know

@@ -14,7 +14,14 @@ const CODES: Record<ErrorCode, status> = {
   FAILED_PRECONDITION: status.FAILED_PRECONDITION,
   UNAUTHENTICATED: status.UNAUTHENTICATED,
   UNAVAILABLE: status.UNAVAILABLE,
+  DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
+  CANCELLED: status.CANCELLED,
 };
+
+/** The status code a thrown error is answered with (INTERNAL for anything but a ServiceError). */
+export function statusCodeOf(error: unknown): status {
+  return error instanceof ServiceError ? CODES[error.code] : status.INTERNAL;
+}
 
 /** A status for the caller, plus whether it hides a bug that must be logged. */
 export interface MappedStatus {

@@ -22,7 +22,9 @@ export function isRedisUnavailable(error: unknown): boolean {
 
 /**
  * Runs a Redis operation and turns an outage into UnavailableError (gRPC
- * UNAVAILABLE), leaving other errors (bugs) as they are.
+ * UNAVAILABLE), leaving other errors as they are: bugs, and the end of the
+ * call the operation runs for (DeadlineExceededError, CancelledError, raised
+ * by the client's call-scope guard) pass through unchanged.
  */
 export async function callRedis<T>(operation: () => Promise<T>): Promise<T> {
   try {

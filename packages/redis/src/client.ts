@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 import type { RedisConfig } from "./config.js";
+import { honourCallScopes } from "./scoped-commands.js";
 
 /** A standalone/Sentinel connection or a Cluster: both speak the same commands. */
 export type RedisClient = Redis | Cluster;
@@ -8,12 +9,19 @@ export type RedisClient = Redis | Cluster;
  * Creates a client that fails fast instead of waiting: no offline queue (a
  * command while disconnected fails at once), no retry of in-flight commands
  * after a drop (a retried script could apply twice), and a per-command
- * timeout. It keeps reconnecting in the background with a short backoff, so
+ * timeout, bounded further by the deadline of the call a command is sent for
+ * (and aborted when that call is cancelled; see `honourCallScopes`). It keeps reconnecting in the background with a short backoff, so
  * the service recovers by itself when Redis returns.
  *
  * The client is created disconnected (lazyConnect): call `connect()`.
  */
 export function createRedisClient(config: RedisConfig, connectionName: string): RedisClient {
+  const client = createClient(config, connectionName);
+  honourCallScopes(client);
+  return client;
+}
+
+function createClient(config: RedisConfig, connectionName: string): RedisClient {
   const failFast = {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

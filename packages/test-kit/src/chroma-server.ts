@@ -69,7 +69,18 @@ export class ChromaServer {
     await exited;
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open but nothing answers, like a hung host. */
+  pause(): void {
+    this.#process?.kill("SIGSTOP");
+  }
+
+  /** Thaws a paused server (SIGCONT). */
+  resume(): void {
+    this.#process?.kill("SIGCONT");
+  }
+
   async close(): Promise<void> {
+    this.resume();
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -1,14 +1,19 @@
+import { callOverError, currentCallScope, outsideCallScope } from "@faultmaven/call-scope";
+import { ServiceError, UnavailableError } from "@faultmaven/errors";
 import { ChromaClient, type Collection, type Where } from "chromadb";
-import { UnavailableError } from "@faultmaven/errors";
 import type { ContentMatch, ContentStore } from "../domain/content-store.js";
 import { CONTENT_COLLECTION, type ReportType } from "../domain/report.js";
+import { scopedChromaFetch, useFetch } from "./chroma-fetch.js";
 
 /**
  * Report content in the Chroma collection `faultmaven_case_reports`
  * (cosine space), one document per report id, with the embedding the service
  * computed and {case_id, type, written_at} metadata for filtered search and
- * reconciliation. Every call is bounded by `timeoutMs` and any failure is
- * UNAVAILABLE: Chroma errors are outages as far as callers are concerned.
+ * reconciliation. Every HTTP request is bounded by `timeoutMs` and, inside
+ * a call, by the call's deadline and cancellation (the request is aborted,
+ * see `scopedChromaFetch`). A call's end is raised as DEADLINE_EXCEEDED or
+ * CANCELLED; any other failure is UNAVAILABLE: Chroma errors are outages as
+ * far as callers are concerned.
  */
 export class ChromaContentStore implements ContentStore {
   readonly #client: ChromaClient;
@@ -17,7 +22,7 @@ export class ChromaContentStore implements ContentStore {
   constructor(
     url: string,
     private readonly embeddingModel: string,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
   ) {
     const parsed = new URL(url);
     this.#client = new ChromaClient({
@@ -25,6 +30,7 @@ export class ChromaContentStore implements ContentStore {
       port: Number(parsed.port || (parsed.protocol === "https:" ? 443 : 8000)),
       ssl: parsed.protocol === "https:",
     });
+    useFetch(this.#client, scopedChromaFetch(timeoutMs));
   }
 
   put(reportId: string, content: string, embedding: number[], meta: { caseId: string; type: ReportType }): Promise<void> {
@@ -87,7 +93,7 @@ export class ChromaContentStore implements ContentStore {
 
   async ping(): Promise<boolean> {
     try {
-      await this.#withTimeout(this.#client.heartbeat());
+      await this.#client.heartbeat();
       return true;
     } catch {
       return false;
@@ -96,32 +102,44 @@ export class ChromaContentStore implements ContentStore {
 
   async #call<T>(operation: (collection: Collection) => Promise<T>): Promise<T> {
     try {
-      return await this.#withTimeout(operation(await this.#open()));
+      return await operation(await this.#open());
     } catch (error) {
+      if (error instanceof ServiceError) throw error;
       throw new UnavailableError("chromadb", { cause: error });
     }
   }
 
+  /**
+   * The collection handle, fetched once and shared by every call: fetched
+   * outside any call (one caller's deadline must not fail the others), while
+   * each caller stops waiting for it when its own call ends.
+   */
   #open(): Promise<Collection> {
-    this.#collection ??= this.#client
-      .getOrCreateCollection({
+    this.#collection ??= outsideCallScope(() =>
+      this.#client.getOrCreateCollection({
         name: CONTENT_COLLECTION,
         embeddingFunction: null,
         configuration: { hnsw: { space: "cosine" } },
         metadata: { embedding_model: this.embeddingModel },
-      })
-      .catch((error: unknown) => {
-        this.#collection = undefined;
-        throw error;
-      });
-    return this.#withTimeout(this.#collection);
-  }
-
-  #withTimeout<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`chromadb did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      }),
+    ).catch((error: unknown) => {
+      this.#collection = undefined;
+      throw error;
     });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    return untilCallEnds(this.#collection);
   }
+}
+
+/** `promise`, or the current call's DeadlineExceededError/CancelledError if the call ends first. */
+function untilCallEnds<T>(promise: Promise<T>): Promise<T> {
+  const scope = currentCallScope();
+  if (scope === undefined) return promise;
+  const over = callOverError(scope, new Error("chromadb collection not opened: the call was over"));
+  if (over) return Promise.reject(over);
+  let onEnd: (() => void) | undefined;
+  const ended = new Promise<never>((_, reject) => {
+    onEnd = () => reject(callOverError(scope, new Error("chromadb collection still opening when the call ended")));
+    scope.signal.addEventListener("abort", onEnd, { once: true });
+  });
+  return Promise.race([promise, ended]).finally(() => scope.signal.removeEventListener("abort", onEnd!));
 }

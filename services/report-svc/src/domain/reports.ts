@@ -1,4 +1,4 @@
-import { UnavailableError } from "@faultmaven/errors";
+import { ServiceError, UnavailableError } from "@faultmaven/errors";
 import type { Logger } from "pino";
 import type { ContentStore } from "./content-store.js";
 import type { Embedder } from "./embedder.js";
@@ -27,7 +27,9 @@ export type NeverApplied = (failure: unknown) => boolean;
  * Reports across two stores, with no lies between them:
  * - save writes content first (Chroma down: nothing written, UNAVAILABLE),
  *   then metadata; when the metadata write fails the content is deleted
- *   again (compensation);
+ *   again (compensation). Once the call is over (deadline, cancellation)
+ *   no further step starts: content that lands late (a frozen Chroma that
+ *   resumes) has no metadata and is removed by `reconcile`;
  * - deletes remove metadata first, so nothing visible points at missing
  *   content; content a failed step leaves behind is an orphan that
  *   `reconcile` removes (it runs at start and periodically);
@@ -51,6 +53,10 @@ export class Reports {
     try {
       return await this.store.save({ ...meta, reportId });
     } catch (error) {
+      // The undo is bounded by the call like any other store work: once the
+      // caller's deadline has passed (or it cancelled) nothing more starts,
+      // and the reconciler removes the content instead (orphan content is
+      // never shown: every read goes through the metadata).
       await this.#compensate(reportId, error);
       throw error;
     }
@@ -138,6 +144,7 @@ export class Reports {
     try {
       return await this.embedder.embed(texts, signal);
     } catch (error) {
+      if (error instanceof ServiceError) throw error;
       throw new UnavailableError("embedding provider", { cause: error });
     }
   }

@@ -1,0 +1,28 @@
+import { CancelledError, DeadlineExceededError, type ServiceError } from "@faultmaven/errors";
+import { currentCallScope, type CallScope } from "./call-scope.js";
+
+/**
+ * The error to raise when `scope`'s call is over (cancelled, or its
+ * deadline passed even if the timer has not fired yet), with `cause` saying
+ * which store step it stopped; undefined while the call is live or outside
+ * any call. A fresh error each time, so causes never get shared.
+ */
+export function callOverError(scope: CallScope | undefined = currentCallScope(), cause?: unknown): ServiceError | undefined {
+  if (scope === undefined) return undefined;
+  const options = cause === undefined ? {} : { cause };
+  if (scope.signal.aborted) {
+    return scope.signal.reason instanceof CancelledError ? new CancelledError(options) : new DeadlineExceededError(options);
+  }
+  if (scope.deadline !== undefined && Date.now() >= scope.deadline) return new DeadlineExceededError(options);
+  return undefined;
+}
+
+/**
+ * A signal for one store request: aborts after the store's fixed
+ * `timeoutMs`, or earlier when the current call is cancelled or reaches its
+ * deadline. Outside a call it is the fixed timeout alone.
+ */
+export function scopedSignal(timeoutMs: number, scope: CallScope | undefined = currentCallScope()): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return scope ? AbortSignal.any([scope.signal, timeout]) : timeout;
+}

@@ -1,0 +1,30 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/** What the stores need to know about the call they work for. */
+export interface CallScope {
+  /** The caller's deadline (Unix ms), or undefined when it set none. */
+  readonly deadline: number | undefined;
+  /** Aborted when the call is over; the reason is a DeadlineExceededError or a CancelledError. */
+  readonly signal: AbortSignal;
+}
+
+const storage = new AsyncLocalStorage<CallScope>();
+
+/** Runs `work` (and everything it starts) inside `scope`. */
+export function runInCallScope<T>(scope: CallScope, work: () => T): T {
+  return storage.run(scope, work);
+}
+
+/** The scope of the call this code runs for, or undefined outside any call. */
+export function currentCallScope(): CallScope | undefined {
+  return storage.getStore();
+}
+
+/**
+ * Runs `work` outside any call scope: for the service's own work started
+ * during a call (cleanup of a failed write) and for client internals
+ * (sockets, timers, reconnects) that must never inherit a call's scope.
+ */
+export function outsideCallScope<T>(work: () => T): T {
+  return storage.exit(work);
+}

@@ -1,0 +1,10 @@
+/**
+ * The scope of one incoming call (its deadline and cancellation), carried by
+ * AsyncLocalStorage so that the store clients (Redis, ChromaDB, embedding
+ * providers) can honour it without every function passing a signal along.
+ * Work outside any call (reconciliation, samplers, readiness probes) sees no
+ * scope and keeps its fixed timeouts.
+ */
+export { currentCallScope, outsideCallScope, runInCallScope, type CallScope } from "./call-scope.js";
+export { openCallScope, type OpenCallScope } from "./open-call-scope.js";
+export { callOverError, scopedSignal } from "./call-over.js";

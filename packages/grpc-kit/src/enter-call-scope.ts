@@ -1,0 +1,33 @@
+import { callOverError, runInCallScope, type CallScope } from "@faultmaven/call-scope";
+import type { Middleware } from "./middleware.js";
+
+/**
+ * Runs the rest of the pipeline inside the call's scope (deadline and
+ * cancellation), so every Redis and Chroma call made for it is bounded by
+ * the deadline and aborted on cancellation. A call that arrives past its
+ * deadline is answered DEADLINE_EXCEEDED before anything runs; a call that
+ * ends after its deadline or cancellation is reported as such, whatever the
+ * handler made of it (the caller has already been told).
+ */
+export const enterCallScope: Middleware = async (call, next) => {
+  const scope: CallScope = { deadline: call.context.deadline?.getTime(), signal: call.context.signal };
+  const early = callOverError(scope, new Error("the call was over when it arrived"));
+  if (early) throw early;
+  let response: object;
+  try {
+    response = await runInCallScope(scope, () => next(call));
+  } catch (error) {
+    throw lateError(scope, error) ?? error;
+  }
+  const late = lateError(scope, new Error("the handler finished after the call was over"));
+  if (late) throw late;
+  return response;
+};
+
+/** The call's own end (deadline, cancellation) wins over what a handler threw after it. */
+function lateError(scope: CallScope, cause: unknown) {
+  if (!scope.signal.aborted) return undefined;
+  const reason: unknown = scope.signal.reason;
+  if (cause instanceof Error && reason instanceof Error && cause.constructor === reason.constructor) return undefined;
+  return callOverError(scope, cause);
+}

@@ -1,0 +1,40 @@
+import { status } from "@grpc/grpc-js";
+import { ServiceError } from "@faultmaven/errors";
+import { causeChain } from "./cause-chain.js";
+import type { Middleware } from "./middleware.js";
+import { statusCodeOf } from "./status-details.js";
+
+/** Codes that mean a store or the caller's clock stopped the call: worth a warning, not an error. */
+const WARN = new Set<status>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.CANCELLED]);
+
+/**
+ * Logs one "rpc" line per call: status code, duration, peer, the ErrorInfo
+ * reason and the cause chain of a failure ("redis: Command timed out").
+ * Never the request or response body. An unexpected error (answered
+ * INTERNAL) is logged with its stack.
+ */
+export const logCalls: Middleware = async (call, next) => {
+  const started = process.hrtime.bigint();
+  const line = (code: status) => ({
+    code: status[code],
+    duration_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
+    peer: call.context.peer,
+  });
+  try {
+    const response = await next(call);
+    call.context.logger.info(line(status.OK), "rpc");
+    return response;
+  } catch (error) {
+    const code = statusCodeOf(error);
+    const cause = causeChain(error);
+    const fields = {
+      ...line(code),
+      ...(error instanceof ServiceError ? { reason: error.reason } : { err: error }),
+      ...(cause === undefined ? {} : { cause }),
+    };
+    if (!(error instanceof ServiceError)) call.context.logger.error(fields, "rpc");
+    else if (WARN.has(code)) call.context.logger.warn(fields, "rpc");
+    else call.context.logger.info(fields, "rpc");
+    throw error;
+  }
+};

@@ -1,0 +1,74 @@
+import { callOverError, currentCallScope, outsideCallScope, type CallScope } from "@faultmaven/call-scope";
+import type { ServiceError } from "@faultmaven/errors";
+import { Cluster, type Command, type Redis } from "ioredis";
+
+type SendCommand = (command: Command, stream?: unknown, node?: unknown) => unknown;
+
+/** The call each command was first sent for: re-sends (MOVED, TRYAGAIN, reconnects) are judged by it. */
+const commandScopes = new WeakMap<Command, CallScope>();
+/** One decision for all commands of a pipeline written in one go (a partial one would misalign replies). */
+const pipelineDecisions = new WeakMap<object, ServiceError | null>();
+
+/**
+ * Makes every command sent through `client` honour the call scope it is sent
+ * in, at the one choke point all commands pass (sendCommand of the
+ * connection, and of each Cluster node's connection):
+ * - a command is refused, no bytes sent, once its call is over (deadline
+ *   passed: DEADLINE_EXCEEDED; cancelled: CANCELLED);
+ * - a command in flight is rejected when its call ends, which bounds its
+ *   timeout by min(REDIS_COMMAND_TIMEOUT_MS, remaining deadline). Like
+ *   ioredis's own command timeout it only settles the promise: the command
+ *   keeps its place in the reply queue, so the late reply is matched and
+ *   dropped, never given to another command;
+ * - the client's own work (sockets, timers, reconnects, retries) runs outside
+ *   any call scope, so it never inherits a call that has ended.
+ * Commands sent outside any call (probes, samplers, reconciliation) keep the
+ * fixed timeout alone.
+ */
+export function honourCallScopes(client: Redis | Cluster): void {
+  guard(client);
+  if (client instanceof Cluster) {
+    for (const node of client.nodes("all")) guard(node);
+    client.on("+node", (node: Redis) => guard(node));
+  }
+}
+
+function guard(connection: Redis | Cluster): void {
+  const send = connection.sendCommand.bind(connection) as SendCommand;
+  const guarded: SendCommand = (command, stream, node) => {
+    const scope = commandScopes.get(command) ?? currentCallScope();
+    if (scope === undefined) return send(command, stream, node);
+    const refusal = decide(scope, command, stream);
+    if (refusal) {
+      command.reject(refusal);
+      return command.promise;
+    }
+    if (!commandScopes.has(command)) track(scope, command);
+    return outsideCallScope(() => send(command, stream, node));
+  };
+  connection.sendCommand = guarded as typeof connection.sendCommand;
+}
+
+function decide(scope: CallScope, command: Command, stream: unknown): ServiceError | undefined {
+  const pipeline = typeof stream === "object" && stream !== null && "isPipeline" in stream ? stream : undefined;
+  if (pipeline && pipelineDecisions.has(pipeline)) return pipelineDecisions.get(pipeline) ?? undefined;
+  const refusal = callOverError(scope, new Error(`redis ${command.name.toUpperCase()} not sent: the call was over`));
+  if (pipeline) {
+    // A pipeline sends all its commands in one synchronous loop: decide once for that loop.
+    pipelineDecisions.set(pipeline, refusal ?? null);
+    queueMicrotask(() => pipelineDecisions.delete(pipeline));
+  }
+  return refusal;
+}
+
+function track(scope: CallScope, command: Command): void {
+  commandScopes.set(command, scope);
+  const onEnd = () => {
+    if (!command.isSettled) {
+      command.reject(callOverError(scope, new Error(`redis ${command.name.toUpperCase()} had no reply when the call ended`))!);
+    }
+  };
+  scope.signal.addEventListener("abort", onEnd, { once: true });
+  const settled = () => scope.signal.removeEventListener("abort", onEnd);
+  command.promise.then(settled, settled);
+}
