@@ -6,3 +6,4 @@ export * as session from "./session.js";
 export * as auth from "./auth.js";
 export * as report from "./report.js";
 export * as rpc from "./rpc.js";
+export * as validate from "./validate.js";

@@ -1,22 +1,36 @@
-import type { DescMessage, Message } from "@bufbuild/protobuf";
+import { createRegistry, type DescMessage, type Message } from "@bufbuild/protobuf";
 import type { Path } from "@bufbuild/protobuf/reflect";
 import { createValidator, type Validator, type Violation } from "@bufbuild/protovalidate";
+import { file_faultmaven_validate_v1_rules } from "@faultmaven/contract/validate";
 import { InvalidArgumentError, type FieldViolation } from "@faultmaven/errors";
+import { regexMatch } from "./regex-match.js";
 
 // Compiling the rules of a message is the costly part; the validator caches
 // it per message type, so one validator serves the whole process.
 let validator: Validator | undefined;
 
 /**
+ * The contract's predefined rules (faultmaven.validate.v1: key_part,
+ * session_id, ...) are extensions of buf.validate.StringRules: protovalidate
+ * applies them only when its registry holds them, and otherwise fails every
+ * call with a CompilationError. Their fixed ASCII patterns are matched with
+ * RegExp, the rest with RE2 (regex-match.ts).
+ */
+function newValidator(): Validator {
+  return createValidator({ registry: createRegistry(file_faultmaven_validate_v1_rules), regexMatch });
+}
+
+/**
  * Checks a request against the protovalidate rules of its .proto
- * (`buf.validate.field` and friends). Throws INVALID_ARGUMENT with one
+ * (`buf.validate.field` and friends, and the predefined rules of
+ * faultmaven.validate.v1). Throws INVALID_ARGUMENT with one
  * violation per offending field, named by its proto path in snake_case
  * (`message.content`, `roles[2]`, `context.<key>` for a map entry). A rule
  * that cannot be compiled or evaluated is a bug in the contract, not bad
  * input: that error is rethrown as it is.
  */
 export function validateRequest(schema: DescMessage, message: Message): void {
-  validator ??= createValidator();
+  validator ??= newValidator();
   const result = validator.validate(schema, message as never);
   if (result.kind === "valid") return;
   if (result.kind === "error") throw result.error;

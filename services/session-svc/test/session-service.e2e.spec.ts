@@ -288,6 +288,18 @@ describe("session-svc over gRPC", () => {
       expect(result.message).toContain(field);
     });
 
+    it("says what a shared format expects, in the status message", async () => {
+      expect((await failure(svc.client.getSession({ sessionId: "sess_*" }))).message).toBe(
+        'session_id: is not a session id ("sess_" and 16-64 letters, digits, _ or -)',
+      );
+      expect((await failure(svc.client.createSession({ userId: "u", clientId: "a..b" }))).message).toBe(
+        'client_id: must be 1-128 characters of letters, digits and _ . @ + - (no "..")',
+      );
+      expect((await failure(svc.client.createSession({ userId: "u", clientId: "c", context: { "bad key": "v" } }))).message).toBe(
+        'context.bad key: key: must be 1-64 characters of letters, digits and _ . - (not "__proto__")',
+      );
+    });
+
     it("leaves only session-svc keys in Redis", async () => {
       const keys = await redis.admin.keys("*");
       expect(keys.length).toBeGreaterThan(0);
