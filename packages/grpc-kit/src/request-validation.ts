@@ -3,7 +3,6 @@ import type { Path } from "@bufbuild/protobuf/reflect";
 import { createValidator, type Validator, type Violation } from "@bufbuild/protovalidate";
 import { file_faultmaven_validate_v1_rules } from "@faultmaven/contract/validate";
 import { InvalidArgumentError, type FieldViolation } from "@faultmaven/errors";
-import { regexMatch } from "./regex-match.js";
 
 // Compiling the rules of a message is the costly part; the validator caches
 // it per message type, so one validator serves the whole process.
@@ -13,11 +12,10 @@ let validator: Validator | undefined;
  * The contract's predefined rules (faultmaven.validate.v1: key_part,
  * session_id, ...) are extensions of buf.validate.StringRules: protovalidate
  * applies them only when its registry holds them, and otherwise fails every
- * call with a CompilationError. Their fixed ASCII patterns are matched with
- * RegExp, the rest with RE2 (regex-match.ts).
+ * call with a CompilationError.
  */
 function newValidator(): Validator {
-  return createValidator({ registry: createRegistry(file_faultmaven_validate_v1_rules), regexMatch });
+  return createValidator({ registry: createRegistry(file_faultmaven_validate_v1_rules) });
 }
 
 /**
