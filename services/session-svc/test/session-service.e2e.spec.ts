@@ -231,6 +231,15 @@ describe("session-svc over gRPC", () => {
         () => svc.client.updateSession({ session: { sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa" }, updateMask: { paths: ["user_id"] } }),
         "update_mask",
       ],
+      [
+        "update a sub-path of case_id",
+        () =>
+          svc.client.updateSession({
+            session: { sessionId: "sess_aaaaaaaaaaaaaaaaaaaaaaaa", caseId: "c" },
+            updateMask: { paths: ["case_id.foo"] },
+          }),
+        "update_mask",
+      ],
       ["update without session", () => svc.client.updateSession({ updateMask: { paths: ["case_id"] } }), "session"],
       [
         "update without session_id",

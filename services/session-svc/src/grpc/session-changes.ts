@@ -4,6 +4,9 @@ import { InvalidArgumentError } from "@faultmaven/errors";
 import { validateRequest } from "@faultmaven/grpc-kit";
 import type { SessionChanges } from "../domain/session.js";
 
+/** The legacy per-key mask path prefix: "context.<key>". */
+const CONTEXT_PATH = "context.";
+
 /**
  * The changes an UpdateSessionRequest asks for (AIP-134): mask paths
  * "case_id" and "context" (replace the map) read from `session`; then
@@ -27,12 +30,14 @@ export function sessionChanges(request: UpdateSessionRequest): SessionChanges {
   for (const path of paths) {
     if (path === "case_id") changes.caseId = session?.caseId ?? "";
     else if (path === "context") changes.replaceContext = { ...session?.context };
-    else {
-      // The contract's field_mask rule admits only these paths and "context.<key>".
-      const key = path.slice("context.".length);
+    else if (path.startsWith(CONTEXT_PATH)) {
+      const key = path.slice(CONTEXT_PATH.length);
       const legacy = legacyContextPath(key, session?.context ?? {});
       if (legacy.set !== undefined) setContext[key] = legacy.set;
       else removeContext.push(key);
+    } else {
+      // The contract's field_mask rule also admits sub-paths of its entries ("case_id.x"): a string has none.
+      throw new InvalidArgumentError("update_mask", `unknown path "${path.slice(0, 64)}" (allowed: case_id, context, context.<key>)`);
     }
   }
   const conflict = removeContext.find((key) => Object.hasOwn(setContext, key));
