@@ -18,8 +18,9 @@ export type Resume = (sessionId: string) => Promise<SessionRecord | undefined>;
  * CreateSession on Redis Cluster, where the session, its client index and
  * its user index sit in different slots: single-key calls in an order that
  * keeps an index entry pointing at a complete session (or a dead one). A
- * call ended between them (deadline, crash) can leave a session no index
- * names, living out its idle TTL: Cluster's weaker, documented guarantee.
+ * call ended between them (deadline, crash) can leave a session that no
+ * client index names or the user index does not list, living out its idle
+ * TTL: Cluster's weaker guarantee, documented in docs/key-schema.md.
  */
 export async function createInSteps(
   calls: SingleKeyCalls,
