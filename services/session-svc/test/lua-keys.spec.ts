@@ -2,8 +2,9 @@ import { LuaScript } from "@faultmaven/redis";
 import { sessionKeySchema } from "../src/redis/key-schema.js";
 import * as sessionScripts from "../src/redis/scripts/session-scripts.js";
 import * as indexScripts from "../src/redis/scripts/index-scripts.js";
+import * as createScripts from "../src/redis/scripts/create-or-resume-script.js";
 
-const scripts = [sessionScripts, indexScripts].flatMap((module) =>
+const scripts = [sessionScripts, indexScripts, createScripts].flatMap((module) =>
   Object.values(module).filter((value): value is LuaScript => value instanceof LuaScript),
 );
 

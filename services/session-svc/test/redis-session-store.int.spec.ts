@@ -1,8 +1,9 @@
 import type { Redis } from "ioredis";
-import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
+import { createRedisClient, readRedisConfig, type RedisClient, STALE_PLAN } from "@faultmaven/redis";
 import { EnvReader } from "@faultmaven/config";
 import { RedisServer } from "@faultmaven/test-kit";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
+import { CREATE_OR_RESUME } from "../src/redis/scripts/create-or-resume-script.js";
 import { sessionStoreContract } from "./session-store-contract.js";
 
 let redis: RedisServer;
@@ -141,6 +142,109 @@ describe("RedisSessionStore keys and TTLs, read from Redis itself", () => {
     expect(resumed).toBe(false);
     expect(await admin.get("client_session:u3:c3")).toBe(session.sessionId);
   });
+});
+
+describe("RedisSessionStore CreateSession on standalone: one atomic script", () => {
+  const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50 };
+  let client: RedisClient;
+  let store: RedisSessionStore;
+  let admin: Redis;
+  beforeAll(async () => {
+    client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "create-round-trips");
+    await client.connect();
+    store = new RedisSessionStore(client, policy, "standalone");
+    admin = redis.admin;
+    // Warm the script cache so EVALSHA does not need its one-time EVAL fallback.
+    await store.createOrResume({ userId: "warm", clientId: "warm", caseId: "", context: {} });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  /**
+   * The commands `client` sends while `work` runs, grouped into round trips:
+   * commands sent before the same number of replies had come back travel
+   * together, and each group waits for a reply of the one before.
+   */
+  async function roundTrips(work: () => Promise<unknown>): Promise<string[][]> {
+    const groups = new Map<number, string[]>();
+    let replies = 0;
+    const send = client.sendCommand.bind(client) as (...args: unknown[]) => unknown;
+    client.sendCommand = ((command: { name: string; promise: Promise<unknown> }, ...rest: unknown[]) => {
+      groups.set(replies, [...(groups.get(replies) ?? []), command.name]);
+      const counted = () => replies++;
+      command.promise.then(counted, counted);
+      return send(command, ...rest);
+    }) as typeof client.sendCommand;
+    try {
+      await work();
+    } finally {
+      client.sendCommand = send as typeof client.sendCommand;
+    }
+    return [...groups.values()];
+  }
+
+  it("creates a session for a new pair in one round trip (the index read travels with the script)", async () => {
+    let outcome: Awaited<ReturnType<RedisSessionStore["createOrResume"]>> | undefined;
+    const trips = await roundTrips(async () => {
+      outcome = await store.createOrResume({ userId: "rt_new", clientId: "c", caseId: "case_1", context: { k: "v" } });
+    });
+    expect(trips).toEqual([["get", "evalsha"]]);
+    const { session, resumed } = outcome!;
+    expect(resumed).toBe(false);
+    expect(await admin.hget(`session:${session.sessionId}`, "c:k")).toBe("v");
+    expect(await admin.get("client_session:rt_new:c")).toBe(session.sessionId);
+    expect(await admin.zscore("session:user_sessions:rt_new", session.sessionId)).toBe(String(session.createdAt));
+  });
+
+  it("resumes a session the index names in two round trips (plan read, then the script naming it), renewing both indexes", async () => {
+    const other = new RedisSessionStore(await connected("other-replica"), policy, "standalone");
+    const { session: first } = await other.createOrResume({ userId: "rt_old", clientId: "c", caseId: "", context: {} });
+    await other.close();
+    await admin.pexpire(`session:${first.sessionId}`, 60_000);
+    await admin.pexpire("client_session:rt_old:c", 60_000);
+    await admin.pexpire("session:user_sessions:rt_old", 60_000);
+
+    const keysBefore = await admin.dbsize();
+    let outcome: Awaited<ReturnType<RedisSessionStore["createOrResume"]>> | undefined;
+    const trips = await roundTrips(async () => {
+      outcome = await store.createOrResume({ userId: "rt_old", clientId: "c", caseId: "", context: {} });
+    });
+    expect(trips).toEqual([["get", "evalsha"], ["evalsha"]]);
+    expect(outcome).toMatchObject({ resumed: true, session: { sessionId: first.sessionId, userId: "rt_old", clientId: "c" } });
+    for (const key of [`session:${first.sessionId}`, "client_session:rt_old:c", "session:user_sessions:rt_old"]) {
+      expect(await admin.pttl(key)).toBeGreaterThan(1_800_000 - 2_000);
+    }
+    // The first script (bet on an empty index) wrote nothing.
+    expect(await admin.dbsize()).toBe(keysBefore);
+  });
+
+  it("replaces an index naming another user's session with a new session of its own", async () => {
+    const { session: stranger } = await store.createOrResume({ userId: "rt_x", clientId: "c", caseId: "", context: {} });
+    await admin.set("client_session:rt_y:c", stranger.sessionId, "PX", 60_000);
+    const { session, resumed } = await store.createOrResume({ userId: "rt_y", clientId: "c", caseId: "", context: {} });
+    expect(resumed).toBe(false);
+    expect(session.sessionId).not.toBe(stranger.sessionId);
+    expect(await admin.get("client_session:rt_y:c")).toBe(session.sessionId);
+    expect(await admin.zrange("session:user_sessions:rt_y", "0", "-1")).toEqual([session.sessionId]);
+    expect(await admin.zrange("session:user_sessions:rt_x", "0", "-1")).toEqual([stranger.sessionId]);
+  });
+
+  it("writes nothing and answers stale_plan when the client index no longer holds what the plan read", async () => {
+    await admin.set("client_session:rt_stale:c", "sess_claimedmeanwhile00000", "PX", 60_000);
+    const keys = ["session:sess_wouldbenew0000000000000", "client_session:rt_stale:c", "session:user_sessions:rt_stale"];
+    const args = [1_800_000, 0, "", 1000, "sess_wouldbenew0000000000000", "rt_stale", "c", ""];
+    const before = await admin.dbsize();
+    expect(await CREATE_OR_RESUME.run(admin, keys, args)).toBe(STALE_PLAN);
+    expect(await admin.dbsize()).toBe(before);
+    expect(await admin.get("client_session:rt_stale:c")).toBe("sess_claimedmeanwhile00000");
+  });
+
+  async function connected(name: string): Promise<RedisClient> {
+    const c = createRedisClient(readRedisConfig(new EnvReader(redis.env)), name);
+    await c.connect();
+    return c;
+  }
 });
 
 /** Runs `fn` with this process's clock a day behind, so a timestamp from Date.now() stands out from Redis TIME. */

@@ -16,19 +16,20 @@ afterAll(async () => {
   await redis?.close();
 });
 
-/** Every command Redis runs from now on, as "NAME arg1 arg2 ...", until `stop`. */
+/** Every command Redis runs from now on, as "NAME arg1 arg2 ...", the service's own and its scripts' apart, until `stop`. */
 async function monitor() {
   const connection = await redis.admin.monitor();
-  const seen: string[] = [];
-  connection.on("monitor", (_time: string, args: string[]) => seen.push(args.join(" ")));
-  return { seen, stop: () => connection.disconnect() };
+  const sent: string[] = [];
+  const inScripts: string[] = [];
+  connection.on("monitor", (_time: string, args: string[], source: string) => (source === "lua" ? inScripts : sent).push(args.join(" ")));
+  return { sent, inScripts, stop: () => connection.disconnect() };
 }
 
 describe("session-svc under the caller's deadline", () => {
-  it("starts no Redis command after the deadline of a CreateSession stuck on a frozen Redis", async () => {
+  it("starts no Redis command after the deadline of a CreateSession stuck on a frozen Redis, and writes all of it or nothing", async () => {
     // Warm the script cache so the first attempt would not need an EVAL fallback.
     await svc.client.createSession({ userId: "user_warm", clientId: "warm" });
-    const keysBefore = await redis.admin.dbsize();
+    const keysBefore = await redis.admin.keys("*");
     const watch = await monitor();
     await new Promise((resolve) => setTimeout(resolve, 50));
 
@@ -43,15 +44,30 @@ describe("session-svc under the caller's deadline", () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     watch.stop();
 
-    // CreateSession is GET index, then the CREATE script, SET NX index, the user-index script: only the
-    // GET was sent (it was on the frozen server's socket before the deadline and ran on SIGCONT).
-    const forCall = watch.seen.filter((command) => command.includes("user_late") || /^(evalsha|eval)\b/i.test(command));
-    expect(forCall).toEqual(["get client_session:user_late:browser_late"]);
-    expect(await redis.admin.dbsize()).toBe(keysBefore);
+    // CreateSession's first round trip is the client index read and the one create-or-resume script (betting
+    // on an empty index), both on the frozen server's socket before the deadline: they ran on SIGCONT, and
+    // nothing was sent after them.
+    const forCall = watch.sent.filter((command) => command.includes("user_late") || /^(evalsha|eval)\b/i.test(command));
+    expect(forCall).toEqual([
+      "get client_session:user_late:browser_late",
+      expect.stringMatching(
+        /^evalsha [0-9a-f]{40} 3 session:(sess_\S+) client_session:user_late:browser_late session:user_sessions:user_late /,
+      ),
+    ]);
+    // That script wrote the whole session at once: its hash, the client index naming it, the user index listing it.
+    const sessionKey = forCall[1]!.split(" ")[3]!;
+    const sessionId = sessionKey.slice("session:".length);
+    const keysAfter = await redis.admin.keys("*");
+    expect(keysAfter.filter((key) => !keysBefore.includes(key)).sort()).toEqual(
+      [sessionKey, "client_session:user_late:browser_late", "session:user_sessions:user_late"].sort(),
+    );
+    expect(await redis.admin.get("client_session:user_late:browser_late")).toBe(sessionId);
+    expect(await redis.admin.zrange("session:user_sessions:user_late", "0", "-1")).toEqual([sessionId]);
+    expect(watch.inScripts.some((command) => command.startsWith(`HSET ${sessionKey} `))).toBe(true);
     const line = svc.service.logs.find(
       (l) => l.msg === "rpc" && l.method === "faultmaven.session.v1.SessionService/CreateSession" && l.code === "DEADLINE_EXCEEDED",
     );
-    expect(line).toMatchObject({ reason: "DEADLINE_EXCEEDED", cause: "redis GET had no reply when the call ended" });
+    expect(line).toMatchObject({ reason: "DEADLINE_EXCEEDED", cause: "redis EVALSHA had no reply when the call ended" });
   });
 
   it("logs the cause of an UNAVAILABLE in its rpc line", async () => {

@@ -44,11 +44,23 @@ export const sessionKeySchema = defineKeySchema({
     }),
   },
   notes: [
-    "Every session write is one Lua script on `session:{session_id}`. On standalone Redis and Sentinel the same script also " +
-      "renews the client index (while it points at the session) and the user index (while it lists the session), one round trip: " +
-      "the store passes both keys in `KEYS`, built from the session's user and client ids, which it learns from the session itself " +
-      "and keeps in a bounded in-process cache (they never change). When it does not know them yet (a session this process has " +
-      "not seen), and always on Redis Cluster, where those keys sit in other slots, the script runs on the session key alone and " +
-      "the store renews the indexes with follow-up single-key scripts (`REDIS_CLUSTER_NODES` selects Cluster).",
+    "**CreateSession** (create or resume) on standalone Redis and Sentinel is one Lua script over the new session " +
+      "(`session:{session_id}`, id made by session-svc), its client index, its user index and, when the client index names " +
+      "one, that session's key: it resumes that session when it is live and of the same user and client (sliding its TTL " +
+      "and renewing both indexes), or else writes the new session, points the client index at it and adds it to the user " +
+      "index, all at once, so no deadline or crash leaves a session that an index misses. The store first bets that the " +
+      "client index is empty, sending its read together with the script (one round trip for a new pair); when the index " +
+      "names a session the script writes nothing and answers `stale_plan`, and the store sends it again naming that session " +
+      "(two round trips). On Redis Cluster, where the three keys sit in different slots, CreateSession is a series of " +
+      "single-key steps: read the index, resume through it or write the new session, claim the index (compare-and-set), " +
+      "add to the user index. A call cut short between them (deadline, crash) can leave a session that an index misses " +
+      "(no client index names it, or the user index does not list it) until its idle TTL ends.",
+    "Every other session write is one Lua script on `session:{session_id}`. On standalone Redis and Sentinel the same " +
+      "script also renews the client index (while it points at the session) and the user index (while it lists the " +
+      "session), one round trip: the store passes both keys in `KEYS`, built from the session's user and client ids, " +
+      "which it learns from the session itself and keeps in a bounded in-process cache (they never change). When it does " +
+      "not know them yet (a session this process has not seen), and always on Redis Cluster, where those keys sit in " +
+      "other slots, the script runs on the session key alone and the store renews the indexes with follow-up single-key " +
+      "scripts (`REDIS_CLUSTER_NODES` selects Cluster).",
   ],
 });

@@ -1,28 +1,29 @@
-import { UnavailableError } from "@faultmaven/errors";
 import { callRedis, type MultiKeyStep, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
 import { LockNotHeldError, SessionLockedError, SessionNotFoundError } from "../domain/errors.js";
 import { newSessionId } from "../domain/session-id.js";
 import type { LockRecord, MessageRecord, NewSession, SessionChanges, SessionPolicy, SessionRecord } from "../domain/session.js";
 import type { SessionPage, SessionStore } from "../domain/session-store.js";
-import { INDEX_REPLACE, USER_INDEX_ADD_OR_RENEW } from "./scripts/index-scripts.js";
-import { APPEND, CREATE, DELETE, LOCK_ACQUIRE, LOCK_RENEW_OR_RELEASE, TOUCH, UPDATE } from "./scripts/session-scripts.js";
+import type { CreateCall, CreateOutcome } from "./create-call.js";
+import { createStep } from "./create-step.js";
+import { APPEND, DELETE, LOCK_ACQUIRE, LOCK_RENEW_OR_RELEASE, TOUCH, UPDATE } from "./scripts/session-scripts.js";
 import { sessionKeys } from "./keys.js";
 import { parseSessionHash } from "./session-hash.js";
 import { SessionIdentities } from "./session-identities.js";
-import { type IndexUpkeep, type SessionCall, sessionStep, USER_INDEX_LIMIT } from "./session-steps.js";
+import { type IndexUpkeep, type SessionCall, sessionStep } from "./session-steps.js";
 
 /** A lock script's reply: {status, fence or until, until, ttl, user_id, client_id}. */
 type LockReply = [string, number, number?, number?, string?, string?];
-/** Bounded retries of create-or-resume when concurrent creators race for one client index. */
-const CREATE_ATTEMPTS = 5;
 
 /**
- * Sessions in Redis. Every write is one script on the session key, run as a
- * MultiKeyStep with the session's index upkeep: where keys may share a
- * script (standalone, Sentinel) and the session's user and client are
- * known, the same script also renews both indexes, declared in KEYS (one
- * round trip); otherwise (Redis Cluster, or a session this process has not
- * seen yet) the indexes are renewed by follow-up single-key scripts.
+ * Sessions in Redis. CreateSession is one MultiKeyStep (create-step.ts):
+ * one atomic script over the new or resumed session and both indexes on
+ * standalone and Sentinel, single-key steps on Cluster. Every other write is
+ * one script on the session key, run as a MultiKeyStep with the session's
+ * index upkeep: where keys may share a script (standalone, Sentinel) and the
+ * session's user and client are known, the same script also renews both
+ * indexes, declared in KEYS (one round trip); otherwise (Redis Cluster, or a
+ * session this process has not seen yet) the indexes are renewed by
+ * follow-up single-key scripts.
  */
 export class RedisSessionStore implements SessionStore {
   readonly #identities = new SessionIdentities();
@@ -32,6 +33,7 @@ export class RedisSessionStore implements SessionStore {
   });
   readonly #write: MultiKeyStep<SessionCall, unknown>;
   readonly #append: MultiKeyStep<SessionCall, unknown>;
+  readonly #create: MultiKeyStep<CreateCall, CreateOutcome>;
   readonly #delete = sessionStep(DELETE, (reply) => {
     const r = reply as [string, string, string] | null;
     return r ? { ttl: 0, userId: r[1], clientId: r[2] } : undefined;
@@ -50,40 +52,15 @@ export class RedisSessionStore implements SessionStore {
     };
     this.#write = sessionStep(UPDATE, hashUpkeep);
     this.#append = sessionStep(APPEND, hashUpkeep);
+    this.#create = createStep(policy, (sessionId) => this.#update(sessionId, {}));
   }
 
-  createOrResume(input: NewSession): Promise<{ session: SessionRecord; resumed: boolean }> {
+  createOrResume(input: NewSession): Promise<CreateOutcome> {
     return callRedis(async () => {
-      const indexKey = sessionKeys.clientIndex(input.userId, input.clientId);
-      for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
-        const existingId = await this.client.get(indexKey);
-        if (existingId !== null) {
-          const live = await this.#update(existingId, {});
-          if (live && live.userId === input.userId && live.clientId === input.clientId) {
-            return { session: live, resumed: true };
-          }
-        }
-        // New sessions are written before they are indexed, so an index
-        // entry always points at a complete session (or a dead one).
-        const created = await this.#writeNew(input);
-        const ttl = created.expiresAt - created.lastActivity;
-        const claimed =
-          existingId === null
-            ? (await this.client.set(indexKey, created.sessionId, "PX", ttl, "NX")) === "OK"
-            : (await INDEX_REPLACE.run(this.client, [indexKey], [existingId, created.sessionId, ttl])) === 1;
-        if (claimed) {
-          await USER_INDEX_ADD_OR_RENEW.run(
-            this.client,
-            [sessionKeys.userIndex(input.userId)],
-            [created.createdAt, created.sessionId, ttl, USER_INDEX_LIMIT],
-          );
-          return { session: this.#seen(created), resumed: false };
-        }
-        // Another creator won the index: drop ours and resume theirs.
-        await this.client.del(sessionKeys.session(created.sessionId));
-      }
-      // Only lost races against sessions dying at that very moment get here: worth a retry.
-      throw new UnavailableError("redis");
+      const call: CreateCall = { input, sessionId: newSessionId(), plans: 0 };
+      const outcome = await this.#create.run(this.client, this.mode, call);
+      this.#seen(outcome.session);
+      return outcome;
     });
   }
 
@@ -200,33 +177,6 @@ export class RedisSessionStore implements SessionStore {
       ...removes,
     ];
     return this.#parse(await this.#run(this.#write, sessionId, args));
-  }
-
-  async #writeNew(input: NewSession): Promise<SessionRecord> {
-    const sessionId = newSessionId();
-    const args = [
-      this.policy.idleTtlMs,
-      this.policy.maxLifetimeMs,
-      sessionId,
-      input.userId,
-      input.clientId,
-      input.caseId,
-      ...Object.entries(input.context).flat(),
-    ];
-    const [now, ttl] = (await CREATE.run(this.client, [sessionKeys.session(sessionId)], args)) as [number, number];
-    return {
-      sessionId,
-      userId: input.userId,
-      clientId: input.clientId,
-      caseId: input.caseId,
-      createdAt: now,
-      lastActivity: now,
-      expiresAt: now + ttl,
-      absoluteExpiresAt: this.policy.maxLifetimeMs > 0 ? now + this.policy.maxLifetimeMs : undefined,
-      messages: [],
-      messageCount: 0,
-      context: { ...input.context },
-    };
   }
 
   /** Runs a session step, giving it the session's identity when this process knows it. */

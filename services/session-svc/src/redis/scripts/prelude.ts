@@ -3,12 +3,13 @@
  *
  * Time comes from the Redis clock so every service replica agrees on lease
  * and idle expiry, and every stored timestamp has one clock. `slide` renews
- * the idle expiry of the session (KEYS[1]). `renew_indexes` renews, when
- * the script was given them, the client index (KEYS[2], only while it still
- * points at this session) and the user index (KEYS[3], only while it lists
- * this session; its TTL only grows). Without them (Redis Cluster, where
- * they sit in other slots, or a session whose user and client the store
- * does not know yet) the store renews them with follow-up single-key calls.
+ * the idle expiry of a session. `renew_indexes_of` renews a session's client
+ * index (only while it still points at the session) and user index (only
+ * while it lists the session; its TTL only grows). `renew_indexes` does that
+ * for the script's session (KEYS[1]) when the script was given its indexes
+ * (KEYS[2], KEYS[3]). Without them (Redis Cluster, where they sit in other
+ * slots, or a session whose user and client the store does not know yet)
+ * the store renews them with follow-up single-key calls.
  */
 export const PRELUDE = `
 local function now_ms()
@@ -26,10 +27,13 @@ local function slide(key, now, idle_ms)
   return ttl
 end
 
+local function renew_indexes_of(id, client_index, user_index, ttl)
+  if redis.call('GET', client_index) == id then redis.call('PEXPIRE', client_index, ttl) end
+  if redis.call('ZSCORE', user_index, id) and redis.call('PTTL', user_index) < ttl then redis.call('PEXPIRE', user_index, ttl) end
+end
+
 local function renew_indexes(ttl)
   if #KEYS < 3 then return end
-  local id = redis.call('HGET', KEYS[1], 'session_id')
-  if redis.call('GET', KEYS[2]) == id then redis.call('PEXPIRE', KEYS[2], ttl) end
-  if redis.call('ZSCORE', KEYS[3], id) and redis.call('PTTL', KEYS[3]) < ttl then redis.call('PEXPIRE', KEYS[3], ttl) end
+  renew_indexes_of(redis.call('HGET', KEYS[1], 'session_id'), KEYS[2], KEYS[3], ttl)
 end
 `;

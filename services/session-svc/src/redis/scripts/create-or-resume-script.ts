@@ -1,0 +1,54 @@
+import { LuaScript } from "@faultmaven/redis";
+import { PRELUDE } from "./prelude.js";
+
+/**
+ * CreateSession on standalone Redis and Sentinel, ONE atomic script: it
+ * resumes the session the client index names or creates a new one, claims
+ * the index and lists it in the user index, so no deadline or crash can
+ * leave a session that no index reaches.
+ *
+ * KEYS: the new session (`session:{new id}`), the client index, the user
+ * index, and the session the plan read from the client index when it named
+ * one. ARGV: idle TTL ms, absolute lifetime ms (0: none), the session id the
+ * plan read ('' for none), the user index limit, the new session id, user
+ * id, client id, case id, then context key/value pairs.
+ *
+ * Answers 'stale_plan' (having written nothing) when the client index no
+ * longer holds what the plan read; {'resumed', HGETALL} when the named
+ * session is live and of the same user and client (its TTL slid, both
+ * indexes renewed); else {'created', now, ttl}.
+ */
+export const CREATE_OR_RESUME = new LuaScript(
+  "session_create_or_resume",
+  PRELUDE +
+    `
+local indexed = redis.call('GET', KEYS[2]) or ''
+if indexed ~= ARGV[3] then return 'stale_plan' end
+local now = now_ms()
+local idle, cap_ms = tonumber(ARGV[1]), tonumber(ARGV[2])
+if KEYS[4] then
+  local f = redis.call('HMGET', KEYS[4], 'session_id', 'user_id', 'client_id')
+  if f[1] == indexed and f[2] == ARGV[6] and f[3] == ARGV[7] then
+    local ttl = slide(KEYS[4], now, idle)
+    if ttl then
+      renew_indexes_of(indexed, KEYS[2], KEYS[3], ttl)
+      return {'resumed', redis.call('HGETALL', KEYS[4])}
+    end
+  end
+end
+redis.call('HSET', KEYS[1], 'session_id', ARGV[5], 'user_id', ARGV[6], 'client_id', ARGV[7],
+  'case_id', ARGV[8], 'created_at', now, 'last_activity', now, 'msg_seq', 0)
+local ttl = idle
+if cap_ms > 0 then
+  redis.call('HSET', KEYS[1], 'absolute_expires_at', now + cap_ms)
+  ttl = math.min(idle, cap_ms)
+end
+for i = 9, #ARGV, 2 do redis.call('HSET', KEYS[1], 'c:' .. ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('SET', KEYS[2], ARGV[5], 'PX', ttl)
+redis.call('ZADD', KEYS[3], now, ARGV[5])
+redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -1 - tonumber(ARGV[4]))
+if redis.call('PTTL', KEYS[3]) < ttl then redis.call('PEXPIRE', KEYS[3], ttl) end
+return {'created', now, ttl}
+`,
+);
