@@ -10,3 +10,4 @@ export { ChromaServer, chromaCli } from "./chroma-server.js";
 export { makeTestPki, type TestPki } from "./test-pki.js";
 export { RedisSentinel } from "./redis-sentinel.js";
 export { HttpTap, type TappedExchange } from "./http-tap.js";
+export { withServiceClockADayBehind } from "./skewed-clock.js";

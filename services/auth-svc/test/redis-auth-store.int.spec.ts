@@ -1,6 +1,6 @@
 import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
-import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
+import { RedisCluster, RedisServer, withServiceClockADayBehind } from "@faultmaven/test-kit";
 import { mintToken } from "../src/domain/token.js";
 import { RedisAuthStore } from "../src/redis/redis-auth-store.js";
 import { authStoreContract } from "./auth-store-contract.js";
@@ -112,14 +112,3 @@ describe("RedisAuthStore keys, TTLs and repair", () => {
     }
   });
 });
-
-/** Runs `fn` with this process's clock a day behind, so a timestamp from Date.now() stands out from Redis TIME. */
-async function withServiceClockADayBehind<T>(fn: () => Promise<T>): Promise<T> {
-  const realNow = Date.now;
-  Date.now = () => realNow() - 86_400_000;
-  try {
-    return await fn();
-  } finally {
-    Date.now = realNow;
-  }
-}

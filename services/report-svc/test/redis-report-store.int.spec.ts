@@ -1,6 +1,6 @@
 import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, readRedisConfig, STALE_PLAN } from "@faultmaven/redis";
-import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
+import { RedisCluster, RedisServer, withServiceClockADayBehind } from "@faultmaven/test-kit";
 import { newReportId } from "../src/domain/report.js";
 import { RedisReportStore } from "../src/redis/redis-report-store.js";
 import { CASE_KEYS, SAVE } from "../src/redis/scripts.js";
@@ -138,14 +138,3 @@ describe("RedisReportStore on Redis Cluster: one clock", () => {
     }
   });
 });
-
-/** Runs `fn` with this process's clock a day behind, so a timestamp from Date.now() stands out from Redis TIME. */
-async function withServiceClockADayBehind<T>(fn: () => Promise<T>): Promise<T> {
-  const realNow = Date.now;
-  Date.now = () => realNow() - 86_400_000;
-  try {
-    return await fn();
-  } finally {
-    Date.now = realNow;
-  }
-}

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { createRedisClient, readRedisConfig, type RedisClient, STALE_PLAN } from "@faultmaven/redis";
 import { EnvReader } from "@faultmaven/config";
-import { RedisServer } from "@faultmaven/test-kit";
+import { RedisServer, withServiceClockADayBehind } from "@faultmaven/test-kit";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
 import { CREATE_OR_RESUME } from "../src/redis/scripts/create-or-resume-script.js";
 import { sessionStoreContract } from "./session-store-contract.js";
@@ -246,14 +246,3 @@ describe("RedisSessionStore CreateSession on standalone: one atomic script", () 
     return c;
   }
 });
-
-/** Runs `fn` with this process's clock a day behind, so a timestamp from Date.now() stands out from Redis TIME. */
-async function withServiceClockADayBehind<T>(fn: () => Promise<T>): Promise<T> {
-  const realNow = Date.now;
-  Date.now = () => realNow() - 86_400_000;
-  try {
-    return await fn();
-  } finally {
-    Date.now = realNow;
-  }
-}
