@@ -31,9 +31,7 @@ try {
   await measure(redis, "session AppendMessage", () =>
     session.appendMessage({ sessionId, message: { role: MessageRole.USER, content: `message ${n++}` } }),
   );
-  await measure(redis, "session UpdateSession", () =>
-    session.updateSession({ session: { sessionId, context: { step: String(n++) } }, updateMask: { paths: ["context.step"] } }),
-  );
+  await measure(redis, "session UpdateSession", () => session.updateSession({ session: { sessionId }, setContext: { step: String(n++) } }));
   await measure(redis, "session CreateSession resume", () => session.createSession({ userId: "bench_user", clientId: "bench_client" }));
   await measure(redis, "session CreateSession new", () => session.createSession({ userId: "bench_user", clientId: `client_${n++}` }));
 
