@@ -9,8 +9,9 @@ import type { CaseKeysInput, SaveInput, SaveOutcome } from "./report-step-inputs
  * unique and gapless (one script on the type's sorted set); the current
  * pointer only ever advances to a newer version (one script on the current
  * hash); each save then sets its own is_current flag from the outcome,
- * clears the one it replaced, and re-checks the pointer at the end, so the
- * flags agree with the pointer once concurrent saves have finished.
+ * clears the one it replaced, and settles its own flag from the pointer at
+ * the end, so the flags agree with the pointer once concurrent saves and
+ * deletes have finished.
  * Case-wide TTL changes and deletes touch each key in turn.
  */
 export async function saveInSteps(calls: SingleKeyCalls, { report, fields }: SaveInput): Promise<SaveOutcome> {
@@ -30,11 +31,30 @@ export async function saveInSteps(calls: SingleKeyCalls, { report, fields }: Sav
     await calls.script(SET_CURRENT_FLAG, metaKey, ["true"]);
     if (previous !== "") await calls.script(SET_CURRENT_FLAG, reportKeys.metadata(previous), ["false"]);
   }
-  // A newer save may have overtaken this one between the steps above.
-  const current = await client.hget(reportKeys.caseCurrent(caseId), type);
-  const isCurrent = current === reportId;
-  if (!isCurrent) await calls.script(SET_CURRENT_FLAG, metaKey, ["false"]);
-  return { version, createdAt, isCurrent };
+  return { version, createdAt, isCurrent: await settleOwnFlag(calls, caseId, type, reportId) };
+}
+
+/** Enough re-reads for any burst of saves and deletes that moves the pointer while one save settles its flag. */
+const SETTLE_ROUNDS = 20;
+
+/**
+ * Sets the save's own is_current flag from the pointer, until the pointer
+ * is the same after the write as before it. Between the steps above a newer
+ * save may have overtaken this one (flag false), or a delete of the current
+ * report may have moved the pointer here before this metadata existed (flag
+ * true). A pointer that moves away after the last read belongs to a save or
+ * delete that sets this flag itself afterwards.
+ */
+async function settleOwnFlag(calls: SingleKeyCalls, caseId: string, type: string, reportId: string): Promise<boolean> {
+  const pointer = () => calls.client.hget(reportKeys.caseCurrent(caseId), type);
+  let current = await pointer();
+  for (let round = 0; round < SETTLE_ROUNDS; round++) {
+    await calls.script(SET_CURRENT_FLAG, reportKeys.metadata(reportId), [current === reportId ? "true" : "false"]);
+    const after = await pointer();
+    if (after === current) break;
+    current = after;
+  }
+  return current === reportId;
 }
 
 /** Deletes a report key by key; the newest remaining version of its type becomes current. */

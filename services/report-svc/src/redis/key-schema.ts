@@ -64,9 +64,16 @@ export const reportKeySchema = defineKeySchema({
       "   `<type>:version`.\n" +
       "4. The save sets its own `is_current` flag from that outcome and clears the\n" +
       "   flag of the report it replaced.\n" +
-      "5. Finally it re-checks the pointer.",
-    "Once concurrent saves have finished, exactly one report per type carries `is_current`, and it is the one the pointer " +
-      "names (tested on a real 3-master cluster). CloseCase, ReopenCase and DeleteCaseReports touch the keys one by one there.",
+      "5. Finally it settles its own flag from the pointer, re-reading it until it\n" +
+      "   did not move during the write (a delete of the current report may have\n" +
+      "   moved it here before this report's metadata existed).",
+    "Once concurrent saves and deletes have finished, exactly one report per type carries `is_current`, and it is the one " +
+      "the pointer names (tested on a real 3-master cluster). CloseCase, ReopenCase and DeleteCaseReports touch the keys one " +
+      "by one there. What Cluster does not yet guarantee: a save stopped between its steps (a crash, or the caller's deadline " +
+      "ending the call) keeps the version it took with no report behind it, so the visible versions have a gap; if the " +
+      "current report is then deleted, the pointer can name that missing report and GetCurrentReports leaves the type out " +
+      "until the next save of it; and metadata written before the stop may be missing from the case timeline, so CloseCase " +
+      "and DeleteCaseReports do not reach it.",
     "**Content** lives in the ChromaDB collection `faultmaven_case_reports` (cosine space). Each report id has one document " +
       "with the service-computed embedding and `{case_id, type, written_at}` metadata. Content is written before metadata. " +
       "If the metadata write fails, the content is deleted again (compensation). Deletes remove metadata before content. " +
