@@ -51,3 +51,10 @@ it("a delete of the current report while a save sits between its version and its
   expect(await client.hget(`report:${reportId}:metadata`, "is_current")).toBe("true");
   expect((await store.current(base.caseId)).map((r) => [r.reportId, r.isCurrent])).toEqual([[reportId, true]]);
 });
+
+it("of two concurrent deletes of one report, exactly one deletes it (as on standalone)", async () => {
+  const saved = await store.save({ ...base, caseId: "case_double_delete", reportId: newReportId() });
+  const results = await Promise.all([store.delete(saved.reportId), store.delete(saved.reportId)]);
+  expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+  expect(await client.exists(`report:${saved.reportId}:metadata`)).toBe(0);
+});

@@ -57,20 +57,21 @@ async function settleOwnFlag(calls: SingleKeyCalls, caseId: string, type: string
   return current === reportId;
 }
 
-/** Deletes a report key by key; the newest remaining version of its type becomes current. */
+/** Deletes a report key by key; the newest remaining version of its type becomes current. False when another delete won. */
 export async function deleteInSteps(calls: SingleKeyCalls, report: ReportRecord): Promise<boolean> {
   const { client } = calls;
   const { caseId, type, reportId } = report;
   const typeKey = reportKeys.caseType(caseId, type);
   await client.zrem(typeKey, reportId);
   await client.zrem(reportKeys.caseReports(caseId), reportId);
-  await client.del(reportKeys.metadata(reportId));
+  // Of concurrent deletes of one report, the one that removes its metadata is the one that deleted it.
+  const deleted = (await client.del(reportKeys.metadata(reportId))) === 1;
   const [newest, score] = await client.zrange(typeKey, "0", "0", "WITHSCORES");
   const args = newest ? [type, reportId, newest, String(-Number(score))] : [type, reportId, "", ""];
   if ((await calls.script(RETREAT_CURRENT, reportKeys.caseCurrent(caseId), args)) === 1 && newest) {
     await calls.script(SET_CURRENT_FLAG, reportKeys.metadata(newest), ["true"]);
   }
-  return true;
+  return deleted;
 }
 
 /** Expires, persists or deletes every report key of a case, key by key; returns its report ids and the Redis time. */
