@@ -4,6 +4,7 @@ export type ErrorCode =
   | "NOT_FOUND"
   | "ALREADY_EXISTS"
   | "FAILED_PRECONDITION"
+  | "ABORTED"
   | "UNAUTHENTICATED"
   | "UNAVAILABLE"
   | "DEADLINE_EXCEEDED"

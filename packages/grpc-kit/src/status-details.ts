@@ -12,6 +12,7 @@ const CODES: Record<ErrorCode, status> = {
   NOT_FOUND: status.NOT_FOUND,
   ALREADY_EXISTS: status.ALREADY_EXISTS,
   FAILED_PRECONDITION: status.FAILED_PRECONDITION,
+  ABORTED: status.ABORTED,
   UNAUTHENTICATED: status.UNAUTHENTICATED,
   UNAVAILABLE: status.UNAVAILABLE,
   DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
@@ -58,7 +59,8 @@ export function toStatus(error: unknown): MappedStatus {
       anyPack(ResourceInfoSchema, create(ResourceInfoSchema, { resourceType: error.resourceType, resourceName: error.resourceName })),
     );
   }
-  if (error.code === "UNAVAILABLE") {
+  // An outage and a lost write race are both worth a retry after a short delay.
+  if (error.code === "UNAVAILABLE" || error.code === "ABORTED") {
     details.push(anyPack(RetryInfoSchema, create(RetryInfoSchema, { retryDelay: { seconds: 1n } })));
   }
   return { status: statusObject(CODES[error.code], error.message, details), unexpected: false };

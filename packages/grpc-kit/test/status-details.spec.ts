@@ -1,5 +1,8 @@
 import { status } from "@grpc/grpc-js";
-import { CancelledError, DeadlineExceededError } from "@faultmaven/errors";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { anyUnpack } from "@bufbuild/protobuf/wkt";
+import { RetryInfoSchema, StatusSchema } from "@faultmaven/contract/rpc";
+import { AbortedError, CancelledError, DeadlineExceededError } from "@faultmaven/errors";
 import { decodeStatusDetails, statusCodeOf, toStatus } from "@faultmaven/grpc-kit";
 
 describe("the status of a call's end", () => {
@@ -12,5 +15,16 @@ describe("the status of a call's end", () => {
     expect(mapped.status.code).toBe(code);
     expect(statusCodeOf(error)).toBe(code);
     expect(decodeStatusDetails(mapped.status.metadata!)).toMatchObject({ reason });
+  });
+});
+
+describe("the status of a lost write race", () => {
+  it("AbortedError is answered ABORTED with reason CONTENTION and a 1 s RetryInfo, and is no bug", () => {
+    const mapped = toStatus(new AbortedError("save_report"));
+    expect([mapped.unexpected, mapped.status.code, statusCodeOf(new AbortedError("x"))]).toEqual([false, status.ABORTED, status.ABORTED]);
+    expect(decodeStatusDetails(mapped.status.metadata!)).toMatchObject({ reason: "CONTENTION" });
+    const rpcStatus = fromBinary(StatusSchema, mapped.status.metadata!.get("grpc-status-details-bin")[0] as Buffer);
+    const retry = rpcStatus.details.map((d) => anyUnpack(d, RetryInfoSchema)).find((r) => r !== undefined);
+    expect(retry?.retryDelay).toEqual(create(RetryInfoSchema, { retryDelay: { seconds: 1n } }).retryDelay);
   });
 });

@@ -13,6 +13,7 @@ export {
   type SingleKeyCalls,
   type MultiKeyStepDefinition,
 } from "./multi-key-step.js";
+export { DEFAULT_CONTENTION_POLICY, type ContentionPolicy } from "./contention-backoff.js";
 export { LuaScript } from "./lua-script.js";
 export { callRedis, isRedisUnavailable, neverReachedRedis } from "./call-redis.js";
 export { connectOrFallback, StartupError, type StoreChoice, type Environment } from "./connect-or-fallback.js";

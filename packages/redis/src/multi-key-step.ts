@@ -1,6 +1,7 @@
-import { UnavailableError } from "@faultmaven/errors";
+import { AbortedError } from "@faultmaven/errors";
 import type { RedisClient } from "./client.js";
 import type { RedisMode } from "./config.js";
+import { backOff, type ContentionPolicy, DEFAULT_CONTENTION_POLICY } from "./contention-backoff.js";
 import type { LuaScript } from "./lua-script.js";
 
 /** One script call with every key it touches declared in KEYS. */
@@ -41,31 +42,33 @@ export interface MultiKeyStepDefinition<I, R> {
   split(calls: SingleKeyCalls, input: I): Promise<R>;
 }
 
-/** Re-plans allowed when concurrent writers keep changing what a plan read. */
-const MAX_PLANS = 100;
-
 /**
  * A write over several keys, the one mechanism for "atomic script on
  * standalone/Sentinel, single-key steps on Cluster": Redis Cluster refuses a
  * script whose keys sit in different slots (CROSSSLOT), and every other
  * topology runs the step as one atomic script with all its keys declared.
+ * A stale plan is planned again, after a jittered backoff once a few went
+ * stale (contention-backoff.ts); when every plan goes stale the step answers
+ * ABORTED (contention, Redis itself is fine).
  */
 export class MultiKeyStep<I, R> {
   constructor(
     readonly name: string,
     private readonly definition: MultiKeyStepDefinition<I, R>,
+    private readonly contention: ContentionPolicy = DEFAULT_CONTENTION_POLICY,
   ) {}
 
   async run(client: RedisClient, mode: RedisMode, input: I): Promise<R> {
     if (sharesScripts(mode)) {
-      for (let attempt = 0; attempt < MAX_PLANS; attempt++) {
+      for (let plan = 0; plan < this.contention.maxPlans; plan++) {
+        await backOff(this.contention, plan);
         const call = await this.definition.plan(client, input);
         if (call === undefined) return this.definition.split(singleKeyCalls(client), input);
         const reply = await call.script.run(client, call.keys, call.args);
         if (reply !== STALE_PLAN) return this.definition.decode(reply, input);
       }
       // Only a storm of concurrent writers to the same keys gets here: worth a retry.
-      throw new UnavailableError("redis");
+      throw new AbortedError(this.name);
     }
     return this.definition.split(singleKeyCalls(client), input);
   }

@@ -1,10 +1,24 @@
-import { UnavailableError } from "@faultmaven/errors";
+import { openCallScope, runInCallScope } from "@faultmaven/call-scope";
+import { AbortedError, CancelledError, DeadlineExceededError, UnavailableError } from "@faultmaven/errors";
+import type { ContentionPolicy } from "../src/contention-backoff.js";
 import type { RedisClient } from "../src/client.js";
 import { LuaScript } from "../src/lua-script.js";
 import { MultiKeyStep, STALE_PLAN } from "../src/multi-key-step.js";
 
 const WHOLE = new LuaScript("whole", "return 'whole'");
 const PART = new LuaScript("part", "return 'part'");
+
+/** A client whose script always finds its plan stale, recording when each ran. */
+function alwaysStale() {
+  const at: number[] = [];
+  const client = {
+    evalsha: async () => {
+      at.push(Date.now());
+      return STALE_PLAN;
+    },
+  } as unknown as RedisClient;
+  return { client, at };
+}
 
 /** A client that records EVALSHA calls and answers from `replies` (script name -> reply queue). */
 function fakeClient(replies: Record<string, unknown[]>) {
@@ -20,16 +34,20 @@ function fakeClient(replies: Record<string, unknown[]>) {
   return { client, calls };
 }
 
-const step = (plan: () => boolean) =>
-  new MultiKeyStep<string, string>("demo", {
-    plan: (_, input) => (plan() ? { script: WHOLE, keys: [`a:${input}`, `b:${input}`], args: [] } : undefined),
-    decode: (reply) => `atomic ${String(reply)}`,
-    split: async (calls, input) => {
-      const first = await calls.script(PART, `a:${input}`, []);
-      const second = await calls.script(PART, `b:${input}`, []);
-      return `split ${String(first)} ${String(second)}`;
+const step = (plan: () => boolean, contention?: ContentionPolicy) =>
+  new MultiKeyStep<string, string>(
+    "demo",
+    {
+      plan: (_, input) => (plan() ? { script: WHOLE, keys: [`a:${input}`, `b:${input}`], args: [] } : undefined),
+      decode: (reply) => `atomic ${String(reply)}`,
+      split: async (calls, input) => {
+        const first = await calls.script(PART, `a:${input}`, []);
+        const second = await calls.script(PART, `b:${input}`, []);
+        return `split ${String(first)} ${String(second)}`;
+      },
     },
-  });
+    contention,
+  );
 
 describe("MultiKeyStep", () => {
   it("runs one script with every key on standalone and Sentinel", async () => {
@@ -67,8 +85,53 @@ describe("MultiKeyStep", () => {
     expect([plans, calls.length]).toEqual([3, 3]);
   });
 
-  it("answers UNAVAILABLE (retryable) when every plan keeps going stale", async () => {
-    const { client } = fakeClient({ whole: Array.from({ length: 200 }, () => STALE_PLAN) });
-    await expect(step(() => true).run(client, "standalone", "x")).rejects.toBeInstanceOf(UnavailableError);
+  it("answers ABORTED with reason CONTENTION, never UNAVAILABLE, when all 100 plans of the default policy go stale", async () => {
+    const { client, at } = alwaysStale();
+    const error = await step(() => true)
+      .run(client, "standalone", "x")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortedError);
+    expect(error).not.toBeInstanceOf(UnavailableError);
+    expect(error).toMatchObject({ code: "ABORTED", reason: "CONTENTION", metadata: { operation: "demo" } });
+    expect(at).toHaveLength(100);
+  });
+
+  it("after the eager plans, waits before each further plan for at least its bound (base, then doubled) times the jitter", async () => {
+    const { client, at } = alwaysStale();
+    const started = Date.now();
+    const policy = { maxPlans: 5, eagerPlans: 2, baseMs: 40, capMs: 60, jitter: () => 1 };
+    await expect(step(() => true, policy).run(client, "standalone", "x")).rejects.toBeInstanceOf(AbortedError);
+    expect(at).toHaveLength(5);
+    const gaps = at.map((t, i) => t - (at[i - 1] ?? started));
+    // Pauses before plans 3, 4 and 5: 40 ms, then 80 capped to 60, then 60 (timers may fire a millisecond early).
+    expect(gaps[2]).toBeGreaterThanOrEqual(39);
+    expect(gaps[3]).toBeGreaterThanOrEqual(59);
+    expect(gaps[4]).toBeGreaterThanOrEqual(59);
+  });
+
+  it("plans the eager plans at once, then a deadline passing during a minute-long pause ends it, answering DEADLINE_EXCEEDED", async () => {
+    const { client, at } = alwaysStale();
+    const minute = { maxPlans: 100, eagerPlans: 2, baseMs: 60_000, capMs: 60_000, jitter: () => 1 };
+    const opened = openCallScope(Date.now() + 50);
+    const started = Date.now();
+    try {
+      await expect(runInCallScope(opened.scope, () => step(() => true, minute).run(client, "standalone", "x"))).rejects.toBeInstanceOf(
+        DeadlineExceededError,
+      );
+    } finally {
+      opened.close();
+    }
+    expect(at).toHaveLength(2);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("stops re-planning when the caller cancels during a pause, answering CANCELLED", async () => {
+    const { client, at } = alwaysStale();
+    const minute = { maxPlans: 100, eagerPlans: 2, baseMs: 60_000, capMs: 60_000, jitter: () => 1 };
+    const opened = openCallScope(undefined);
+    const running = runInCallScope(opened.scope, () => step(() => true, minute).run(client, "standalone", "x"));
+    setTimeout(() => opened.cancel(), 30);
+    await expect(running).rejects.toBeInstanceOf(CancelledError);
+    expect(at).toHaveLength(2);
   });
 });
