@@ -4,8 +4,8 @@ import { causeChain } from "./cause-chain.js";
 import type { Middleware } from "./middleware.js";
 import { statusCodeOf } from "./status-details.js";
 
-/** Codes that mean a store or the caller's clock stopped the call: worth a warning, not an error. */
-const WARN = new Set<status>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.CANCELLED]);
+/** Codes that mean a store, contention or the caller's clock stopped the call: worth a warning, not an error. */
+const WARN = new Set<status>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.CANCELLED, status.ABORTED]);
 
 /**
  * Logs one "rpc" line per call: status code, duration, peer, the ErrorInfo

@@ -52,7 +52,9 @@ export const reportKeySchema = defineKeySchema({
       "previous report. Versions are therefore unique and gapless under concurrent saves (version = newest existing + 1). " +
       "Saving into a closed case gives the new keys the case's TTL. Every key the script touches is declared in `KEYS`: the " +
       "store first reads which report is current, declares that report's metadata key, and the script re-checks the pointer " +
-      "(a concurrent save that moved it makes the store plan again). DeleteReport and the case-wide steps (CloseCase, " +
+      "(a concurrent save that moved it makes the store plan again, after a short random wait once two plans went stale; " +
+      "a step that cannot win within 100 plans answers `ABORTED`, having written nothing). DeleteReport and the case-wide " +
+      "steps (CloseCase, " +
       "ReopenCase, DeleteCaseReports) are planned the same way, from the ids they read.",
     "On **Redis Cluster** a case's keys live in different slots, so a save is a series of single-key steps " +
       "(the same MultiKeyStep in its split form):",
