@@ -36,15 +36,7 @@ if KEYS[4] then
     end
   end
 end
-redis.call('HSET', KEYS[1], 'session_id', ARGV[5], 'user_id', ARGV[6], 'client_id', ARGV[7],
-  'case_id', ARGV[8], 'created_at', now, 'last_activity', now, 'msg_seq', 0)
-local ttl = idle
-if cap_ms > 0 then
-  redis.call('HSET', KEYS[1], 'absolute_expires_at', now + cap_ms)
-  ttl = math.min(idle, cap_ms)
-end
-for i = 9, #ARGV, 2 do redis.call('HSET', KEYS[1], 'c:' .. ARGV[i], ARGV[i + 1]) end
-redis.call('PEXPIRE', KEYS[1], ttl)
+local ttl = write_new_session(KEYS[1], now, idle, cap_ms, ARGV[5], ARGV[6], ARGV[7], ARGV[8], 9)
 redis.call('SET', KEYS[2], ARGV[5], 'PX', ttl)
 redis.call('ZADD', KEYS[3], now, ARGV[5])
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -1 - tonumber(ARGV[4]))

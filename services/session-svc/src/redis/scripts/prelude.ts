@@ -10,6 +10,8 @@
  * (KEYS[2], KEYS[3]). Without them (Redis Cluster, where they sit in other
  * slots, or a session whose user and client the store does not know yet)
  * the store renews them with follow-up single-key calls.
+ * `write_new_session` writes a new session hash (context pairs from ARGV
+ * index `context_from` on) with its TTL, and returns the TTL.
  */
 export const PRELUDE = `
 local function now_ms()
@@ -30,6 +32,19 @@ end
 local function renew_indexes_of(id, client_index, user_index, ttl)
   if redis.call('GET', client_index) == id then redis.call('PEXPIRE', client_index, ttl) end
   if redis.call('ZSCORE', user_index, id) and redis.call('PTTL', user_index) < ttl then redis.call('PEXPIRE', user_index, ttl) end
+end
+
+local function write_new_session(key, now, idle, cap_ms, id, user_id, client_id, case_id, context_from)
+  redis.call('HSET', key, 'session_id', id, 'user_id', user_id, 'client_id', client_id,
+    'case_id', case_id, 'created_at', now, 'last_activity', now, 'msg_seq', 0)
+  local ttl = idle
+  if cap_ms > 0 then
+    redis.call('HSET', key, 'absolute_expires_at', now + cap_ms)
+    ttl = math.min(idle, cap_ms)
+  end
+  for i = context_from, #ARGV, 2 do redis.call('HSET', key, 'c:' .. ARGV[i], ARGV[i + 1]) end
+  redis.call('PEXPIRE', key, ttl)
+  return ttl
 end
 
 local function renew_indexes(ttl)

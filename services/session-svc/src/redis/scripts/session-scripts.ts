@@ -15,16 +15,7 @@ export const CREATE = new LuaScript(
   PRELUDE +
     `
 local now = now_ms()
-local idle, cap_ms = tonumber(ARGV[1]), tonumber(ARGV[2])
-redis.call('HSET', KEYS[1], 'session_id', ARGV[3], 'user_id', ARGV[4], 'client_id', ARGV[5],
-  'case_id', ARGV[6], 'created_at', now, 'last_activity', now, 'msg_seq', 0)
-local ttl = idle
-if cap_ms > 0 then
-  redis.call('HSET', KEYS[1], 'absolute_expires_at', now + cap_ms)
-  ttl = math.min(idle, cap_ms)
-end
-for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], 'c:' .. ARGV[i], ARGV[i + 1]) end
-redis.call('PEXPIRE', KEYS[1], ttl)
+local ttl = write_new_session(KEYS[1], now, tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6], 7)
 return {now, ttl}
 `,
 );
