@@ -83,6 +83,60 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
   });
 });
 
+describe.each([
+  ["standalone", () => redis.env],
+  ["Redis Cluster", () => cluster.env],
+] as const)("RedisReportStore closure key on %s, read from Redis", (mode, env) => {
+  it("keeps case:{c}:closed through one-by-one deletes, gives a later save its remaining TTL, drops it on reopen and on deleteCase", async () => {
+    const store = await openOn(env());
+    const admin = createRedisClient(readRedisConfig(new EnvReader(env())), "closure-test");
+    await admin.connect();
+    const caseId = `case_closure_${mode.replace(" ", "_")}`;
+    const closedKey = `case:${caseId}:closed`;
+    const report = () => ({
+      reportId: newReportId(),
+      caseId,
+      type: "RCA_REPORT" as const,
+      status: "draft" as const,
+      title: "",
+      createdBy: "u",
+    });
+    const hour = 3_600_000;
+    try {
+      const first = await store.save(report());
+      const expiresAt = await store.closeCase(caseId, hour);
+      expect(await admin.get(closedKey)).toBe(String(expiresAt));
+      expect(await admin.pttl(closedKey)).toBeGreaterThan(hour - 5_000);
+      await store.delete(first.reportId);
+      expect(await admin.exists(`case:${caseId}:reports`)).toBe(0);
+      expect(await admin.exists(closedKey)).toBe(1);
+      // Half the closure has passed: the next save must get what remains, not a full TTL.
+      await admin.pexpire(closedKey, hour / 2);
+      const late = await store.save(report());
+      const newKeys = [
+        `report:${late.reportId}:metadata`,
+        `case:${caseId}:reports`,
+        `case:${caseId}:reports:RCA_REPORT`,
+        `case:${caseId}:reports:current`,
+      ];
+      for (const key of newKeys) {
+        const ttl = await admin.pttl(key);
+        expect(ttl).toBeGreaterThan(hour / 2 - 5_000);
+        expect(ttl).toBeLessThanOrEqual(hour / 2);
+      }
+      expect(await store.reopenCase(caseId)).toBe(true);
+      expect(await admin.exists(closedKey)).toBe(0);
+      for (const key of newKeys) expect(await admin.pttl(key)).toBe(-1);
+      await store.closeCase(caseId, hour);
+      await store.deleteCase(caseId);
+      for (const key of [closedKey, ...newKeys]) expect(await admin.exists(key)).toBe(0);
+    } finally {
+      admin.disconnect();
+      await store.close();
+    }
+  });
+});
+
 describe("report scripts planned from a read (standalone)", () => {
   it("write nothing and answer stale_plan when what the plan read has changed since", async () => {
     const store = await open();
@@ -103,6 +157,7 @@ describe("report scripts planned from a read (standalone)", () => {
         "case:case_stale:reports",
         "case:case_stale:reports:current",
         `report:${lateId}:metadata`,
+        "case:case_stale:closed",
       ];
       expect(await SAVE.run(admin, keys, [lateId, "RUNBOOK", ""])).toBe(STALE_PLAN);
       expect(await admin.exists(`report:${lateId}:metadata`)).toBe(0);

@@ -86,11 +86,39 @@ export function reportStoreContract(name: string, makeStore: ReportStoreFactory)
       expect((await save(caseId)).version).toBe(1);
     });
 
-    it("forgets a closure once the case's last report is deleted", async () => {
+    it("remembers a closure after its reports are deleted one by one: a later save expires when the closure ends", async () => {
+      const caseId = uniqueCase();
+      const reports = [await save(caseId), await save(caseId, "RUNBOOK")];
+      const expiresAt = (await store.closeCase(caseId, 900))!;
+      for (const report of reports) await store.delete(report.reportId);
+      // Closing a case with no reports is refused and leaves its closure as it was.
+      expect(await store.closeCase(caseId, 60_000)).toBeUndefined();
+      await sleep(400);
+      const fresh = await save(caseId);
+      await sleep(Math.max(0, expiresAt - Date.now()) + 200);
+      // A full 900 ms TTL from the save would still hold it here: it got the remaining one.
+      expect(await store.get(fresh.reportId)).toBeUndefined();
+      expect((await store.listByCase(caseId, 0, 10)).reports).toEqual([]);
+    });
+
+    it("reopens a closed case whose reports were all deleted one by one: the closure is gone and later saves never expire", async () => {
       const caseId = uniqueCase();
       const only = await save(caseId);
       await store.closeCase(caseId, 300);
       await store.delete(only.reportId);
+      expect(await store.reopenCase(caseId)).toBe(true);
+      expect(await store.reopenCase(caseId)).toBe(false);
+      const fresh = await save(caseId);
+      await sleep(450);
+      expect(await store.get(fresh.reportId)).toBeDefined();
+    });
+
+    it("forgets a case entirely on deleteCase, closure included: a later save never expires", async () => {
+      const caseId = uniqueCase();
+      await save(caseId);
+      await store.closeCase(caseId, 300);
+      await store.deleteCase(caseId);
+      expect(await store.reopenCase(caseId)).toBe(false);
       const fresh = await save(caseId);
       await sleep(450);
       expect(await store.get(fresh.reportId)).toBeDefined();

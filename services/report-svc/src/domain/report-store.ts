@@ -21,13 +21,18 @@ export interface ReportStore {
   listVersions(caseId: string, type: ReportType, offset: number, limit: number): Promise<ReportPage>;
   /** The current report of each type (or of `type` only). */
   current(caseId: string, type?: ReportType): Promise<readonly ReportRecord[]>;
-  /** Puts a TTL on every report key of the case; its expiry, or undefined when the case has no reports. */
+  /**
+   * Records the case closed and puts a TTL on every report key of the case;
+   * its expiry, or undefined (nothing written) when the case has no reports.
+   * The closure outlives the reports: reports saved later, even after all
+   * were deleted one by one, expire with it.
+   */
   closeCase(caseId: string, ttlMs: number): Promise<number | undefined>;
-  /** Removes that TTL; false when the case has no reports. */
+  /** Forgets the closure and removes that TTL; false when the case has no reports and is not closed. */
   reopenCase(caseId: string): Promise<boolean>;
   /** Deletes one report's metadata (the newest remaining version becomes current); returns what was deleted. */
   delete(reportId: string): Promise<ReportRecord | undefined>;
-  /** Deletes all of a case's report metadata; returns the deleted ids. */
+  /** Deletes all of a case's report metadata and its closure (the case is forgotten); returns the deleted ids. */
   deleteCase(caseId: string): Promise<readonly string[]>;
   close(): Promise<void>;
 }

@@ -9,7 +9,7 @@ import type { ReportPage, ReportStore } from "../domain/report-store.js";
  */
 export class MemoryReportStore implements ReportStore {
   readonly #reports = new Map<string, ReportRecord>();
-  /** case id -> expiry time when the case is closed. */
+  /** case id -> expiry time when the case is closed; kept when its reports are deleted one by one. */
   readonly #closed = new Map<string, number>();
 
   constructor(private readonly clock: () => number = Date.now) {}
@@ -68,17 +68,15 @@ export class MemoryReportStore implements ReportStore {
   }
 
   async reopenCase(caseId: string): Promise<boolean> {
-    if (this.#byCase(caseId).length === 0) return false;
+    const known = this.#byCase(caseId).length > 0 || this.#closed.has(caseId);
     this.#closed.delete(caseId);
-    return true;
+    return known;
   }
 
   async delete(reportId: string): Promise<ReportRecord | undefined> {
     const report = await this.get(reportId);
     if (!report) return undefined;
     this.#reports.delete(reportId);
-    // Like Redis, a closure lives on the case's keys: gone with its last report.
-    if (this.#byCase(report.caseId).length === 0) this.#closed.delete(report.caseId);
     if (report.isCurrent) {
       const [newest] = this.#byCase(report.caseId)
         .filter((r) => r.type === report.type)

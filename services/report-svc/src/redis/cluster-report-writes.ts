@@ -2,7 +2,7 @@ import type { SingleKeyCalls } from "@faultmaven/redis";
 import { REPORT_TYPES, type ReportRecord } from "../domain/report.js";
 import { reportKeys } from "./keys.js";
 import { ADVANCE_CURRENT, RESERVE_VERSION, RETREAT_CURRENT, SET_CURRENT_FLAG } from "./cluster-scripts.js";
-import type { CaseKeysInput, SaveInput, SaveOutcome } from "./report-step-inputs.js";
+import type { CaseKeysInput, CaseKeysOutcome, SaveInput, SaveOutcome } from "./report-step-inputs.js";
 
 /**
  * The report steps as single-key calls, for Redis Cluster. Versions stay
@@ -12,21 +12,24 @@ import type { CaseKeysInput, SaveInput, SaveOutcome } from "./report-step-inputs
  * clears the one it replaced, and settles its own flag from the pointer at
  * the end, so the flags agree with the pointer once concurrent saves and
  * deletes have finished.
- * Case-wide TTL changes and deletes touch each key in turn.
+ * Case-wide TTL changes and deletes touch each key in turn; the closure is
+ * its own key, case:{c}:closed, read by each save for the remaining TTL.
  */
 export async function saveInSteps(calls: SingleKeyCalls, { report, fields }: SaveInput): Promise<SaveOutcome> {
   const { client } = calls;
   const { caseId, type, reportId } = report;
   const metaKey = reportKeys.metadata(reportId);
   const [version, createdAt] = (await calls.script(RESERVE_VERSION, reportKeys.caseType(caseId, type), [reportId])) as [number, number];
-  const closedTtl = await client.pttl(reportKeys.caseReports(caseId));
+  const closedTtl = await closureTtl(client, caseId);
   await client.hset(metaKey, { ...fields, report_id: reportId, type, version, created_at: createdAt, is_current: "false" });
   await client.zadd(reportKeys.caseReports(caseId), createdAt, reportId);
   if (closedTtl > 0) {
-    const keys = [metaKey, reportKeys.caseType(caseId, type), reportKeys.caseReports(caseId), reportKeys.caseCurrent(caseId)];
+    const keys = [metaKey, reportKeys.caseType(caseId, type), reportKeys.caseReports(caseId)];
     await Promise.all(keys.map((key) => client.pexpire(key, closedTtl)));
   }
   const previous = (await calls.script(ADVANCE_CURRENT, reportKeys.caseCurrent(caseId), [type, reportId, version])) as string | null;
+  // Only now may the pointer hash exist (the first report of a case creates it).
+  if (closedTtl > 0) await client.pexpire(reportKeys.caseCurrent(caseId), closedTtl);
   if (previous !== null) {
     await calls.script(SET_CURRENT_FLAG, metaKey, ["true"]);
     if (previous !== "") await calls.script(SET_CURRENT_FLAG, reportKeys.metadata(previous), ["false"]);
@@ -74,16 +77,26 @@ export async function deleteInSteps(calls: SingleKeyCalls, report: ReportRecord)
   return deleted;
 }
 
-/** Expires, persists or deletes every report key of a case, key by key; returns its report ids and the Redis time. */
-export async function caseKeysInSteps(
-  calls: SingleKeyCalls,
-  { caseId, action, ttlMs }: CaseKeysInput,
-): Promise<{ now: number; ids: string[] }> {
+/** The remaining closure TTL in ms (<= 0 when open); a closure older than case:{c}:closed is read from the timeline. */
+async function closureTtl(client: SingleKeyCalls["client"], caseId: string): Promise<number> {
+  const ttl = await client.pttl(reportKeys.caseClosed(caseId));
+  return ttl >= 0 ? ttl : client.pttl(reportKeys.caseReports(caseId));
+}
+
+/**
+ * Closes (expires), reopens (persists) or deletes a case's report keys and
+ * its closure, key by key. The closure is written before the report keys
+ * expire, so a save that starts after CloseCase began already sees it.
+ */
+export async function caseKeysInSteps(calls: SingleKeyCalls, { caseId, action, ttlMs }: CaseKeysInput): Promise<CaseKeysOutcome> {
   const { client } = calls;
   const [seconds, micros] = await client.time();
   const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   const ids = await client.zrange(reportKeys.caseReports(caseId), "0", "-1");
-  if (ids.length === 0) return { now, ids };
+  const closedKey = reportKeys.caseClosed(caseId);
+  const wasClosed = action === "expire" ? (await client.exists(closedKey)) === 1 : (await client.del(closedKey)) === 1;
+  if (ids.length === 0) return { now, ids, wasClosed };
+  if (action === "expire") await client.set(closedKey, String(now + ttlMs), "PX", ttlMs);
   const keys = [
     ...ids.map((id) => reportKeys.metadata(id)),
     ...REPORT_TYPES.map((t) => reportKeys.caseType(caseId, t)),
@@ -93,5 +106,5 @@ export async function caseKeysInSteps(
   await Promise.all(
     keys.map((key) => (action === "expire" ? client.pexpire(key, ttlMs) : action === "persist" ? client.persist(key) : client.del(key))),
   );
-  return { now, ids };
+  return { now, ids, wasClosed };
 }

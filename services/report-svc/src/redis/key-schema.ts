@@ -30,6 +30,12 @@ export const reportKeySchema = defineKeySchema({
       ttl: "as above",
       writtenBy: "SaveReport; DeleteReport (the newest remaining version takes over)",
     }),
+    caseClosed: new KeyPattern("case:{case_id}:closed", [caseId], {
+      type: "String: when the closure ends (Unix ms, Redis clock)",
+      ttl: "the closure's own TTL (90 days): it expires with the case",
+      writtenBy:
+        "CloseCase; removed by ReopenCase and DeleteCaseReports, kept by DeleteReport; SaveReport reads its remaining TTL for new keys",
+    }),
     metadata: new KeyPattern("report:{report_id}:metadata", [reportId], {
       type: "Hash",
       ttl: "as above",
@@ -50,7 +56,7 @@ export const reportKeySchema = defineKeySchema({
     "**Versions.** On standalone Redis and Sentinel a save is one Lua script over the case's keys: it reads the newest " +
       "version of (case, type), takes the next one, indexes the report, makes it current and flips `is_current` on the " +
       "previous report. Versions are therefore unique and gapless under concurrent saves (version = newest existing + 1). " +
-      "Saving into a closed case gives the new keys the case's TTL. Every key the script touches is declared in `KEYS`: the " +
+      "Saving into a closed case gives the new keys the remaining TTL of `case:{case_id}:closed`. Every key the script touches is declared in `KEYS`: the " +
       "store first reads which report is current, declares that report's metadata key, and the script re-checks the pointer " +
       "(a concurrent save that moved it makes the store plan again, after a short random wait once two plans went stale; " +
       "a step that cannot win within 100 plans answers `ABORTED`, having written nothing). DeleteReport and the case-wide " +
@@ -76,6 +82,12 @@ export const reportKeySchema = defineKeySchema({
       "current report is then deleted, the pointer can name that missing report and GetCurrentReports leaves the type out " +
       "until the next save of it; and metadata written before the stop may be missing from the case timeline, so CloseCase " +
       "and DeleteCaseReports do not reach it.",
+    "**Closure.** CloseCase of a case with reports writes `case:{case_id}:closed` (the closure's end, with the same " +
+      "TTL as the report keys); CloseCase of a case without reports answers `NOT_FOUND` and writes nothing. The closure " +
+      "is remembered apart from the reports: deleting them one by one keeps it, so the next save still gets the " +
+      "remaining TTL, and ReopenCase of such a case (closed, no reports left) succeeds and removes it. DeleteCaseReports " +
+      "deletes the case, closure included: a later save starts an open case. A closure written before this key existed " +
+      "(report keys with a TTL, no `closed` key) is still honoured: SaveReport then falls back to the timeline's TTL.",
     "**Content** lives in the ChromaDB collection `faultmaven_case_reports` (cosine space). Each report id has one document " +
       "with the service-computed embedding and `{case_id, type, written_at}` metadata. Content is written before metadata. " +
       "If the metadata write fails, the content is deleted again (compensation). Deletes remove metadata before content. " +

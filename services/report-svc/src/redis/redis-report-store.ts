@@ -3,7 +3,7 @@ import { contentLocation, REPORT_TYPES, type NewReport, type ReportRecord, type 
 import type { ReportPage, ReportStore } from "../domain/report-store.js";
 import { reportKeys } from "./keys.js";
 import { parseMetadata } from "./metadata-hash.js";
-import type { CaseKeysInput } from "./report-step-inputs.js";
+import type { CaseKeysInput, CaseKeysOutcome } from "./report-step-inputs.js";
 import { CASE_KEYS_STEP, DELETE_REPORT, SAVE_REPORT } from "./report-steps.js";
 
 /**
@@ -68,7 +68,10 @@ export class RedisReportStore implements ReportStore {
   }
 
   reopenCase(caseId: string): Promise<boolean> {
-    return callRedis(async () => (await this.#caseKeys(caseId, "persist")).ids.length > 0);
+    return callRedis(async () => {
+      const { ids, wasClosed } = await this.#caseKeys(caseId, "persist");
+      return ids.length > 0 || wasClosed;
+    });
   }
 
   delete(reportId: string): Promise<ReportRecord | undefined> {
@@ -87,8 +90,8 @@ export class RedisReportStore implements ReportStore {
     this.client.disconnect();
   }
 
-  /** Expires, persists or deletes every report key of a case; returns its report ids and the Redis time. */
-  #caseKeys(caseId: string, action: CaseKeysInput["action"], ttlMs = 0): Promise<{ now: number; ids: string[] }> {
+  /** Expires, persists or deletes every report key of a case and its closure (see CASE_KEYS_STEP). */
+  #caseKeys(caseId: string, action: CaseKeysInput["action"], ttlMs = 0): Promise<CaseKeysOutcome> {
     return CASE_KEYS_STEP.run(this.client, this.mode, { caseId, action, ttlMs });
   }
 

@@ -19,3 +19,10 @@ export interface CaseKeysInput {
   readonly action: "expire" | "persist" | "delete";
   readonly ttlMs: number;
 }
+
+/** What a case-wide step found: the Redis time, the case's report ids, and whether a closure was recorded before it. */
+export interface CaseKeysOutcome {
+  readonly now: number;
+  readonly ids: string[];
+  readonly wasClosed: boolean;
+}

@@ -2,7 +2,7 @@ import { MultiKeyStep } from "@faultmaven/redis";
 import { REPORT_TYPES, type ReportRecord } from "../domain/report.js";
 import { caseKeysInSteps, deleteInSteps, saveInSteps } from "./cluster-report-writes.js";
 import { reportKeys } from "./keys.js";
-import type { CaseKeysInput, SaveInput, SaveOutcome } from "./report-step-inputs.js";
+import type { CaseKeysInput, CaseKeysOutcome, SaveInput, SaveOutcome } from "./report-step-inputs.js";
 import { CASE_KEYS, DELETE, SAVE } from "./scripts.js";
 
 /**
@@ -17,7 +17,7 @@ export const SAVE_REPORT = new MultiKeyStep<SaveInput, SaveOutcome>("save_report
     const previous = (await client.hget(reportKeys.caseCurrent(caseId), type)) ?? "";
     return {
       script: SAVE,
-      keys: [...reportWriteKeys(report), ...(previous === "" ? [] : [reportKeys.metadata(previous)])],
+      keys: [...reportWriteKeys(report), reportKeys.caseClosed(caseId), ...(previous === "" ? [] : [reportKeys.metadata(previous)])],
       args: [reportId, type, previous, ...Object.entries(fields).flat()],
     };
   },
@@ -43,14 +43,18 @@ export const DELETE_REPORT = new MultiKeyStep<ReportRecord, boolean>("delete_rep
   split: deleteInSteps,
 });
 
-/** Expires, persists or deletes every report key of a case; returns its report ids and the Redis time. */
-export const CASE_KEYS_STEP = new MultiKeyStep<CaseKeysInput, { now: number; ids: string[] }>("case_keys", {
+/**
+ * Closes (expires), reopens (persists) or deletes a case's report keys and
+ * its closure; returns its report ids, the Redis time and whether it was closed.
+ */
+export const CASE_KEYS_STEP = new MultiKeyStep<CaseKeysInput, CaseKeysOutcome>("case_keys", {
   plan: async (client, { caseId, action, ttlMs }) => {
     const ids = await client.zrange(reportKeys.caseReports(caseId), "0", "-1");
     return {
       script: CASE_KEYS,
       keys: [
         reportKeys.caseReports(caseId),
+        reportKeys.caseClosed(caseId),
         reportKeys.caseCurrent(caseId),
         ...REPORT_TYPES.map((t) => reportKeys.caseType(caseId, t)),
         ...ids.map((id) => reportKeys.metadata(id)),
@@ -59,8 +63,8 @@ export const CASE_KEYS_STEP = new MultiKeyStep<CaseKeysInput, { now: number; ids
     };
   },
   decode: (reply) => {
-    const [now, ids] = reply as [number, string[]];
-    return { now, ids };
+    const [now, ids, wasClosed] = reply as [number, string[], number];
+    return { now, ids, wasClosed: wasClosed === 1 };
   },
   split: caseKeysInSteps,
 });

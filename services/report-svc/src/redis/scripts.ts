@@ -12,12 +12,13 @@ import { LuaScript } from "@faultmaven/redis";
  * Saves one report's metadata atomically: the next version of (case, type)
  * is read and taken in the same script that indexes the report and makes it
  * current, so concurrent saves get unique, gapless versions and exactly one
- * current report. When the case is closed (its timeline has a TTL) the new
- * keys get the same TTL.
+ * current report. When the case is closed (case:{c}:closed exists) the new
+ * keys get its remaining TTL; a closure older than that key is read from the
+ * timeline's TTL.
  *
  * KEYS: case:{c}:reports:{type}, case:{c}:reports, case:{c}:reports:current,
- * report:{id}:metadata, and report:{prev}:metadata of the current report
- * when there is one. ARGV: report id, type, the current report id the plan
+ * report:{id}:metadata, case:{c}:closed, and report:{prev}:metadata of the
+ * current report when there is one. ARGV: report id, type, the current report id the plan
  * read ('' for none), then field/value pairs. Returns {version, created_at}.
  */
 export const SAVE = new LuaScript(
@@ -31,13 +32,14 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local version = 1
 if top[2] then version = 1 - tonumber(top[2]) end
-local closed_ttl = redis.call('PTTL', KEYS[2])
+local closed_ttl = redis.call('PTTL', KEYS[5])
+if closed_ttl < 0 then closed_ttl = redis.call('PTTL', KEYS[2]) end
 redis.call('ZADD', KEYS[1], -version, id)
 redis.call('ZADD', KEYS[2], now, id)
 redis.call('HSET', KEYS[3], report_type, id)
 redis.call('HSET', KEYS[4], 'report_id', id, 'type', report_type, 'version', version, 'created_at', now, 'is_current', 'true')
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
-if KEYS[5] and redis.call('EXISTS', KEYS[5]) == 1 then redis.call('HSET', KEYS[5], 'is_current', 'false') end
+if KEYS[6] and redis.call('EXISTS', KEYS[6]) == 1 then redis.call('HSET', KEYS[6], 'is_current', 'false') end
 if closed_ttl > 0 then
   for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], closed_ttl) end
 end
@@ -79,10 +81,12 @@ return 1
 /**
  * Case-wide TTL change or delete in one step, so a save running at the same
  * time is either wholly before it or wholly after it. KEYS: case:{c}:reports,
- * case:{c}:reports:current, the type zsets, then the metadata key of each
- * report the plan read. ARGV[1]: "expire" (ARGV[2] ms), "persist" or
- * "delete"; then the case's report ids as the plan read them, in timeline
- * order. Returns {now, ids}, ids empty when the case has none.
+ * case:{c}:closed, case:{c}:reports:current, the type zsets, then the
+ * metadata key of each report the plan read. ARGV[1]: "expire" (ARGV[2] ms),
+ * "persist" or "delete"; then the case's report ids as the plan read them,
+ * in timeline order. "expire" of a case with reports also writes the
+ * closure (its end, with the same TTL); "persist" and "delete" remove it.
+ * Returns {now, ids, was_closed}, ids empty when the case has none.
  */
 export const CASE_KEYS = new LuaScript(
   "report_case_keys",
@@ -94,12 +98,19 @@ if #ids ~= #ARGV - 2 then return 'stale_plan' end
 for i, id in ipairs(ids) do
   if id ~= ARGV[i + 2] then return 'stale_plan' end
 end
-if #ids == 0 then return {now, ids} end
-for _, key in ipairs(KEYS) do
-  if ARGV[1] == 'expire' then redis.call('PEXPIRE', key, ARGV[2])
+local was_closed = redis.call('EXISTS', KEYS[2])
+if ARGV[1] ~= 'expire' then redis.call('DEL', KEYS[2]) end
+if #ids == 0 then return {now, ids, was_closed} end
+if ARGV[1] == 'expire' then
+  local ttl = tonumber(ARGV[2])
+  redis.call('SET', KEYS[2], string.format('%d', now + ttl), 'PX', ttl)
+end
+for i, key in ipairs(KEYS) do
+  if i == 2 then
+  elseif ARGV[1] == 'expire' then redis.call('PEXPIRE', key, ARGV[2])
   elseif ARGV[1] == 'persist' then redis.call('PERSIST', key)
   else redis.call('DEL', key) end
 end
-return {now, ids}
+return {now, ids, was_closed}
 `,
 );

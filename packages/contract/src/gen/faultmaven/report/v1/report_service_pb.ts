@@ -610,8 +610,9 @@ export const DeleteCaseReportsResponseSchema: GenMessage<DeleteCaseReportsRespon
  * when both halves are stored; a failed save leaves nothing behind.
  *
  * Errors: INVALID_ARGUMENT (with a google.rpc.BadRequest naming the field),
- * NOT_FOUND for a missing report (and for CloseCase/ReopenCase of a case with
- * no reports; lists just come back empty), UNAVAILABLE when Redis or ChromaDB
+ * NOT_FOUND for a missing report (and for CloseCase of a case with no
+ * reports, ReopenCase of one with no reports that is not closed; lists just
+ * come back empty), UNAVAILABLE when Redis or ChromaDB
  * cannot be reached. A read that needs content fails with
  * UNAVAILABLE when the content cannot be fetched; it never returns the report
  * with empty content instead.
@@ -683,7 +684,9 @@ export const ReportService: GenService<{
   /**
    * Marks a case closed: every report key of the case expires after the
    * service's closed-case TTL (REPORT_CLOSED_CASE_TTL_DAYS, 90 days by
-   * default).
+   * default). NOT_FOUND when the case has no reports. The closure is
+   * remembered apart from the reports: reports saved later expire with it,
+   * even after every report was deleted with DeleteReport.
    *
    * @generated from rpc faultmaven.report.v1.ReportService.CloseCase
    */
@@ -693,7 +696,9 @@ export const ReportService: GenService<{
     output: typeof CloseCaseResponseSchema;
   },
   /**
-   * Reopens a closed case: removes the expiry from its report keys.
+   * Reopens a closed case: removes the expiry from its report keys and
+   * forgets the closure. NOT_FOUND when the case has no reports and is not
+   * closed (a closed case whose reports were all deleted can be reopened).
    *
    * @generated from rpc faultmaven.report.v1.ReportService.ReopenCase
    */
@@ -714,7 +719,8 @@ export const ReportService: GenService<{
     output: typeof DeleteReportResponseSchema;
   },
   /**
-   * Deletes every report of a case from both stores.
+   * Deletes every report of a case from both stores, and its closure: the
+   * case is forgotten, and a later SaveReport starts an open case.
    *
    * @generated from rpc faultmaven.report.v1.ReportService.DeleteCaseReports
    */
