@@ -106,6 +106,33 @@ describe("report-svc over gRPC", () => {
     expect((await failure(svc.client.closeCase({ caseId: "case_without_reports" }))).code).toBe(status.NOT_FOUND);
   });
 
+  it("remembers a closure after DeleteReport of every report: the next save gets the closure TTL; ReopenCase then clears it", async () => {
+    const c = caseId();
+    const only = (await save(c)).report!;
+    await svc.client.closeCase({ caseId: c });
+    await svc.client.deleteReport({ reportId: only.reportId });
+    expect((await failure(svc.client.closeCase({ caseId: c }))).code).toBe(status.NOT_FOUND);
+    const late = (await save(c)).report!;
+    const keys = [`case:${c}:reports`, `case:${c}:reports:RCA_REPORT`, `case:${c}:reports:current`, `report:${late.reportId}:metadata`];
+    for (const key of keys) expect(await redis.admin.ttl(key)).toBeGreaterThan(90 * 86_400 - 60);
+    await svc.client.deleteReport({ reportId: late.reportId });
+    await svc.client.reopenCase({ caseId: c });
+    expect(await redis.admin.exists(`case:${c}:closed`)).toBe(0);
+    expect((await failure(svc.client.reopenCase({ caseId: c }))).code).toBe(status.NOT_FOUND);
+    const open = (await save(c)).report!;
+    expect(await redis.admin.ttl(`report:${open.reportId}:metadata`)).toBe(-1);
+  });
+
+  it("forgets a closed case on DeleteCaseReports: the next save gets no TTL", async () => {
+    const c = caseId();
+    await save(c);
+    await svc.client.closeCase({ caseId: c });
+    await svc.client.deleteCaseReports({ caseId: c });
+    expect(await redis.admin.exists(`case:${c}:closed`)).toBe(0);
+    const fresh = (await save(c)).report!;
+    for (const key of [`case:${c}:reports`, `report:${fresh.reportId}:metadata`]) expect(await redis.admin.ttl(key)).toBe(-1);
+  });
+
   it("deletes a report and a case's reports from both stores", async () => {
     const c = caseId();
     const v1 = (await save(c)).report!;
