@@ -30,12 +30,6 @@ export const reportKeySchema = defineKeySchema({
       ttl: "as above",
       writtenBy: "SaveReport; DeleteReport (the newest remaining version takes over)",
     }),
-    caseClosed: new KeyPattern("case:{case_id}:closed", [caseId], {
-      type: "String: when the closure ends (Unix ms, Redis clock)",
-      ttl: "the closure's own TTL (90 days): it expires with the case",
-      writtenBy:
-        "CloseCase; removed by ReopenCase and DeleteCaseReports, kept by DeleteReport; SaveReport reads its remaining TTL for new keys",
-    }),
     metadata: new KeyPattern("report:{report_id}:metadata", [reportId], {
       type: "Hash",
       ttl: "as above",
@@ -48,6 +42,12 @@ export const reportKeySchema = defineKeySchema({
         ["`is_current`", "`true`/`false`"],
         ["`content_location`", "`chromadb://faultmaven_case_reports/{report_id}`"],
       ],
+    }),
+    caseClosed: new KeyPattern("case:{case_id}:closed", [caseId], {
+      type: "String: when the closure ends (Unix ms, Redis clock)",
+      ttl: "the closure's own TTL (90 days): it expires with the case",
+      writtenBy:
+        "CloseCase; removed by ReopenCase and DeleteCaseReports, kept by DeleteReport; SaveReport reads its remaining TTL for new keys",
     }),
   },
   notes: [
