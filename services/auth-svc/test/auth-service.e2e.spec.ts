@@ -4,13 +4,15 @@ import { failure, startAuthService } from "./auth-harness.js";
 
 /** auth-svc as its callers see it: a real process on a real Redis, over gRPC. */
 let redis: RedisServer;
+const MAX_PASSWORD = 130;
 let svc: Awaited<ReturnType<typeof startAuthService>>;
 /** Every password and token the tests used: none may end up in Redis or the logs. */
 const secrets = new Set<string>();
 
 beforeAll(async () => {
   redis = await RedisServer.start();
-  svc = await startAuthService(redis.env);
+  // 130 characters, so that a 128-emoji password plus a suffix is allowed.
+  svc = await startAuthService({ ...redis.env, AUTH_PASSWORD_MAX_LENGTH: String(MAX_PASSWORD) });
 });
 afterAll(async () => {
   await svc?.stop();
@@ -114,6 +116,17 @@ describe("auth-svc over gRPC", () => {
     // unknown user would be ~20x faster. The band is wide for busy machines.
     expect(unknownMs / wrongMs).toBeGreaterThan(0.33);
     expect(unknownMs / wrongMs).toBeLessThan(3);
+  });
+
+  it("verifies the whole password: a 128-emoji password with one suffix does not log in with another", async () => {
+    const input = { ...fresh(), password: `${"😀".repeat(128)}ab` };
+    secrets.add(input.password);
+    await svc.client.createUser(input);
+    const other = await failure(login(input.username, `${"😀".repeat(128)}zz`));
+    expect(other.code).toBe(status.UNAUTHENTICATED);
+    const longer = await failure(login(input.username, `${input.password}x`));
+    expect(longer.code).toBe(status.UNAUTHENTICATED);
+    expect((await login(input.username, input.password)).token).toMatch(/^fm1\./);
   });
 
   it("fails a revoked or expired token at once, and every token after revoke-all", async () => {
@@ -239,7 +252,8 @@ describe("auth-svc over gRPC", () => {
       ["email with a separator", () => svc.client.createUser({ ...ok, email: "a:b@example.com" }), "email"],
       ["10 KB email", () => svc.client.createUser({ ...ok, email: `${"a".repeat(10_240)}@example.com` }), "email"],
       ["too short password", () => svc.client.createUser({ ...ok, password: "short" }), "password"],
-      ["too long password", () => svc.client.createUser({ ...ok, password: "p".repeat(129) }), "password"],
+      ["too long password", () => svc.client.createUser({ ...ok, password: "p".repeat(MAX_PASSWORD + 1) }), "password"],
+      ["too long password in emoji", () => svc.client.createUser({ ...ok, password: "😀".repeat(MAX_PASSWORD + 1) }), "password"],
       ["bad role", () => svc.client.createUser({ ...ok, roles: ["admin", "has space"] }), "roles[1]"],
       ["33 roles", () => svc.client.createUser({ ...ok, roles: Array.from({ length: 33 }, (_, i) => `r${i}`) }), "roles"],
       ["empty email", () => svc.client.createUser({ ...ok, email: "" }), "email"],
