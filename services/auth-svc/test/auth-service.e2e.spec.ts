@@ -129,6 +129,65 @@ describe("auth-svc over gRPC", () => {
     expect((await login(input.username, input.password)).token).toMatch(/^fm1\./);
   });
 
+  it("answers each Login racing DeleteUser OK or UNAUTHENTICATED, and leaves no token of the deleted users in Redis", async () => {
+    const inputs = Array.from({ length: 40 }, () => fresh());
+    const ids = await Promise.all(inputs.map(async (input) => (await svc.client.createUser(input)).user!.userId));
+    const pause = () => new Promise((resolve) => setTimeout(resolve, Math.random() * 40));
+    const codes = await Promise.all(
+      inputs.map(async (input, i) => {
+        const [code] = await Promise.all([
+          // failure() throws when the call succeeds.
+          pause().then(() =>
+            failure(login(input.username, input.password)).then(
+              (f) => f.code,
+              () => status.OK,
+            ),
+          ),
+          pause().then(() => svc.client.deleteUser({ userId: ids[i]! })),
+        ]);
+        return code;
+      }),
+    );
+    expect(codes.filter((code) => code !== status.OK && code !== status.UNAUTHENTICATED)).toEqual([]);
+    const deleted = new Set(ids);
+    const left: string[] = [];
+    for (const key of await redis.admin.keys("auth:token:*")) if (deleted.has((await redis.admin.get(key)) ?? "")) left.push(key);
+    for (const key of await redis.admin.keys("auth:token_meta:*"))
+      if (deleted.has((await redis.admin.hget(key, "user_id")) ?? "")) left.push(key);
+    for (const key of await redis.admin.keys("auth:user_tokens:*")) if (deleted.has(key.slice("auth:user_tokens:".length))) left.push(key);
+    expect(left).toEqual([]);
+  });
+
+  it("keeps exactly one e-mail claim (its current e-mail) through rounds of 20 concurrent e-mail changes, and none after DeleteUser", async () => {
+    const { user } = await svc.client.createUser(fresh());
+    const userId = user!.userId;
+    const claims = async () => {
+      const keys = await redis.admin.keys("auth:email:*");
+      const owners = await Promise.all(keys.map((key) => redis.admin.get(key)));
+      return keys.filter((_, i) => owners[i] === userId);
+    };
+    const pause = () => new Promise((resolve) => setTimeout(resolve, Math.random() * 8));
+    for (let round = 0; round < 5; round++) {
+      const codes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          pause().then(() =>
+            failure(
+              svc.client.updateUser({ user: { userId, email: `move${n}_${round}_${i}@example.com` }, updateMask: { paths: ["email"] } }),
+            ).then(
+              (f) => f.code,
+              () => status.OK,
+            ),
+          ),
+        ),
+      );
+      expect(codes.filter((code) => code !== status.OK && code !== status.FAILED_PRECONDITION)).toEqual([]);
+      const { user: now } = await svc.client.getUser({ userId });
+      expect(await claims()).toEqual([`auth:email:${now!.email}`]);
+    }
+    await svc.client.deleteUser({ userId });
+    expect(await claims()).toEqual([]);
+  });
+
   it("fails a revoked or expired token at once, and every token after revoke-all", async () => {
     const input = fresh();
     const { user } = await svc.client.createUser(input);
