@@ -135,17 +135,21 @@ export class RedisAuthStore implements AuthStore {
       await FINISH_EMAIL.run(this.client, [key], [email]);
       throw new EmailTakenError();
     }
-    if (!(await this.#emails.persist(email, userId))) throw new UnavailableError("redis");
+    // The claim is lost only to a DeleteUser (which released it) or after the announcement expired.
+    if (!(await this.#emails.persist(email, userId))) throw await this.#abandonEmailChange(userId, email, false);
     const reply = (await COMMIT_EMAIL.run(this.client, [key], [email, ...Object.entries(fields).flat()])) as [string, string[]] | null;
     const user = reply ? parseUserHash(pairsToHash(reply[1])) : undefined;
-    if (!reply || !user) {
-      await this.#emails.release(email, userId);
-      await FINISH_EMAIL.run(this.client, [key], [email]);
-      throw new EmailChangeInProgressError();
-    }
+    if (!reply || !user) throw await this.#abandonEmailChange(userId, email, true);
     if (reply[0] !== email) await this.#emails.release(reply[0], userId);
     await FINISH_EMAIL.run(this.client, [key], [email]);
     return user;
+  }
+
+  /** Undoes an e-mail change that cannot commit; the error to raise: NOT_FOUND when the user is gone. */
+  async #abandonEmailChange(userId: string, email: string, claimed: boolean): Promise<Error> {
+    if (claimed) await this.#emails.release(email, userId);
+    await FINISH_EMAIL.run(this.client, [authKeys.user(userId)], [email]);
+    return (await this.getUser(userId)) ? new EmailChangeInProgressError() : new UserNotFoundError(userId);
   }
 
   setPasswordHash(userId: string, passwordHash: string): Promise<void> {
