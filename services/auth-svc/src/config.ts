@@ -22,7 +22,9 @@ export const DEFAULT_PORT = 50052;
 
 /**
  * ENVIRONMENT, AUTH_STORAGE_TYPE, AUTH_TOKEN_TTL_SECONDS (default 86400),
- * AUTH_PASSWORD_MIN_LENGTH (10), AUTH_PASSWORD_MAX_LENGTH (128),
+ * AUTH_PASSWORD_MIN_LENGTH (10), AUTH_PASSWORD_MAX_LENGTH (128; at most 1024,
+ * the contract's `max_len`; both in characters, i.e. code points, as
+ * protovalidate counts them and passwordLength does),
  * AUTH_ARGON2_MEMORY_KIB (19456, OWASP's floor), AUTH_ARGON2_ITERATIONS (2),
  * plus the REDIS_* and GRPC_* variables.
  */

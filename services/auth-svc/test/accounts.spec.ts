@@ -25,6 +25,32 @@ describe("Accounts", () => {
     expect(await store.validateToken(issued!)).toBeUndefined();
   });
 
+  it("answers UNAUTHENTICATED and leaves no token when the user is deleted while the login is in flight", async () => {
+    let issued: ParsedToken | undefined;
+    let accounts: Accounts;
+    class RacingStore extends MemoryAuthStore {
+      override async issueToken(token: ParsedToken, ttlMs: number) {
+        const info = await super.issueToken(token, ttlMs);
+        issued = token;
+        // The whole DeleteUser completes exactly now, after this token was issued.
+        await accounts.deleteUser(token.userId);
+        return info;
+      }
+    }
+    const store = new RacingStore();
+    accounts = new Accounts(store, passwords, 60_000);
+    const user = await accounts.createUser({
+      username: "doomed",
+      email: "doomed@example.com",
+      password: "the password",
+      displayName: "",
+      roles: [],
+    });
+    await expect(accounts.login({ username: "doomed" }, "the password")).rejects.toBeInstanceOf(UnauthenticatedError);
+    expect(await store.revokeToken(issued!)).toBeUndefined();
+    expect(await store.listUserTokens(user.userId)).toEqual([]);
+  });
+
   it("answers an unknown user exactly like a wrong password", async () => {
     const accounts = new Accounts(new MemoryAuthStore(), passwords, 60_000);
     await accounts.createUser({ username: "known", email: "known@example.com", password: "right password", displayName: "", roles: [] });

@@ -4,13 +4,15 @@ import { failure, startAuthService } from "./auth-harness.js";
 
 /** auth-svc as its callers see it: a real process on a real Redis, over gRPC. */
 let redis: RedisServer;
+const MAX_PASSWORD = 130;
 let svc: Awaited<ReturnType<typeof startAuthService>>;
 /** Every password and token the tests used: none may end up in Redis or the logs. */
 const secrets = new Set<string>();
 
 beforeAll(async () => {
   redis = await RedisServer.start();
-  svc = await startAuthService(redis.env);
+  // 130 characters, so that a 128-emoji password plus a suffix is allowed.
+  svc = await startAuthService({ ...redis.env, AUTH_PASSWORD_MAX_LENGTH: String(MAX_PASSWORD) });
 });
 afterAll(async () => {
   await svc?.stop();
@@ -114,6 +116,76 @@ describe("auth-svc over gRPC", () => {
     // unknown user would be ~20x faster. The band is wide for busy machines.
     expect(unknownMs / wrongMs).toBeGreaterThan(0.33);
     expect(unknownMs / wrongMs).toBeLessThan(3);
+  });
+
+  it("verifies the whole password: a 128-emoji password with one suffix does not log in with another", async () => {
+    const input = { ...fresh(), password: `${"😀".repeat(128)}ab` };
+    secrets.add(input.password);
+    await svc.client.createUser(input);
+    const other = await failure(login(input.username, `${"😀".repeat(128)}zz`));
+    expect(other.code).toBe(status.UNAUTHENTICATED);
+    const longer = await failure(login(input.username, `${input.password}x`));
+    expect(longer.code).toBe(status.UNAUTHENTICATED);
+    expect((await login(input.username, input.password)).token).toMatch(/^fm1\./);
+  });
+
+  it("answers each Login racing DeleteUser OK or UNAUTHENTICATED, and leaves no token of the deleted users in Redis", async () => {
+    const inputs = Array.from({ length: 40 }, () => fresh());
+    const ids = await Promise.all(inputs.map(async (input) => (await svc.client.createUser(input)).user!.userId));
+    const pause = () => new Promise((resolve) => setTimeout(resolve, Math.random() * 40));
+    const codes = await Promise.all(
+      inputs.map(async (input, i) => {
+        const [code] = await Promise.all([
+          // failure() throws when the call succeeds.
+          pause().then(() =>
+            failure(login(input.username, input.password)).then(
+              (f) => f.code,
+              () => status.OK,
+            ),
+          ),
+          pause().then(() => svc.client.deleteUser({ userId: ids[i]! })),
+        ]);
+        return code;
+      }),
+    );
+    expect(codes.filter((code) => code !== status.OK && code !== status.UNAUTHENTICATED)).toEqual([]);
+    const deleted = new Set(ids);
+    const left: string[] = [];
+    for (const key of await redis.admin.keys("auth:token:*")) if (deleted.has((await redis.admin.get(key)) ?? "")) left.push(key);
+    for (const key of await redis.admin.keys("auth:token_meta:*"))
+      if (deleted.has((await redis.admin.hget(key, "user_id")) ?? "")) left.push(key);
+    for (const key of await redis.admin.keys("auth:user_tokens:*")) if (deleted.has(key.slice("auth:user_tokens:".length))) left.push(key);
+    expect(left).toEqual([]);
+  });
+
+  it("keeps exactly one e-mail claim (its current e-mail) through rounds of 20 concurrent e-mail changes, and none after DeleteUser", async () => {
+    const { user } = await svc.client.createUser(fresh());
+    const userId = user!.userId;
+    const claims = async () => {
+      const keys = await redis.admin.keys("auth:email:*");
+      const owners = await Promise.all(keys.map((key) => redis.admin.get(key)));
+      return keys.filter((_, i) => owners[i] === userId);
+    };
+    const pause = () => new Promise((resolve) => setTimeout(resolve, Math.random() * 8));
+    for (let round = 0; round < 5; round++) {
+      const codes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          pause().then(() =>
+            failure(
+              svc.client.updateUser({ user: { userId, email: `move${n}_${round}_${i}@example.com` }, updateMask: { paths: ["email"] } }),
+            ).then(
+              (f) => f.code,
+              () => status.OK,
+            ),
+          ),
+        ),
+      );
+      expect(codes.filter((code) => code !== status.OK && code !== status.FAILED_PRECONDITION)).toEqual([]);
+      const { user: now } = await svc.client.getUser({ userId });
+      expect(await claims()).toEqual([`auth:email:${now!.email}`]);
+    }
+    await svc.client.deleteUser({ userId });
+    expect(await claims()).toEqual([]);
   });
 
   it("fails a revoked or expired token at once, and every token after revoke-all", async () => {
@@ -239,7 +311,8 @@ describe("auth-svc over gRPC", () => {
       ["email with a separator", () => svc.client.createUser({ ...ok, email: "a:b@example.com" }), "email"],
       ["10 KB email", () => svc.client.createUser({ ...ok, email: `${"a".repeat(10_240)}@example.com` }), "email"],
       ["too short password", () => svc.client.createUser({ ...ok, password: "short" }), "password"],
-      ["too long password", () => svc.client.createUser({ ...ok, password: "p".repeat(129) }), "password"],
+      ["too long password", () => svc.client.createUser({ ...ok, password: "p".repeat(MAX_PASSWORD + 1) }), "password"],
+      ["too long password in emoji", () => svc.client.createUser({ ...ok, password: "😀".repeat(MAX_PASSWORD + 1) }), "password"],
       ["bad role", () => svc.client.createUser({ ...ok, roles: ["admin", "has space"] }), "roles[1]"],
       ["33 roles", () => svc.client.createUser({ ...ok, roles: Array.from({ length: 33 }, (_, i) => `r${i}`) }), "roles"],
       ["empty email", () => svc.client.createUser({ ...ok, email: "" }), "email"],

@@ -31,10 +31,16 @@ export class Accounts {
     if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) throw new UnauthenticatedError();
     const { token, parsed } = mintToken(user.userId);
     const info = await this.store.issueToken(parsed, this.tokenTtlMs);
-    // A password change that raced this login (after the check above) must
-    // not leave a token behind: its revoke-all may have run before our issue.
-    const after = await this.store.recordLogin(user.userId);
-    if (after.passwordHash !== user.passwordHash) {
+    // The token is fully written; now the user must still be there with the
+    // same password. A delete or password change that raced this login may
+    // have run its revoke-all before our issue: then we revoke our own token
+    // and answer as for a wrong password (never NOT_FOUND, which would tell
+    // that the account existed).
+    const after = await this.store.recordLogin(user.userId).catch((error: unknown) => {
+      if (error instanceof UserNotFoundError) return undefined;
+      throw error;
+    });
+    if (after?.passwordHash !== user.passwordHash) {
       await this.store.revokeToken(parsed);
       throw new UnauthenticatedError();
     }
@@ -52,11 +58,12 @@ export class Accounts {
   }
 
   async deleteUser(userId: string): Promise<number> {
-    if (!(await this.store.getUser(userId))) throw new UserNotFoundError(userId);
-    // Tokens first: a half-done delete must never leave a working token behind.
-    const revoked = await this.store.revokeUserTokens(userId);
-    await this.store.deleteUser(userId);
-    return revoked;
+    // The user first: from then on no token of it validates, and a login
+    // still in flight sees the user gone after issuing (and revokes its own
+    // token). Every token issued before that is listed by now, so the
+    // revoke-all below leaves none behind.
+    if (!(await this.store.deleteUser(userId))) throw new UserNotFoundError(userId);
+    return this.store.revokeUserTokens(userId);
   }
 
   async validateToken(token: string): Promise<TokenIdentity> {

@@ -25,7 +25,7 @@ export interface AuthStore {
   setPasswordHash(userId: string, passwordHash: string): Promise<void>;
   /** Raises UserNotFoundError. */
   recordLogin(userId: string): Promise<UserRecord>;
-  /** Removes the user, its indexes and list entry (revoke its tokens first). False when absent. */
+  /** Removes the user, its indexes and list entry (then revoke its tokens: they stop validating at once). False when absent. */
   deleteUser(userId: string): Promise<boolean>;
 
   /** Stores a new token for `ttlMs`; its created_at and expires_at come from the store's clock (Redis TIME in Redis). */

@@ -3,14 +3,28 @@ import { InvalidArgumentError } from "@faultmaven/errors";
 
 /** argon2id at OWASP's minimum (m=19 MiB, t=2, p=1) unless configured higher. */
 export interface PasswordPolicy {
+  /** In characters (Unicode code points), see passwordLength. */
   readonly minLength: number;
-  /** Bounds the hashing input (and the CPU a caller can make us spend). */
+  /** In characters (Unicode code points); bounds the hashing input (and the CPU a caller can make us spend). */
   readonly maxLength: number;
   readonly memoryKiB: number;
   readonly iterations: number;
 }
 
 export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: 10, maxLength: 128, memoryKiB: 19456, iterations: 2 };
+
+/**
+ * A password's length in characters (Unicode code points): the unit
+ * protovalidate's `string.max_len` counts in the contract, and the unit of
+ * AUTH_PASSWORD_MIN_LENGTH / AUTH_PASSWORD_MAX_LENGTH. Not UTF-16 units (an
+ * emoji would count twice) and not bytes (argon2 hashes the UTF-8 bytes, at
+ * most 4 per character, so the byte input stays bounded by 4 x maxLength).
+ */
+export function passwordLength(password: string): number {
+  let length = 0;
+  for (const _ of password) length++;
+  return length;
+}
 
 /**
  * Hashing and checking passwords. `verify` against an unknown user still
@@ -26,7 +40,7 @@ export class Passwords {
 
   /** Throws INVALID_ARGUMENT naming `field` when the password breaks the policy. */
   check(field: string, password: string): string {
-    const length = [...password].length;
+    const length = passwordLength(password);
     if (length < this.policy.minLength) {
       throw new InvalidArgumentError(field, `must be at least ${this.policy.minLength} characters`);
     }
@@ -45,13 +59,17 @@ export class Passwords {
     });
   }
 
-  /** True when `password` matches `hash`; with no hash, spends the same time and answers false. */
+  /**
+   * True when the whole `password` matches `hash`. Never truncates: a
+   * password longer than the policy's maxLength cannot have been set, so it
+   * is refused (after the same dummy work, so length does not show in the
+   * timing). With no hash, spends the same time and answers false.
+   */
   async verify(hash: string | undefined, password: string): Promise<boolean> {
-    const bounded = password.slice(0, this.policy.maxLength * 2);
-    if (hash === undefined) {
-      await argon2.verify(await this.#dummyHash, bounded).catch(() => false);
+    if (hash === undefined || passwordLength(password) > this.policy.maxLength) {
+      await argon2.verify(await this.#dummyHash, "dummy-password-for-timing").catch(() => false);
       return false;
     }
-    return argon2.verify(hash, bounded).catch(() => false);
+    return argon2.verify(hash, password).catch(() => false);
   }
 }

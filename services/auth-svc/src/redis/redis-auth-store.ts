@@ -14,7 +14,7 @@ import {
   PUSH_USER_TOKEN,
   ISSUE_TOKEN_META,
   UPDATE_USER,
-  WITHDRAW_EMAIL,
+  FINISH_EMAIL,
 } from "./scripts.js";
 import { VALIDATE_TOKEN } from "./token-steps.js";
 import { PENDING_TTL_MS, UniqueIndex } from "./unique-index.js";
@@ -112,17 +112,19 @@ export class RedisAuthStore implements AuthStore {
       if (changes.roles !== undefined) fields.roles = JSON.stringify(changes.roles);
       const newEmail = changes.email !== undefined && changes.email !== current.email ? changes.email : undefined;
       if (newEmail === undefined) return this.#update(userId, "profile", fields);
-      const updated = await this.#changeEmail(userId, newEmail, fields);
-      await this.#emails.release(current.email, userId);
-      return updated;
+      return this.#changeEmail(userId, newEmail, fields);
     });
   }
 
   /**
-   * Announce, claim, commit: while announced, a concurrent claimer sees this
-   * user's claim as live; the commit succeeds only if the announcement is
-   * still ours and unexpired (Redis clock), so the hash never takes an e-mail
-   * whose claim it may have lost.
+   * Announce, claim, commit, release the old address, finish. While
+   * announced, a concurrent claimer sees this user's claim as live and
+   * another change of this user to another address waits (-1), so changes
+   * of one user run one at a time. The commit succeeds only if the
+   * announcement is still ours and unexpired (Redis clock), so the hash
+   * never takes an e-mail whose claim it may have lost; it reports the
+   * address it replaced (read atomically, not the one read before), whose
+   * claim is the one released.
    */
   async #changeEmail(userId: string, email: string, fields: Record<string, string>): Promise<UserRecord> {
     const key = authKeys.user(userId);
@@ -130,17 +132,24 @@ export class RedisAuthStore implements AuthStore {
     if (announced === 0) throw new UserNotFoundError(userId);
     if (announced === -1) throw new EmailChangeInProgressError();
     if (!(await this.#emails.claim(email, userId))) {
-      await WITHDRAW_EMAIL.run(this.client, [key], [email]);
+      await FINISH_EMAIL.run(this.client, [key], [email]);
       throw new EmailTakenError();
     }
-    if (!(await this.#emails.persist(email, userId))) throw new UnavailableError("redis");
-    const reply = await COMMIT_EMAIL.run(this.client, [key], [email, ...Object.entries(fields).flat()]);
-    const user = reply ? parseUserHash(pairsToHash(reply)) : undefined;
-    if (!user) {
-      await this.#emails.release(email, userId);
-      throw new EmailChangeInProgressError();
-    }
+    // The claim is lost only to a DeleteUser (which released it) or after the announcement expired.
+    if (!(await this.#emails.persist(email, userId))) throw await this.#abandonEmailChange(userId, email, false);
+    const reply = (await COMMIT_EMAIL.run(this.client, [key], [email, ...Object.entries(fields).flat()])) as [string, string[]] | null;
+    const user = reply ? parseUserHash(pairsToHash(reply[1])) : undefined;
+    if (!reply || !user) throw await this.#abandonEmailChange(userId, email, true);
+    if (reply[0] !== email) await this.#emails.release(reply[0], userId);
+    await FINISH_EMAIL.run(this.client, [key], [email]);
     return user;
+  }
+
+  /** Undoes an e-mail change that cannot commit; the error to raise: NOT_FOUND when the user is gone. */
+  async #abandonEmailChange(userId: string, email: string, claimed: boolean): Promise<Error> {
+    if (claimed) await this.#emails.release(email, userId);
+    await FINISH_EMAIL.run(this.client, [authKeys.user(userId)], [email]);
+    return (await this.getUser(userId)) ? new EmailChangeInProgressError() : new UserNotFoundError(userId);
   }
 
   setPasswordHash(userId: string, passwordHash: string): Promise<void> {
@@ -155,11 +164,13 @@ export class RedisAuthStore implements AuthStore {
 
   deleteUser(userId: string): Promise<boolean> {
     return callRedis(async () => {
-      const removed = (await DELETE_USER.run(this.client, [authKeys.user(userId)], [])) as [string, string] | null;
+      const removed = (await DELETE_USER.run(this.client, [authKeys.user(userId)], [])) as [string, string, string] | null;
       if (!removed) return false;
-      const [username, email] = removed;
+      const [username, email, pendingEmail] = removed;
       await this.#usernames.release(username, userId);
       await this.#emails.release(email, userId);
+      // The claim of a change in flight (that change's own release may never run).
+      if (pendingEmail) await this.#emails.release(pendingEmail, userId);
       await this.client.lrem(authKeys.userList(), 0, userId);
       return true;
     });

@@ -88,8 +88,10 @@ return redis.call('HGETALL', KEYS[1])
 /**
  * Announces an e-mail change in progress (ARGV[1], for ARGV[2] ms) on an
  * active user, so that the claim made next counts as live (see
- * UniqueIndex). Returns 1; 0 when there is no active user; -1 while another
- * unexpired change of the same user is in progress.
+ * UniqueIndex). The announcement also serialises a user's e-mail changes:
+ * it stays until FINISH_EMAIL, after the old address's claim is released.
+ * Returns 1; 0 when there is no active user; -1 while another unexpired
+ * change of the same user (to another address) is in progress.
  */
 export const ANNOUNCE_EMAIL = new LuaScript(
   "auth_user_announce_email",
@@ -107,25 +109,32 @@ return 1
 /**
  * Commits an announced e-mail change (ARGV[1]) plus other field/value pairs,
  * only while the announcement is still this one and unexpired (a change
- * that took longer may have lost its claim). Returns HGETALL or nil.
+ * that took longer may have lost its claim), or when the user already has
+ * that address (a concurrent change to the same address committed first).
+ * The announcement stays (see FINISH_EMAIL). Returns {previous e-mail,
+ * HGETALL} or nil.
  */
 export const COMMIT_EMAIL = new LuaScript(
   "auth_user_commit_email",
   NOW_MS +
     `
-if redis.call('HGET', KEYS[1], 'state') ~= 'active' then return nil end
+local f = redis.call('HMGET', KEYS[1], 'state', 'email', 'pending_email', 'pending_email_until')
+if f[1] ~= 'active' then return nil end
 local now = now_ms()
-local pending = redis.call('HMGET', KEYS[1], 'pending_email', 'pending_email_until')
-if pending[1] ~= ARGV[1] or tonumber(pending[2] or 0) <= now then return nil end
-redis.call('HSET', KEYS[1], 'email', ARGV[1], 'pending_email', '', 'pending_email_until', 0, 'updated_at', now)
+if f[2] ~= ARGV[1] and (f[3] ~= ARGV[1] or tonumber(f[4] or 0) <= now) then return nil end
+redis.call('HSET', KEYS[1], 'email', ARGV[1], 'updated_at', now)
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-return redis.call('HGETALL', KEYS[1])
+return {f[2], redis.call('HGETALL', KEYS[1])}
 `,
 );
 
-/** Withdraws the announcement of ARGV[1] (a change that failed to claim it). */
-export const WITHDRAW_EMAIL = new LuaScript(
-  "auth_user_withdraw_email",
+/**
+ * Ends the announcement of ARGV[1]: a change that failed to claim it, or
+ * one that committed and released its old address. Returns 1 when it was
+ * still announced.
+ */
+export const FINISH_EMAIL = new LuaScript(
+  "auth_user_finish_email",
   `
 if redis.call('HGET', KEYS[1], 'pending_email') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'pending_email', '', 'pending_email_until', 0)
@@ -149,14 +158,17 @@ return 0
 `,
 );
 
-/** Deletes a user hash; returns {username, email}, or nil when absent. */
+/**
+ * Deletes a user hash; returns {username, email, pending_email} (the last
+ * empty when no change is in progress), or nil when absent.
+ */
 export const DELETE_USER = new LuaScript(
   "auth_user_delete",
   `
-local f = redis.call('HMGET', KEYS[1], 'username', 'email')
+local f = redis.call('HMGET', KEYS[1], 'username', 'email', 'pending_email')
 if not f[1] then return nil end
 redis.call('DEL', KEYS[1])
-return f
+return {f[1], f[2] or '', f[3] or ''}
 `,
 );
 
