@@ -76,6 +76,11 @@ export const authKeySchema = defineKeySchema({
       "(or announced it as `pending_email`); anything else is debris of a create, change or delete that died half-way, and " +
       "the next claim takes it over with a compare-and-set script. Every step is a single-key command, so the same code runs " +
       "on Redis Cluster.",
+    "**E-mail changes** run one at a time per user: the change announces `pending_email`, claims the new address, commits " +
+      "it (the script answers the address it replaced, read in the script), releases that address's claim, and only then " +
+      "clears the announcement; a second change meanwhile gets `EMAIL_CHANGE_IN_PROGRESS`. DeleteUser removes the user " +
+      "first (its tokens stop working at once), then releases its claims (including an address a change had in flight) " +
+      "and revokes its tokens; a Login that finds its user gone after writing its token revokes that token itself.",
     "**Tokens** are `fm1.<user_id>.<token_id>.<secret>` with a 256-bit secret. Only the SHA-256 of the whole token is " +
       "stored. Login writes the metadata first (its `created_at` and `expires_at` from the Redis clock), then the list entry, " +
       "then the token key, so a token works only once its metadata exists. Because the token names its own keys, " +
