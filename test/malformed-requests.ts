@@ -8,6 +8,8 @@ export interface FuzzCase {
   readonly data: Buffer;
   /** The message inside the one frame; absent for frame-level cases (never exactly one complete message). */
   readonly protobuf?: Uint8Array;
+  /** Leave the request stream open after `data` (no END_STREAM). */
+  readonly open?: boolean;
 }
 
 /** mulberry32: a small seeded RNG, so every run sends the same bytes. */
@@ -113,7 +115,7 @@ function wellFormed(schema: DescMessage): Uint8Array {
  * random bytes, each field under every wrong wire type, invalid UTF-8 in
  * string fields, truncated messages, deeply nested and unterminated groups,
  * and frame-level faults (no message, a length prefix longer than the data,
- * half a prefix, two messages).
+ * half a prefix, two messages with the stream ended or left open).
  */
 export function fuzzCases(schema: DescMessage, random: () => number): FuzzCase[] {
   const cases: FuzzCase[] = [];
@@ -160,6 +162,7 @@ export function fuzzCases(schema: DescMessage, random: () => number): FuzzCase[]
     },
     { kind: "frame", label: "half a length prefix", data: fragment.subarray(0, 3) },
     { kind: "frame", label: "two messages in a unary call", data: Buffer.concat([fragment, fragment]) },
+    { kind: "frame", label: "two messages, stream left open", data: Buffer.concat([fragment, fragment]), open: true },
   );
   return cases;
 }

@@ -22,8 +22,8 @@ export class RawGrpcClient {
     });
   }
 
-  /** POSTs `data` to `path` and ends the stream; resolves with the status the server answered. */
-  call(path: string, data: Buffer): Promise<RawAnswer> {
+  /** POSTs `data` to `path` and ends the stream (unless `open`); resolves with the status the server answered. */
+  call(path: string, data: Buffer, open = false): Promise<RawAnswer> {
     return new Promise((resolve, reject) => {
       const stream = this.session.request({
         ":method": "POST",
@@ -40,13 +40,16 @@ export class RawGrpcClient {
         headers = { ...headers, ...t };
       });
       stream.on("data", () => {});
+      // The server has answered (maybe trailers-only): a request stream left open is ours to close.
+      stream.on("end", () => open && stream.close());
       stream.on("error", reject);
       stream.on("close", () => {
         const code = headers["grpc-status"];
         if (code === undefined) reject(new Error(`${path}: no grpc-status (HTTP/2 close code ${stream.rstCode})`));
         else resolve({ code: Number(code), reason: reasonOf(headers["grpc-status-details-bin"]) });
       });
-      stream.end(data);
+      if (open) stream.write(data);
+      else stream.end(data);
     });
   }
 

@@ -2,15 +2,16 @@ import type { DescMessage } from "@bufbuild/protobuf";
 import { ServerInterceptingCall, type ServerInterceptingCallInterface, type ServerInterceptor } from "@grpc/grpc-js";
 import { undecodableRequest } from "./undecodable-request.js";
 
-/**
- * Holds a unary request back until the caller half-closes, then hands the
- * handler exactly one message: the one received, or a stand-in when none or
- * several arrived. Without it grpc-js answers a call that ends with no
- * complete message (or with two) UNIMPLEMENTED before any handler runs;
- * with it the pipeline answers INVALID_ARGUMENT, and logs and counts it.
- */
 type Listener = Parameters<ServerInterceptingCallInterface["start"]>[0];
 
+/**
+ * Holds a unary request back until the caller half-closes, then hands the
+ * handler exactly one message: the one received, or a stand-in when none
+ * arrived or a second one did (answered at once, without reading on).
+ * Without it grpc-js answers a call that ends with no complete message (or
+ * brings two) UNIMPLEMENTED before any handler runs; with it the pipeline
+ * answers INVALID_ARGUMENT, and logs and counts it.
+ */
 class OneRequestMessageCall extends ServerInterceptingCall {
   constructor(
     next: ServerInterceptingCallInterface,
@@ -20,19 +21,30 @@ class OneRequestMessageCall extends ServerInterceptingCall {
   }
 
   override start(listener: Listener): void {
-    const received: unknown[] = [];
+    let first: unknown;
+    let received = 0;
+    let delivered = false;
+    const deliver = (message: unknown) => {
+      delivered = true;
+      listener.onReceiveMessage(message);
+      listener.onReceiveHalfClose();
+    };
     super.start({
       onReceiveMetadata: (metadata) => listener.onReceiveMetadata(metadata),
       onReceiveMessage: (message) => {
-        received.push(message);
-        // The handler asks for the next message only after it gets one; read on to see the half-close.
-        this.startRead();
+        if (delivered) return;
+        received += 1;
+        if (received === 1) {
+          first = message;
+          // The handler asks for the next message only after it gets one; read on to see the half-close.
+          this.startRead();
+        } else {
+          // A second message: answer now (as grpc-js did) rather than buffer a stream the caller never ends.
+          deliver(undecodableRequest(this.input, "extra"));
+        }
       },
       onReceiveHalfClose: () => {
-        const [first] = received;
-        const problem = received.length === 0 ? "missing" : received.length > 1 ? "extra" : undefined;
-        listener.onReceiveMessage(problem === undefined ? first : undecodableRequest(this.input, problem));
-        listener.onReceiveHalfClose();
+        if (!delivered) deliver(received === 0 ? undecodableRequest(this.input, "missing") : first);
       },
       onCancel: () => listener.onCancel(),
     });
