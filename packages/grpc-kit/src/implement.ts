@@ -7,6 +7,7 @@ import { enterCallScope } from "./enter-call-scope.js";
 import { logCalls } from "./log-calls.js";
 import { composeMiddleware, type Middleware, type UnaryCall, type UnaryMethod } from "./middleware.js";
 import { observeCalls, type CallObserver } from "./observe-calls.js";
+import { rejectUndecodableRequests } from "./reject-undecodable-requests.js";
 import { toStatus } from "./status-details.js";
 import { validateRequests } from "./validate-requests.js";
 
@@ -29,13 +30,14 @@ export interface ImplementOptions {
 /**
  * The per-call pipeline, outermost first: metrics, the "rpc" log line,
  * the call scope (deadline and cancellation reach every store call),
- * request validation, then the caller's middleware and the handler.
+ * undecodable requests, request validation, then the caller's middleware and the handler.
  */
 export function pipeline(options: ImplementOptions): Middleware {
   return composeMiddleware(
     observeCalls(options.observers ?? []),
     logCalls,
     enterCallScope,
+    rejectUndecodableRequests,
     validateRequests,
     ...(options.middleware ?? []),
   );

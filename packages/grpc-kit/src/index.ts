@@ -6,6 +6,15 @@ export { observeCalls, type CallObserver } from "./observe-calls.js";
 export { logCalls } from "./log-calls.js";
 export { enterCallScope } from "./enter-call-scope.js";
 export { validateRequests } from "./validate-requests.js";
+export { rejectUndecodableRequests } from "./reject-undecodable-requests.js";
+export { oneRequestMessage } from "./one-request-message.js";
+export {
+  decodeRequest,
+  undecodableRequest,
+  undecodableProblem,
+  UndecodableRequestError,
+  type UndecodableProblem,
+} from "./undecodable-request.js";
 export { validateRequest } from "./request-validation.js";
 export { causeChain } from "./cause-chain.js";
 export type { CallContext } from "./call-context.js";

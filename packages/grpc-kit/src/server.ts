@@ -3,6 +3,7 @@ import { Server, ServerCredentials, type UntypedServiceImplementation } from "@g
 import type { Logger } from "pino";
 import type { HealthStatus } from "./health.js";
 import type { ServiceMetrics } from "./metrics.js";
+import { oneRequestMessage } from "./one-request-message.js";
 import { isAddressInUse, PortInUseError } from "./port-in-use-error.js";
 import { addReflection } from "./reflection.js";
 import type { ServerConfig } from "./server-config.js";
@@ -38,7 +39,10 @@ export async function serve(options: {
   environment: string;
 }): Promise<RunningServer> {
   const { config, health, logger } = options;
-  const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024 });
+  const inputs = new Map(
+    options.services.flatMap(({ service }) => service.methods.map((m) => [`/${service.typeName}/${m.name}`, m.input] as const)),
+  );
+  const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024, interceptors: [oneRequestMessage(inputs)] });
   for (const { service, implementation } of options.services) {
     server.addService(toServiceDefinition(service), implementation);
   }

@@ -1,5 +1,6 @@
 import { fromBinary, toBinary, type DescMessage, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
+import { decodeRequest } from "./undecodable-request.js";
 
 /**
  * Derives a grpc-js ServiceDefinition from a protobuf-es service descriptor
@@ -15,7 +16,8 @@ export function toServiceDefinition(service: DescService): ServiceDefinition {
       requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
       responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
       requestSerialize: serializer(method.input),
-      requestDeserialize: deserializer(method.input),
+      // Never throws: undecodable bytes reach the pipeline, which answers INVALID_ARGUMENT.
+      requestDeserialize: (bytes: Buffer) => decodeRequest(method.input, bytes),
       responseSerialize: serializer(method.output),
       responseDeserialize: deserializer(method.output),
     };
