@@ -1,5 +1,4 @@
-import { Cluster } from "ioredis";
-import type { KeySchema, RedisClient } from "@faultmaven/redis";
+import { type KeySchema, type RedisClient, scanKeys } from "@faultmaven/redis";
 import { classifyKey } from "./classify-key.js";
 
 export interface AuditReport {
@@ -30,20 +29,12 @@ export async function auditKeyspace(
   const unknown: string[] = [];
   let scanned = 0;
   let unknownCount = 0;
-  const nodes = client instanceof Cluster ? client.nodes("master") : [client];
-  for (const node of nodes) {
-    let cursor = "0";
-    do {
-      const [next, keys] = await node.scan(cursor, "COUNT", 1000);
-      cursor = next;
-      for (const key of keys) {
-        scanned++;
-        const found = classifyKey(key, options.schemas);
-        if (found.kind === "known") known[found.name] = (known[found.name] ?? 0) + 1;
-        else if (found.kind === "deprecated") deprecated.push(key);
-        else if (++unknownCount <= maxListed) unknown.push(key);
-      }
-    } while (cursor !== "0");
+  for await (const key of scanKeys(client)) {
+    scanned++;
+    const found = classifyKey(key, options.schemas);
+    if (found.kind === "known") known[found.name] = (known[found.name] ?? 0) + 1;
+    else if (found.kind === "deprecated") deprecated.push(key);
+    else if (++unknownCount <= maxListed) unknown.push(key);
   }
   let deleted = 0;
   if (options.deleteDeprecated) {

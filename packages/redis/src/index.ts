@@ -20,3 +20,4 @@ export { connectOrFallback, StartupError, type StoreChoice, type Environment } f
 export { openStore, type ClosableStore } from "./open-store.js";
 export { NamespaceSampler } from "./namespace-sampler.js";
 export { readStorageChoice, readEnvironment, pairsToHash, type StorageType } from "./storage-choice.js";
+export { scanKeys } from "./scan-keys.js";

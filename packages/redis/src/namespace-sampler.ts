@@ -1,6 +1,6 @@
 import { Gauge, type Registry } from "prom-client";
 import type { Logger } from "pino";
-import { Cluster } from "ioredis";
+import { scanKeys } from "./scan-keys.js";
 import type { RedisClient } from "./client.js";
 
 /**
@@ -68,17 +68,11 @@ export class NamespaceSampler {
   }
 
   async #scan(match: string): Promise<{ count: number; sample: string[] }> {
-    const nodes = this.client instanceof Cluster ? this.client.nodes("master") : [this.client];
     let count = 0;
     const sample: string[] = [];
-    for (const node of nodes) {
-      let cursor = "0";
-      do {
-        const [next, keys] = await node.scan(cursor, "MATCH", match, "COUNT", 1000);
-        cursor = next;
-        count += keys.length;
-        for (const key of keys) if (sample.length < this.sampleSize) sample.push(key);
-      } while (cursor !== "0");
+    for await (const key of scanKeys(this.client, match)) {
+      count++;
+      if (sample.length < this.sampleSize) sample.push(key);
     }
     return { count, sample };
   }

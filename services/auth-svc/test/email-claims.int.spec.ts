@@ -1,7 +1,6 @@
 import { EnvReader } from "@faultmaven/config";
-import { createRedisClient, readRedisConfig, type RedisClient } from "@faultmaven/redis";
+import { createRedisClient, readRedisConfig, type RedisClient, scanKeys } from "@faultmaven/redis";
 import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
-import { Cluster } from "ioredis";
 import { EmailChangeInProgressError, UserNotFoundError } from "../src/domain/errors.js";
 import { RedisAuthStore } from "../src/redis/redis-auth-store.js";
 
@@ -23,16 +22,8 @@ const pause = () => new Promise((resolve) => setTimeout(resolve, Math.random() *
 
 /** Every `auth:email:*` key that names `userId`, on every master. */
 async function emailClaimsOf(client: RedisClient, userId: string): Promise<string[]> {
-  const nodes = client instanceof Cluster ? client.nodes("master") : [client];
   const claims: string[] = [];
-  for (const node of nodes) {
-    let cursor = "0";
-    do {
-      const [next, keys] = await node.scan(cursor, "MATCH", "auth:email:*", "COUNT", 1000);
-      cursor = next;
-      for (const key of keys) if ((await node.get(key)) === userId) claims.push(key);
-    } while (cursor !== "0");
-  }
+  for await (const key of scanKeys(client, "auth:email:*")) if ((await client.get(key)) === userId) claims.push(key);
   return claims.sort();
 }
 

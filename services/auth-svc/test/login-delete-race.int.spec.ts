@@ -1,8 +1,7 @@
 import { EnvReader } from "@faultmaven/config";
 import { UnauthenticatedError } from "@faultmaven/errors";
-import { createRedisClient, readRedisConfig, type RedisClient } from "@faultmaven/redis";
+import { createRedisClient, readRedisConfig, type RedisClient, scanKeys } from "@faultmaven/redis";
 import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
-import { Cluster } from "ioredis";
 import { Accounts } from "../src/domain/accounts.js";
 import { Passwords } from "../src/domain/passwords.js";
 import { RedisAuthStore } from "../src/redis/redis-auth-store.js";
@@ -22,16 +21,8 @@ afterAll(async () => {
 });
 
 async function keysMatching(client: RedisClient, match: string): Promise<string[]> {
-  const nodes = client instanceof Cluster ? client.nodes("master") : [client];
   const keys: string[] = [];
-  for (const node of nodes) {
-    let cursor = "0";
-    do {
-      const [next, batch] = await node.scan(cursor, "MATCH", match, "COUNT", 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== "0");
-  }
+  for await (const key of scanKeys(client, match)) keys.push(key);
   return keys;
 }
 
