@@ -1,13 +1,11 @@
-/** The gRPC server kit shared by the services: definitions, handlers, errors, health, reflection, lifecycle. */
+/**
+ * The gRPC server kit shared by the services: `runService` (bootstrap),
+ * `implement` and its call pipeline, error mapping, the client, paging.
+ * The pipeline's steps, health, reflection and serve are its internals.
+ */
 export { toServiceDefinition } from "./service-definition.js";
 export { implement, pipeline, type UnaryHandlers, type ServiceHandlers, type ImplementOptions } from "./implement.js";
 export { composeMiddleware, type Middleware, type Next, type UnaryCall, type UnaryMethod } from "./middleware.js";
-export { observeCalls, type CallObserver } from "./observe-calls.js";
-export { logCalls } from "./log-calls.js";
-export { enterCallScope } from "./enter-call-scope.js";
-export { validateRequests } from "./validate-requests.js";
-export { rejectUndecodableRequests } from "./reject-undecodable-requests.js";
-export { oneRequestMessage } from "./one-request-message.js";
 export {
   decodeRequest,
   undecodableRequest,
@@ -18,14 +16,11 @@ export {
 export { validateRequest } from "./request-validation.js";
 export { causeChain } from "./cause-chain.js";
 export type { CallContext } from "./call-context.js";
+export type { CallObserver } from "./observe-calls.js";
 export { toStatus, statusCodeOf, ERROR_DOMAIN, type MappedStatus } from "./status-details.js";
-export { createLogger, REDACTED_PATHS, type Logger } from "./logger.js";
-export { HealthStatus } from "./health.js";
-export { addReflection } from "./reflection.js";
+export { createLogger, type Logger } from "./logger.js";
 export { readServerConfig, type ServerConfig } from "./server-config.js";
 export { serve, type ServedService, type RunningServer } from "./server.js";
-export { runMain } from "./run-main.js";
-export { PortInUseError } from "./port-in-use-error.js";
 export { ReadinessFlag, type ReadinessSource } from "./readiness.js";
 export { bind, type Binding } from "./binding.js";
 export {
