@@ -6,6 +6,22 @@ export interface CallScope {
   readonly deadline: number | undefined;
   /** Aborted when the call is over; the reason is a DeadlineExceededError or a CancelledError. */
   readonly signal: AbortSignal;
+  /** The caller's idempotency key for this call, when it gave one (see IdempotencyKey). */
+  readonly idempotency?: IdempotencyKey;
+}
+
+/**
+ * A mutating call's idempotency key: the store's idempotent scripts record
+ * their reply under it, atomically with their effect, and answer a retry
+ * with the same key by that reply instead of acting again.
+ */
+export interface IdempotencyKey {
+  /** `{Method}:{key}`: the caller's key, scoped to the method it was sent with. */
+  readonly name: string;
+  /** SHA-256 hex of the request without its key: the same key with another request is refused. */
+  readonly fingerprint: string;
+  /** How long the recorded reply is kept (ms). */
+  readonly windowMs: number;
 }
 
 const storage = new AsyncLocalStorage<CallScope>();

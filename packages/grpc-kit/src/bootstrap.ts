@@ -67,7 +67,10 @@ export async function startService<C extends BaseServiceConfig, S>(spec: Service
     const health = new HealthStatus(bindings.map((b) => b.service.typeName)).watch(opened.readiness, logger);
     const observers = [metrics.observer];
     return await serve({
-      services: bindings.map((b) => ({ service: b.service, implementation: b.implement({ logger, observers }) })),
+      services: bindings.map((b) => ({
+        service: b.service,
+        implementation: b.implement({ logger, observers, idempotencyWindowMs: config.server.idempotencyWindowMs }),
+      })),
       config: config.server,
       health,
       metrics,

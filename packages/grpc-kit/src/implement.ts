@@ -3,6 +3,7 @@ import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2
 import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { createCallContext, type CallContext } from "./call-context.js";
+import { bindIdempotencyKeys } from "./bind-idempotency-key.js";
 import { enterCallScope } from "./enter-call-scope.js";
 import { logCalls } from "./log-calls.js";
 import { composeMiddleware, type Middleware, type UnaryCall, type UnaryMethod } from "./middleware.js";
@@ -23,6 +24,8 @@ export type ServiceHandlers<S> = S extends GenService<infer T> ? UnaryHandlers<T
 export interface ImplementOptions {
   readonly logger: Logger;
   readonly observers?: readonly CallObserver[];
+  /** How long replies to calls with an idempotency key are kept (default 15 min). */
+  readonly idempotencyWindowMs?: number;
   /** Extra steps run after validation, just before the handler (authorization, limits, ...). */
   readonly middleware?: readonly Middleware[];
 }
@@ -30,7 +33,8 @@ export interface ImplementOptions {
 /**
  * The per-call pipeline, outermost first: metrics, the "rpc" log line,
  * the call scope (deadline and cancellation reach every store call),
- * undecodable requests, request validation, then the caller's middleware and the handler.
+ * undecodable requests, request validation, the idempotency key, then the
+ * caller's middleware and the handler.
  */
 export function pipeline(options: ImplementOptions): Middleware {
   return composeMiddleware(
@@ -39,6 +43,7 @@ export function pipeline(options: ImplementOptions): Middleware {
     enterCallScope,
     rejectUndecodableRequests,
     validateRequests,
+    bindIdempotencyKeys(options.idempotencyWindowMs ?? 15 * 60_000),
     ...(options.middleware ?? []),
   );
 }

@@ -12,6 +12,8 @@ export interface ServerConfig {
   readonly metricsPort: number;
   /** How often the Redis keyspace is sampled for the namespace gauges. */
   readonly keyspaceSampleIntervalMs: number;
+  /** How long a mutating call's reply is kept for retries with the same idempotency key. */
+  readonly idempotencyWindowMs: number;
 }
 
 /**
@@ -19,7 +21,8 @@ export interface ServerConfig {
  * GRPC_TLS_CERT_FILE + GRPC_TLS_KEY_FILE (TLS), GRPC_TLS_CLIENT_CA_FILE
  * (mutual TLS: clients must present a certificate signed by it),
  * GRPC_SHUTDOWN_GRACE_MS (default 10000), METRICS_PORT (the service's
- * default), METRICS_KEYSPACE_INTERVAL_SECONDS (default 60).
+ * default), METRICS_KEYSPACE_INTERVAL_SECONDS (default 60),
+ * IDEMPOTENCY_WINDOW_SECONDS (default 900).
  */
 export function readServerConfig(defaultPort: number, defaultMetricsPort: number, env = new EnvReader()): ServerConfig {
   const cert = env.file("GRPC_TLS_CERT_FILE");
@@ -38,5 +41,6 @@ export function readServerConfig(defaultPort: number, defaultMetricsPort: number
     shutdownGraceMs: env.integer("GRPC_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     metricsPort: env.integer("METRICS_PORT", defaultMetricsPort, 0, 65535),
     keyspaceSampleIntervalMs: env.integer("METRICS_KEYSPACE_INTERVAL_SECONDS", 60, 1, 86_400) * 1000,
+    idempotencyWindowMs: env.integer("IDEMPOTENCY_WINDOW_SECONDS", 900, 1, 86_400) * 1000,
   };
 }

@@ -1,16 +1,17 @@
 import { ReplyError } from "ioredis";
-import { UnavailableError } from "@faultmaven/errors";
+import { InvalidArgumentError, UnavailableError } from "@faultmaven/errors";
 
 const OUTAGE_NAMES = new Set(["MaxRetriesPerRequestError", "ClusterAllFailedError"]);
 const OUTAGE_MESSAGE =
   /Connection is closed|Stream isn't writeable|Command timed out|None of startup nodes|Failed to refresh slots cache|Cluster isn't ready|Too many Cluster redirections|CLUSTERDOWN|TRYAGAIN|connect E[A-Z]+/;
-const OUTAGE_REPLY = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|BUSY|OOM)\b/;
+const OUTAGE_REPLY = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|BUSY|OOM|LATE)\b/;
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND"]);
 
 /**
  * True for failures that mean "Redis cannot be reached right now":
  * connection refused or dropped, command timeout, offline client, cluster
- * slots not ready, a server still loading or failing over. Any other reply
+ * slots not ready, a server still loading or failing over, a script that
+ * arrived after its not-after bound (LATE: it did nothing). Any other reply
  * error is an answer from Redis (a bug of ours), not an outage.
  */
 export function isRedisUnavailable(error: unknown): boolean {
@@ -34,6 +35,9 @@ export async function callRedis<T>(operation: () => Promise<T>): Promise<T> {
     // a password hash); errors get logged, so drop it.
     if (error instanceof Error && "command" in error) delete (error as { command?: unknown }).command;
     if (isRedisUnavailable(error)) throw new UnavailableError("redis", { cause: error });
+    if (error instanceof ReplyError && (error as Error).message.startsWith("IDEMPOTENCY_KEY_REUSED")) {
+      throw new InvalidArgumentError("idempotency_key", "was used with a different request within the idempotency window");
+    }
     throw error;
   }
 }
@@ -41,12 +45,14 @@ export async function callRedis<T>(operation: () => Promise<T>): Promise<T> {
 /**
  * True when a failed call certainly never reached Redis (the client was
  * offline, the connection was refused), so nothing it would have written
- * exists. A timeout or a dropped connection is not certain: the command may
- * have run.
+ * exists, or reached it after its not-after bound (LATE) and did nothing. A
+ * timeout or a dropped connection is not certain: the command may have run
+ * (its not-after bound makes it do nothing if it runs late).
  */
 export function neverReachedRedis(error: unknown): boolean {
   const cause = error instanceof UnavailableError ? error.cause : error;
   if (!(cause instanceof Error)) return false;
   const code = (cause as { code?: unknown }).code;
+  if (cause instanceof ReplyError && cause.message.startsWith("LATE")) return true;
   return /Stream isn't writeable/.test(cause.message) || code === "ECONNREFUSED";
 }

@@ -1,6 +1,8 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 import type { RedisConfig } from "./config.js";
+import { RedisClock } from "./redis-clock.js";
 import { honourCallScopes } from "./scoped-commands.js";
+import { boundWrites } from "./write-bound.js";
 
 /** A standalone/Sentinel connection or a Cluster: both speak the same commands. */
 export type RedisClient = Redis | Cluster;
@@ -10,14 +12,20 @@ export type RedisClient = Redis | Cluster;
  * command while disconnected fails at once), no retry of in-flight commands
  * after a drop (a retried script could apply twice), and a per-command
  * timeout, bounded further by the deadline of the call a command is sent for
- * (and aborted when that call is cancelled; see `honourCallScopes`). It keeps reconnecting in the background with a short backoff, so
- * the service recovers by itself when Redis returns.
+ * (and aborted when that call is cancelled; see `honourCallScopes`). Its
+ * scripts carry a not-after bound in the Redis clock (see `notAfter`), so a
+ * script that arrives after the caller stopped waiting does nothing. It keeps
+ * reconnecting in the background with a short backoff, so the service
+ * recovers by itself when Redis returns.
  *
  * The client is created disconnected (lazyConnect): call `connect()`.
  */
 export function createRedisClient(config: RedisConfig, connectionName: string): RedisClient {
   const client = createClient(config, connectionName);
   honourCallScopes(client);
+  const clock = new RedisClock(client);
+  client.on("end", () => clock.stop());
+  boundWrites(client, clock, config.commandTimeoutMs);
   return client;
 }
 

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file faultmaven/auth/v1/auth_service.proto.
  */
 export const file_faultmaven_auth_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVmYXVsdG1hdmVuL2F1dGgvdjEvYXV0aF9zZXJ2aWNlLnByb3RvEhJmYXVsdG1hdmVuLmF1dGgudjEisQEKEUNyZWF0ZVVzZXJSZXF1ZXN0Eh4KCHVzZXJuYW1lGAEgASgJQgy6SAnIAQFyBLi1GAESGwoFZW1haWwYAiABKAlCDLpICcgBAXIEwLUYARIdCghwYXNzd29yZBgDIAEoCUILukgIyAEBcgMYgAgSHwoMZGlzcGxheV9uYW1lGAQgASgJQgm6SAZyBNC1GAESHwoFcm9sZXMYBSADKAlCELpIDZIBChAgIgZyBMi1GAEiPAoSQ3JlYXRlVXNlclJlc3BvbnNlEiYKBHVzZXIYASABKAsyGC5mYXVsdG1hdmVuLmF1dGgudjEuVXNlciIvCg5HZXRVc2VyUmVxdWVzdBIdCgd1c2VyX2lkGAEgASgJQgy6SAnIAQFyBJi1GAEiOQoPR2V0VXNlclJlc3BvbnNlEiYKBHVzZXIYASABKAsyGC5mYXVsdG1hdmVuLmF1dGgudjEuVXNlciJcChFMb29rdXBVc2VyUmVxdWVzdBIdCgh1c2VybmFtZRgBIAEoCUIJukgGcgS4tRgBSAASGgoFZW1haWwYAiABKAlCCbpIBnIEwLUYAUgAQgwKA2tleRIFukgCCAEiPAoSTG9va3VwVXNlclJlc3BvbnNlEiYKBHVzZXIYASABKAsyGC5mYXVsdG1hdmVuLmF1dGgudjEuVXNlciJMChBMaXN0VXNlcnNSZXF1ZXN0EhoKCXBhZ2Vfc2l6ZRgBIAEoBUIHukgEGgIoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABCJVChFMaXN0VXNlcnNSZXNwb25zZRInCgV1c2VycxgBIAMoCzIYLmZhdWx0bWF2ZW4uYXV0aC52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLmAQoRVXBkYXRlVXNlclJlcXVlc3QSLgoEdXNlchgBIAEoCzIYLmZhdWx0bWF2ZW4uYXV0aC52MS5Vc2VyQga6SAPIAQESoAEKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0JvukhsugFHChF1cGRhdGVfbWFzay5wYXRocxIbbXVzdCBuYW1lIGF0IGxlYXN0IG9uZSBwYXRoGhV0aGlzLnBhdGhzLnNpemUoKSA+IDDIAQHiARwSDGRpc3BsYXlfbmFtZRIFZW1haWwSBXJvbGVzIjwKElVwZGF0ZVVzZXJSZXNwb25zZRImCgR1c2VyGAEgASgLMhguZmF1bHRtYXZlbi5hdXRoLnYxLlVzZXIigAEKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIdCgd1c2VyX2lkGAEgASgJQgy6SAnIAQFyBJi1GAESJQoQY3VycmVudF9wYXNzd29yZBgCIAEoCUILukgIyAEBcgMYgAgSIQoMbmV3X3Bhc3N3b3JkGAMgASgJQgu6SAjIAQFyAxiACCIvChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlEhUKDXJldm9rZWRfY291bnQYASABKA0iMgoRRGVsZXRlVXNlclJlcXVlc3QSHQoHdXNlcl9pZBgBIAEoCUIMukgJyAEBcgSYtRgBIisKEkRlbGV0ZVVzZXJSZXNwb25zZRIVCg1yZXZva2VkX2NvdW50GAEgASgNIn0KDExvZ2luUmVxdWVzdBIdCgh1c2VybmFtZRgBIAEoCUIJukgGcgS4tRgBSAASGgoFZW1haWwYAiABKAlCCbpIBnIEwLUYAUgAEh0KCHBhc3N3b3JkGAMgASgJQgu6SAjIAQFyAxiACEITCgppZGVudGlmaWVyEgW6SAIIASJ5Cg1Mb2dpblJlc3BvbnNlEg0KBXRva2VuGAEgASgJEjEKCnRva2VuX2luZm8YAiABKAsyHS5mYXVsdG1hdmVuLmF1dGgudjEuVG9rZW5JbmZvEiYKBHVzZXIYAyABKAsyGC5mYXVsdG1hdmVuLmF1dGgudjEuVXNlciIyChRWYWxpZGF0ZVRva2VuUmVxdWVzdBIaCgV0b2tlbhgBIAEoCUILukgIyAEBcgMYyAEieQoVVmFsaWRhdGVUb2tlblJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSDQoFcm9sZXMYAiADKAkSEAoIdG9rZW5faWQYAyABKAkSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiYQoSUmV2b2tlVG9rZW5SZXF1ZXN0EhsKBXRva2VuGAEgASgJQgq6SAdyBRABGMgBSAASHQoIdG9rZW5faWQYAiABKAlCCbpIBnIEoLUYAUgAQg8KBnRhcmdldBIFukgCCAEiOAoTUmV2b2tlVG9rZW5SZXNwb25zZRIQCgh0b2tlbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJIjgKF1Jldm9rZVVzZXJUb2tlbnNSZXF1ZXN0Eh0KB3VzZXJfaWQYASABKAlCDLpICcgBAXIEmLUYASIxChhSZXZva2VVc2VyVG9rZW5zUmVzcG9uc2USFQoNcmV2b2tlZF9jb3VudBgBIAEoDSI2ChVMaXN0VXNlclRva2Vuc1JlcXVlc3QSHQoHdXNlcl9pZBgBIAEoCUIMukgJyAEBcgSYtRgBIkcKFkxpc3RVc2VyVG9rZW5zUmVzcG9uc2USLQoGdG9rZW5zGAEgAygLMh0uZmF1bHRtYXZlbi5hdXRoLnYxLlRva2VuSW5mbzKECQoLQXV0aFNlcnZpY2USWwoKQ3JlYXRlVXNlchIlLmZhdWx0bWF2ZW4uYXV0aC52MS5DcmVhdGVVc2VyUmVxdWVzdBomLmZhdWx0bWF2ZW4uYXV0aC52MS5DcmVhdGVVc2VyUmVzcG9uc2USUgoHR2V0VXNlchIiLmZhdWx0bWF2ZW4uYXV0aC52MS5HZXRVc2VyUmVxdWVzdBojLmZhdWx0bWF2ZW4uYXV0aC52MS5HZXRVc2VyUmVzcG9uc2USWwoKTG9va3VwVXNlchIlLmZhdWx0bWF2ZW4uYXV0aC52MS5Mb29rdXBVc2VyUmVxdWVzdBomLmZhdWx0bWF2ZW4uYXV0aC52MS5Mb29rdXBVc2VyUmVzcG9uc2USWAoJTGlzdFVzZXJzEiQuZmF1bHRtYXZlbi5hdXRoLnYxLkxpc3RVc2Vyc1JlcXVlc3QaJS5mYXVsdG1hdmVuLmF1dGgudjEuTGlzdFVzZXJzUmVzcG9uc2USWwoKVXBkYXRlVXNlchIlLmZhdWx0bWF2ZW4uYXV0aC52MS5VcGRhdGVVc2VyUmVxdWVzdBomLmZhdWx0bWF2ZW4uYXV0aC52MS5VcGRhdGVVc2VyUmVzcG9uc2USZwoOQ2hhbmdlUGFzc3dvcmQSKS5mYXVsdG1hdmVuLmF1dGgudjEuQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0GiouZmF1bHRtYXZlbi5hdXRoLnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USWwoKRGVsZXRlVXNlchIlLmZhdWx0bWF2ZW4uYXV0aC52MS5EZWxldGVVc2VyUmVxdWVzdBomLmZhdWx0bWF2ZW4uYXV0aC52MS5EZWxldGVVc2VyUmVzcG9uc2USTAoFTG9naW4SIC5mYXVsdG1hdmVuLmF1dGgudjEuTG9naW5SZXF1ZXN0GiEuZmF1bHRtYXZlbi5hdXRoLnYxLkxvZ2luUmVzcG9uc2USZAoNVmFsaWRhdGVUb2tlbhIoLmZhdWx0bWF2ZW4uYXV0aC52MS5WYWxpZGF0ZVRva2VuUmVxdWVzdBopLmZhdWx0bWF2ZW4uYXV0aC52MS5WYWxpZGF0ZVRva2VuUmVzcG9uc2USXgoLUmV2b2tlVG9rZW4SJi5mYXVsdG1hdmVuLmF1dGgudjEuUmV2b2tlVG9rZW5SZXF1ZXN0GicuZmF1bHRtYXZlbi5hdXRoLnYxLlJldm9rZVRva2VuUmVzcG9uc2USbQoQUmV2b2tlVXNlclRva2VucxIrLmZhdWx0bWF2ZW4uYXV0aC52MS5SZXZva2VVc2VyVG9rZW5zUmVxdWVzdBosLmZhdWx0bWF2ZW4uYXV0aC52MS5SZXZva2VVc2VyVG9rZW5zUmVzcG9uc2USZwoOTGlzdFVzZXJUb2tlbnMSKS5mYXVsdG1hdmVuLmF1dGgudjEuTGlzdFVzZXJUb2tlbnNSZXF1ZXN0GiouZmF1bHRtYXZlbi5hdXRoLnYxLkxpc3RVc2VyVG9rZW5zUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_faultmaven_auth_v1_auth, file_faultmaven_validate_v1_rules, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("CiVmYXVsdG1hdmVuL2F1dGgvdjEvYXV0aF9zZXJ2aWNlLnByb3RvEhJmYXVsdG1hdmVuLmF1dGgudjEi1QEKEUNyZWF0ZVVzZXJSZXF1ZXN0Eh4KCHVzZXJuYW1lGAEgASgJQgy6SAnIAQFyBLi1GAESGwoFZW1haWwYAiABKAlCDLpICcgBAXIEwLUYARIdCghwYXNzd29yZBgDIAEoCUILukgIyAEBcgMYgAgSHwoMZGlzcGxheV9uYW1lGAQgASgJQgm6SAZyBNC1GAESHwoFcm9sZXMYBSADKAlCELpIDZIBChAgIgZyBMi1GAESIgoPaWRlbXBvdGVuY3lfa2V5GA8gASgJQgm6SAZyBNi1GAEiPAoSQ3JlYXRlVXNlclJlc3BvbnNlEiYKBHVzZXIYASABKAsyGC5mYXVsdG1hdmVuLmF1dGgudjEuVXNlciIvCg5HZXRVc2VyUmVxdWVzdBIdCgd1c2VyX2lkGAEgASgJQgy6SAnIAQFyBJi1GAEiOQoPR2V0VXNlclJlc3BvbnNlEiYKBHVzZXIYASABKAsyGC5mYXVsdG1hdmVuLmF1dGgudjEuVXNlciJcChFMb29rdXBVc2VyUmVxdWVzdBIdCgh1c2VybmFtZRgBIAEoCUIJukgGcgS4tRgBSAASGgoFZW1haWwYAiABKAlCCbpIBnIEwLUYAUgAQgwKA2tleRIFukgCCAEiPAoSTG9va3VwVXNlclJlc3BvbnNlEiYKBHVzZXIYASABKAsyGC5mYXVsdG1hdmVuLmF1dGgudjEuVXNlciJMChBMaXN0VXNlcnNSZXF1ZXN0EhoKCXBhZ2Vfc2l6ZRgBIAEoBUIHukgEGgIoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiABCJVChFMaXN0VXNlcnNSZXNwb25zZRInCgV1c2VycxgBIAMoCzIYLmZhdWx0bWF2ZW4uYXV0aC52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKKAgoRVXBkYXRlVXNlclJlcXVlc3QSLgoEdXNlchgBIAEoCzIYLmZhdWx0bWF2ZW4uYXV0aC52MS5Vc2VyQga6SAPIAQESoAEKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0JvukhsugFHChF1cGRhdGVfbWFzay5wYXRocxIbbXVzdCBuYW1lIGF0IGxlYXN0IG9uZSBwYXRoGhV0aGlzLnBhdGhzLnNpemUoKSA+IDDIAQHiARwSDGRpc3BsYXlfbmFtZRIFZW1haWwSBXJvbGVzEiIKD2lkZW1wb3RlbmN5X2tleRgPIAEoCUIJukgGcgTYtRgBIjwKElVwZGF0ZVVzZXJSZXNwb25zZRImCgR1c2VyGAEgASgLMhguZmF1bHRtYXZlbi5hdXRoLnYxLlVzZXIipAEKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIdCgd1c2VyX2lkGAEgASgJQgy6SAnIAQFyBJi1GAESJQoQY3VycmVudF9wYXNzd29yZBgCIAEoCUILukgIyAEBcgMYgAgSIQoMbmV3X3Bhc3N3b3JkGAMgASgJQgu6SAjIAQFyAxiACBIiCg9pZGVtcG90ZW5jeV9rZXkYDyABKAlCCbpIBnIE2LUYASIvChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlEhUKDXJldm9rZWRfY291bnQYASABKA0iVgoRRGVsZXRlVXNlclJlcXVlc3QSHQoHdXNlcl9pZBgBIAEoCUIMukgJyAEBcgSYtRgBEiIKD2lkZW1wb3RlbmN5X2tleRgPIAEoCUIJukgGcgTYtRgBIisKEkRlbGV0ZVVzZXJSZXNwb25zZRIVCg1yZXZva2VkX2NvdW50GAEgASgNIn0KDExvZ2luUmVxdWVzdBIdCgh1c2VybmFtZRgBIAEoCUIJukgGcgS4tRgBSAASGgoFZW1haWwYAiABKAlCCbpIBnIEwLUYAUgAEh0KCHBhc3N3b3JkGAMgASgJQgu6SAjIAQFyAxiACEITCgppZGVudGlmaWVyEgW6SAIIASJ5Cg1Mb2dpblJlc3BvbnNlEg0KBXRva2VuGAEgASgJEjEKCnRva2VuX2luZm8YAiABKAsyHS5mYXVsdG1hdmVuLmF1dGgudjEuVG9rZW5JbmZvEiYKBHVzZXIYAyABKAsyGC5mYXVsdG1hdmVuLmF1dGgudjEuVXNlciIyChRWYWxpZGF0ZVRva2VuUmVxdWVzdBIaCgV0b2tlbhgBIAEoCUILukgIyAEBcgMYyAEieQoVVmFsaWRhdGVUb2tlblJlc3BvbnNlEg8KB3VzZXJfaWQYASABKAkSDQoFcm9sZXMYAiADKAkSEAoIdG9rZW5faWQYAyABKAkSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAihQEKElJldm9rZVRva2VuUmVxdWVzdBIbCgV0b2tlbhgBIAEoCUIKukgHcgUQARjIAUgAEh0KCHRva2VuX2lkGAIgASgJQgm6SAZyBKC1GAFIABIiCg9pZGVtcG90ZW5jeV9rZXkYDyABKAlCCbpIBnIE2LUYAUIPCgZ0YXJnZXQSBbpIAggBIjgKE1Jldm9rZVRva2VuUmVzcG9uc2USEAoIdG9rZW5faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCSJcChdSZXZva2VVc2VyVG9rZW5zUmVxdWVzdBIdCgd1c2VyX2lkGAEgASgJQgy6SAnIAQFyBJi1GAESIgoPaWRlbXBvdGVuY3lfa2V5GA8gASgJQgm6SAZyBNi1GAEiMQoYUmV2b2tlVXNlclRva2Vuc1Jlc3BvbnNlEhUKDXJldm9rZWRfY291bnQYASABKA0iNgoVTGlzdFVzZXJUb2tlbnNSZXF1ZXN0Eh0KB3VzZXJfaWQYASABKAlCDLpICcgBAXIEmLUYASJHChZMaXN0VXNlclRva2Vuc1Jlc3BvbnNlEi0KBnRva2VucxgBIAMoCzIdLmZhdWx0bWF2ZW4uYXV0aC52MS5Ub2tlbkluZm8yhAkKC0F1dGhTZXJ2aWNlElsKCkNyZWF0ZVVzZXISJS5mYXVsdG1hdmVuLmF1dGgudjEuQ3JlYXRlVXNlclJlcXVlc3QaJi5mYXVsdG1hdmVuLmF1dGgudjEuQ3JlYXRlVXNlclJlc3BvbnNlElIKB0dldFVzZXISIi5mYXVsdG1hdmVuLmF1dGgudjEuR2V0VXNlclJlcXVlc3QaIy5mYXVsdG1hdmVuLmF1dGgudjEuR2V0VXNlclJlc3BvbnNlElsKCkxvb2t1cFVzZXISJS5mYXVsdG1hdmVuLmF1dGgudjEuTG9va3VwVXNlclJlcXVlc3QaJi5mYXVsdG1hdmVuLmF1dGgudjEuTG9va3VwVXNlclJlc3BvbnNlElgKCUxpc3RVc2VycxIkLmZhdWx0bWF2ZW4uYXV0aC52MS5MaXN0VXNlcnNSZXF1ZXN0GiUuZmF1bHRtYXZlbi5hdXRoLnYxLkxpc3RVc2Vyc1Jlc3BvbnNlElsKClVwZGF0ZVVzZXISJS5mYXVsdG1hdmVuLmF1dGgudjEuVXBkYXRlVXNlclJlcXVlc3QaJi5mYXVsdG1hdmVuLmF1dGgudjEuVXBkYXRlVXNlclJlc3BvbnNlEmcKDkNoYW5nZVBhc3N3b3JkEikuZmF1bHRtYXZlbi5hdXRoLnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBoqLmZhdWx0bWF2ZW4uYXV0aC52MS5DaGFuZ2VQYXNzd29yZFJlc3BvbnNlElsKCkRlbGV0ZVVzZXISJS5mYXVsdG1hdmVuLmF1dGgudjEuRGVsZXRlVXNlclJlcXVlc3QaJi5mYXVsdG1hdmVuLmF1dGgudjEuRGVsZXRlVXNlclJlc3BvbnNlEkwKBUxvZ2luEiAuZmF1bHRtYXZlbi5hdXRoLnYxLkxvZ2luUmVxdWVzdBohLmZhdWx0bWF2ZW4uYXV0aC52MS5Mb2dpblJlc3BvbnNlEmQKDVZhbGlkYXRlVG9rZW4SKC5mYXVsdG1hdmVuLmF1dGgudjEuVmFsaWRhdGVUb2tlblJlcXVlc3QaKS5mYXVsdG1hdmVuLmF1dGgudjEuVmFsaWRhdGVUb2tlblJlc3BvbnNlEl4KC1Jldm9rZVRva2VuEiYuZmF1bHRtYXZlbi5hdXRoLnYxLlJldm9rZVRva2VuUmVxdWVzdBonLmZhdWx0bWF2ZW4uYXV0aC52MS5SZXZva2VUb2tlblJlc3BvbnNlEm0KEFJldm9rZVVzZXJUb2tlbnMSKy5mYXVsdG1hdmVuLmF1dGgudjEuUmV2b2tlVXNlclRva2Vuc1JlcXVlc3QaLC5mYXVsdG1hdmVuLmF1dGgudjEuUmV2b2tlVXNlclRva2Vuc1Jlc3BvbnNlEmcKDkxpc3RVc2VyVG9rZW5zEikuZmF1bHRtYXZlbi5hdXRoLnYxLkxpc3RVc2VyVG9rZW5zUmVxdWVzdBoqLmZhdWx0bWF2ZW4uYXV0aC52MS5MaXN0VXNlclRva2Vuc1Jlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_faultmaven_auth_v1_auth, file_faultmaven_validate_v1_rules, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * Request for AuthService.CreateUser.
@@ -60,6 +60,17 @@ export type CreateUserRequest = Message<"faultmaven.auth.v1.CreateUserRequest"> 
    * @generated from field: repeated string roles = 5;
    */
   roles: string[];
+
+  /**
+   * Makes the call safe to retry: a retry with the same key within the
+   * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
+   * first call's answer without acting again; the same key with a different
+   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
+   * "Retries and idempotency keys".
+   *
+   * @generated from field: string idempotency_key = 15;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -261,6 +272,17 @@ export type UpdateUserRequest = Message<"faultmaven.auth.v1.UpdateUserRequest"> 
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
   updateMask?: FieldMask | undefined;
+
+  /**
+   * Makes the call safe to retry: a retry with the same key within the
+   * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
+   * first call's answer without acting again; the same key with a different
+   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
+   * "Retries and idempotency keys".
+   *
+   * @generated from field: string idempotency_key = 15;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -315,6 +337,17 @@ export type ChangePasswordRequest = Message<"faultmaven.auth.v1.ChangePasswordRe
    * @generated from field: string new_password = 3;
    */
   newPassword: string;
+
+  /**
+   * Makes the call safe to retry: a retry with the same key within the
+   * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
+   * first call's answer without acting again; the same key with a different
+   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
+   * "Retries and idempotency keys".
+   *
+   * @generated from field: string idempotency_key = 15;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -357,6 +390,17 @@ export type DeleteUserRequest = Message<"faultmaven.auth.v1.DeleteUserRequest"> 
    * @generated from field: string user_id = 1;
    */
   userId: string;
+
+  /**
+   * Makes the call safe to retry: a retry with the same key within the
+   * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
+   * first call's answer without acting again; the same key with a different
+   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
+   * "Retries and idempotency keys".
+   *
+   * @generated from field: string idempotency_key = 15;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -554,6 +598,17 @@ export type RevokeTokenRequest = Message<"faultmaven.auth.v1.RevokeTokenRequest"
     value: string;
     case: "tokenId";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * Makes the call safe to retry: a retry with the same key within the
+   * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
+   * first call's answer without acting again; the same key with a different
+   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
+   * "Retries and idempotency keys".
+   *
+   * @generated from field: string idempotency_key = 15;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -601,6 +656,17 @@ export type RevokeUserTokensRequest = Message<"faultmaven.auth.v1.RevokeUserToke
    * @generated from field: string user_id = 1;
    */
   userId: string;
+
+  /**
+   * Makes the call safe to retry: a retry with the same key within the
+   * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
+   * first call's answer without acting again; the same key with a different
+   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
+   * "Retries and idempotency keys".
+   *
+   * @generated from field: string idempotency_key = 15;
+   */
+  idempotencyKey: string;
 };
 
 /**

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file faultmaven/session/v1/session_service.proto.
  */
 export const file_faultmaven_session_v1_session_service: GenFile = /*@__PURE__*/
-  fileDesc("CitmYXVsdG1hdmVuL3Nlc3Npb24vdjEvc2Vzc2lvbl9zZXJ2aWNlLnByb3RvEhVmYXVsdG1hdmVuLnNlc3Npb24udjEiiQIKFENyZWF0ZVNlc3Npb25SZXF1ZXN0Eh0KB3VzZXJfaWQYASABKAlCDLpICcgBAXIEiLUYARIfCgljbGllbnRfaWQYAiABKAlCDLpICcgBAXIEiLUYARIdCgdjYXNlX2lkGAMgASgJQgy6SAnYAQFyBIi1GAESYgoHY29udGV4dBgEIAMoCzI4LmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5DcmVhdGVTZXNzaW9uUmVxdWVzdC5Db250ZXh0RW50cnlCF7pIFJoBERBAIgZyBLC1GAEqBXIDGIAgGi4KDENvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlkKFUNyZWF0ZVNlc3Npb25SZXNwb25zZRIvCgdzZXNzaW9uGAEgASgLMh4uZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24SDwoHcmVzdW1lZBgCIAEoCCI1ChFHZXRTZXNzaW9uUmVxdWVzdBIgCgpzZXNzaW9uX2lkGAEgASgJQgy6SAnIAQFyBJC1GAEiRQoSR2V0U2Vzc2lvblJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiJcChpGaW5kU2Vzc2lvbkJ5Q2xpZW50UmVxdWVzdBIdCgd1c2VyX2lkGAEgASgJQgy6SAnIAQFyBIi1GAESHwoJY2xpZW50X2lkGAIgASgJQgy6SAnIAQFyBIi1GAEiTgobRmluZFNlc3Npb25CeUNsaWVudFJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiJuChNMaXN0U2Vzc2lvbnNSZXF1ZXN0Eh0KB3VzZXJfaWQYASABKAlCDLpICcgBAXIEiLUYARIaCglwYWdlX3NpemUYAiABKAVCB7pIBBoCKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAQiYQoUTGlzdFNlc3Npb25zUmVzcG9uc2USMAoIc2Vzc2lvbnMYASADKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki6QIKFFVwZGF0ZVNlc3Npb25SZXF1ZXN0EjcKB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbkIGukgDyAEBEkkKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IYukgV4gESEgdjYXNlX2lkEgdjb250ZXh0EmkKC3NldF9jb250ZXh0GAMgAygLMjsuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlVwZGF0ZVNlc3Npb25SZXF1ZXN0LlNldENvbnRleHRFbnRyeUIXukgUmgEREEAiBnIEsLUYASoFcgMYgCASLwoTcmVtb3ZlX2NvbnRleHRfa2V5cxgEIAMoCUISukgPkgEMEEAYASIGcgSwtRgBGjEKD1NldENvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkgKFVVwZGF0ZVNlc3Npb25SZXNwb25zZRIvCgdzZXNzaW9uGAEgASgLMh4uZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24idQoUQXBwZW5kTWVzc2FnZVJlcXVlc3QSIAoKc2Vzc2lvbl9pZBgBIAEoCUIMukgJyAEBcgSQtRgBEjsKB21lc3NhZ2UYAiABKAsyIi5mYXVsdG1hdmVuLnNlc3Npb24udjEuQ2hhdE1lc3NhZ2VCBrpIA8gBASJIChVBcHBlbmRNZXNzYWdlUmVzcG9uc2USLwoHc2Vzc2lvbhgBIAEoCzIeLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5TZXNzaW9uIjcKE1RvdWNoU2Vzc2lvblJlcXVlc3QSIAoKc2Vzc2lvbl9pZBgBIAEoCUIMukgJyAEBcgSQtRgBInkKFFRvdWNoU2Vzc2lvblJlc3BvbnNlEjEKDWxhc3RfYWN0aXZpdHkYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIk8KFERlbGV0ZVNlc3Npb25SZXF1ZXN0EiAKCnNlc3Npb25faWQYASABKAlCDLpICcgBAXIEkLUYARIVCg1hbGxvd19taXNzaW5nGAIgASgIIhcKFURlbGV0ZVNlc3Npb25SZXNwb25zZSKYAQoZQWNxdWlyZVNlc3Npb25Mb2NrUmVxdWVzdBIgCgpzZXNzaW9uX2lkGAEgASgJQgy6SAnIAQFyBJC1GAESGwoFb3duZXIYAiABKAlCDLpICcgBAXIEiLUYARI8CgVsZWFzZRgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkISukgPqgEMIgMI2AQyBRCAwtcvIk4KGkFjcXVpcmVTZXNzaW9uTG9ja1Jlc3BvbnNlEjAKBGxvY2sYASABKAsyIi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbkxvY2siwgEKGVJlZnJlc2hTZXNzaW9uTG9ja1JlcXVlc3QSIAoKc2Vzc2lvbl9pZBgBIAEoCUIMukgJyAEBcgSQtRgBEhsKBW93bmVyGAIgASgJQgy6SAnIAQFyBIi1GAESKAoNZmVuY2luZ190b2tlbhgDIAEoBEIRukgOyAEBMgkY/////////w8SPAoFbGVhc2UYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CErpID6oBDCIDCNgEMgUQgMLXLyJOChpSZWZyZXNoU2Vzc2lvbkxvY2tSZXNwb25zZRIwCgRsb2NrGAEgASgLMiIuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb25Mb2NrIoQBChlSZWxlYXNlU2Vzc2lvbkxvY2tSZXF1ZXN0EiAKCnNlc3Npb25faWQYASABKAlCDLpICcgBAXIEkLUYARIbCgVvd25lchgCIAEoCUIMukgJyAEBcgSItRgBEigKDWZlbmNpbmdfdG9rZW4YAyABKARCEbpIDsgBATIJGP////////8PIk0KGlJlbGVhc2VTZXNzaW9uTG9ja1Jlc3BvbnNlEi8KC3JlbGVhc2VkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDLkCQoOU2Vzc2lvblNlcnZpY2USagoNQ3JlYXRlU2Vzc2lvbhIrLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5DcmVhdGVTZXNzaW9uUmVxdWVzdBosLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5DcmVhdGVTZXNzaW9uUmVzcG9uc2USYQoKR2V0U2Vzc2lvbhIoLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5HZXRTZXNzaW9uUmVxdWVzdBopLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5HZXRTZXNzaW9uUmVzcG9uc2USfAoTRmluZFNlc3Npb25CeUNsaWVudBIxLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5GaW5kU2Vzc2lvbkJ5Q2xpZW50UmVxdWVzdBoyLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5GaW5kU2Vzc2lvbkJ5Q2xpZW50UmVzcG9uc2USZwoMTGlzdFNlc3Npb25zEiouZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuTGlzdFNlc3Npb25zUmVzcG9uc2USagoNVXBkYXRlU2Vzc2lvbhIrLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5VcGRhdGVTZXNzaW9uUmVxdWVzdBosLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5VcGRhdGVTZXNzaW9uUmVzcG9uc2USagoNQXBwZW5kTWVzc2FnZRIrLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5BcHBlbmRNZXNzYWdlUmVxdWVzdBosLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5BcHBlbmRNZXNzYWdlUmVzcG9uc2USZwoMVG91Y2hTZXNzaW9uEiouZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlRvdWNoU2Vzc2lvblJlcXVlc3QaKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuVG91Y2hTZXNzaW9uUmVzcG9uc2USagoNRGVsZXRlU2Vzc2lvbhIrLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5EZWxldGVTZXNzaW9uUmVxdWVzdBosLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5EZWxldGVTZXNzaW9uUmVzcG9uc2USeQoSQWNxdWlyZVNlc3Npb25Mb2NrEjAuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkFjcXVpcmVTZXNzaW9uTG9ja1JlcXVlc3QaMS5mYXVsdG1hdmVuLnNlc3Npb24udjEuQWNxdWlyZVNlc3Npb25Mb2NrUmVzcG9uc2USeQoSUmVmcmVzaFNlc3Npb25Mb2NrEjAuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlJlZnJlc2hTZXNzaW9uTG9ja1JlcXVlc3QaMS5mYXVsdG1hdmVuLnNlc3Npb24udjEuUmVmcmVzaFNlc3Npb25Mb2NrUmVzcG9uc2USeQoSUmVsZWFzZVNlc3Npb25Mb2NrEjAuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlJlbGVhc2VTZXNzaW9uTG9ja1JlcXVlc3QaMS5mYXVsdG1hdmVuLnNlc3Npb24udjEuUmVsZWFzZVNlc3Npb25Mb2NrUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_faultmaven_session_v1_session, file_faultmaven_validate_v1_rules, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("CitmYXVsdG1hdmVuL3Nlc3Npb24vdjEvc2Vzc2lvbl9zZXJ2aWNlLnByb3RvEhVmYXVsdG1hdmVuLnNlc3Npb24udjEirQIKFENyZWF0ZVNlc3Npb25SZXF1ZXN0Eh0KB3VzZXJfaWQYASABKAlCDLpICcgBAXIEiLUYARIfCgljbGllbnRfaWQYAiABKAlCDLpICcgBAXIEiLUYARIdCgdjYXNlX2lkGAMgASgJQgy6SAnYAQFyBIi1GAESYgoHY29udGV4dBgEIAMoCzI4LmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5DcmVhdGVTZXNzaW9uUmVxdWVzdC5Db250ZXh0RW50cnlCF7pIFJoBERBAIgZyBLC1GAEqBXIDGIAgEiIKD2lkZW1wb3RlbmN5X2tleRgPIAEoCUIJukgGcgTYtRgBGi4KDENvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlkKFUNyZWF0ZVNlc3Npb25SZXNwb25zZRIvCgdzZXNzaW9uGAEgASgLMh4uZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24SDwoHcmVzdW1lZBgCIAEoCCI1ChFHZXRTZXNzaW9uUmVxdWVzdBIgCgpzZXNzaW9uX2lkGAEgASgJQgy6SAnIAQFyBJC1GAEiRQoSR2V0U2Vzc2lvblJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiJcChpGaW5kU2Vzc2lvbkJ5Q2xpZW50UmVxdWVzdBIdCgd1c2VyX2lkGAEgASgJQgy6SAnIAQFyBIi1GAESHwoJY2xpZW50X2lkGAIgASgJQgy6SAnIAQFyBIi1GAEiTgobRmluZFNlc3Npb25CeUNsaWVudFJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiJuChNMaXN0U2Vzc2lvbnNSZXF1ZXN0Eh0KB3VzZXJfaWQYASABKAlCDLpICcgBAXIEiLUYARIaCglwYWdlX3NpemUYAiABKAVCB7pIBBoCKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAQiYQoUTGlzdFNlc3Npb25zUmVzcG9uc2USMAoIc2Vzc2lvbnMYASADKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkijQMKFFVwZGF0ZVNlc3Npb25SZXF1ZXN0EjcKB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbkIGukgDyAEBEkkKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IYukgV4gESEgdjYXNlX2lkEgdjb250ZXh0EmkKC3NldF9jb250ZXh0GAMgAygLMjsuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlVwZGF0ZVNlc3Npb25SZXF1ZXN0LlNldENvbnRleHRFbnRyeUIXukgUmgEREEAiBnIEsLUYASoFcgMYgCASLwoTcmVtb3ZlX2NvbnRleHRfa2V5cxgEIAMoCUISukgPkgEMEEAYASIGcgSwtRgBEiIKD2lkZW1wb3RlbmN5X2tleRgPIAEoCUIJukgGcgTYtRgBGjEKD1NldENvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkgKFVVwZGF0ZVNlc3Npb25SZXNwb25zZRIvCgdzZXNzaW9uGAEgASgLMh4uZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24imQEKFEFwcGVuZE1lc3NhZ2VSZXF1ZXN0EiAKCnNlc3Npb25faWQYASABKAlCDLpICcgBAXIEkLUYARI7CgdtZXNzYWdlGAIgASgLMiIuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkNoYXRNZXNzYWdlQga6SAPIAQESIgoPaWRlbXBvdGVuY3lfa2V5GA8gASgJQgm6SAZyBNi1GAEiSAoVQXBwZW5kTWVzc2FnZVJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiI3ChNUb3VjaFNlc3Npb25SZXF1ZXN0EiAKCnNlc3Npb25faWQYASABKAlCDLpICcgBAXIEkLUYASJ5ChRUb3VjaFNlc3Npb25SZXNwb25zZRIxCg1sYXN0X2FjdGl2aXR5GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJzChREZWxldGVTZXNzaW9uUmVxdWVzdBIgCgpzZXNzaW9uX2lkGAEgASgJQgy6SAnIAQFyBJC1GAESFQoNYWxsb3dfbWlzc2luZxgCIAEoCBIiCg9pZGVtcG90ZW5jeV9rZXkYDyABKAlCCbpIBnIE2LUYASIXChVEZWxldGVTZXNzaW9uUmVzcG9uc2UivAEKGUFjcXVpcmVTZXNzaW9uTG9ja1JlcXVlc3QSIAoKc2Vzc2lvbl9pZBgBIAEoCUIMukgJyAEBcgSQtRgBEhsKBW93bmVyGAIgASgJQgy6SAnIAQFyBIi1GAESPAoFbGVhc2UYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CErpID6oBDCIDCNgEMgUQgMLXLxIiCg9pZGVtcG90ZW5jeV9rZXkYDyABKAlCCbpIBnIE2LUYASJOChpBY3F1aXJlU2Vzc2lvbkxvY2tSZXNwb25zZRIwCgRsb2NrGAEgASgLMiIuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb25Mb2NrIuYBChlSZWZyZXNoU2Vzc2lvbkxvY2tSZXF1ZXN0EiAKCnNlc3Npb25faWQYASABKAlCDLpICcgBAXIEkLUYARIbCgVvd25lchgCIAEoCUIMukgJyAEBcgSItRgBEigKDWZlbmNpbmdfdG9rZW4YAyABKARCEbpIDsgBATIJGP////////8PEjwKBWxlYXNlGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhK6SA+qAQwiAwjYBDIFEIDC1y8SIgoPaWRlbXBvdGVuY3lfa2V5GA8gASgJQgm6SAZyBNi1GAEiTgoaUmVmcmVzaFNlc3Npb25Mb2NrUmVzcG9uc2USMAoEbG9jaxgBIAEoCzIiLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5TZXNzaW9uTG9jayKoAQoZUmVsZWFzZVNlc3Npb25Mb2NrUmVxdWVzdBIgCgpzZXNzaW9uX2lkGAEgASgJQgy6SAnIAQFyBJC1GAESGwoFb3duZXIYAiABKAlCDLpICcgBAXIEiLUYARIoCg1mZW5jaW5nX3Rva2VuGAMgASgEQhG6SA7IAQEyCRj/////////DxIiCg9pZGVtcG90ZW5jeV9rZXkYDyABKAlCCbpIBnIE2LUYASJNChpSZWxlYXNlU2Vzc2lvbkxvY2tSZXNwb25zZRIvCgtyZWxlYXNlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAy5AkKDlNlc3Npb25TZXJ2aWNlEmoKDUNyZWF0ZVNlc3Npb24SKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuQ3JlYXRlU2Vzc2lvblJlcXVlc3QaLC5mYXVsdG1hdmVuLnNlc3Npb24udjEuQ3JlYXRlU2Vzc2lvblJlc3BvbnNlEmEKCkdldFNlc3Npb24SKC5mYXVsdG1hdmVuLnNlc3Npb24udjEuR2V0U2Vzc2lvblJlcXVlc3QaKS5mYXVsdG1hdmVuLnNlc3Npb24udjEuR2V0U2Vzc2lvblJlc3BvbnNlEnwKE0ZpbmRTZXNzaW9uQnlDbGllbnQSMS5mYXVsdG1hdmVuLnNlc3Npb24udjEuRmluZFNlc3Npb25CeUNsaWVudFJlcXVlc3QaMi5mYXVsdG1hdmVuLnNlc3Npb24udjEuRmluZFNlc3Npb25CeUNsaWVudFJlc3BvbnNlEmcKDExpc3RTZXNzaW9ucxIqLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5MaXN0U2Vzc2lvbnNSZXF1ZXN0GisuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkxpc3RTZXNzaW9uc1Jlc3BvbnNlEmoKDVVwZGF0ZVNlc3Npb24SKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuVXBkYXRlU2Vzc2lvblJlcXVlc3QaLC5mYXVsdG1hdmVuLnNlc3Npb24udjEuVXBkYXRlU2Vzc2lvblJlc3BvbnNlEmoKDUFwcGVuZE1lc3NhZ2USKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuQXBwZW5kTWVzc2FnZVJlcXVlc3QaLC5mYXVsdG1hdmVuLnNlc3Npb24udjEuQXBwZW5kTWVzc2FnZVJlc3BvbnNlEmcKDFRvdWNoU2Vzc2lvbhIqLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5Ub3VjaFNlc3Npb25SZXF1ZXN0GisuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlRvdWNoU2Vzc2lvblJlc3BvbnNlEmoKDURlbGV0ZVNlc3Npb24SKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuRGVsZXRlU2Vzc2lvblJlcXVlc3QaLC5mYXVsdG1hdmVuLnNlc3Npb24udjEuRGVsZXRlU2Vzc2lvblJlc3BvbnNlEnkKEkFjcXVpcmVTZXNzaW9uTG9jaxIwLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5BY3F1aXJlU2Vzc2lvbkxvY2tSZXF1ZXN0GjEuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkFjcXVpcmVTZXNzaW9uTG9ja1Jlc3BvbnNlEnkKElJlZnJlc2hTZXNzaW9uTG9jaxIwLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5SZWZyZXNoU2Vzc2lvbkxvY2tSZXF1ZXN0GjEuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlJlZnJlc2hTZXNzaW9uTG9ja1Jlc3BvbnNlEnkKElJlbGVhc2VTZXNzaW9uTG9jaxIwLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5SZWxlYXNlU2Vzc2lvbkxvY2tSZXF1ZXN0GjEuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlJlbGVhc2VTZXNzaW9uTG9ja1Jlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_faultmaven_session_v1_session, file_faultmaven_validate_v1_rules, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * Ids a caller chooses (user_id, client_id, case_id, owner) are 1-128
@@ -55,6 +55,17 @@ export type CreateSessionRequest = Message<"faultmaven.session.v1.CreateSessionR
    * @generated from field: map<string, string> context = 4;
    */
   context: { [key: string]: string };
+
+  /**
+   * Makes the call safe to retry: a retry with the same key within the
+   * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
+   * first call's answer without acting again; the same key with a different
+   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
+   * "Retries and idempotency keys".
+   *
+   * @generated from field: string idempotency_key = 15;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -268,6 +279,17 @@ export type UpdateSessionRequest = Message<"faultmaven.session.v1.UpdateSessionR
    * @generated from field: repeated string remove_context_keys = 4;
    */
   removeContextKeys: string[];
+
+  /**
+   * Makes the call safe to retry: a retry with the same key within the
+   * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
+   * first call's answer without acting again; the same key with a different
+   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
+   * "Retries and idempotency keys".
+   *
+   * @generated from field: string idempotency_key = 15;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -314,6 +336,17 @@ export type AppendMessageRequest = Message<"faultmaven.session.v1.AppendMessageR
    * @generated from field: faultmaven.session.v1.ChatMessage message = 2;
    */
   message?: ChatMessage | undefined;
+
+  /**
+   * Makes the call safe to retry: a retry with the same key within the
+   * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
+   * first call's answer without acting again; the same key with a different
+   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
+   * "Retries and idempotency keys".
+   *
+   * @generated from field: string idempotency_key = 15;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -398,6 +431,17 @@ export type DeleteSessionRequest = Message<"faultmaven.session.v1.DeleteSessionR
    * @generated from field: bool allow_missing = 2;
    */
   allowMissing: boolean;
+
+  /**
+   * Makes the call safe to retry: a retry with the same key within the
+   * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
+   * first call's answer without acting again; the same key with a different
+   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
+   * "Retries and idempotency keys".
+   *
+   * @generated from field: string idempotency_key = 15;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -445,6 +489,17 @@ export type AcquireSessionLockRequest = Message<"faultmaven.session.v1.AcquireSe
    * @generated from field: google.protobuf.Duration lease = 3;
    */
   lease?: Duration | undefined;
+
+  /**
+   * Makes the call safe to retry: a retry with the same key within the
+   * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
+   * first call's answer without acting again; the same key with a different
+   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
+   * "Retries and idempotency keys".
+   *
+   * @generated from field: string idempotency_key = 15;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -502,6 +557,17 @@ export type RefreshSessionLockRequest = Message<"faultmaven.session.v1.RefreshSe
    * @generated from field: google.protobuf.Duration lease = 4;
    */
   lease?: Duration | undefined;
+
+  /**
+   * Makes the call safe to retry: a retry with the same key within the
+   * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
+   * first call's answer without acting again; the same key with a different
+   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
+   * "Retries and idempotency keys".
+   *
+   * @generated from field: string idempotency_key = 15;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -552,6 +618,17 @@ export type ReleaseSessionLockRequest = Message<"faultmaven.session.v1.ReleaseSe
    * @generated from field: uint64 fencing_token = 3;
    */
   fencingToken: bigint;
+
+  /**
+   * Makes the call safe to retry: a retry with the same key within the
+   * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
+   * first call's answer without acting again; the same key with a different
+   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
+   * "Retries and idempotency keys".
+   *
+   * @generated from field: string idempotency_key = 15;
+   */
+  idempotencyKey: string;
 };
 
 /**
