@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { toBinary } from "@bufbuild/protobuf";
+import { clone, type DescMessage, type Message, toBinary } from "@bufbuild/protobuf";
+import { reflect } from "@bufbuild/protobuf/reflect";
 import { currentCallScope, runInCallScope } from "@faultmaven/call-scope";
 import type { Middleware } from "./middleware.js";
 
@@ -15,9 +16,20 @@ export function bindIdempotencyKeys(windowMs: number): Middleware {
     const key = (call.request as { idempotencyKey?: unknown }).idempotencyKey;
     const scope = currentCallScope();
     if (typeof key !== "string" || key === "" || scope === undefined) return next(call);
-    const withoutKey = { ...call.request, idempotencyKey: "" };
-    const fingerprint = createHash("sha256").update(toBinary(call.method.input, withoutKey)).digest("hex");
-    const idempotency = { name: `${call.method.name}:${key}`, fingerprint, windowMs };
+    const idempotency = { name: `${call.method.name}:${key}`, fingerprint: fingerprint(call.method.input, call.request), windowMs };
     return runInCallScope({ ...scope, idempotency }, () => next(call));
   };
+}
+
+/**
+ * SHA-256 hex of the request without its idempotency key and without its
+ * secrets (fields marked `debug_redact`: passwords, tokens), which must not
+ * reach Redis even hashed.
+ */
+function fingerprint(schema: DescMessage, request: Message): string {
+  const copy = reflect(schema, clone(schema, request));
+  for (const field of schema.fields) {
+    if (field.name === "idempotency_key" || field.proto.options?.debugRedact) copy.clear(field);
+  }
+  return createHash("sha256").update(toBinary(schema, copy.message)).digest("hex");
 }

@@ -21,8 +21,8 @@ export interface LuaScriptOptions {
    * The script is the effect of an idempotent call: when the call carries
    * an idempotency key (see IdempotencyKey), the script records its reply
    * under it, in the same atomic run as its effect, and answers a retry with
-   * that reply without acting again. Error replies are not recorded (an
-   * error means the script had no effect).
+   * that reply without acting again. Error replies and STALE_PLAN are not
+   * recorded (the script had no effect).
    */
   readonly idempotent?: Idempotence;
 }
@@ -103,7 +103,7 @@ if __prior then
   return __replay(string.sub(__prior, 65))
 end
 local __reply = __effect()
-if not (type(__reply) == 'table' and __reply.err) then
+if __reply ~= 'stale_plan' and not (type(__reply) == 'table' and __reply.err) then
   redis.call('SET', __record, ${record}, 'PX', __window)
 end
 return __reply

@@ -10,6 +10,7 @@ const COUNT = new LuaScript("test_count", "local n = redis.call('INCR', KEYS[1])
 const COUNT_REPLAYED_BY_READ = new LuaScript("test_count_reread", "return redis.call('INCR', KEYS[1])", {
   idempotent: { replay: "return 'reread:' .. redis.call('GET', KEYS[1])" },
 });
+const STALE = new LuaScript("test_stale", "return 'stale_plan'", { idempotent: {} });
 const FAIL = new LuaScript("test_fail", "redis.call('INCR', KEYS[1]); return redis.error_reply('NOPE refused')", { idempotent: {} });
 
 let redis: RedisServer;
@@ -105,6 +106,11 @@ describe("LuaScript idempotency", () => {
 
   it("does not record an error reply", async () => {
     await expect(run(FAIL, scope(key("k1")))).rejects.toThrow("NOPE");
+    expect(await redis.admin.keys("*idem*")).toEqual([]);
+  });
+
+  it("does not record a stale plan (the step sends its script again with a new plan)", async () => {
+    expect(await run(STALE, scope(key("k1")))).toBe("stale_plan");
     expect(await redis.admin.keys("*idem*")).toEqual([]);
   });
 
