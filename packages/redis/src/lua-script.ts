@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { currentCallScope } from "@faultmaven/call-scope";
+import { DeadlineExceededError } from "@faultmaven/errors";
 import type { RedisClient } from "./client.js";
 import { idempotencyRecordKey } from "./idempotency-record.js";
-import { notAfter } from "./write-bound.js";
+import { writeBound } from "./write-bound.js";
 
 /** How a script takes part in idempotent calls. */
 export interface Idempotence {
@@ -63,12 +64,28 @@ export class LuaScript {
         allArgs.push(0);
       }
     }
-    allArgs.push(notAfter(client));
+    const bound = writeBound(client);
+    if (bound && bound.notAfter <= bound.now) {
+      // So little time is left that no reply could come back in time: do not send it.
+      throw new DeadlineExceededError({ cause: new Error(`redis script ${this.name} not sent: too little time left before the deadline`) });
+    }
+    allArgs.push(bound?.notAfter ?? 0);
     try {
-      return await client.evalsha(this.sha, allKeys.length, ...allKeys, ...allArgs);
+      return await this.#send(client, allKeys, allArgs);
+    } catch (error) {
+      // A script that came too late for the caller's deadline: the deadline is the truth, not an outage.
+      if (bound?.byDeadline && error instanceof Error && error.message.startsWith("LATE"))
+        throw new DeadlineExceededError({ cause: error });
+      throw error;
+    }
+  }
+
+  async #send(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return client.eval(this.source, allKeys.length, ...allKeys, ...allArgs);
+      return client.eval(this.source, keys.length, ...keys, ...args);
     }
   }
 }

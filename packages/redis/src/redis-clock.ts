@@ -15,7 +15,7 @@ const RESAMPLE_MS = 30_000;
  */
 export class RedisClock {
   #offsetMs = Date.now() - performance.now();
-  #uncertaintyMs = 250;
+  #uncertaintyMs = 50;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly client: RedisClient) {

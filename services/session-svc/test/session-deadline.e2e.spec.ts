@@ -26,7 +26,7 @@ async function monitor() {
 }
 
 describe("session-svc under the caller's deadline", () => {
-  it("starts no Redis command after the deadline of a CreateSession stuck on a frozen Redis, and writes all of it or nothing", async () => {
+  it("starts no Redis command after the deadline of a CreateSession stuck on a frozen Redis, and writes nothing when Redis resumes", async () => {
     // Warm the script cache so the first attempt would not need an EVAL fallback.
     await svc.client.createSession({ userId: "user_warm", clientId: "warm" });
     const keysBefore = await redis.admin.keys("*");
@@ -54,16 +54,9 @@ describe("session-svc under the caller's deadline", () => {
         /^evalsha [0-9a-f]{40} 3 session:(sess_\S+) client_session:user_late:browser_late session:user_sessions:user_late /,
       ),
     ]);
-    // That script wrote the whole session at once: its hash, the client index naming it, the user index listing it.
-    const sessionKey = forCall[1]!.split(" ")[3]!;
-    const sessionId = sessionKey.slice("session:".length);
-    const keysAfter = await redis.admin.keys("*");
-    expect(keysAfter.filter((key) => !keysBefore.includes(key)).sort()).toEqual(
-      [sessionKey, "client_session:user_late:browser_late", "session:user_sessions:user_late"].sort(),
-    );
-    expect(await redis.admin.get("client_session:user_late:browser_late")).toBe(sessionId);
-    expect(await redis.admin.zrange("session:user_sessions:user_late", "0", "-1")).toEqual([sessionId]);
-    expect(watch.inScripts.some((command) => command.startsWith(`HSET ${sessionKey} `))).toBe(true);
+    // The script ran after its not-after bound (before the deadline): it wrote nothing, so the DEADLINE_EXCEEDED is true.
+    expect((await redis.admin.keys("*")).filter((key) => !keysBefore.includes(key))).toEqual([]);
+    expect(watch.inScripts.filter((command) => /^(HSET|SET|ZADD|PEXPIRE)\b/.test(command))).toEqual([]);
     const line = svc.service.logs.find(
       (l) => l.msg === "rpc" && l.method === "faultmaven.session.v1.SessionService/CreateSession" && l.code === "DEADLINE_EXCEEDED",
     );
