@@ -63,7 +63,9 @@ const expectations: Record<string, (reply: Record<string, unknown>) => void> = {
     expect(r).toMatchObject({ session: { sessionId: expect.stringMatching(/^sess_/), userId: "user_def456" } }),
   "SessionService/GetSession": (r) => expect(r).toMatchObject({ session: { sessionId: seen.get("sess_..."), context: { lang: "en" } } }),
   "SessionService/AppendMessage": (r) =>
-    expect(r).toMatchObject({ session: { messages: [{ role: "MESSAGE_ROLE_USER", content: "disk full on db-1" }] } }),
+    expect(r).toMatchObject({
+      session: { messages: expect.arrayContaining([expect.objectContaining({ role: "MESSAGE_ROLE_USER", content: "disk full on db-1" })]) },
+    }),
   "SessionService/UpdateSession": (r) => expect(r).toMatchObject({ session: { sessionId: seen.get("sess_..."), caseId: "case_xyz" } }),
   "Health/Check": (r) => expect(r).toEqual({ status: "SERVING" }),
   "AuthService/CreateUser": (r) => expect(r).toMatchObject({ user: { userId: expect.stringMatching(/^usr_/), username: "john" } }),
@@ -123,6 +125,17 @@ describe("the README's call examples", () => {
       if (found) seen.set(placeholder, found[1]!);
     }
     expectations[methodKey(example.path)]!(JSON.parse(result.stdout) as Record<string, unknown>);
+  });
+
+  it("stores the message of the AppendMessage example with an idempotency key once, however often it is sent", async () => {
+    const example = examples.find((e) => e.body?.includes('"idempotency_key"'));
+    expect(example?.path).toBe("/faultmaven.session.v1.SessionService/AppendMessage");
+    const address = addresses.get("50051")!;
+    const again = await Promise.all([1, 2, 3].map(() => bufCurl(address, example!.path!, realBody(example!.body!))));
+    expect(again.map((r) => r.code)).toEqual([0, 0, 0]);
+    const reply = await bufCurl(address, "/faultmaven.session.v1.SessionService/GetSession", { session_id: seen.get("sess_...") });
+    const { messages } = (JSON.parse(reply.stdout) as { session: { messages: { content: string }[] } }).session;
+    expect(messages.filter((m) => m.content === "check df -h")).toHaveLength(1);
   });
 
   it("left the session as the UpdateSession examples asked: case linked, context keys set and removed", async () => {

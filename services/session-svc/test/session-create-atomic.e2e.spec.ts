@@ -4,9 +4,8 @@ import { startSessionService } from "./service-harness.js";
 
 /**
  * CreateSession is all or nothing even when the caller's deadline cuts it
- * short, and a call answered DEADLINE_EXCEEDED wrote nothing: session-svc
- * as a real process on a real redis-server, called over gRPC with deadlines
- * of a few milliseconds, then Redis scanned.
+ * short: session-svc as a real process on a real redis-server, called over
+ * gRPC with deadlines of a few milliseconds, then Redis scanned.
  */
 let redis: RedisServer;
 let svc: Awaited<ReturnType<typeof startSessionService>>;
@@ -45,7 +44,7 @@ async function unreachableSessions(): Promise<string[]> {
 }
 
 describe("CreateSession under tiny deadlines", () => {
-  it("leaves no session that an index misses, and none for a call answered DEADLINE_EXCEEDED, after 1200 CreateSession calls with 1-60 ms deadlines for distinct users", async () => {
+  it("leaves no session that an index misses, and one for every call answered OK, after 1200 CreateSession calls with 1-60 ms deadlines for distinct users", async () => {
     const codeOf = new Map<string, string>();
     for (let wave = 0; wave < 120; wave++) {
       const calls = Array.from({ length: 10 }, async (_, i) => {
@@ -69,13 +68,11 @@ describe("CreateSession under tiny deadlines", () => {
     expect(codes.filter((code) => code === "DEADLINE_EXCEEDED").length).toBeGreaterThan(100);
     expect(codes.filter((code) => code === "OK").length).toBeGreaterThan(100);
     expect(new Set(codes)).toEqual(new Set(["OK", "DEADLINE_EXCEEDED"]));
-    // Exactly the calls answered OK left a session.
-    expect(written.map((h) => h.userId).sort()).toEqual(
-      [...codeOf]
-        .filter(([, code]) => code === "OK")
-        .map(([user]) => user)
-        .sort(),
-    );
+    // Every call answered OK left its session. (A call whose reply came back in the last milliseconds
+    // before the caller's own deadline timer may have written too: its outcome is unknown to the caller,
+    // which is what idempotency keys are for.)
+    const writtenUsers = new Set(written.map((h) => h.userId));
+    expect([...codeOf].filter(([user, code]) => code === "OK" && !writtenUsers.has(user))).toEqual([]);
     expect(await unreachableSessions()).toEqual([]);
   });
 
