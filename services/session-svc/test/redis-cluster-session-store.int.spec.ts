@@ -2,7 +2,8 @@ import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
 import { RedisCluster } from "@faultmaven/test-kit";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
-import { sessionStoreContract } from "./session-store-contract.js";
+import { type StoreFactory, sessionStoreContract } from "./session-store-contract.js";
+import { sessionStoreIdempotencyContract } from "./session-store-idempotency-contract.js";
 
 /**
  * The same contract on a real 3-master Redis Cluster: every script stays on
@@ -17,13 +18,16 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-sessionStoreContract("RedisSessionStore on Redis Cluster", async (policy) => {
+const openClusterStore: StoreFactory = async (policy) => {
   const config = readRedisConfig(new EnvReader(cluster.env));
   expect(config.mode).toBe("cluster");
   const client = createRedisClient(config, "session-cluster-test");
   await client.connect();
   return new RedisSessionStore(client, policy, config.mode);
-});
+};
+
+sessionStoreContract("RedisSessionStore on Redis Cluster", openClusterStore);
+sessionStoreIdempotencyContract("RedisSessionStore on Redis Cluster", openClusterStore);
 
 describe("RedisSessionStore on Redis Cluster: index TTLs", () => {
   it("renews the client index in another slot on touch", async () => {
