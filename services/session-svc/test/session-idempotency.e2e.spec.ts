@@ -1,6 +1,9 @@
 import { status } from "@grpc/grpc-js";
 import { MessageRole } from "@faultmaven/contract/session";
+import { EnvReader } from "@faultmaven/config";
+import { createRedisClient, readRedisConfig, scanKeys } from "@faultmaven/redis";
 import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
+import { sessionKeySchema } from "../src/redis/key-schema.js";
 import { failure, startSessionService } from "./service-harness.js";
 
 type Service = Awaited<ReturnType<typeof startSessionService>>;
@@ -86,6 +89,21 @@ function retriesOver(topology: string, startRedis: () => Promise<{ env: Record<s
       await svc.client.releaseSessionLock({ sessionId, owner: "worker-1", fencingToken: 1n });
       const next = await svc.client.acquireSessionLock({ sessionId, owner: "worker-2", idempotencyKey: "acquire-3" });
       expect(next.lock!.fencingToken).toBe(2n);
+    });
+
+    it("leaves only keys of the session-svc key schema, idempotency records included", async () => {
+      const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "schema-check");
+      await client.connect();
+      const keys: string[] = [];
+      try {
+        for await (const key of scanKeys(client)) keys.push(key);
+      } finally {
+        client.disconnect();
+      }
+      const patterns = Object.values(sessionKeySchema.keys);
+      expect(keys.filter((key) => !patterns.some((pattern) => pattern.matches(key)))).toEqual([]);
+      expect(keys.filter((key) => key.startsWith("session:idem:{session:sess_")).length).toBeGreaterThan(0);
+      expect(keys.filter((key) => key.startsWith("client_session:idem:{client_session:")).length).toBeGreaterThan(0);
     });
   });
 }
