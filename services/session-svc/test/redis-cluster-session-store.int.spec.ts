@@ -1,5 +1,6 @@
 import { EnvReader } from "@faultmaven/config";
-import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
+import { runInCallScope } from "@faultmaven/call-scope";
+import { createRedisClient, readRedisConfig, scanKeys } from "@faultmaven/redis";
 import { RedisCluster } from "@faultmaven/test-kit";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
 import { type StoreFactory, sessionStoreContract } from "./session-store-contract.js";
@@ -42,6 +43,36 @@ describe("RedisSessionStore on Redis Cluster: index TTLs", () => {
       expect(await client.pttl("client_session:cu:cc")).toBeGreaterThan(1_790_000);
       await store.delete(session.sessionId);
       expect(await client.exists("client_session:cu:cc")).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("RedisSessionStore on Redis Cluster: CreateSession retried with an idempotency key", () => {
+  it("redoes no step but the user index entry, which it restores when the first call's upkeep did not land", async () => {
+    const config = readRedisConfig(new EnvReader(cluster.env));
+    const client = createRedisClient(config, "cluster-create-retry");
+    await client.connect();
+    const store = new RedisSessionStore(client, { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 10 }, "cluster");
+    const scope = {
+      deadline: undefined,
+      signal: new AbortController().signal,
+      idempotency: { name: "CreateSession:retry-1", fingerprint: "f".repeat(64), windowMs: 60_000 },
+    };
+    const create = () => runInCallScope(scope, () => store.createOrResume({ userId: "ru", clientId: "rc", caseId: "", context: {} }));
+    try {
+      const first = await create();
+      // As if the call had ended between its claim and its user index upkeep.
+      await client.zrem("session:user_sessions:ru", first.session.sessionId);
+      const retry = await create();
+      expect(retry).toEqual(first);
+      expect(await client.zrange("session:user_sessions:ru", "0", "-1")).toEqual([first.session.sessionId]);
+      expect(await client.get("client_session:ru:rc")).toBe(first.session.sessionId);
+      const sessions: string[] = [];
+      for await (const key of scanKeys(client, "session:sess_*")) sessions.push(key);
+      expect(sessions.filter((key) => key.endsWith(first.session.sessionId))).toHaveLength(1);
+      expect((await Promise.all(sessions.map((key) => client.hget(key, "user_id")))).filter((user) => user === "ru")).toHaveLength(1);
     } finally {
       await store.close();
     }
