@@ -50,7 +50,7 @@ describe("RedisSessionStore on Redis Cluster: index TTLs", () => {
 });
 
 describe("RedisSessionStore on Redis Cluster: CreateSession retried with an idempotency key", () => {
-  it("redoes no step but the user index entry, which it restores when the first call's upkeep did not land", async () => {
+  it("answers the first answer, keeps one session in Redis, and restores the user index entry the first call's upkeep missed", async () => {
     const config = readRedisConfig(new EnvReader(cluster.env));
     const client = createRedisClient(config, "cluster-create-retry");
     await client.connect();
