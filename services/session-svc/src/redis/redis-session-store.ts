@@ -24,7 +24,10 @@ type LockReply = [string, number, number?, number?, string?, string?];
  * session's user and client are known, the same script also renews both
  * indexes, declared in KEYS (one round trip); otherwise (Redis Cluster, or a
  * session this process has not seen yet) the indexes are renewed by
- * follow-up single-key scripts.
+ * follow-up single-key scripts. Every write of a call is a LuaScript (with
+ * the not-after bound), except plain commands that are harmless when late
+ * (see their comments); the script that is the call's effect records the
+ * call's idempotency key (see scripts/session-scripts.ts).
  */
 export class RedisSessionStore implements SessionStore {
   readonly #identities = new SessionIdentities();
