@@ -1,8 +1,10 @@
 import { EnvReader } from "@faultmaven/config";
-import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
+import { runInCallScope } from "@faultmaven/call-scope";
+import { createRedisClient, readRedisConfig, scanKeys } from "@faultmaven/redis";
 import { RedisCluster } from "@faultmaven/test-kit";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
-import { sessionStoreContract } from "./session-store-contract.js";
+import { type StoreFactory, sessionStoreContract } from "./session-store-contract.js";
+import { sessionStoreIdempotencyContract } from "./session-store-idempotency-contract.js";
 
 /**
  * The same contract on a real 3-master Redis Cluster: every script stays on
@@ -17,13 +19,16 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-sessionStoreContract("RedisSessionStore on Redis Cluster", async (policy) => {
+const openClusterStore: StoreFactory = async (policy) => {
   const config = readRedisConfig(new EnvReader(cluster.env));
   expect(config.mode).toBe("cluster");
   const client = createRedisClient(config, "session-cluster-test");
   await client.connect();
   return new RedisSessionStore(client, policy, config.mode);
-});
+};
+
+sessionStoreContract("RedisSessionStore on Redis Cluster", openClusterStore);
+sessionStoreIdempotencyContract("RedisSessionStore on Redis Cluster", openClusterStore);
 
 describe("RedisSessionStore on Redis Cluster: index TTLs", () => {
   it("renews the client index in another slot on touch", async () => {
@@ -38,6 +43,36 @@ describe("RedisSessionStore on Redis Cluster: index TTLs", () => {
       expect(await client.pttl("client_session:cu:cc")).toBeGreaterThan(1_790_000);
       await store.delete(session.sessionId);
       expect(await client.exists("client_session:cu:cc")).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("RedisSessionStore on Redis Cluster: CreateSession retried with an idempotency key", () => {
+  it("answers the first answer, keeps one session in Redis, and restores the user index entry the first call's upkeep missed", async () => {
+    const config = readRedisConfig(new EnvReader(cluster.env));
+    const client = createRedisClient(config, "cluster-create-retry");
+    await client.connect();
+    const store = new RedisSessionStore(client, { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 10 }, "cluster");
+    const scope = {
+      deadline: undefined,
+      signal: new AbortController().signal,
+      idempotency: { name: "CreateSession:retry-1", fingerprint: "f".repeat(64), windowMs: 60_000 },
+    };
+    const create = () => runInCallScope(scope, () => store.createOrResume({ userId: "ru", clientId: "rc", caseId: "", context: {} }));
+    try {
+      const first = await create();
+      // As if the call had ended between its claim and its user index upkeep.
+      await client.zrem("session:user_sessions:ru", first.session.sessionId);
+      const retry = await create();
+      expect(retry).toEqual(first);
+      expect(await client.zrange("session:user_sessions:ru", "0", "-1")).toEqual([first.session.sessionId]);
+      expect(await client.get("client_session:ru:rc")).toBe(first.session.sessionId);
+      const sessions: string[] = [];
+      for await (const key of scanKeys(client, "session:sess_*")) sessions.push(key);
+      expect(sessions.filter((key) => key.endsWith(first.session.sessionId))).toHaveLength(1);
+      expect((await Promise.all(sessions.map((key) => client.hget(key, "user_id")))).filter((user) => user === "ru")).toHaveLength(1);
     } finally {
       await store.close();
     }

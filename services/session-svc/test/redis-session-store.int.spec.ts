@@ -4,7 +4,8 @@ import { EnvReader } from "@faultmaven/config";
 import { RedisServer, withServiceClockADayBehind } from "@faultmaven/test-kit";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
 import { CREATE_OR_RESUME } from "../src/redis/scripts/create-or-resume-script.js";
-import { sessionStoreContract } from "./session-store-contract.js";
+import { type StoreFactory, sessionStoreContract } from "./session-store-contract.js";
+import { sessionStoreIdempotencyContract } from "./session-store-idempotency-contract.js";
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -14,11 +15,14 @@ afterAll(async () => {
   await redis.close();
 });
 
-sessionStoreContract("RedisSessionStore", async (policy) => {
+const openStore: StoreFactory = async (policy) => {
   const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "session-store-test");
   await client.connect();
   return new RedisSessionStore(client, policy, "standalone");
-});
+};
+
+sessionStoreContract("RedisSessionStore", openStore);
+sessionStoreIdempotencyContract("RedisSessionStore", openStore);
 
 describe("RedisSessionStore keys and TTLs, read from Redis itself", () => {
   const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50 };

@@ -2,6 +2,7 @@ import { LockNotHeldError, SessionLockedError, SessionNotFoundError } from "../d
 import { newSessionId } from "../domain/session-id.js";
 import type { LockRecord, MessageRecord, NewSession, SessionChanges, SessionPolicy, SessionRecord } from "../domain/session.js";
 import type { SessionPage, SessionStore } from "../domain/session-store.js";
+import { IdempotencyMemo } from "./idempotency-memo.js";
 
 interface Entry {
   session: SessionRecord;
@@ -14,21 +15,30 @@ interface Entry {
  * there (data is lost on restart). It keeps the Redis store's contract, TTLs
  * included; expired entries vanish on access and in a background sweep.
  * Node runs each call's synchronous part without interleaving, which gives
- * the same atomicity the Redis scripts give.
+ * the same atomicity the Redis scripts give. Idempotency keys are honoured
+ * as the Redis store honours them (IdempotencyMemo).
  */
 export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, Entry>();
   readonly #clientIndex = new Map<string, string>();
   readonly #sweeper: NodeJS.Timeout;
+  readonly #memo: IdempotencyMemo;
 
   constructor(
     private readonly policy: SessionPolicy,
     private readonly clock: () => number = Date.now,
   ) {
+    this.#memo = new IdempotencyMemo(clock);
     this.#sweeper = setInterval(() => this.#sweep(), 60_000).unref();
   }
 
   async createOrResume(input: NewSession): Promise<{ session: SessionRecord; resumed: boolean }> {
+    const outcome = this.#memo.once(indexKey(input.userId, input.clientId), () => this.#createOrResume(input));
+    // As in Redis, a retry of a resume answers the session as it is now.
+    return outcome.resumed ? { session: this.#require(outcome.session.sessionId).session, resumed: true } : outcome;
+  }
+
+  #createOrResume(input: NewSession): { session: SessionRecord; resumed: boolean } {
     const existingId = this.#clientIndex.get(indexKey(input.userId, input.clientId));
     const existing = existingId ? this.#live(existingId) : undefined;
     if (existing) return { session: this.#slide(existing), resumed: true };
@@ -70,6 +80,14 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async update(sessionId: string, changes: SessionChanges): Promise<SessionRecord> {
+    return this.#memo.once(
+      sessionId,
+      () => this.#update(sessionId, changes),
+      () => this.#require(sessionId).session,
+    );
+  }
+
+  #update(sessionId: string, changes: SessionChanges): SessionRecord {
     const entry = this.#require(sessionId);
     const context = changes.replaceContext ? { ...changes.replaceContext } : { ...entry.session.context };
     Object.assign(context, changes.setContext);
@@ -79,6 +97,14 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async appendMessage(sessionId: string, message: Omit<MessageRecord, "timestamp">): Promise<SessionRecord> {
+    return this.#memo.once(
+      sessionId,
+      () => this.#append(sessionId, message),
+      () => this.#require(sessionId).session,
+    );
+  }
+
+  #append(sessionId: string, message: Omit<MessageRecord, "timestamp">): SessionRecord {
     const entry = this.#require(sessionId);
     const messages = [...entry.session.messages, { ...message, timestamp: this.clock() }].slice(-this.policy.maxMessages);
     entry.session = { ...entry.session, messages, messageCount: entry.session.messageCount + 1 };
@@ -91,13 +117,19 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async delete(sessionId: string): Promise<boolean> {
-    const entry = this.#live(sessionId);
-    if (!entry) return false;
-    this.#remove(entry.session);
-    return true;
+    return this.#memo.once(sessionId, () => {
+      const entry = this.#live(sessionId);
+      if (!entry) return false;
+      this.#remove(entry.session);
+      return true;
+    });
   }
 
   async acquireLock(sessionId: string, owner: string, leaseMs: number): Promise<LockRecord> {
+    return this.#memo.once(sessionId, () => this.#acquireLock(sessionId, owner, leaseMs));
+  }
+
+  #acquireLock(sessionId: string, owner: string, leaseMs: number): LockRecord {
     const entry = this.#require(sessionId);
     const now = this.clock();
     if (entry.lock && entry.lock.until > now) throw new SessionLockedError(entry.lock.until);
@@ -108,16 +140,20 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async refreshLock(sessionId: string, owner: string, fencingToken: number, leaseMs: number): Promise<LockRecord> {
-    const entry = this.#holder(sessionId, owner, fencingToken);
-    entry.lock = { owner, until: this.clock() + leaseMs };
-    this.#slide(entry);
-    return { sessionId, owner, fencingToken, expiresAt: entry.lock.until };
+    return this.#memo.once(sessionId, () => {
+      const entry = this.#holder(sessionId, owner, fencingToken);
+      entry.lock = { owner, until: this.clock() + leaseMs };
+      this.#slide(entry);
+      return { sessionId, owner, fencingToken, expiresAt: entry.lock.until };
+    });
   }
 
   async releaseLock(sessionId: string, owner: string, fencingToken: number): Promise<number> {
-    const entry = this.#holder(sessionId, owner, fencingToken);
-    entry.lock = undefined;
-    return this.#slide(entry).lastActivity;
+    return this.#memo.once(sessionId, () => {
+      const entry = this.#holder(sessionId, owner, fencingToken);
+      entry.lock = undefined;
+      return this.#slide(entry).lastActivity;
+    });
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,6 @@
+import { pairsToHash } from "@faultmaven/redis";
 import type { NewSession, SessionPolicy, SessionRecord } from "../domain/session.js";
+import { parseSessionHash } from "./session-hash.js";
 
 /**
  * One CreateSession call as the create step sees it: the request and the id
@@ -16,6 +18,27 @@ export interface CreateCall {
 export interface CreateOutcome {
   readonly session: SessionRecord;
   readonly resumed: boolean;
+}
+
+/**
+ * What the create step answers: the outcome, or the id of the session it
+ * resumed when its reply names it without its fields (the replies an
+ * idempotent create records, which a retry gets again, stay small): the
+ * store reads that session.
+ */
+export type CreateResult = CreateOutcome | { readonly resumedId: string };
+
+/** A create reply (not 'stale_plan'), first run or replayed: a resume with or without the session's HGETALL, or a creation. */
+export type CreateReply = ["resumed", string, string[]?] | ["created", number, number, string];
+
+/** The result a create reply stands for: the session as created (built from the request), as resumed, or the resumed id. */
+export function createResultOf(reply: CreateReply, input: NewSession, policy: SessionPolicy): CreateResult {
+  if (reply[0] === "resumed") {
+    const session = reply[2] && parseSessionHash(pairsToHash(reply[2]), policy);
+    return session ? { session, resumed: true } : { resumedId: reply[1] };
+  }
+  const [, now, ttl, sessionId] = reply;
+  return { session: newSessionRecord(input, sessionId, now, ttl, policy), resumed: false };
 }
 
 /** The record of a session just created at Redis time `now` with a TTL of `ttl` ms. */

@@ -1,13 +1,11 @@
-import { MultiKeyStep, pairsToHash, type RedisClient, type ScriptCall } from "@faultmaven/redis";
+import { currentCallScope } from "@faultmaven/call-scope";
+import { MultiKeyStep, type RedisClient, type ScriptCall } from "@faultmaven/redis";
 import type { SessionPolicy } from "../domain/session.js";
-import { type CreateCall, type CreateOutcome, newSessionArgs, newSessionRecord } from "./create-call.js";
+import { type CreateCall, type CreateReply, type CreateResult, createResultOf, newSessionArgs } from "./create-call.js";
 import { createInSteps, type Resume } from "./create-in-steps.js";
 import { sessionKeys } from "./keys.js";
-import { CREATE_OR_RESUME } from "./scripts/create-or-resume-script.js";
-import { parseSessionHash } from "./session-hash.js";
+import { CREATE_OR_RESUME, CREATE_OR_RESUME_RECORDED } from "./scripts/create-or-resume-script.js";
 import { USER_INDEX_LIMIT } from "./session-steps.js";
-
-type CreateReply = ["resumed", string[]] | ["created", number, number];
 
 /**
  * CreateSession (create or resume) as a MultiKeyStep. On standalone and
@@ -17,11 +15,13 @@ type CreateReply = ["resumed", string[]] | ["created", number, number];
  * read along with the script, in the same round trip: when the bet loses,
  * the script writes nothing and answers stale_plan, and the re-plan names
  * the session that read found (two round trips in all). Later re-plans
- * (the index changed again meanwhile) read afresh. On Cluster:
+ * (the index changed again meanwhile) read afresh. A call with an
+ * idempotency key runs CREATE_OR_RESUME_RECORDED, its idempotent step: a
+ * retry gets the first call's reply, naming the same session. On Cluster:
  * createInSteps.
  */
-export function createStep(policy: SessionPolicy, resume: Resume): MultiKeyStep<CreateCall, CreateOutcome> {
-  return new MultiKeyStep<CreateCall, CreateOutcome>(CREATE_OR_RESUME.name, {
+export function createStep(policy: SessionPolicy, resume: Resume): MultiKeyStep<CreateCall, CreateResult> {
+  return new MultiKeyStep<CreateCall, CreateResult>(CREATE_OR_RESUME.name, {
     plan: (client, call) => {
       if (call.plans++ === 0) {
         call.read = sentAlong(client.get(clientIndexOf(call)));
@@ -31,11 +31,7 @@ export function createStep(policy: SessionPolicy, resume: Resume): MultiKeyStep<
       call.read = undefined;
       return read.then((indexed) => scriptCall(call, indexed, policy));
     },
-    decode: (reply, call) => {
-      const r = reply as CreateReply;
-      if (r[0] === "resumed") return { session: parseSessionHash(pairsToHash(r[1]), policy)!, resumed: true };
-      return { session: newSessionRecord(call.input, call.sessionId, r[1], r[2], policy), resumed: false };
-    },
+    decode: (reply, call) => createResultOf(reply as CreateReply, call.input, policy),
     split: (calls, call) => createInSteps(calls, call, policy, resume),
   });
 }
@@ -43,7 +39,7 @@ export function createStep(policy: SessionPolicy, resume: Resume): MultiKeyStep<
 function scriptCall(call: CreateCall, indexed: string | null, policy: SessionPolicy): ScriptCall {
   const { input, sessionId } = call;
   return {
-    script: CREATE_OR_RESUME,
+    script: currentCallScope()?.idempotency ? CREATE_OR_RESUME_RECORDED : CREATE_OR_RESUME,
     keys: [
       sessionKeys.session(sessionId),
       clientIndexOf(call),

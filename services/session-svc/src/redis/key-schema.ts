@@ -1,4 +1,4 @@
-import { defineKeySchema, KeyPattern, part } from "@faultmaven/redis";
+import { defineKeySchema, idempotencyRecordPattern, KeyPattern, part } from "@faultmaven/redis";
 import { SESSION_ID_PATTERN } from "../domain/session-id.js";
 
 const sessionId = part("session_id", { pattern: SESSION_ID_PATTERN, patternDescription: "a session id (sess_...)" });
@@ -42,6 +42,11 @@ export const sessionKeySchema = defineKeySchema({
       ttl: "the longest of its sessions' TTLs (only ever extended)",
       writtenBy: "CreateSession; ListSessions prunes ids of expired sessions; keeps the newest 1000",
     }),
+    sessionCallRecord: idempotencyRecordPattern(
+      "session:",
+      "UpdateSession, AppendMessage, DeleteSession, AcquireSessionLock, RefreshSessionLock, ReleaseSessionLock (anchor: `session:{session_id}`)",
+    ),
+    createRecord: idempotencyRecordPattern("client_session:", "CreateSession (anchor: `client_session:{user_id}:{client_id}`)"),
   },
   notes: [
     "**CreateSession** (create or resume) on standalone Redis and Sentinel is one Lua script over the new session " +
@@ -52,9 +57,16 @@ export const sessionKeySchema = defineKeySchema({
       "client index is empty, sending its read together with the script (one round trip for a new pair); when the index " +
       "names a session the script writes nothing and answers `stale_plan`, and the store sends it again naming that session " +
       "(two round trips). On Redis Cluster, where the three keys sit in different slots, CreateSession is a series of " +
-      "single-key steps: read the index, resume through it or write the new session, claim the index (compare-and-set), " +
-      "add to the user index. A call cut short between them (deadline, crash) can leave a session that an index misses " +
-      "(no client index names it, or the user index does not list it) until its idle TTL ends.",
+      "single-key steps: read the index, resume through it or write the new session, claim the index (compare-and-set, the " +
+      "commit), add to the user index. A call cut short before its claim (deadline, crash) can leave a new session that no " +
+      "index names and no caller knows until its idle TTL ends; one cut short after it answers OK although the user index " +
+      "may not list the session (a retry with the same idempotency key adds it).",
+    "**Idempotency records** (`session:idem:{...}`, `client_session:idem:{...}`): the call's one idempotent script writes " +
+      "its record atomically with its effect, in its anchor's slot. CreateSession's record holds its small reply " +
+      "(`created` with the new session's id, creation time and TTL, or `resumed` with the id; a retry reads a resumed " +
+      "session afresh); on Cluster it is written by the index claim, and a retry asks for it before redoing any step. " +
+      "DeleteSession and the lock calls record their reply. UpdateSession and AppendMessage record only the request's " +
+      "fingerprint: a retry answers the session as it is now (HGETALL), the change having been made once.",
     "Every other session write is one Lua script on `session:{session_id}`. On standalone Redis and Sentinel the same " +
       "script also renews the client index (while it points at the session) and the user index (while it lists the " +
       "session), one round trip: the store passes both keys in `KEYS`, built from the session's user and client ids, " +

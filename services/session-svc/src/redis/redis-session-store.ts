@@ -3,13 +3,14 @@ import { LockNotHeldError, SessionLockedError, SessionNotFoundError } from "../d
 import { newSessionId } from "../domain/session-id.js";
 import type { LockRecord, MessageRecord, NewSession, SessionChanges, SessionPolicy, SessionRecord } from "../domain/session.js";
 import type { SessionPage, SessionStore } from "../domain/session-store.js";
-import type { CreateCall, CreateOutcome } from "./create-call.js";
+import type { CreateCall, CreateOutcome, CreateResult } from "./create-call.js";
 import { createStep } from "./create-step.js";
 import { APPEND, DELETE, LOCK_ACQUIRE, LOCK_RENEW_OR_RELEASE, TOUCH, UPDATE } from "./scripts/session-scripts.js";
 import { sessionKeys } from "./keys.js";
 import { parseSessionHash } from "./session-hash.js";
 import { SessionIdentities } from "./session-identities.js";
 import { type IndexUpkeep, type SessionCall, sessionStep } from "./session-steps.js";
+import { withoutIdempotencyKey } from "./without-idempotency-key.js";
 
 /** A lock script's reply: {status, fence or until, until, ttl, user_id, client_id}. */
 type LockReply = [string, number, number?, number?, string?, string?];
@@ -23,7 +24,10 @@ type LockReply = [string, number, number?, number?, string?, string?];
  * session's user and client are known, the same script also renews both
  * indexes, declared in KEYS (one round trip); otherwise (Redis Cluster, or a
  * session this process has not seen yet) the indexes are renewed by
- * follow-up single-key scripts.
+ * follow-up single-key scripts. Every write of a call is a LuaScript (with
+ * the not-after bound), except plain commands that are harmless when late
+ * (see their comments); the script that is the call's effect records the
+ * call's idempotency key (see scripts/session-scripts.ts).
  */
 export class RedisSessionStore implements SessionStore {
   readonly #identities = new SessionIdentities();
@@ -33,7 +37,7 @@ export class RedisSessionStore implements SessionStore {
   });
   readonly #write: MultiKeyStep<SessionCall, unknown>;
   readonly #append: MultiKeyStep<SessionCall, unknown>;
-  readonly #create: MultiKeyStep<CreateCall, CreateOutcome>;
+  readonly #create: MultiKeyStep<CreateCall, CreateResult>;
   readonly #delete = sessionStep(DELETE, (reply) => {
     const r = reply as [string, string, string] | null;
     return r ? { ttl: 0, userId: r[1], clientId: r[2] } : undefined;
@@ -52,15 +56,17 @@ export class RedisSessionStore implements SessionStore {
     };
     this.#write = sessionStep(UPDATE, hashUpkeep);
     this.#append = sessionStep(APPEND, hashUpkeep);
-    this.#create = createStep(policy, (sessionId) => this.#update(sessionId, {}));
+    // On Cluster, a resume is a step of CreateSession, not its effect: the claim records the call.
+    this.#create = createStep(policy, (sessionId) => withoutIdempotencyKey(() => this.#update(sessionId, {})));
   }
 
   createOrResume(input: NewSession): Promise<CreateOutcome> {
     return callRedis(async () => {
       const call: CreateCall = { input, sessionId: newSessionId(), plans: 0 };
-      const outcome = await this.#create.run(this.client, this.mode, call);
-      this.#seen(outcome.session);
-      return outcome;
+      const result = await this.#create.run(this.client, this.mode, call);
+      // A resume's reply names the session without its fields (so a retry's record stays small): read it.
+      if (!("resumedId" in result)) return { session: this.#seen(result.session), resumed: result.resumed };
+      return { session: (await this.get(result.resumedId)) ?? notFound(result.resumedId), resumed: true };
     });
   }
 
@@ -91,7 +97,8 @@ export class RedisSessionStore implements SessionStore {
         if (session?.userId === userId) sessions.push(this.#seen(session));
         else dead.push(id);
       });
-      // Expired sessions leave their ids behind; prune them as we meet them.
+      // Expired sessions leave their ids behind; prune them as we meet them. A plain ZREM is harmless
+      // even if it runs late: it removes ids whose sessions are gone, and session ids are never reused.
       if (dead.length > 0) await this.client.zrem(indexKey, ...dead);
       return { sessions, nextOffset: ids.length > limit ? offset + limit - dead.length : undefined };
     });

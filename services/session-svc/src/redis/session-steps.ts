@@ -41,12 +41,24 @@ export function sessionStep(script: LuaScript, upkeepOf: (reply: unknown) => Ind
     split: async (calls, call) => {
       const reply = await calls.script(script, sessionKeys.session(call.sessionId), call.args);
       const upkeep = upkeepOf(reply);
-      if (upkeep) await keepIndexes(calls, call.sessionId, upkeep);
+      // The script above was the call's effect: upkeep that fails after it must not answer an error for a
+      // write that happened. A retry with the same idempotency key gets the reply again and redoes the upkeep.
+      if (upkeep) await keepIndexes(calls, call.sessionId, upkeep).catch(() => undefined);
       return reply;
     },
   });
 }
 
+/**
+ * Renews (or, for ttl 0, removes) a session's indexes after its script ran.
+ * Every step is harmless if it runs late, so item "no late effects" does not
+ * rest on the scripts' not-after bound here: a renewal only lengthens a TTL
+ * while the index still names or lists this session (at worst an index
+ * outlives its session a little, and readers check the session anyway);
+ * the client index is deleted only while it names this deleted session; and
+ * the ZREM (a plain command, no bound) removes the id of a deleted session,
+ * an entry that can only point at nothing (session ids are never reused).
+ */
 async function keepIndexes(calls: SingleKeyCalls, sessionId: string, upkeep: IndexUpkeep): Promise<void> {
   const clientIndex = sessionKeys.clientIndex(upkeep.userId, upkeep.clientId);
   const userIndex = sessionKeys.userIndex(upkeep.userId);

@@ -1,4 +1,4 @@
-import { LuaScript } from "@faultmaven/redis";
+import { LuaScript, type LuaScriptOptions } from "@faultmaven/redis";
 import { PRELUDE } from "./prelude.js";
 
 /**
@@ -14,14 +14,29 @@ import { PRELUDE } from "./prelude.js";
  * id, client id, case id, then context key/value pairs.
  *
  * Answers 'stale_plan' (having written nothing) when the client index no
- * longer holds what the plan read; {'resumed', HGETALL} when the named
- * session is live and of the same user and client (its TTL slid, both
- * indexes renewed); else {'created', now, ttl}.
+ * longer holds what the plan read; {'resumed', session id, HGETALL} when
+ * the named session is live and of the same user and client (its TTL slid,
+ * both indexes renewed); else {'created', now, ttl, session id}.
  */
-export const CREATE_OR_RESUME = new LuaScript(
-  "session_create_or_resume",
-  PRELUDE +
-    `
+export const CREATE_OR_RESUME = createOrResume("session_create_or_resume", "{'resumed', id, redis.call('HGETALL', key)}");
+
+/**
+ * The same for a call with an idempotency key, and its idempotent step
+ * (anchored at the client index, which is stable across retries, unlike
+ * the new session id): a retry gets the recorded reply, naming the same
+ * session. A resume answers {'resumed', session id} without the session's
+ * fields (the store reads them), so the record keeps no copy of a session.
+ */
+export const CREATE_OR_RESUME_RECORDED = createOrResume("session_create_or_resume_recorded", "{'resumed', id}", {
+  idempotent: { anchor: 1 },
+});
+
+function createOrResume(name: string, resumedReply: string, options?: LuaScriptOptions): LuaScript {
+  return new LuaScript(
+    name,
+    PRELUDE +
+      `local function resumed(key, id) return ${resumedReply} end\n` +
+      `
 local indexed = redis.call('GET', KEYS[2]) or ''
 if indexed ~= ARGV[3] then return 'stale_plan' end
 local now = now_ms()
@@ -32,7 +47,7 @@ if KEYS[4] then
     local ttl = slide(KEYS[4], now, idle)
     if ttl then
       renew_indexes_of(indexed, KEYS[2], KEYS[3], ttl)
-      return {'resumed', redis.call('HGETALL', KEYS[4])}
+      return resumed(KEYS[4], indexed)
     end
   end
 end
@@ -41,6 +56,8 @@ redis.call('SET', KEYS[2], ARGV[5], 'PX', ttl)
 redis.call('ZADD', KEYS[3], now, ARGV[5])
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -1 - tonumber(ARGV[4]))
 if redis.call('PTTL', KEYS[3]) < ttl then redis.call('PEXPIRE', KEYS[3], ttl) end
-return {'created', now, ttl}
+return {'created', now, ttl, ARGV[5]}
 `,
-);
+    options,
+  );
+}

@@ -6,14 +6,25 @@ import { LuaScript } from "@faultmaven/redis";
  * after it.
  */
 
-/** Points the client index at ARGV[2] if it still holds ARGV[1] (compare-and-set). */
-export const INDEX_REPLACE = new LuaScript(
-  "client_index_replace",
+/**
+ * CreateSession's idempotent step on Redis Cluster (anchored at the client
+ * index, like CREATE_OR_RESUME): claims the client index for session
+ * ARGV[2] if it still holds ARGV[1] ('' for none), with a TTL of ARGV[3] ms,
+ * and answers {'created', ARGV[4] (creation time), ttl, session id}; with
+ * ARGV[4] empty it only confirms a resume of ARGV[2] = ARGV[1] (the index
+ * is renewed with the session) and answers {'resumed', session id}. When
+ * the index holds something else it answers 'stale_plan' (nothing written,
+ * nothing recorded). The replies have the shape of CREATE_OR_RESUME's.
+ */
+export const CLIENT_INDEX_CLAIM = new LuaScript(
+  "client_index_claim",
   `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 'stale_plan' end
+if ARGV[4] == '' then return {'resumed', ARGV[2]} end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1
+return {'created', tonumber(ARGV[4]), tonumber(ARGV[3]), ARGV[2]}
 `,
+  { idempotent: {} },
 );
 
 /** Renews the client index TTL (ARGV[2] ms), or deletes it when ARGV[2] is 0, if it points at ARGV[1]. */

@@ -7,7 +7,18 @@ import { PRELUDE } from "./prelude.js";
  * nothing. KEYS[2] and KEYS[3], when given, are the session's client and
  * user indexes (see PRELUDE); no script builds a key name. ARGV[1] is the
  * idle TTL in ms unless said otherwise.
+ *
+ * The scripts whose effect is a call's effect are idempotent (see
+ * LuaScript): with the call's idempotency key, a retry is answered by the
+ * recorded reply (DELETE, the lock scripts) or, for the large session
+ * replies of APPEND and UPDATE, by the session as it is now, without acting
+ * again. CREATE and TOUCH are not: CREATE writes a session whose id is new
+ * on every attempt (CreateSession's idempotent step claims the client index,
+ * see create-in-steps.ts), and TouchSession takes no key.
  */
+
+/** A retried APPEND or UPDATE answers the session as it is now (only the request's fingerprint is recorded). */
+const SESSION_AS_IT_IS_NOW = "return redis.call('HGETALL', KEYS[1])";
 
 /** Writes a new session hash with its TTL. Returns {now, ttl}. */
 export const CREATE = new LuaScript(
@@ -56,6 +67,7 @@ local oldest = seq - tonumber(ARGV[2])
 while oldest > 0 and redis.call('HDEL', KEYS[1], 'm:' .. oldest) == 1 do oldest = oldest - 1 end
 return redis.call('HGETALL', KEYS[1])
 `,
+  { idempotent: { replay: SESSION_AS_IT_IS_NOW } },
 );
 
 /**
@@ -86,6 +98,7 @@ i = i + 2 * sets + 1
 for j = 1, tonumber(ARGV[i]) do redis.call('HDEL', KEYS[1], 'c:' .. ARGV[i + j]) end
 return redis.call('HGETALL', KEYS[1])
 `,
+  { idempotent: { replay: SESSION_AS_IT_IS_NOW } },
 );
 
 /**
@@ -105,6 +118,7 @@ if #KEYS == 3 then
 end
 return f
 `,
+  { idempotent: {} },
 );
 
 /**
@@ -130,6 +144,7 @@ redis.call('HSET', KEYS[1], 'lock_owner', ARGV[2], 'lock_until', expires)
 local f = redis.call('HMGET', KEYS[1], 'user_id', 'client_id')
 return {'ok', fence, expires, ttl, f[1], f[2]}
 `,
+  { idempotent: {} },
 );
 
 /**
@@ -159,4 +174,5 @@ end
 redis.call('HSET', KEYS[1], 'lock_until', now + lease)
 return {'ok', tonumber(held[2]), now + lease, ttl, f[1], f[2]}
 `,
+  { idempotent: {} },
 );

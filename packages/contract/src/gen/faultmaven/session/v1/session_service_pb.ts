@@ -62,6 +62,8 @@ export type CreateSessionRequest = Message<"faultmaven.session.v1.CreateSessionR
    * first call's answer without acting again; the same key with a different
    * request is refused (INVALID_ARGUMENT). Empty: no key. See README
    * "Retries and idempotency keys".
+   * A retry answers the same session: as created, or, when the first call
+   * resumed one, as it is now (NOT_FOUND if it is gone since).
    *
    * @generated from field: string idempotency_key = 15;
    */
@@ -286,6 +288,8 @@ export type UpdateSessionRequest = Message<"faultmaven.session.v1.UpdateSessionR
    * first call's answer without acting again; the same key with a different
    * request is refused (INVALID_ARGUMENT). Empty: no key. See README
    * "Retries and idempotency keys".
+   * A retry answers the session as it is now (it may hold later changes);
+   * the changes were applied once.
    *
    * @generated from field: string idempotency_key = 15;
    */
@@ -343,6 +347,8 @@ export type AppendMessageRequest = Message<"faultmaven.session.v1.AppendMessageR
    * first call's answer without acting again; the same key with a different
    * request is refused (INVALID_ARGUMENT). Empty: no key. See README
    * "Retries and idempotency keys".
+   * A retry answers the session as it is now (it may hold later messages);
+   * the message is stored once.
    *
    * @generated from field: string idempotency_key = 15;
    */
@@ -496,6 +502,8 @@ export type AcquireSessionLockRequest = Message<"faultmaven.session.v1.AcquireSe
    * first call's answer without acting again; the same key with a different
    * request is refused (INVALID_ARGUMENT). Empty: no key. See README
    * "Retries and idempotency keys".
+   * A retry answers as the first call did: the same lock and fencing token,
+   * or the same SESSION_LOCKED refusal; a new attempt needs a new key.
    *
    * @generated from field: string idempotency_key = 15;
    */

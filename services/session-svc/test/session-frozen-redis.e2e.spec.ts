@@ -1,0 +1,143 @@
+import { status } from "@grpc/grpc-js";
+import { MessageRole } from "@faultmaven/contract/session";
+import { RedisServer, waitFor } from "@faultmaven/test-kit";
+import { startSessionService } from "./service-harness.js";
+
+/**
+ * Issue 9's must-show for session-svc: under ~200 AppendMessage calls/s,
+ * Redis frozen (SIGSTOP) for longer than the command timeout, then resumed.
+ * A failed append must not appear when the scripts held up in the frozen
+ * server's socket run (no late effects), and a retry with the same
+ * idempotency key must store each message exactly once (safe retries).
+ * session-svc runs as a real process on a real redis-server; messages are
+ * counted by content, read from Redis itself.
+ */
+const COMMAND_TIMEOUT_MS = 1000;
+const FREEZE_MS = 4000;
+const SESSIONS = 4;
+const CALLS_PER_TICK = 10;
+const TICK_MS = 50;
+
+let redis: RedisServer;
+let svc: Awaited<ReturnType<typeof startSessionService>>;
+
+beforeAll(async () => {
+  redis = await RedisServer.start();
+  svc = await startSessionService({
+    ...redis.env,
+    REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
+    // Every message stays in the session, so each can be found by content.
+    SESSION_MAX_MESSAGES: "1000",
+  });
+});
+afterAll(async () => {
+  redis?.resume();
+  await svc?.stop();
+  await redis?.close();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Append {
+  readonly sessionId: string;
+  readonly key: string;
+  readonly content: string;
+}
+
+/** How often each content is stored across the sessions, and the sessions' message counters, read from Redis. */
+async function storedContents(sessionIds: readonly string[]): Promise<{ copies: Map<string, number>; appended: number }> {
+  const copies = new Map<string, number>();
+  let appended = 0;
+  for (const id of sessionIds) {
+    const hash = await redis.admin.hgetall(`session:${id}`);
+    appended += Number(hash.msg_seq);
+    for (const [field, value] of Object.entries(hash)) {
+      if (!field.startsWith("m:")) continue;
+      const { content } = JSON.parse(value) as { content: string };
+      copies.set(content, (copies.get(content) ?? 0) + 1);
+    }
+  }
+  return { copies, appended };
+}
+
+function send(append: Append) {
+  return svc.client.appendMessage({
+    sessionId: append.sessionId,
+    message: { role: MessageRole.USER, content: append.content },
+    idempotencyKey: append.key,
+  });
+}
+
+/** The gRPC code name a call ended with. */
+const outcome = (call: Promise<unknown>) =>
+  call.then(
+    () => "OK",
+    (error: { code?: number }) => status[error.code ?? status.UNKNOWN]!,
+  );
+
+describe("AppendMessage with Redis frozen past the command timeout under load", () => {
+  it("stores no append that answered an error and every OK one once; retries with the same keys store each message exactly once", async () => {
+    const sessionIds: string[] = [];
+    for (let i = 0; i < SESSIONS; i++) {
+      sessionIds.push((await svc.client.createSession({ userId: "frozen_user", clientId: `client_${i}` })).session!.sessionId);
+    }
+    const appends: Append[] = [];
+    const codes: Promise<string>[] = [];
+    const load = setInterval(() => {
+      for (let i = 0; i < CALLS_PER_TICK; i++) {
+        const n = appends.length;
+        const append = { sessionId: sessionIds[n % SESSIONS]!, key: `append-${n}`, content: `message ${n}` };
+        appends.push(append);
+        codes.push(outcome(send(append)));
+      }
+    }, TICK_MS);
+
+    await sleep(1000);
+    redis.pause();
+    await sleep(FREEZE_MS);
+    redis.resume();
+    await sleep(1500);
+    clearInterval(load);
+    const answered = await Promise.all(codes);
+    // Let every script held up in the socket run (each finds its not-after bound passed).
+    await sleep(1000);
+
+    // Scripts that reached Redis after their not-after bound (held up in the frozen server's socket) and did nothing.
+    const late = Number(/errorstat_LATE:count=(\d+)/.exec(await redis.admin.info("errorstats"))?.[1] ?? 0);
+    const ok = appends.filter((_, i) => answered[i] === "OK");
+    const failed = appends.filter((_, i) => answered[i] !== "OK");
+    const afterResume = await storedContents(sessionIds);
+    const failedVisible = failed.filter((a) => afterResume.copies.has(a.content));
+    const okNotOnce = ok.filter((a) => afterResume.copies.get(a.content) !== 1);
+    console.log(
+      `frozen Redis: ${appends.length} appends, ${ok.length} answered OK, ${failed.length} errors (${[...new Set(answered)].join(", ")}); ` +
+        `visible after resume: ${afterResume.copies.size} distinct, ${afterResume.appended} appended in all, ${failedVisible.length} of the failed; ` +
+        `${late} scripts ran late and did nothing`,
+    );
+    expect(failed.length).toBeGreaterThan(100);
+    expect(ok.length).toBeGreaterThan(100);
+    expect(new Set(failed.map((a) => answered[appends.indexOf(a)]))).toEqual(new Set(["UNAVAILABLE"]));
+    expect(late).toBeGreaterThan(100);
+    expect(failedVisible.length).toBe(0);
+    expect(okNotOnce.length).toBe(0);
+    expect(afterResume.appended).toBe(ok.length);
+
+    // Retry every failed append, and one in five OK ones, with the same key and request, as a caller
+    // would once the service is serving again.
+    await waitFor("health SERVING again", () => svc.serving(), 10_000);
+    const retried = [...failed, ...ok.filter((_, i) => i % 5 === 0)];
+    const retries = [];
+    for (let i = 0; i < retried.length; i += 50) retries.push(...(await Promise.all(retried.slice(i, i + 50).map(send))));
+    const copiesInAnswers = retries.map((reply, i) => reply.session!.messages.filter((m) => m.content === retried[i]!.content).length);
+    const final = await storedContents(sessionIds);
+    const notOnce = appends.filter((a) => final.copies.get(a.content) !== 1);
+    console.log(
+      `retries with the same keys: ${retried.length} (${failed.length} failed, ${retried.length - failed.length} OK ones) all answered OK; ` +
+        `stored after retries: ${final.copies.size} distinct messages of ${appends.length} keys, ${final.appended} appended in all`,
+    );
+    expect(copiesInAnswers.every((copies) => copies === 1)).toBe(true);
+    expect(notOnce.length).toBe(0);
+    expect(final.copies.size).toBe(appends.length);
+    expect(final.appended).toBe(appends.length);
+  }, 60_000);
+});
