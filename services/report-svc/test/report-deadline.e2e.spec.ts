@@ -9,7 +9,7 @@ import { EnvReader } from "@faultmaven/config";
 import { ChromaServer, RedisServer, waitFor } from "@faultmaven/test-kit";
 import { ChromaContentStore } from "../src/chroma/chroma-content-store.js";
 import { HashingEmbedder } from "../src/domain/hashing-embedder.js";
-import { ORPHAN_GRACE_MS, Reports } from "../src/domain/reports.js";
+import { Reports } from "../src/domain/reports.js";
 import { RedisReportStore } from "../src/redis/redis-report-store.js";
 import { failure, startReportService } from "./report-harness.js";
 
@@ -72,8 +72,8 @@ describe("report-svc under the caller's deadline", () => {
     expect(await redisKeysOf("case_frozen")).toEqual([]);
     const landed = await contentOf("case_frozen");
 
-    // Whatever content landed, the service's own reconciliation (run in-process against the same stores, once
-    // the grace period is over) removes it all: it has a rep_ id, a written_at and no metadata.
+    // Whatever content landed, the service's own reconciliation (run in-process against the same stores) removes
+    // it all: its save intent has passed (the call's deadline bounded it) and no metadata was committed.
     const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "reconcile-test");
     await client.connect();
     try {
@@ -83,7 +83,7 @@ describe("report-svc under the caller's deadline", () => {
         new HashingEmbedder(),
         pino({ level: "silent" }),
       );
-      expect(await reports.reconcile(Date.now() + ORPHAN_GRACE_MS + 60_000)).toBe(landed.length);
+      expect((await reports.reconcile()).deleted).toBe(landed.length);
     } finally {
       client.disconnect();
     }

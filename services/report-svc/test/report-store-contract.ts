@@ -1,3 +1,4 @@
+import { saveWithIntent } from "./save-with-intent.js";
 import { newReportId, type ReportType } from "../src/domain/report.js";
 import type { ReportStore } from "../src/domain/report-store.js";
 
@@ -19,7 +20,7 @@ export function reportStoreContract(name: string, makeStore: ReportStoreFactory)
     });
 
     const save = (caseId: string, type: ReportType = "RCA_REPORT") =>
-      store.save({ reportId: newReportId(), caseId, type, status: "final", title: "t", createdBy: "user_1" });
+      saveWithIntent(store, { reportId: newReportId(), caseId, type, status: "final", title: "t", createdBy: "user_1" });
 
     it("numbers versions per (case, type) and keeps exactly one current", async () => {
       const caseId = uniqueCase();
