@@ -43,12 +43,15 @@ async function contentOf(caseId: string): Promise<string[]> {
   return (await collection.get({ where: { case_id: caseId } })).ids;
 }
 
-/** Every Redis key about a case: its report indexes, and metadata hashes naming it. */
+/**
+ * Every Redis key about a case's reports: its report indexes, and metadata
+ * hashes of its reports (a bare save intent, with no report_id, is not one).
+ */
 async function redisKeysOf(caseId: string): Promise<string[]> {
   const caseKeys = await redis.admin.keys(`case:${caseId}:*`);
   const metadata = await redis.admin.keys("report:*:metadata");
-  const owners = await Promise.all(metadata.map((key) => redis.admin.hget(key, "case_id")));
-  return [...caseKeys, ...metadata.filter((_, i) => owners[i] === caseId)];
+  const owners = await Promise.all(metadata.map((key) => redis.admin.hmget(key, "case_id", "report_id")));
+  return [...caseKeys, ...metadata.filter((_, i) => owners[i]![0] === caseId && owners[i]![1] !== null)];
 }
 
 const rpcLine = (code: string) => () =>
