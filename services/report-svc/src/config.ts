@@ -1,6 +1,7 @@
 import { ConfigError, EnvReader } from "@faultmaven/config";
 import { readServerConfig, type ServerConfig } from "@faultmaven/grpc-kit";
 import { readEnvironment, readRedisConfig, type Environment, type RedisConfig } from "@faultmaven/redis";
+import type { ReportsPolicy } from "./domain/reports.js";
 
 /** Everything report-svc reads from the environment, validated at start. */
 export interface ReportServiceConfig {
@@ -11,6 +12,7 @@ export interface ReportServiceConfig {
     | { readonly provider: "hashing" }
     | { readonly provider: "openai"; readonly url: string; readonly model: string; readonly apiKey: string | undefined };
   readonly reconcileIntervalMs: number;
+  readonly reports: ReportsPolicy;
   readonly redis: RedisConfig;
   readonly server: ServerConfig;
 }
@@ -24,7 +26,10 @@ export const DEFAULT_PORT = 50053;
 /**
  * ENVIRONMENT, CHROMA_URL (default http://localhost:8000), CHROMA_TIMEOUT_MS
  * (2000), REPORT_CLOSED_CASE_TTL_DAYS (90), REPORT_RECONCILE_INTERVAL_SECONDS
- * (600), EMBEDDING_PROVIDER (hashing | openai) with EMBEDDING_URL,
+ * (600), REPORT_RECONCILE_MAX_DELETES (100) and REPORT_RECONCILE_MAX_DELETE_PERCENT
+ * (5): a pass deletes at most the larger of the two, REPORT_SAVE_WINDOW_MS
+ * (10000): how long a save may take from its intent to its metadata commit,
+ * EMBEDDING_PROVIDER (hashing | openai) with EMBEDDING_URL,
  * EMBEDDING_MODEL and EMBEDDING_API_KEY for openai, plus REDIS_* and GRPC_*.
  */
 export function readReportConfig(env = new EnvReader()): ReportServiceConfig {
@@ -46,6 +51,11 @@ export function readReportConfig(env = new EnvReader()): ReportServiceConfig {
     chroma: { url: chromaUrl, timeoutMs: env.integer("CHROMA_TIMEOUT_MS", 2000, 50, 60_000) },
     embedding,
     reconcileIntervalMs: env.integer("REPORT_RECONCILE_INTERVAL_SECONDS", 600, 1, 86_400) * 1000,
+    reports: {
+      saveWindowMs: env.integer("REPORT_SAVE_WINDOW_MS", 10_000, 100, 600_000),
+      reconcileMaxDeletes: env.integer("REPORT_RECONCILE_MAX_DELETES", 100, 0, 1_000_000),
+      reconcileMaxDeletePercent: env.integer("REPORT_RECONCILE_MAX_DELETE_PERCENT", 5, 0, 100),
+    },
     redis,
     server: readServerConfig(DEFAULT_PORT, DEFAULT_METRICS_PORT, env),
   };

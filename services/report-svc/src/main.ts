@@ -44,10 +44,13 @@ runService({
       keyspace,
     });
 
-    const reports = new Reports(store, content, embedder, logger, neverReachedRedis);
+    const reports = new Reports(store, content, embedder, logger, neverReachedRedis, config.reports);
     const reconcile = () =>
-      reports.reconcile().catch((error: unknown) => logger.warn({ err: error }, "reconciliation skipped: a store is unavailable"));
-    // Against the in-memory fallback every stored report would look orphaned: never reconcile then.
+      reports
+        .reconcile()
+        .then((outcome) => logger.info(outcome, "reconciliation pass"))
+        .catch((error: unknown) => logger.warn({ err: error }, "reconciliation skipped: a store is unavailable"));
+    // The in-memory fallback knows nothing of content saved before this process: reconciling would learn nothing.
     const reconciler = backend === "redis" ? setInterval(() => void reconcile(), config.reconcileIntervalMs).unref() : undefined;
     if (backend === "redis") void reconcile();
 

@@ -1,3 +1,4 @@
+import { saveWithIntent } from "./save-with-intent.js";
 import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, type LuaScript, readRedisConfig, type RedisClient, type SingleKeyCalls } from "@faultmaven/redis";
 import { RedisCluster } from "@faultmaven/test-kit";
@@ -40,8 +41,9 @@ const base = { caseId: "case_race", type: "RCA_REPORT", status: "final", title: 
 const fields = { case_id: base.caseId, status: base.status, title: "", created_by: "u", content_location: "x" };
 
 it("a delete of the current report while a save sits between its version and its pointer step leaves the save flagged current", async () => {
-  const first = await store.save({ ...base, reportId: newReportId() });
+  const first = await saveWithIntent(store, { ...base, reportId: newReportId() });
   const reportId = newReportId();
+  await store.recordIntent({ ...base, reportId }, 10_000);
   const outcome = await saveInSteps(
     callsWith("report_reserve_version", () => store.delete(first.reportId)),
     { report: { ...base, reportId }, fields },
@@ -53,7 +55,7 @@ it("a delete of the current report while a save sits between its version and its
 });
 
 it("of two concurrent deletes of one report, exactly one deletes it (as on standalone)", async () => {
-  const saved = await store.save({ ...base, caseId: "case_double_delete", reportId: newReportId() });
+  const saved = await saveWithIntent(store, { ...base, caseId: "case_double_delete", reportId: newReportId() });
   const results = await Promise.all([store.delete(saved.reportId), store.delete(saved.reportId)]);
   expect(results.filter((r) => r !== undefined)).toHaveLength(1);
   expect(await client.exists(`report:${saved.reportId}:metadata`)).toBe(0);

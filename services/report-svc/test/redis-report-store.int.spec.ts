@@ -1,3 +1,4 @@
+import { saveWithIntent } from "./save-with-intent.js";
 import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, readRedisConfig, STALE_PLAN } from "@faultmaven/redis";
 import { RedisCluster, RedisServer, withServiceClockADayBehind } from "@faultmaven/test-kit";
@@ -30,7 +31,7 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
   it("writes the seed's keys and puts a 90-day TTL on every key of a closed case", async () => {
     const store = await open();
     try {
-      const saved = await store.save({
+      const saved = await saveWithIntent(store, {
         reportId: newReportId(),
         caseId: "case_ttl",
         type: "RCA_REPORT",
@@ -38,7 +39,14 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
         title: "",
         createdBy: "u",
       });
-      await store.save({ reportId: newReportId(), caseId: "case_ttl", type: "RUNBOOK", status: "draft", title: "", createdBy: "u" });
+      await saveWithIntent(store, {
+        reportId: newReportId(),
+        caseId: "case_ttl",
+        type: "RUNBOOK",
+        status: "draft",
+        title: "",
+        createdBy: "u",
+      });
       const admin = redis.admin;
       expect(await admin.type("case:case_ttl:reports")).toBe("zset");
       expect(await admin.zscore("case:case_ttl:reports:RCA_REPORT", saved.reportId)).toBe("-1");
@@ -62,7 +70,7 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
       for (const key of all) expect(await admin.ttl(key)).toBeGreaterThan(ninetyDays - 10);
 
       // A report saved into a closed case inherits the closure.
-      const late = await store.save({
+      const late = await saveWithIntent(store, {
         reportId: newReportId(),
         caseId: "case_ttl",
         type: "POST_MORTEM",
@@ -103,7 +111,7 @@ describe.each([
     });
     const hour = 3_600_000;
     try {
-      const first = await store.save(report());
+      const first = await saveWithIntent(store, report());
       const expiresAt = await store.closeCase(caseId, hour);
       expect(await admin.get(closedKey)).toBe(String(expiresAt));
       expect(await admin.pttl(closedKey)).toBeGreaterThan(hour - 5_000);
@@ -112,7 +120,7 @@ describe.each([
       expect(await admin.exists(closedKey)).toBe(1);
       // Half the closure has passed: the next save must get what remains, not a full TTL.
       await admin.pexpire(closedKey, hour / 2);
-      const late = await store.save(report());
+      const late = await saveWithIntent(store, report());
       const newKeys = [
         `report:${late.reportId}:metadata`,
         `case:${caseId}:reports`,
@@ -141,7 +149,7 @@ describe("report scripts planned from a read (standalone)", () => {
   it("write nothing and answer stale_plan when what the plan read has changed since", async () => {
     const store = await open();
     try {
-      const first = await store.save({
+      const first = await saveWithIntent(store, {
         reportId: newReportId(),
         caseId: "case_stale",
         type: "RUNBOOK",
@@ -177,7 +185,7 @@ describe("RedisReportStore on Redis Cluster: one clock", () => {
     try {
       const [seconds] = await redis.admin.time();
       const saved = await withServiceClockADayBehind(() =>
-        store.save({
+        saveWithIntent(store, {
           reportId: newReportId(),
           caseId: "case_clock",
           type: "RUNBOOK",

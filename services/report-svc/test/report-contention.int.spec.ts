@@ -1,3 +1,4 @@
+import { saveWithIntent } from "./save-with-intent.js";
 import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
 import { RedisServer } from "@faultmaven/test-kit";
@@ -19,7 +20,8 @@ afterAll(async () => {
 });
 
 const TYPE: ReportType = "RCA_REPORT";
-const save = (caseId: string) => store.save({ reportId: newReportId(), caseId, type: TYPE, status: "final", title: "", createdBy: "u" });
+const save = (caseId: string) =>
+  saveWithIntent(store, { reportId: newReportId(), caseId, type: TYPE, status: "final", title: "", createdBy: "u" });
 
 /** The (case, type)'s versions as Redis holds them: the sorted set, each report's metadata, the current pointer. */
 async function versionsInRedis(caseId: string) {

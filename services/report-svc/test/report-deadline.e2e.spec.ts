@@ -9,7 +9,7 @@ import { EnvReader } from "@faultmaven/config";
 import { ChromaServer, RedisServer, waitFor } from "@faultmaven/test-kit";
 import { ChromaContentStore } from "../src/chroma/chroma-content-store.js";
 import { HashingEmbedder } from "../src/domain/hashing-embedder.js";
-import { ORPHAN_GRACE_MS, Reports } from "../src/domain/reports.js";
+import { Reports } from "../src/domain/reports.js";
 import { RedisReportStore } from "../src/redis/redis-report-store.js";
 import { failure, startReportService } from "./report-harness.js";
 
@@ -43,12 +43,15 @@ async function contentOf(caseId: string): Promise<string[]> {
   return (await collection.get({ where: { case_id: caseId } })).ids;
 }
 
-/** Every Redis key about a case: its report indexes, and metadata hashes naming it. */
+/**
+ * Every Redis key about a case's reports: its report indexes, and metadata
+ * hashes of its reports (a bare save intent, with no report_id, is not one).
+ */
 async function redisKeysOf(caseId: string): Promise<string[]> {
   const caseKeys = await redis.admin.keys(`case:${caseId}:*`);
   const metadata = await redis.admin.keys("report:*:metadata");
-  const owners = await Promise.all(metadata.map((key) => redis.admin.hget(key, "case_id")));
-  return [...caseKeys, ...metadata.filter((_, i) => owners[i] === caseId)];
+  const owners = await Promise.all(metadata.map((key) => redis.admin.hmget(key, "case_id", "report_id")));
+  return [...caseKeys, ...metadata.filter((_, i) => owners[i]![0] === caseId && owners[i]![1] !== null)];
 }
 
 const rpcLine = (code: string) => () =>
@@ -72,8 +75,8 @@ describe("report-svc under the caller's deadline", () => {
     expect(await redisKeysOf("case_frozen")).toEqual([]);
     const landed = await contentOf("case_frozen");
 
-    // Whatever content landed, the service's own reconciliation (run in-process against the same stores, once
-    // the grace period is over) removes it all: it has a rep_ id, a written_at and no metadata.
+    // Whatever content landed, the service's own reconciliation (run in-process against the same stores) removes
+    // it all: its save intent has passed (the call's deadline bounded it) and no metadata was committed.
     const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "reconcile-test");
     await client.connect();
     try {
@@ -83,7 +86,7 @@ describe("report-svc under the caller's deadline", () => {
         new HashingEmbedder(),
         pino({ level: "silent" }),
       );
-      expect(await reports.reconcile(Date.now() + ORPHAN_GRACE_MS + 60_000)).toBe(landed.length);
+      expect((await reports.reconcile()).deleted).toBe(landed.length);
     } finally {
       client.disconnect();
     }

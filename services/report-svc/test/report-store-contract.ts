@@ -1,3 +1,6 @@
+import { saveWithIntent } from "./save-with-intent.js";
+import { runInCallScope } from "@faultmaven/call-scope";
+import { InvalidArgumentError, UnavailableError } from "@faultmaven/errors";
 import { newReportId, type ReportType } from "../src/domain/report.js";
 import type { ReportStore } from "../src/domain/report-store.js";
 
@@ -6,6 +9,12 @@ export type ReportStoreFactory = () => Promise<ReportStore>;
 let counter = 0;
 const uniqueCase = () => `case_${process.pid}_${++counter}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `work` as a call carrying idempotency key `name` (with the request's fingerprint). */
+function keyed<T>(name: string, work: () => Promise<T>, fingerprint = "f".repeat(64)): Promise<T> {
+  const scope = { deadline: undefined, signal: new AbortController().signal, idempotency: { name, fingerprint, windowMs: 60_000 } };
+  return runInCallScope(scope, work);
+}
 
 /** The behaviour every ReportStore must have: Redis and memory alike. */
 export function reportStoreContract(name: string, makeStore: ReportStoreFactory): void {
@@ -19,7 +28,7 @@ export function reportStoreContract(name: string, makeStore: ReportStoreFactory)
     });
 
     const save = (caseId: string, type: ReportType = "RCA_REPORT") =>
-      store.save({ reportId: newReportId(), caseId, type, status: "final", title: "t", createdBy: "user_1" });
+      saveWithIntent(store, { reportId: newReportId(), caseId, type, status: "final", title: "t", createdBy: "user_1" });
 
     it("numbers versions per (case, type) and keeps exactly one current", async () => {
       const caseId = uniqueCase();
@@ -136,6 +145,83 @@ export function reportStoreContract(name: string, makeStore: ReportStoreFactory)
       expect(await store.get(report.reportId)).toBeUndefined();
       expect((await store.listByCase(caseId, 0, 10)).reports).toEqual([]);
       expect(await store.reopenCase(caseId)).toBe(false);
+    });
+
+    it("commits a save only while its intent is live: without one, or once it has passed, nothing is saved", async () => {
+      const caseId = uniqueCase();
+      const report = { reportId: newReportId(), caseId, type: "RUNBOOK" as const, status: "final" as const, title: "", createdBy: "u" };
+      await expect(store.save(report)).rejects.toBeInstanceOf(UnavailableError);
+      await store.recordIntent(report, 50);
+      await sleep(120);
+      expect(await store.saveStates([report.reportId])).toEqual(["failed"]);
+      await expect(store.save(report)).rejects.toBeInstanceOf(UnavailableError);
+      expect(await store.get(report.reportId)).toBeUndefined();
+      expect((await store.listByCase(caseId, 0, 10)).reports).toEqual([]);
+      expect(await store.dropIntent(report.reportId, true)).toBe(true);
+      expect(await store.saveStates([report.reportId])).toEqual(["unknown"]);
+    });
+
+    it("tells saved, pending, failed and unknown saves apart", async () => {
+      const caseId = uniqueCase();
+      const saved = await save(caseId);
+      const pending = { reportId: newReportId(), caseId, type: "RUNBOOK" as const, status: "final" as const, title: "", createdBy: "u" };
+      const failed = { ...pending, reportId: newReportId() };
+      await store.recordIntent(pending, 60_000);
+      await store.recordIntent(failed, 30);
+      await sleep(100);
+      expect(await store.saveStates([saved.reportId, pending.reportId, failed.reportId, newReportId()])).toEqual([
+        "saved",
+        "pending",
+        "failed",
+        "unknown",
+      ]);
+      // A live intent is only dropped when asked regardless of its time (a save known to have had no effect).
+      expect(await store.dropIntent(pending.reportId, true)).toBe(false);
+      expect(await store.dropIntent(pending.reportId, false)).toBe(true);
+      expect(await store.dropIntent(saved.reportId, false)).toBe(false);
+      expect(await store.get(saved.reportId)).toBeDefined();
+    });
+
+    it("answers a save retried with the same idempotency key with the first report, and keeps one version", async () => {
+      const caseId = uniqueCase();
+      const meta = { caseId, type: "RCA_REPORT" as const, status: "final" as const, title: "t", createdBy: "user_1" };
+      const first = await keyed("SaveReport:k1", () => saveWithIntent(store, { ...meta, reportId: newReportId() }));
+      expect(await keyed("SaveReport:k1", () => store.replayedSave(meta))).toEqual(first);
+      // A retry that did not look first (it raced the first attempt) still gets the first report.
+      const second = await keyed("SaveReport:k1", () => saveWithIntent(store, { ...meta, reportId: newReportId() }));
+      expect(second).toEqual(first);
+      expect((await store.listVersions(caseId, "RCA_REPORT", 0, 10)).reports.map((r) => r.reportId)).toEqual([first.reportId]);
+      // Another key, or none, saves anew.
+      expect(await keyed("SaveReport:k2", () => store.replayedSave(meta))).toBeUndefined();
+      expect(await store.replayedSave(meta)).toBeUndefined();
+    });
+
+    it("refuses an idempotency key reused with another request (idempotency_key)", async () => {
+      const caseId = uniqueCase();
+      const meta = { caseId, type: "RCA_REPORT" as const, status: "final" as const, title: "t", createdBy: "user_1" };
+      await keyed("SaveReport:k3", () => saveWithIntent(store, { ...meta, reportId: newReportId() }));
+      const reused = keyed("SaveReport:k3", () => store.replayedSave(meta), "e".repeat(64));
+      await expect(reused).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(reused).rejects.toMatchObject({ violations: [{ field: "idempotency_key" }] });
+    });
+
+    it("answers retried deletes and case-wide calls with their first answer", async () => {
+      const caseId = uniqueCase();
+      const report = await save(caseId);
+      const deleted = await keyed("DeleteReport:d1", () => store.delete(report.reportId));
+      expect(deleted?.reportId).toBe(report.reportId);
+      expect(await keyed("DeleteReport:d1", () => store.delete(report.reportId))).toEqual(deleted);
+      expect(await store.delete(report.reportId)).toBeUndefined();
+
+      await save(caseId);
+      const expiresAt = await keyed("CloseCase:c1", () => store.closeCase(caseId, 60_000));
+      await sleep(5);
+      expect(await keyed("CloseCase:c1", () => store.closeCase(caseId, 60_000))).toBe(expiresAt);
+      expect(await keyed("ReopenCase:r1", () => store.reopenCase(caseId))).toBe(true);
+      expect(await keyed("ReopenCase:r1", () => store.reopenCase(caseId))).toBe(true);
+      const ids = await keyed("DeleteCaseReports:x1", () => store.deleteCase(caseId));
+      expect(ids).toHaveLength(1);
+      expect(await keyed("DeleteCaseReports:x1", () => store.deleteCase(caseId))).toEqual(ids);
     });
   });
 }

@@ -1,57 +1,7 @@
 import { createServer, type Server } from "node:http";
-import { pino } from "pino";
-import { UnavailableError } from "@faultmaven/errors";
-import { ChromaServer, freePort, ServiceProcess } from "@faultmaven/test-kit";
-import { ChromaContentStore } from "../src/chroma/chroma-content-store.js";
-import { HashingEmbedder } from "../src/domain/hashing-embedder.js";
+import { freePort, ServiceProcess } from "@faultmaven/test-kit";
 import { OpenAiEmbedder } from "../src/domain/openai-embedder.js";
-import { ORPHAN_GRACE_MS, Reports } from "../src/domain/reports.js";
-import { MemoryReportStore } from "../src/memory/memory-report-store.js";
 import { ENTRY } from "./report-harness.js";
-
-describe("reconciliation of orphan content", () => {
-  let chroma: ChromaServer;
-  beforeAll(async () => {
-    chroma = await ChromaServer.start();
-  }, 30_000);
-  afterAll(async () => {
-    await chroma?.close();
-  });
-
-  it("removes content without metadata once it is older than the grace period, and nothing else", async () => {
-    const embedder = new HashingEmbedder();
-    const content = new ChromaContentStore(chroma.url, embedder.model, 2000);
-    const store = new MemoryReportStore();
-    const reports = new Reports(store, content, embedder, pino({ level: "silent" }));
-    const kept = await reports.save({ caseId: "c1", type: "RUNBOOK", status: "final", title: "", createdBy: "", content: "kept runbook" });
-    // An orphan, as a crash between the two writes would leave it.
-    const [vector] = await embedder.embed(["orphan text"]);
-    await content.put("rep_orphanorphanorphanorph", "orphan text", vector!, { caseId: "c1", type: "RUNBOOK" });
-
-    expect(await reports.reconcile()).toBe(0); // too young: could be a save in flight
-    expect(await reports.reconcile(Date.now() + ORPHAN_GRACE_MS + 1000)).toBe(1);
-    expect(await content.get("rep_orphanorphanorphanorph")).toBeUndefined();
-    expect(await content.get(kept.reportId)).toBe("kept runbook");
-  });
-
-  it("keeps the content when a save's metadata write timed out but landed", async () => {
-    const embedder = new HashingEmbedder();
-    const content = new ChromaContentStore(chroma.url, embedder.model, 2000);
-    class TimingOutStore extends MemoryReportStore {
-      override async save(report: Parameters<MemoryReportStore["save"]>[0]): Promise<never> {
-        await super.save(report);
-        throw new UnavailableError("redis", { cause: new Error("Command timed out") });
-      }
-    }
-    const store = new TimingOutStore();
-    const reports = new Reports(store, content, embedder, pino({ level: "silent" }));
-    await expect(
-      reports.save({ caseId: "c2", type: "RCA_REPORT", status: "final", title: "", createdBy: "", content: "landed anyway" }),
-    ).rejects.toBeInstanceOf(UnavailableError);
-    const [saved] = (await store.listByCase("c2", 0, 1)).reports;
-    expect(await content.get(saved!.reportId)).toBe("landed anyway");
-  });
-});
 
 describe("OpenAiEmbedder (the switch to a real model provider)", () => {
   let server: Server;

@@ -6,12 +6,41 @@ export interface ReportPage {
 }
 
 /**
+ * What is known about the save of a report id (for reconciliation):
+ * "saved" (metadata exists), "pending" (a live save intent: the save may
+ * still commit), "failed" (its intent's time has passed without metadata:
+ * it never will), "unknown" (neither: not known to have failed).
+ */
+export type SaveState = "saved" | "pending" | "failed" | "unknown";
+
+/**
  * Report metadata and indexes (Redis in production, memory in development),
  * under the seed's keys. One contract suite for both.
  */
 export interface ReportStore {
-  /** Assigns version = previous + 1 for (case, type), atomically, and makes the report current. */
+  /**
+   * The report a save with this call's idempotency key already saved into
+   * the case (the first answer), or undefined: no key, or nothing recorded.
+   * Throws InvalidArgumentError when the key was used for another request.
+   */
+  replayedSave(report: Omit<NewReport, "reportId">): Promise<ReportRecord | undefined>;
+  /**
+   * Records the intent to save `report`, which must commit within `windowMs`
+   * (and before the call's deadline): its content may be written once this
+   * returns. Until it commits the report is absent to every read.
+   */
+  recordIntent(report: NewReport, windowMs: number): Promise<void>;
+  /**
+   * Assigns version = previous + 1 for (case, type), atomically, and makes the
+   * report current, only while its intent is live (removing it). With an
+   * idempotency key, answers the first save made with it, which may be
+   * another report (a concurrent retry's).
+   */
   save(report: NewReport): Promise<ReportRecord>;
+  /** Removes a save intent that no metadata followed (`passedOnly`: only once its time has passed); true when one was removed. */
+  dropIntent(reportId: string, passedOnly: boolean): Promise<boolean>;
+  /** What is known about each report id's save, in order. */
+  saveStates(reportIds: readonly string[]): Promise<SaveState[]>;
   get(reportId: string): Promise<ReportRecord | undefined>;
   /** Metadata of many reports, in order; undefined where there is none. */
   getMany(reportIds: readonly string[]): Promise<(ReportRecord | undefined)[]>;

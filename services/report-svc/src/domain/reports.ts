@@ -13,27 +13,57 @@ export interface SearchHit {
   readonly snippet: string;
 }
 
-/** Content written this long ago without metadata is an orphan (younger may be a save in flight). */
-export const ORPHAN_GRACE_MS = 5 * 60_000;
-
 /**
- * True when a failed metadata write certainly never reached its store, so
- * nothing it would have written exists. The store's adapter knows (for Redis:
- * offline client, refused connection); the domain only asks.
+ * True when a failed metadata write certainly had no effect and never will
+ * (for Redis: offline client, refused connection, a script that arrived
+ * after its not-after bound), so its content can go at once. The store's
+ * adapter knows; the domain only asks.
  */
 export type NeverApplied = (failure: unknown) => boolean;
 
+/** How saves and reconciliation are bounded (see config.ts). */
+export interface ReportsPolicy {
+  /** How long a save may take from its save intent to its metadata commit (ms), capped by the call's deadline. */
+  readonly saveWindowMs: number;
+  /** A reconciliation pass may always delete this many documents... */
+  readonly reconcileMaxDeletes: number;
+  /** ...or this percentage of the collection when larger; a pass that would delete more deletes nothing. */
+  readonly reconcileMaxDeletePercent: number;
+}
+
+export const DEFAULT_REPORTS_POLICY: ReportsPolicy = { saveWindowMs: 10_000, reconcileMaxDeletes: 100, reconcileMaxDeletePercent: 5 };
+
+/** What one reconciliation pass found and did. */
+export interface ReconcileOutcome {
+  /** Content examined (ours: rep_ ids). */
+  readonly examined: number;
+  /** Content of failed saves (intent passed, no metadata). */
+  readonly failed: number;
+  /** Content deleted (0 when the pass refused). */
+  readonly deleted: number;
+  /** Content with neither metadata nor save intent: kept, counted. */
+  readonly orphans: number;
+  /** True when the pass would have deleted more than allowed and deleted nothing. */
+  readonly refused: boolean;
+}
+
 /**
  * Reports across two stores, with no lies between them:
- * - save writes content first (Chroma down: nothing written, UNAVAILABLE),
- *   then metadata; when the metadata write fails the content is deleted
- *   again (compensation). Once the call is over (deadline, cancellation)
- *   no further step starts: content that lands late (a frozen Chroma that
- *   resumes) has no metadata and is removed by `reconcile`;
+ * - save records a save intent in the metadata store (naming the time after
+ *   which the save can no longer commit), writes content (Chroma down:
+ *   UNAVAILABLE), then commits the metadata, which needs the live intent and
+ *   removes it. A failed save leaves nothing visible: its content goes at
+ *   once when the failure certainly had no effect, else reconciliation
+ *   removes it once the intent's time has passed without metadata;
+ * - a save with an idempotency key answers a retry from the first save's
+ *   record before writing anything; a concurrent retry that commits second
+ *   gets the first one's report and removes its own content;
  * - deletes remove metadata first, so nothing visible points at missing
- *   content; content a failed step leaves behind is an orphan that
- *   `reconcile` removes (it runs at start and periodically);
+ *   content;
  * - reads never return empty content for a report that has content.
+ * Reconciliation deletes only the content of saves known to have failed,
+ * never content merely absent from the metadata store (a restored or
+ * different Redis), and refuses a pass that would delete too much.
  */
 export class Reports {
   constructor(
@@ -41,25 +71,30 @@ export class Reports {
     private readonly content: ContentStore,
     private readonly embedder: Embedder,
     private readonly logger: Logger,
-    /** Unset: never certain, so compensation always checks for metadata first. */
+    /** Unset: never certain, so a failed save's content is left to reconciliation. */
     private readonly neverApplied: NeverApplied = () => false,
+    private readonly policy: ReportsPolicy = DEFAULT_REPORTS_POLICY,
   ) {}
 
   async save(input: Omit<NewReport, "reportId"> & { content: string }, signal?: AbortSignal): Promise<ReportRecord> {
     const { content, ...meta } = input;
-    const reportId = newReportId();
+    const replayed = await this.store.replayedSave(meta);
+    if (replayed) return replayed;
     const [embedding] = await this.#embed([content], signal);
-    await this.content.put(reportId, content, embedding!, { caseId: meta.caseId, type: meta.type });
+    const report = { ...meta, reportId: newReportId() };
+    await this.store.recordIntent(report, this.policy.saveWindowMs);
+    // A put that fails may still land (a frozen Chroma that resumes): its intent lets reconciliation remove it.
+    await this.content.put(report.reportId, content, embedding!, { caseId: meta.caseId, type: meta.type });
+    let saved: ReportRecord;
     try {
-      return await this.store.save({ ...meta, reportId });
+      saved = await this.store.save(report);
     } catch (error) {
-      // The undo is bounded by the call like any other store work: once the
-      // caller's deadline has passed (or it cancelled) nothing more starts,
-      // and the reconciler removes the content instead (orphan content is
-      // never shown: every read goes through the metadata).
-      await this.#compensate(reportId, error);
+      if (this.neverApplied(error)) await this.#discard(report.reportId);
       throw error;
     }
+    // A retry with the same idempotency key saved first: that is the answer, this content is not needed.
+    if (saved.reportId !== report.reportId) await this.#discard(report.reportId);
+    return saved;
   }
 
   async get(reportId: string, includeContent: boolean): Promise<{ report: ReportRecord; content: string | undefined }> {
@@ -106,29 +141,44 @@ export class Reports {
     return ids.length;
   }
 
-  /** Deletes content older than the grace period that has no metadata. Returns how many. */
-  async reconcile(now = Date.now()): Promise<number> {
+  /**
+   * One reconciliation pass over the content store: deletes the content of
+   * saves known to have failed (intent passed, no metadata) and their
+   * intents; keeps content with metadata or a live intent; keeps and counts
+   * content with neither (an orphan: maybe the only copy of a report whose
+   * metadata this Redis lacks). Refuses (deletes nothing, logs an error) a
+   * pass that would delete more than the policy allows.
+   */
+  async reconcile(): Promise<ReconcileOutcome> {
     // Only our own ids are candidates; anything else in the collection is not ours to judge.
-    const candidates = (await this.content.idsWrittenBefore(now - ORPHAN_GRACE_MS)).filter((id) => REPORT_ID_PATTERN.test(id));
-    const reports = await this.store.getMany(candidates);
-    const orphans = candidates.filter((_, i) => reports[i] === undefined);
-    await this.content.delete(orphans);
-    if (orphans.length > 0) this.logger.info({ deleted: orphans.length }, "reconciliation removed orphan content");
-    return orphans.length;
+    const ids = (await this.content.idsWrittenBefore(Date.now())).filter((id) => REPORT_ID_PATTERN.test(id));
+    const states = await this.store.saveStates(ids);
+    const failed = ids.filter((_, i) => states[i] === "failed");
+    const orphans = states.filter((state) => state === "unknown").length;
+    const allowed = Math.max(this.policy.reconcileMaxDeletes, Math.floor((ids.length * this.policy.reconcileMaxDeletePercent) / 100));
+    const outcome = { examined: ids.length, failed: failed.length, orphans };
+    if (orphans > 0) this.logger.warn({ orphans }, "reconciliation kept content that has neither metadata nor a save intent");
+    if (failed.length > allowed) {
+      this.logger.error(
+        { ...outcome, allowed },
+        "reconciliation refused: more failed saves than one pass may delete; nothing deleted (raise REPORT_RECONCILE_MAX_DELETES to let it proceed)",
+      );
+      return { ...outcome, deleted: 0, refused: true };
+    }
+    await this.content.delete(failed);
+    // Content first: an intent removed before its content would leave that content an orphan.
+    for (const id of failed) await this.store.dropIntent(id, true);
+    if (failed.length > 0) this.logger.info({ deleted: failed.length }, "reconciliation removed the content of failed saves");
+    return { ...outcome, deleted: failed.length, refused: false };
   }
 
-  /**
-   * Undoes the content write of a failed save. When the metadata write
-   * certainly never reached Redis the content goes at once; when it may have
-   * landed (a timeout can hide a success) the content goes only if no
-   * metadata exists. When even that cannot be checked, the reconciler
-   * decides later.
-   */
-  async #compensate(reportId: string, failure: unknown): Promise<void> {
+  /** Removes the content and intent of a save known to have no effect; left to reconciliation when that fails. */
+  async #discard(reportId: string): Promise<void> {
     try {
-      if (this.neverApplied(failure) || (await this.store.get(reportId)) === undefined) await this.content.delete([reportId]);
+      await this.content.delete([reportId]);
+      await this.store.dropIntent(reportId, false);
     } catch (cleanup) {
-      this.logger.warn({ err: cleanup, report_id: reportId }, "compensation deferred: reconciliation will decide");
+      this.logger.warn({ err: cleanup, report_id: reportId }, "discarding a failed save's content deferred: reconciliation will remove it");
     }
   }
 

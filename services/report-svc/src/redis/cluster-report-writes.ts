@@ -1,7 +1,18 @@
-import type { SingleKeyCalls } from "@faultmaven/redis";
+import { pairsToHash, type SingleKeyCalls } from "@faultmaven/redis";
 import { REPORT_TYPES, type ReportRecord } from "../domain/report.js";
 import { reportKeys } from "./keys.js";
-import { ADVANCE_CURRENT, RESERVE_VERSION, RETREAT_CURRENT, SET_CURRENT_FLAG } from "./cluster-scripts.js";
+import {
+  ADVANCE_CURRENT,
+  CASE_KEY_ACTION,
+  COMMIT_METADATA,
+  DELETE_METADATA,
+  INDEX_MEMBER,
+  REMOVE_MEMBER,
+  RESERVE_VERSION,
+  RETREAT_CURRENT,
+  SET_CURRENT_FLAG,
+} from "./cluster-scripts.js";
+import { parseMetadata } from "./metadata-hash.js";
 import type { CaseKeysInput, CaseKeysOutcome, SaveInput, SaveOutcome } from "./report-step-inputs.js";
 
 /**
@@ -14,6 +25,9 @@ import type { CaseKeysInput, CaseKeysOutcome, SaveInput, SaveOutcome } from "./r
  * deletes have finished.
  * Case-wide TTL changes and deletes touch each key in turn; the closure is
  * its own key, case:{c}:closed, read by each save for the remaining TTL.
+ * Every write is a script, so each carries the not-after bound: a step that
+ * reaches a stalled Redis late does nothing. The report becomes visible at
+ * COMMIT_METADATA, which needs the save's live intent (save-intent-scripts.ts).
  */
 export async function saveInSteps(calls: SingleKeyCalls, { report, fields }: SaveInput): Promise<SaveOutcome> {
   const { client } = calls;
@@ -21,20 +35,18 @@ export async function saveInSteps(calls: SingleKeyCalls, { report, fields }: Sav
   const metaKey = reportKeys.metadata(reportId);
   const [version, createdAt] = (await calls.script(RESERVE_VERSION, reportKeys.caseType(caseId, type), [reportId])) as [number, number];
   const closedTtl = await closureTtl(client, caseId);
-  await client.hset(metaKey, { ...fields, report_id: reportId, type, version, created_at: createdAt, is_current: "false" });
-  await client.zadd(reportKeys.caseReports(caseId), createdAt, reportId);
-  if (closedTtl > 0) {
-    const keys = [metaKey, reportKeys.caseType(caseId, type), reportKeys.caseReports(caseId)];
-    await Promise.all(keys.map((key) => client.pexpire(key, closedTtl)));
-  }
+  const metadata = { ...fields, report_id: reportId, type, version, created_at: createdAt, is_current: "false" };
+  await calls.script(COMMIT_METADATA, metaKey, [closedTtl, ...Object.entries(metadata).flat()]);
+  await calls.script(INDEX_MEMBER, reportKeys.caseReports(caseId), [createdAt, reportId, closedTtl]);
+  if (closedTtl > 0) await calls.script(CASE_KEY_ACTION, reportKeys.caseType(caseId, type), ["expire", closedTtl]);
   const previous = (await calls.script(ADVANCE_CURRENT, reportKeys.caseCurrent(caseId), [type, reportId, version])) as string | null;
   // Only now may the pointer hash exist (the first report of a case creates it).
-  if (closedTtl > 0) await client.pexpire(reportKeys.caseCurrent(caseId), closedTtl);
+  if (closedTtl > 0) await calls.script(CASE_KEY_ACTION, reportKeys.caseCurrent(caseId), ["expire", closedTtl]);
   if (previous !== null) {
     await calls.script(SET_CURRENT_FLAG, metaKey, ["true"]);
     if (previous !== "") await calls.script(SET_CURRENT_FLAG, reportKeys.metadata(previous), ["false"]);
   }
-  return { version, createdAt, isCurrent: await settleOwnFlag(calls, caseId, type, reportId) };
+  return { reportId, version, createdAt, isCurrent: await settleOwnFlag(calls, caseId, type, reportId) };
 }
 
 /** Enough re-reads for any burst of saves and deletes that moves the pointer while one save settles its flag. */
@@ -60,15 +72,19 @@ async function settleOwnFlag(calls: SingleKeyCalls, caseId: string, type: string
   return current === reportId;
 }
 
-/** Deletes a report key by key; the newest remaining version of its type becomes current. False when another delete won. */
-export async function deleteInSteps(calls: SingleKeyCalls, report: ReportRecord): Promise<boolean> {
+/**
+ * Deletes a report key by key; the newest remaining version of its type
+ * becomes current. Answers the deleted metadata, undefined when another
+ * delete won.
+ */
+export async function deleteInSteps(calls: SingleKeyCalls, report: ReportRecord): Promise<ReportRecord | undefined> {
   const { client } = calls;
   const { caseId, type, reportId } = report;
   const typeKey = reportKeys.caseType(caseId, type);
-  await client.zrem(typeKey, reportId);
-  await client.zrem(reportKeys.caseReports(caseId), reportId);
+  await calls.script(REMOVE_MEMBER, typeKey, [reportId]);
+  await calls.script(REMOVE_MEMBER, reportKeys.caseReports(caseId), [reportId]);
   // Of concurrent deletes of one report, the one that removes its metadata is the one that deleted it.
-  const deleted = (await client.del(reportKeys.metadata(reportId))) === 1;
+  const deleted = parseMetadata(pairsToHash(await calls.script(DELETE_METADATA, reportKeys.metadata(reportId), [])));
   const [newest, score] = await client.zrange(typeKey, "0", "0", "WITHSCORES");
   const args = newest ? [type, reportId, newest, String(-Number(score))] : [type, reportId, "", ""];
   if ((await calls.script(RETREAT_CURRENT, reportKeys.caseCurrent(caseId), args)) === 1 && newest) {
@@ -94,17 +110,16 @@ export async function caseKeysInSteps(calls: SingleKeyCalls, { caseId, action, t
   const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   const ids = await client.zrange(reportKeys.caseReports(caseId), "0", "-1");
   const closedKey = reportKeys.caseClosed(caseId);
-  const wasClosed = action === "expire" ? (await client.exists(closedKey)) === 1 : (await client.del(closedKey)) === 1;
+  const wasClosed =
+    action === "expire" ? (await client.exists(closedKey)) === 1 : (await calls.script(CASE_KEY_ACTION, closedKey, ["delete"])) === 1;
   if (ids.length === 0) return { now, ids, wasClosed };
-  if (action === "expire") await client.set(closedKey, String(now + ttlMs), "PX", ttlMs);
+  if (action === "expire") await calls.script(CASE_KEY_ACTION, closedKey, ["close", ttlMs, now + ttlMs]);
   const keys = [
     ...ids.map((id) => reportKeys.metadata(id)),
     ...REPORT_TYPES.map((t) => reportKeys.caseType(caseId, t)),
     reportKeys.caseCurrent(caseId),
     reportKeys.caseReports(caseId),
   ];
-  await Promise.all(
-    keys.map((key) => (action === "expire" ? client.pexpire(key, ttlMs) : action === "persist" ? client.persist(key) : client.del(key))),
-  );
+  await Promise.all(keys.map((key) => calls.script(CASE_KEY_ACTION, key, [action, ttlMs])));
   return { now, ids, wasClosed };
 }

@@ -60,12 +60,72 @@ return 1
 `,
 );
 
-/** Sets is_current (ARGV[1]) on a metadata hash only if it exists. */
+/** Sets is_current (ARGV[1]) on a metadata hash only if it holds a saved report (not a bare save intent). */
 export const SET_CURRENT_FLAG = new LuaScript(
   "report_set_current_flag",
   `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'report_id') == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'is_current', ARGV[1])
+return 1
+`,
+);
+
+/**
+ * Commits a report's metadata on report:{id}:metadata, the moment the
+ * report becomes visible: only while its save intent is live (as SAVE),
+ * removing it. ARGV: the closure TTL (ms, <= 0 when open), then field/value
+ * pairs. Returns 1.
+ */
+export const COMMIT_METADATA = new LuaScript(
+  "report_commit_metadata",
+  `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local intent = tonumber(redis.call('HGET', KEYS[1], 'save_intent') or '0')
+if intent < now then return redis.error_reply('LATE the save intent is missing or past its not-after time: nothing was saved') end
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('HDEL', KEYS[1], 'save_intent')
+if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) else redis.call('PERSIST', KEYS[1]) end
+return 1
+`,
+);
+
+/** ZADD KEYS[1] score ARGV[1] member ARGV[2]; with ARGV[3] > 0, PEXPIRE it to that. Bounded like every script. */
+export const INDEX_MEMBER = new LuaScript(
+  "report_index_member",
+  `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1
+`,
+);
+
+/** ZREM KEYS[1] ARGV[1]. */
+export const REMOVE_MEMBER = new LuaScript("report_remove_member", "return redis.call('ZREM', KEYS[1], ARGV[1])");
+
+/** Deletes a saved report's metadata hash, answering it (field/value pairs), or 0 when none was there. */
+export const DELETE_METADATA = new LuaScript(
+  "report_delete_metadata",
+  `
+if redis.call('HEXISTS', KEYS[1], 'report_id') == 0 then return 0 end
+local deleted = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return deleted
+`,
+);
+
+/**
+ * One key of a case-wide step: ARGV[1] "expire" (PEXPIRE to ARGV[2] ms),
+ * "persist", "delete", or "close" (SET the closure's end ARGV[3] with PX
+ * ARGV[2]). Returns the command's reply.
+ */
+export const CASE_KEY_ACTION = new LuaScript(
+  "report_case_key_action",
+  `
+if ARGV[1] == 'expire' then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if ARGV[1] == 'persist' then return redis.call('PERSIST', KEYS[1]) end
+if ARGV[1] == 'delete' then return redis.call('DEL', KEYS[1]) end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
 return 1
 `,
 );

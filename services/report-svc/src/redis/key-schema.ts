@@ -1,4 +1,4 @@
-import { defineKeySchema, KeyPattern, oneOf, part } from "@faultmaven/redis";
+import { defineKeySchema, idempotencyRecordPattern, KeyPattern, oneOf, part } from "@faultmaven/redis";
 import { REPORT_ID_PATTERN, REPORT_TYPES } from "../domain/report.js";
 
 const caseId = part("case_id", { maxLength: 128 });
@@ -31,9 +31,9 @@ export const reportKeySchema = defineKeySchema({
       writtenBy: "SaveReport; DeleteReport (the newest remaining version takes over)",
     }),
     metadata: new KeyPattern("report:{report_id}:metadata", [reportId], {
-      type: "Hash",
-      ttl: "as above",
-      writtenBy: "SaveReport (and is_current of the previous one); deletes",
+      type: "Hash (a save intent until the save commits: `save_intent`, `case_id`, `type` only)",
+      ttl: "as above; a save intent: 7 days",
+      writtenBy: "SaveReport (its intent first, and is_current of the previous one); deletes; reconciliation removes passed intents",
       fields: [
         ["`report_id`, `case_id`, `type`, `version`", "identity; version = newest existing + 1 per (case, type)"],
         ["`status`", "`draft`/`final`"],
@@ -41,6 +41,11 @@ export const reportKeySchema = defineKeySchema({
         ["`created_at`", "Unix ms, Redis clock"],
         ["`is_current`", "`true`/`false`"],
         ["`content_location`", "`chromadb://faultmaven_case_reports/{report_id}`"],
+        [
+          "`save_intent`",
+          "only before the commit: when the save stops being able to commit (Unix ms, Redis clock); the commit removes it. " +
+            "A hash without `report_id` is no report to any read",
+        ],
       ],
     }),
     caseClosed: new KeyPattern("case:{case_id}:closed", [caseId], {
@@ -49,6 +54,11 @@ export const reportKeySchema = defineKeySchema({
       writtenBy:
         "CloseCase; removed by ReopenCase and DeleteCaseReports, kept by DeleteReport; SaveReport reads its remaining TTL for new keys",
     }),
+    caseIdempotency: idempotencyRecordPattern(
+      "case:",
+      "SaveReport, CloseCase, ReopenCase, DeleteCaseReports (anchor case:{case_id}:reports)",
+    ),
+    reportIdempotency: idempotencyRecordPattern("report:", "DeleteReport (anchor report:{report_id}:metadata)"),
   },
   notes: [
     "Report ids are `rep_` + 128 random bits. Types are the seed's names (`INCIDENT_REPORT`, `RCA_REPORT`, `RUNBOOK`, " +
@@ -89,9 +99,24 @@ export const reportKeySchema = defineKeySchema({
       "deletes the case, closure included: a later save starts an open case. A closure written before this key existed " +
       "(report keys with a TTL, no `closed` key) is still honoured: SaveReport then falls back to the timeline's TTL.",
     "**Content** lives in the ChromaDB collection `faultmaven_case_reports` (cosine space). Each report id has one document " +
-      "with the service-computed embedding and `{case_id, type, written_at}` metadata. Content is written before metadata. " +
-      "If the metadata write fails, the content is deleted again (compensation). Deletes remove metadata before content. " +
-      "Content that has no metadata and is older than 5 minutes is removed by a reconciliation pass at start and every " +
-      "`REPORT_RECONCILE_INTERVAL_SECONDS`. Search never shows content without metadata.",
+      "with the service-computed embedding and `{case_id, type, written_at}` metadata. A save first records a **save intent** " +
+      "in the report's metadata hash (`save_intent`: the time after which it can no longer commit, at most " +
+      "`REPORT_SAVE_WINDOW_MS` and the call's deadline away, Redis clock), then writes the content, then commits the metadata: " +
+      "the commit script needs the live intent and removes it. A failed save's content is deleted at once when the failure " +
+      "certainly had no effect (refused connection, a script that arrived after its bound), else by reconciliation. Deletes " +
+      "remove metadata before content. Search never shows content without metadata.",
+    "**Reconciliation** (at start and every `REPORT_RECONCILE_INTERVAL_SECONDS`) deletes only the content of saves known to " +
+      "have failed: a save intent whose time has passed (Redis clock) with no metadata; it then removes the intent. Content " +
+      "with metadata or a live intent is kept; content with neither (a different or restored Redis, a report deleted while " +
+      "Chroma was down) is kept and counted as an orphan in the log. A pass that would delete more than " +
+      "`REPORT_RECONCILE_MAX_DELETES` (100) or `REPORT_RECONCILE_MAX_DELETE_PERCENT` (5) % of the collection, whichever is " +
+      "larger, deletes nothing and logs an error.",
+    "**Idempotency keys.** A keyed SaveReport first reads its record (`case:idem:{case:{case_id}:reports}:SaveReport:{key}`) " +
+      "and answers a retry from it before writing any content; the save script records its reply atomically with the save. " +
+      "Of concurrent attempts with one key the first commit wins; the others answer its report and delete their own " +
+      "content and intent. CloseCase, ReopenCase and DeleteCaseReports record on the same anchor, DeleteReport on " +
+      "`report:{report_id}:metadata`. On Redis Cluster the record is written by one more step after the others: two attempts " +
+      "with one key at the same time both run their steps there, and the one that records second deletes its report again " +
+      "(it was visible meanwhile); a crash between the last step and the record lets a retry act again.",
   ],
 });

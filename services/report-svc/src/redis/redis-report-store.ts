@@ -1,22 +1,58 @@
-import { callRedis, type RedisClient, type RedisMode } from "@faultmaven/redis";
+import { currentCallScope } from "@faultmaven/call-scope";
+import { callRedis, idempotencyRecordKey, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
 import { contentLocation, REPORT_TYPES, type NewReport, type ReportRecord, type ReportType } from "../domain/report.js";
-import type { ReportPage, ReportStore } from "../domain/report-store.js";
+import type { ReportPage, ReportStore, SaveState } from "../domain/report-store.js";
+import { PEEK_RECORD, RECORD_REPLY } from "./idempotency-scripts.js";
 import { reportKeys } from "./keys.js";
-import { parseMetadata } from "./metadata-hash.js";
-import type { CaseKeysInput, CaseKeysOutcome } from "./report-step-inputs.js";
-import { CASE_KEYS_STEP, DELETE_REPORT, SAVE_REPORT } from "./report-steps.js";
+import { metadataPairs, parseMetadata } from "./metadata-hash.js";
+import type { CaseKeysInput, CaseKeysOutcome, SaveOutcome } from "./report-step-inputs.js";
+import { CASE_KEYS_STEP, caseKeysOutcome, DELETE_REPORT, SAVE_REPORT } from "./report-steps.js";
+import { DROP_INTENT, RECORD_INTENT } from "./save-intent-scripts.js";
+
+/**
+ * How long a save intent is kept when its save never commits: far beyond
+ * any reconciliation interval (at most a day), so reconciliation sees the
+ * intent of every content write that landed.
+ */
+export const INTENT_TTL_MS = 7 * 86_400_000;
+
+/** Ids per round of saveStates' reads. */
+const STATE_BATCH = 500;
 
 /**
  * Report metadata in Redis. Every write is a MultiKeyStep (report-steps.ts):
  * one atomic script over the case's keys on standalone and Sentinel,
  * single-key steps on Cluster, where those keys live in different slots.
  * Reads are the same everywhere; GetReport is one HGETALL.
+ *
+ * Idempotency keys: a keyed call first reads the reply recorded under its
+ * key (PEEK_RECORD) and answers a retry from it without redoing any step.
+ * On standalone and Sentinel the final script records its reply atomically
+ * with its effect. On Cluster, where no script spans a call's keys, the
+ * reply is recorded by one more step after the others (RECORD_REPLY): a
+ * save that finds a concurrent retry recorded first deletes its own report
+ * again and answers the retry's.
  */
 export class RedisReportStore implements ReportStore {
   constructor(
     private readonly client: RedisClient,
     private readonly mode: RedisMode = "standalone",
   ) {}
+
+  replayedSave(report: Omit<NewReport, "reportId">): Promise<ReportRecord | undefined> {
+    return callRedis(async () => {
+      const reply = await this.#peek(reportKeys.caseReports(report.caseId));
+      return reply === null ? undefined : savedRecord(report, saveOutcome(reply));
+    });
+  }
+
+  recordIntent(report: NewReport, windowMs: number): Promise<void> {
+    return callRedis(async () => {
+      const deadline = currentCallScope()?.deadline;
+      const window = Math.max(1, Math.min(windowMs, deadline === undefined ? windowMs : deadline - Date.now()));
+      await RECORD_INTENT.run(this.client, [reportKeys.metadata(report.reportId)], [window, INTENT_TTL_MS, report.caseId, report.type]);
+    });
+  }
 
   save(report: NewReport): Promise<ReportRecord> {
     return callRedis(async () => {
@@ -28,7 +64,37 @@ export class RedisReportStore implements ReportStore {
         content_location: contentLocation(report.reportId),
       };
       const saved = await SAVE_REPORT.run(this.client, this.mode, { report, fields });
-      return { ...report, ...saved, contentLocation: fields.content_location };
+      if (this.mode !== "cluster") return savedRecord(report, saved);
+      const own = savedRecord(report, saved);
+      const first = saveOutcome(
+        await this.#recordOnCluster(reportKeys.caseReports(report.caseId), [saved.version, saved.createdAt, saved.reportId]),
+      );
+      // A retry with the same key recorded first: this save is a duplicate, so it is deleted again.
+      if (first.reportId !== own.reportId) await DELETE_REPORT.run(this.client, this.mode, own);
+      return savedRecord(report, first);
+    });
+  }
+
+  dropIntent(reportId: string, passedOnly: boolean): Promise<boolean> {
+    return callRedis(
+      async () => (await DROP_INTENT.run(this.client, [reportKeys.metadata(reportId)], [passedOnly ? "passed" : "any"])) === 1,
+    );
+  }
+
+  saveStates(reportIds: readonly string[]): Promise<SaveState[]> {
+    return callRedis(async () => {
+      // Redis time before the reads: an intent that had passed then has passed for good.
+      const [seconds, micros] = await this.client.time();
+      const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      const states: SaveState[] = [];
+      for (let i = 0; i < reportIds.length; i += STATE_BATCH) {
+        const batch = reportIds.slice(i, i + STATE_BATCH);
+        const rows = await Promise.all(batch.map((id) => this.client.hmget(reportKeys.metadata(id), "report_id", "save_intent")));
+        for (const [reportId, intent] of rows) {
+          states.push(reportId ? "saved" : intent ? (Number(intent) < now ? "failed" : "pending") : "unknown");
+        }
+      }
+      return states;
     });
   }
 
@@ -76,9 +142,14 @@ export class RedisReportStore implements ReportStore {
 
   delete(reportId: string): Promise<ReportRecord | undefined> {
     return callRedis(async () => {
+      const anchor = reportKeys.metadata(reportId);
+      const replay = await this.#peek(anchor);
+      if (replay !== null) return parseMetadata(pairsToHash(replay));
       const report = await this.get(reportId);
       if (!report) return undefined;
-      return (await DELETE_REPORT.run(this.client, this.mode, report)) ? report : undefined;
+      const deleted = await DELETE_REPORT.run(this.client, this.mode, report);
+      if (this.mode !== "cluster") return deleted;
+      return parseMetadata(pairsToHash(await this.#recordOnCluster(anchor, deleted ? metadataPairs(deleted) : 0)));
     });
   }
 
@@ -91,8 +162,26 @@ export class RedisReportStore implements ReportStore {
   }
 
   /** Expires, persists or deletes every report key of a case and its closure (see CASE_KEYS_STEP). */
-  #caseKeys(caseId: string, action: CaseKeysInput["action"], ttlMs = 0): Promise<CaseKeysOutcome> {
-    return CASE_KEYS_STEP.run(this.client, this.mode, { caseId, action, ttlMs });
+  async #caseKeys(caseId: string, action: CaseKeysInput["action"], ttlMs = 0): Promise<CaseKeysOutcome> {
+    const anchor = reportKeys.caseReports(caseId);
+    const replay = await this.#peek(anchor);
+    if (replay !== null) return caseKeysOutcome(replay);
+    const outcome = await CASE_KEYS_STEP.run(this.client, this.mode, { caseId, action, ttlMs });
+    if (this.mode !== "cluster") return outcome;
+    return caseKeysOutcome(await this.#recordOnCluster(anchor, [outcome.now, outcome.ids, outcome.wasClosed ? 1 : 0]));
+  }
+
+  /** The reply recorded under the call's idempotency key, anchored on `anchor`; null without key or record. */
+  async #peek(anchor: string): Promise<unknown> {
+    const key = currentCallScope()?.idempotency;
+    if (key === undefined) return null;
+    return PEEK_RECORD.run(this.client, [idempotencyRecordKey(anchor, key.name)], [key.fingerprint]);
+  }
+
+  /** On Cluster, records `reply` under the call's idempotency key unless one is recorded: answers the recorded one. */
+  async #recordOnCluster(anchor: string, reply: unknown): Promise<unknown> {
+    if (currentCallScope()?.idempotency === undefined) return reply;
+    return RECORD_REPLY.run(this.client, [anchor], [JSON.stringify(reply)]);
   }
 
   async #page(key: string, offset: number, limit: number, reverse: boolean): Promise<ReportPage> {
@@ -102,4 +191,14 @@ export class RedisReportStore implements ReportStore {
     const reports = (await this.getMany(page)).filter((r): r is ReportRecord => r !== undefined);
     return { reports, nextOffset: ids.length > limit ? end : undefined };
   }
+}
+
+function saveOutcome(reply: unknown): SaveOutcome {
+  const [version, createdAt, reportId] = reply as [number, number, string];
+  return { reportId, version, createdAt, isCurrent: true };
+}
+
+/** The record a save answers: the request's fields with what the store decided. */
+function savedRecord(report: Omit<NewReport, "reportId">, saved: SaveOutcome): ReportRecord {
+  return { ...report, ...saved, contentLocation: contentLocation(saved.reportId) };
 }

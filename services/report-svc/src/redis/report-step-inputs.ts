@@ -8,6 +8,8 @@ export interface SaveInput {
 
 /** What a save decided. */
 export interface SaveOutcome {
+  /** The saved report: another one than the input's when a retry with the same idempotency key saved first. */
+  readonly reportId: string;
   readonly version: number;
   readonly createdAt: number;
   readonly isCurrent: boolean;

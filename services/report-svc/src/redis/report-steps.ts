@@ -1,7 +1,8 @@
-import { MultiKeyStep } from "@faultmaven/redis";
+import { MultiKeyStep, pairsToHash } from "@faultmaven/redis";
 import { REPORT_TYPES, type ReportRecord } from "../domain/report.js";
 import { caseKeysInSteps, deleteInSteps, saveInSteps } from "./cluster-report-writes.js";
 import { reportKeys } from "./keys.js";
+import { parseMetadata } from "./metadata-hash.js";
 import type { CaseKeysInput, CaseKeysOutcome, SaveInput, SaveOutcome } from "./report-step-inputs.js";
 import { CASE_KEYS, DELETE, SAVE } from "./scripts.js";
 
@@ -22,14 +23,14 @@ export const SAVE_REPORT = new MultiKeyStep<SaveInput, SaveOutcome>("save_report
     };
   },
   decode: (reply) => {
-    const [version, createdAt] = reply as [number, number];
-    return { version, createdAt, isCurrent: true };
+    const [version, createdAt, reportId] = reply as [number, number, string];
+    return { reportId, version, createdAt, isCurrent: true };
   },
   split: saveInSteps,
 });
 
-/** Deletes a report (read first by the caller); false when it was gone by then. */
-export const DELETE_REPORT = new MultiKeyStep<ReportRecord, boolean>("delete_report", {
+/** Deletes a report (read first by the caller); answers what it deleted, undefined when it was gone by then. */
+export const DELETE_REPORT = new MultiKeyStep<ReportRecord, ReportRecord | undefined>("delete_report", {
   plan: async (client, report) => {
     const top = await client.zrange(reportKeys.caseType(report.caseId, report.type), "0", "1");
     const next = top.find((id) => id !== report.reportId) ?? "";
@@ -39,7 +40,7 @@ export const DELETE_REPORT = new MultiKeyStep<ReportRecord, boolean>("delete_rep
       args: [report.reportId, report.type, next],
     };
   },
-  decode: (reply) => reply === 1,
+  decode: (reply) => parseMetadata(pairsToHash(reply)),
   split: deleteInSteps,
 });
 
@@ -62,12 +63,15 @@ export const CASE_KEYS_STEP = new MultiKeyStep<CaseKeysInput, CaseKeysOutcome>("
       args: [action, ttlMs, ...ids],
     };
   },
-  decode: (reply) => {
-    const [now, ids, wasClosed] = reply as [number, string[], number];
-    return { now, ids, wasClosed: wasClosed === 1 };
-  },
+  decode: caseKeysOutcome,
   split: caseKeysInSteps,
 });
+
+/** A case-wide step's reply {now, ids, was_closed (1/0)} as its outcome. */
+export function caseKeysOutcome(reply: unknown): CaseKeysOutcome {
+  const [now, ids, wasClosed] = reply as [number, string[], number];
+  return { now, ids, wasClosed: wasClosed === 1 };
+}
 
 /** The keys every save and delete of one report touches, in the scripts' KEYS order. */
 function reportWriteKeys(report: { caseId: string; type: ReportRecord["type"]; reportId: string }): string[] {

@@ -19,7 +19,14 @@ import { LuaScript } from "@faultmaven/redis";
  * KEYS: case:{c}:reports:{type}, case:{c}:reports, case:{c}:reports:current,
  * report:{id}:metadata, case:{c}:closed, and report:{prev}:metadata of the
  * current report when there is one. ARGV: report id, type, the current report id the plan
- * read ('' for none), then field/value pairs. Returns {version, created_at}.
+ * read ('' for none), then field/value pairs. Returns {version, created_at, report id}.
+ *
+ * The save commits only while its save intent (field save_intent of the
+ * metadata hash, see save-intent-scripts.ts) is there and its not-after
+ * time has not passed, and removes the intent in the same run: once the
+ * intent has passed, reconciliation may delete the content, and no commit
+ * can make that content's report visible any more. Idempotent, anchored on
+ * case:{c}:reports: a retry with the same key answers the first save.
  */
 export const SAVE = new LuaScript(
   "report_save",
@@ -29,6 +36,8 @@ local previous = redis.call('HGET', KEYS[3], report_type) or ''
 if previous ~= ARGV[3] then return 'stale_plan' end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local intent = tonumber(redis.call('HGET', KEYS[4], 'save_intent') or '0')
+if intent < now then return redis.error_reply('LATE the save intent is missing or past its not-after time: nothing was saved') end
 local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local version = 1
 if top[2] then version = 1 - tonumber(top[2]) end
@@ -39,12 +48,16 @@ redis.call('ZADD', KEYS[2], now, id)
 redis.call('HSET', KEYS[3], report_type, id)
 redis.call('HSET', KEYS[4], 'report_id', id, 'type', report_type, 'version', version, 'created_at', now, 'is_current', 'true')
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
+redis.call('HDEL', KEYS[4], 'save_intent')
 if KEYS[6] and redis.call('EXISTS', KEYS[6]) == 1 then redis.call('HSET', KEYS[6], 'is_current', 'false') end
 if closed_ttl > 0 then
   for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], closed_ttl) end
+else
+  redis.call('PERSIST', KEYS[4])
 end
-return {version, now}
+return {version, now, id}
 `,
+  { idempotent: { anchor: 1 } },
 );
 
 /**
@@ -52,17 +65,20 @@ return {version, now}
  * newest remaining version of its type becomes current. KEYS as SAVE's
  * first four, then report:{next}:metadata of the newest other version when
  * there is one. ARGV: report id, type, that next report id as the plan read
- * it ('' for none). Returns 1, or 0 when there was no such report.
+ * it ('' for none). Returns the deleted metadata hash (field/value pairs),
+ * or 0 when there was no such report. Idempotent, anchored on the metadata
+ * key: a retry answers what the first delete deleted.
  */
 export const DELETE = new LuaScript(
   "report_delete",
   `
 local id, report_type = ARGV[1], ARGV[2]
-if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[4], 'report_id') == 0 then return 0 end
 local top = redis.call('ZRANGE', KEYS[1], 0, 1)
 local next_id = top[1]
 if next_id == id then next_id = top[2] end
 if (next_id or '') ~= ARGV[3] then return 'stale_plan' end
+local deleted = redis.call('HGETALL', KEYS[4])
 redis.call('ZREM', KEYS[1], id)
 redis.call('ZREM', KEYS[2], id)
 redis.call('DEL', KEYS[4])
@@ -74,8 +90,9 @@ if redis.call('HGET', KEYS[3], report_type) == id then
     redis.call('HDEL', KEYS[3], report_type)
   end
 end
-return 1
+return deleted
 `,
+  { idempotent: { anchor: 3 } },
 );
 
 /**
@@ -87,6 +104,7 @@ return 1
  * in timeline order. "expire" of a case with reports also writes the
  * closure (its end, with the same TTL); "persist" and "delete" remove it.
  * Returns {now, ids, was_closed}, ids empty when the case has none.
+ * Idempotent, anchored on case:{c}:reports: a retry answers the first run.
  */
 export const CASE_KEYS = new LuaScript(
   "report_case_keys",
@@ -113,4 +131,5 @@ for i, key in ipairs(KEYS) do
 end
 return {now, ids, was_closed}
 `,
+  { idempotent: {} },
 );

@@ -677,7 +677,11 @@ export const DeleteCaseReportsResponseSchema: GenMessage<DeleteCaseReportsRespon
 export const ReportService: GenService<{
   /**
    * Saves a new version of a report of (case_id, type) and makes it the
-   * current one. Returns its metadata (without content).
+   * current one. Returns its metadata (without content). A save that answers
+   * an error has saved nothing and never will. A retry with the same
+   * idempotency_key answers the first save's report as first answered
+   * (even if deleted since) and writes no second version or content; of
+   * concurrent attempts with one key, all answer the one report saved.
    *
    * @generated from rpc faultmaven.report.v1.ReportService.SaveReport
    */
@@ -764,7 +768,10 @@ export const ReportService: GenService<{
   },
   /**
    * Deletes one report version from both stores. If it was current, the
-   * newest remaining version of its type becomes current.
+   * newest remaining version of its type becomes current. A retry with the
+   * same idempotency_key after a successful delete answers OK, not
+   * NOT_FOUND; a retried CloseCase answers the first expires_at, a retried
+   * DeleteCaseReports the first deleted_count.
    *
    * @generated from rpc faultmaven.report.v1.ReportService.DeleteReport
    */

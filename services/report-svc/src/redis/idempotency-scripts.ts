@@ -1,0 +1,28 @@
+import { LuaScript } from "@faultmaven/redis";
+
+/**
+ * Reads the reply recorded under a call's idempotency key (KEYS[1], the
+ * record) without acting: nil when there is none, IDEMPOTENCY_KEY_REUSED
+ * when it was recorded for another request (ARGV[1] is this request's
+ * fingerprint). Lets a multi-step call answer a retry before redoing any
+ * step (SaveReport must not write its content twice).
+ */
+export const PEEK_RECORD = new LuaScript(
+  "report_peek_record",
+  `
+local prior = redis.call('GET', KEYS[1])
+if not prior then return false end
+if string.sub(prior, 1, 64) ~= ARGV[1] then
+  return redis.error_reply('IDEMPOTENCY_KEY_REUSED the idempotency key was used with a different request')
+end
+return cmsgpack.unpack(string.sub(prior, 65))
+`,
+);
+
+/**
+ * Records ARGV[1] (a JSON array) as the reply of the call's idempotency key,
+ * anchored on KEYS[1], unless a reply is already recorded there: answers
+ * the recorded one. The last step of the multi-step writes on Redis Cluster,
+ * where no script may span the keys of one call.
+ */
+export const RECORD_REPLY = new LuaScript("report_record_reply", "return cjson.decode(ARGV[1])", { idempotent: {} });
