@@ -1,3 +1,4 @@
+import { SESSION_LIMITS } from "../src/domain/session-limits.js";
 import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
 import { RedisCluster } from "@faultmaven/test-kit";
@@ -30,7 +31,11 @@ describe("RedisSessionStore on Redis Cluster: index TTLs", () => {
     const config = readRedisConfig(new EnvReader(cluster.env));
     const client = createRedisClient(config, "cluster-ttl");
     await client.connect();
-    const store = new RedisSessionStore(client, { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 10 }, "cluster");
+    const store = new RedisSessionStore(
+      client,
+      { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 10, limits: SESSION_LIMITS },
+      "cluster",
+    );
     try {
       const { session } = await store.createOrResume({ userId: "cu", clientId: "cc", caseId: "", context: {} });
       await client.pexpire("client_session:cu:cc", 10_000);

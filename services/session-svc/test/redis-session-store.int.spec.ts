@@ -1,3 +1,4 @@
+import { SESSION_LIMITS } from "../src/domain/session-limits.js";
 import type { Redis } from "ioredis";
 import { createRedisClient, readRedisConfig, type RedisClient, STALE_PLAN } from "@faultmaven/redis";
 import { EnvReader } from "@faultmaven/config";
@@ -21,7 +22,7 @@ sessionStoreContract("RedisSessionStore", async (policy) => {
 });
 
 describe("RedisSessionStore keys and TTLs, read from Redis itself", () => {
-  const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50 };
+  const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50, limits: SESSION_LIMITS };
   let store: RedisSessionStore;
   let admin: Redis;
   beforeAll(async () => {
@@ -145,7 +146,7 @@ describe("RedisSessionStore keys and TTLs, read from Redis itself", () => {
 });
 
 describe("RedisSessionStore CreateSession on standalone: one atomic script", () => {
-  const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50 };
+  const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50, limits: SESSION_LIMITS };
   let client: RedisClient;
   let store: RedisSessionStore;
   let admin: Redis;

@@ -1,3 +1,5 @@
+import type { SessionLimits } from "./session-limits.js";
+
 /** A message as the store keeps it. Times are Unix milliseconds. */
 export interface MessageRecord {
   readonly role: MessageRole;
@@ -64,4 +66,6 @@ export interface SessionPolicy {
   readonly maxLifetimeMs: number;
   /** How many recent messages a session keeps. */
   readonly maxMessages: number;
+  /** What one session may hold (session-limits.ts). */
+  readonly limits: SessionLimits;
 }

@@ -2,6 +2,16 @@ import { LockNotHeldError, SessionLockedError, SessionNotFoundError } from "../d
 import { newSessionId } from "../domain/session-id.js";
 import type { LockRecord, MessageRecord, NewSession, SessionChanges, SessionPolicy, SessionRecord } from "../domain/session.js";
 import type { SessionPage, SessionStore } from "../domain/session-store.js";
+import {
+  checkContext,
+  checkNewContext,
+  contextAfter,
+  contextUsage,
+  keptMessages,
+  LIST_PAGE_MAX_BYTES,
+  pageThatFits,
+  sessionBytes,
+} from "../domain/session-limits.js";
 
 interface Entry {
   session: SessionRecord;
@@ -14,7 +24,8 @@ interface Entry {
  * there (data is lost on restart). It keeps the Redis store's contract, TTLs
  * included; expired entries vanish on access and in a background sweep.
  * Node runs each call's synchronous part without interleaving, which gives
- * the same atomicity the Redis scripts give.
+ * the same atomicity the Redis scripts give (limits included: each write
+ * checks and applies in one synchronous step).
  */
 export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, Entry>();
@@ -29,6 +40,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async createOrResume(input: NewSession): Promise<{ session: SessionRecord; resumed: boolean }> {
+    checkNewContext(input.context, this.policy.limits);
     const existingId = this.#clientIndex.get(indexKey(input.userId, input.clientId));
     const existing = existingId ? this.#live(existingId) : undefined;
     if (existing) return { session: this.#slide(existing), resumed: true };
@@ -65,22 +77,23 @@ export class MemorySessionStore implements SessionStore {
       .map((id) => this.#live(id)?.session)
       .filter((s): s is SessionRecord => s?.userId === userId)
       .sort((a, b) => b.createdAt - a.createdAt);
-    const sessions = all.slice(offset, offset + limit);
-    return { sessions, nextOffset: all.length > offset + limit ? offset + limit : undefined };
+    const candidates = all.slice(offset, offset + limit);
+    const sessions = candidates.slice(0, pageThatFits(candidates.map(sessionBytes), LIST_PAGE_MAX_BYTES));
+    return { sessions, nextOffset: all.length > offset + sessions.length ? offset + sessions.length : undefined };
   }
 
   async update(sessionId: string, changes: SessionChanges): Promise<SessionRecord> {
     const entry = this.#require(sessionId);
-    const context = changes.replaceContext ? { ...changes.replaceContext } : { ...entry.session.context };
-    Object.assign(context, changes.setContext);
-    for (const key of changes.removeContext ?? []) delete context[key];
+    const context = contextAfter(entry.session.context, changes);
+    checkContext(contextUsage(entry.session.context), contextUsage(context), this.policy.limits);
     entry.session = { ...entry.session, caseId: changes.caseId ?? entry.session.caseId, context };
     return this.#slide(entry);
   }
 
   async appendMessage(sessionId: string, message: Omit<MessageRecord, "timestamp">): Promise<SessionRecord> {
     const entry = this.#require(sessionId);
-    const messages = [...entry.session.messages, { ...message, timestamp: this.clock() }].slice(-this.policy.maxMessages);
+    const appended = [...entry.session.messages, { ...message, timestamp: this.clock() }];
+    const messages = keptMessages(appended, this.policy.maxMessages, this.policy.limits);
     entry.session = { ...entry.session, messages, messageCount: entry.session.messageCount + 1 };
     return this.#slide(entry);
   }

@@ -1,8 +1,9 @@
 import { callRedis, type MultiKeyStep, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
-import { LockNotHeldError, SessionLockedError, SessionNotFoundError } from "../domain/errors.js";
+import { LockNotHeldError, SessionLimitError, type SessionLimitName, SessionLockedError, SessionNotFoundError } from "../domain/errors.js";
 import { newSessionId } from "../domain/session-id.js";
 import type { LockRecord, MessageRecord, NewSession, SessionChanges, SessionPolicy, SessionRecord } from "../domain/session.js";
 import type { SessionPage, SessionStore } from "../domain/session-store.js";
+import { checkNewContext, LIST_PAGE_MAX_BYTES, messageTooLarge, pageThatFits, sessionBytes } from "../domain/session-limits.js";
 import type { CreateCall, CreateOutcome } from "./create-call.js";
 import { createStep } from "./create-step.js";
 import { APPEND, DELETE, LOCK_ACQUIRE, LOCK_RENEW_OR_RELEASE, TOUCH, UPDATE } from "./scripts/session-scripts.js";
@@ -10,6 +11,9 @@ import { sessionKeys } from "./keys.js";
 import { parseSessionHash } from "./session-hash.js";
 import { SessionIdentities } from "./session-identities.js";
 import { type IndexUpkeep, type SessionCall, sessionStep } from "./session-steps.js";
+
+/** A write script's refusal: {'limit', limit name, what it would be, the limit}. */
+type LimitReply = ["limit", SessionLimitName | "message_bytes", number, number];
 
 /** A lock script's reply: {status, fence or until, until, ttl, user_id, client_id}. */
 type LockReply = [string, number, number?, number?, string?, string?];
@@ -56,6 +60,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   createOrResume(input: NewSession): Promise<CreateOutcome> {
+    checkNewContext(input.context, this.policy.limits);
     return callRedis(async () => {
       const call: CreateCall = { input, sessionId: newSessionId(), plans: 0 };
       const outcome = await this.#create.run(this.client, this.mode, call);
@@ -82,18 +87,31 @@ export class RedisSessionStore implements SessionStore {
       const indexKey = sessionKeys.userIndex(userId);
       // One extra id tells whether another page exists.
       const ids = await this.client.zrevrange(indexKey, offset, offset + limit);
-      const page = ids.slice(0, limit);
+      const candidates = ids.slice(0, limit);
+      // The byte counters say which sessions are worth reading for a page of
+      // LIST_PAGE_MAX_BYTES; what was read is measured again (they may have grown).
+      const counted = await Promise.all(candidates.map((id) => this.client.hmget(sessionKeys.session(id), "ctx_bytes", "msg_bytes")));
+      const page = candidates.slice(
+        0,
+        pageThatFits(
+          counted.map(([c, m]) => Number(c ?? 0) + Number(m ?? 0)),
+          LIST_PAGE_MAX_BYTES,
+        ),
+      );
       const hashes = await Promise.all(page.map((id) => this.client.hgetall(sessionKeys.session(id))));
-      const sessions: SessionRecord[] = [];
+      const live: SessionRecord[] = [];
       const dead: string[] = [];
       page.forEach((id, i) => {
         const session = parseSessionHash(hashes[i]!, this.policy);
-        if (session?.userId === userId) sessions.push(this.#seen(session));
+        if (session?.userId === userId) live.push(this.#seen(session));
         else dead.push(id);
       });
       // Expired sessions leave their ids behind; prune them as we meet them.
       if (dead.length > 0) await this.client.zrem(indexKey, ...dead);
-      return { sessions, nextOffset: ids.length > limit ? offset + limit - dead.length : undefined };
+      const sessions = live.slice(0, pageThatFits(live.map(sessionBytes), LIST_PAGE_MAX_BYTES));
+      // With the dead ids gone, the next page starts right after the sessions returned.
+      const more = ids.length > limit || page.length < candidates.length || sessions.length < live.length;
+      return { sessions, nextOffset: more ? offset + sessions.length : undefined };
     });
   }
 
@@ -105,8 +123,9 @@ export class RedisSessionStore implements SessionStore {
     return callRedis(async () => {
       // The script adds the timestamp from the Redis clock.
       const json = JSON.stringify({ role: message.role, content: message.content, metadata: message.metadata });
-      const reply = await this.#run(this.#append, sessionId, [this.policy.idleTtlMs, this.policy.maxMessages, json]);
-      return this.#parse(reply) ?? notFound(sessionId);
+      const args = [this.policy.idleTtlMs, this.policy.maxMessages, json, this.policy.limits.messageBytes];
+      const reply = await this.#run(this.#append, sessionId, args);
+      return this.#parse(refusal(reply)) ?? notFound(sessionId);
     });
   }
 
@@ -175,8 +194,10 @@ export class RedisSessionStore implements SessionStore {
       ...allSets.flat(),
       removes.length,
       ...removes,
+      this.policy.limits.contextEntries,
+      this.policy.limits.contextBytes,
     ];
-    return this.#parse(await this.#run(this.#write, sessionId, args));
+    return this.#parse(refusal(await this.#run(this.#write, sessionId, args)));
   }
 
   /** Runs a session step, giving it the session's identity when this process knows it. */
@@ -199,6 +220,14 @@ export class RedisSessionStore implements SessionStore {
 function lockUpkeep(reply: unknown): IndexUpkeep | undefined {
   const r = reply as LockReply | null;
   return r?.[0] === "ok" ? { ttl: r[3]!, userId: r[4]!, clientId: r[5]! } : undefined;
+}
+
+/** Raises the refusal a write script answered; any other reply passes through. */
+function refusal(reply: unknown): unknown {
+  if (!Array.isArray(reply) || reply[0] !== "limit") return reply;
+  const [, name, wouldBe, max] = reply as LimitReply;
+  if (name === "message_bytes") throw messageTooLarge(wouldBe, max);
+  throw new SessionLimitError(name, wouldBe, max);
 }
 
 function notFound(sessionId: string): never {
