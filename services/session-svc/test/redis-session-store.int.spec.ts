@@ -5,6 +5,8 @@ import { EnvReader } from "@faultmaven/config";
 import { RedisServer, withServiceClockADayBehind } from "@faultmaven/test-kit";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
 import { CREATE_OR_RESUME } from "../src/redis/scripts/create-or-resume-script.js";
+import type { SessionPolicy } from "../src/domain/session.js";
+import { sessionLimitsContract } from "./session-limits-contract.js";
 import { sessionStoreContract } from "./session-store-contract.js";
 
 let redis: RedisServer;
@@ -15,11 +17,13 @@ afterAll(async () => {
   await redis.close();
 });
 
-sessionStoreContract("RedisSessionStore", async (policy) => {
+const makeStore = async (policy: SessionPolicy) => {
   const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "session-store-test");
   await client.connect();
   return new RedisSessionStore(client, policy, "standalone");
-});
+};
+sessionStoreContract("RedisSessionStore", makeStore);
+sessionLimitsContract("RedisSessionStore", makeStore);
 
 describe("RedisSessionStore keys and TTLs, read from Redis itself", () => {
   const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50, limits: SESSION_LIMITS };
