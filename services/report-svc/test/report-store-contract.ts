@@ -1,4 +1,5 @@
-import { newReportId, type ReportType } from "../src/domain/report.js";
+import { ReportLimitError } from "../src/domain/errors.js";
+import { MAX_VERSIONS_PER_TYPE, newReportId, type ReportType } from "../src/domain/report.js";
 import type { ReportStore } from "../src/domain/report-store.js";
 
 export type ReportStoreFactory = () => Promise<ReportStore>;
@@ -36,6 +37,21 @@ export function reportStoreContract(name: string, makeStore: ReportStoreFactory)
       expect((await store.get(v1.reportId))?.isCurrent).toBe(false);
       expect((await store.current(caseId)).map((r) => r.reportId)).toEqual([v2.reportId, runbook.reportId]);
       expect((await store.current(caseId, "RUNBOOK")).map((r) => r.reportId)).toEqual([runbook.reportId]);
+    });
+
+    it(`refuses a save beyond ${MAX_VERSIONS_PER_TYPE} reports of one type in a case, naming the limit, until one is deleted`, async () => {
+      const caseId = uniqueCase();
+      const saved = await Promise.all(Array.from({ length: MAX_VERSIONS_PER_TYPE + 10 }, () => save(caseId).catch((e: unknown) => e)));
+      const refused = saved.filter((r) => r instanceof ReportLimitError);
+      expect(refused).toHaveLength(10);
+      expect(refused.map((e) => (e as ReportLimitError).limit)).toEqual(Array(10).fill("report.versions_per_type"));
+      const kept = (await store.listVersions(caseId, "RCA_REPORT", 0, 1000)).reports;
+      expect(kept).toHaveLength(MAX_VERSIONS_PER_TYPE);
+      expect(kept.map((r) => r.version).sort((a, b) => a - b)).toEqual(Array.from({ length: MAX_VERSIONS_PER_TYPE }, (_, i) => i + 1));
+      // Other types of the same case are not held up.
+      expect((await save(caseId, "RUNBOOK")).version).toBe(1);
+      await store.delete(kept.find((r) => r.version === 1)!.reportId);
+      expect((await save(caseId)).version).toBe(MAX_VERSIONS_PER_TYPE + 1);
     });
 
     it("gives 20 concurrent saves versions 1..20, each once, and one current", async () => {

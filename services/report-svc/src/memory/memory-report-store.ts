@@ -1,4 +1,12 @@
-import { contentLocation, REPORT_TYPES, type NewReport, type ReportRecord, type ReportType } from "../domain/report.js";
+import { ReportLimitError } from "../domain/errors.js";
+import {
+  contentLocation,
+  MAX_VERSIONS_PER_TYPE,
+  REPORT_TYPES,
+  type NewReport,
+  type ReportRecord,
+  type ReportType,
+} from "../domain/report.js";
 import type { ReportPage, ReportStore } from "../domain/report-store.js";
 
 /**
@@ -16,6 +24,7 @@ export class MemoryReportStore implements ReportStore {
 
   async save(report: NewReport): Promise<ReportRecord> {
     const versions = this.#byCase(report.caseId).filter((r) => r.type === report.type);
+    if (versions.length >= MAX_VERSIONS_PER_TYPE) throw new ReportLimitError(MAX_VERSIONS_PER_TYPE);
     const version = Math.max(0, ...versions.map((r) => r.version)) + 1;
     for (const previous of versions) if (previous.isCurrent) this.#reports.set(previous.reportId, { ...previous, isCurrent: false });
     const record: ReportRecord = {

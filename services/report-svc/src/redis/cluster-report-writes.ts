@@ -1,8 +1,10 @@
 import type { SingleKeyCalls } from "@faultmaven/redis";
-import { REPORT_TYPES, type ReportRecord } from "../domain/report.js";
+import { ReportLimitError } from "../domain/errors.js";
+import { MAX_VERSIONS_PER_TYPE, REPORT_TYPES, type ReportRecord } from "../domain/report.js";
 import { reportKeys } from "./keys.js";
 import { ADVANCE_CURRENT, RESERVE_VERSION, RETREAT_CURRENT, SET_CURRENT_FLAG } from "./cluster-scripts.js";
 import type { CaseKeysInput, CaseKeysOutcome, SaveInput, SaveOutcome } from "./report-step-inputs.js";
+import { VERSION_LIMIT } from "./scripts.js";
 
 /**
  * The report steps as single-key calls, for Redis Cluster. Versions stay
@@ -19,7 +21,9 @@ export async function saveInSteps(calls: SingleKeyCalls, { report, fields }: Sav
   const { client } = calls;
   const { caseId, type, reportId } = report;
   const metaKey = reportKeys.metadata(reportId);
-  const [version, createdAt] = (await calls.script(RESERVE_VERSION, reportKeys.caseType(caseId, type), [reportId])) as [number, number];
+  const reserved = await calls.script(RESERVE_VERSION, reportKeys.caseType(caseId, type), [reportId]);
+  if (reserved === VERSION_LIMIT) throw new ReportLimitError(MAX_VERSIONS_PER_TYPE);
+  const [version, createdAt] = reserved as [number, number];
   const closedTtl = await closureTtl(client, caseId);
   await client.hset(metaKey, { ...fields, report_id: reportId, type, version, created_at: createdAt, is_current: "false" });
   await client.zadd(reportKeys.caseReports(caseId), createdAt, reportId);

@@ -1,9 +1,10 @@
 import { MultiKeyStep } from "@faultmaven/redis";
-import { REPORT_TYPES, type ReportRecord } from "../domain/report.js";
+import { ReportLimitError } from "../domain/errors.js";
+import { MAX_VERSIONS_PER_TYPE, REPORT_TYPES, type ReportRecord } from "../domain/report.js";
 import { caseKeysInSteps, deleteInSteps, saveInSteps } from "./cluster-report-writes.js";
 import { reportKeys } from "./keys.js";
 import type { CaseKeysInput, CaseKeysOutcome, SaveInput, SaveOutcome } from "./report-step-inputs.js";
-import { CASE_KEYS, DELETE, SAVE } from "./scripts.js";
+import { CASE_KEYS, DELETE, SAVE, VERSION_LIMIT } from "./scripts.js";
 
 /**
  * The report writes as MultiKeySteps: one atomic script over the case's
@@ -22,6 +23,7 @@ export const SAVE_REPORT = new MultiKeyStep<SaveInput, SaveOutcome>("save_report
     };
   },
   decode: (reply) => {
+    if (reply === VERSION_LIMIT) throw new ReportLimitError(MAX_VERSIONS_PER_TYPE);
     const [version, createdAt] = reply as [number, number];
     return { version, createdAt, isCurrent: true };
   },
