@@ -3,6 +3,8 @@ import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
 import { RedisCluster } from "@faultmaven/test-kit";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
+import type { SessionPolicy } from "../src/domain/session.js";
+import { sessionLimitsContract } from "./session-limits-contract.js";
 import { sessionStoreContract } from "./session-store-contract.js";
 
 /**
@@ -18,13 +20,15 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-sessionStoreContract("RedisSessionStore on Redis Cluster", async (policy) => {
+const makeStore = async (policy: SessionPolicy) => {
   const config = readRedisConfig(new EnvReader(cluster.env));
   expect(config.mode).toBe("cluster");
   const client = createRedisClient(config, "session-cluster-test");
   await client.connect();
   return new RedisSessionStore(client, policy, config.mode);
-});
+};
+sessionStoreContract("RedisSessionStore on Redis Cluster", makeStore);
+sessionLimitsContract("RedisSessionStore on Redis Cluster", makeStore);
 
 describe("RedisSessionStore on Redis Cluster: index TTLs", () => {
   it("renews the client index in another slot on touch", async () => {
