@@ -60,8 +60,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   createOrResume(input: NewSession): Promise<CreateOutcome> {
-    checkNewContext(input.context, this.policy.limits);
     return callRedis(async () => {
+      checkNewContext(input.context, this.policy.limits);
       const call: CreateCall = { input, sessionId: newSessionId(), plans: 0 };
       const outcome = await this.#create.run(this.client, this.mode, call);
       this.#seen(outcome.session);
@@ -90,14 +90,9 @@ export class RedisSessionStore implements SessionStore {
       const candidates = ids.slice(0, limit);
       // The byte counters say which sessions are worth reading for a page of
       // LIST_PAGE_MAX_BYTES; what was read is measured again (they may have grown).
-      const counted = await Promise.all(candidates.map((id) => this.client.hmget(sessionKeys.session(id), "ctx_bytes", "msg_bytes")));
-      const page = candidates.slice(
-        0,
-        pageThatFits(
-          counted.map(([c, m]) => Number(c ?? 0) + Number(m ?? 0)),
-          LIST_PAGE_MAX_BYTES,
-        ),
-      );
+      const counters = await Promise.all(candidates.map((id) => this.client.hmget(sessionKeys.session(id), "ctx_bytes", "msg_bytes")));
+      const counted = counters.map(([context, messages]) => Number(context ?? 0) + Number(messages ?? 0));
+      const page = candidates.slice(0, pageThatFits(counted, LIST_PAGE_MAX_BYTES));
       const hashes = await Promise.all(page.map((id) => this.client.hgetall(sessionKeys.session(id))));
       const live: SessionRecord[] = [];
       const dead: string[] = [];
