@@ -22,7 +22,8 @@
  * existed); `bound_context` works out the counters after an update without
  * writing anything, or the refusal {'limit', name, would_be, max};
  * `keep_messages` trims the oldest messages (kept ones are m:first..m:seq,
- * contiguous) to the count and byte limits after an append.
+ * contiguous) to the count and byte limits after an append; only a trim for
+ * bytes looks for the oldest kept one (at most SESSION_MAX_MESSAGES HEXISTS).
  */
 export const PRELUDE = `
 local function now_ms()
@@ -115,6 +116,7 @@ local function keep_messages(key, seq, c, max_count, max_bytes)
     if redis.call('HDEL', key, 'm:' .. oldest) == 0 then break end
     c[3], oldest = c[3] - len, oldest - 1
   end
+  if c[3] <= max_bytes then return save_counters(key, c) end
   local first = seq
   while first > 1 and redis.call('HEXISTS', key, 'm:' .. (first - 1)) == 1 do first = first - 1 end
   while c[3] > max_bytes and first < seq do
