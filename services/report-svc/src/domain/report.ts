@@ -10,7 +10,7 @@ export type ReportStatus = "draft" | "final";
  * refused (ReportLimitError) until older versions are deleted, so a case's
  * keys, and the one script that closes or deletes them all, stay bounded.
  */
-export const MAX_VERSIONS_PER_TYPE = 100;
+export const MAX_VERSIONS_PER_TYPE = 1000;
 
 /** Report metadata as the store keeps it. Times are Unix milliseconds. */
 export interface ReportRecord {

@@ -624,7 +624,7 @@ export const ReportService: GenService<{
   /**
    * Saves a new version of a report of (case_id, type) and makes it the
    * current one. Returns its metadata (without content). A case keeps at
-   * most 100 reports of each type: a save beyond that fails with
+   * most 1000 reports of each type: a save beyond that fails with
    * FAILED_PRECONDITION (ErrorInfo reason LIMIT_EXCEEDED, a
    * PreconditionFailure violation with subject "report.versions_per_type")
    * and saves nothing, until older versions are deleted.
