@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "@faultmaven/errors";
 import { SessionLimitError } from "../src/domain/errors.js";
-import { LIST_PAGE_MAX_BYTES, SESSION_LIMITS, type SessionLimits, storedMessage, utf8Bytes } from "../src/domain/session-limits.js";
-import type { SessionPolicy } from "../src/domain/session.js";
+import { LIST_PAGE_MAX_BYTES, SESSION_LIMITS, storedMessage, utf8Bytes } from "../src/domain/session-limits.js";
+import type { SessionLimits, SessionPolicy } from "../src/domain/session.js";
 import type { SessionStore } from "../src/domain/session-store.js";
 import type { StoreFactory } from "./session-store-contract.js";
 

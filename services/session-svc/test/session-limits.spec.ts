@@ -1,15 +1,7 @@
 import { InvalidArgumentError } from "@faultmaven/errors";
 import { SessionLimitError } from "../src/domain/errors.js";
-import {
-  checkContext,
-  contextAfter,
-  contextUsage,
-  keptMessages,
-  pageThatFits,
-  type SessionLimits,
-  storedMessage,
-} from "../src/domain/session-limits.js";
-import type { MessageRecord } from "../src/domain/session.js";
+import { checkContext, contextAfter, contextUsage, keptMessages, pageThatFits, storedMessage } from "../src/domain/session-limits.js";
+import type { MessageRecord, SessionLimits } from "../src/domain/session.js";
 
 const limits: SessionLimits = { contextEntries: 3, contextBytes: 20, messageBytes: 200 };
 const message = (content: string, timestamp = 1_700_000_000_000): MessageRecord => ({ role: "user", content, metadata: {}, timestamp });

@@ -1,24 +1,6 @@
 import { InvalidArgumentError } from "@faultmaven/errors";
 import { SessionLimitError } from "./errors.js";
-import type { MessageRecord, SessionChanges, SessionRecord } from "./session.js";
-
-/**
- * How much one session may hold. Both stores enforce them atomically with
- * the write (the Redis scripts, the in-memory store's synchronous update),
- * so no sequence of valid calls gets past them. Bytes are UTF-8 bytes.
- */
-export interface SessionLimits {
-  /** Context entries in all (a request adds at most 64, the contract's per-request limit). */
-  readonly contextEntries: number;
-  /** Context keys plus values. */
-  readonly contextBytes: number;
-  /**
-   * The kept messages as stored (JSON of role, content, metadata,
-   * timestamp). An append trims the oldest messages to make room; a single
-   * message larger than this is refused.
-   */
-  readonly messageBytes: number;
-}
+import type { MessageRecord, SessionChanges, SessionLimits, SessionRecord } from "./session.js";
 
 /**
  * The limits session-svc runs with: 256 entries and 512 KiB of context,
