@@ -8,6 +8,7 @@ export { InvalidArgumentError, type FieldViolation } from "./invalid-argument-er
 export { NotFoundError } from "./not-found-error.js";
 export { AlreadyExistsError } from "./already-exists-error.js";
 export { FailedPreconditionError } from "./failed-precondition-error.js";
+export { LimitExceededError } from "./limit-exceeded-error.js";
 export { AbortedError } from "./aborted-error.js";
 export { UnauthenticatedError } from "./unauthenticated-error.js";
 export { UnavailableError } from "./unavailable-error.js";

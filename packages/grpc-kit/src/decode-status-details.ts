@@ -1,21 +1,24 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import type { Metadata } from "@grpc/grpc-js";
-import { BadRequestSchema, ErrorInfoSchema, StatusSchema } from "@faultmaven/contract/rpc";
+import { BadRequestSchema, ErrorInfoSchema, PreconditionFailureSchema, StatusSchema } from "@faultmaven/contract/rpc";
 
 /**
  * Reads the google.rpc details a caller received (for clients and tests):
- * the ErrorInfo reason and the BadRequest field names.
+ * the ErrorInfo reason, the BadRequest field names and the
+ * PreconditionFailure subjects (e.g. the limit a write would exceed).
  */
 export function decodeStatusDetails(metadata: Metadata | undefined): {
   reason: string | undefined;
   fields: string[];
+  subjects: string[];
 } {
   const raw = metadata?.get("grpc-status-details-bin")[0];
-  if (!(raw instanceof Buffer)) return { reason: undefined, fields: [] };
+  if (!(raw instanceof Buffer)) return { reason: undefined, fields: [], subjects: [] };
   const rpcStatus = fromBinary(StatusSchema, raw);
   let reason: string | undefined;
   const fields: string[] = [];
+  const subjects: string[] = [];
   for (const detail of rpcStatus.details) {
     if (detail.typeUrl.endsWith(ErrorInfoSchema.typeName)) {
       reason = anyUnpack(detail, ErrorInfoSchema)?.reason;
@@ -23,6 +26,9 @@ export function decodeStatusDetails(metadata: Metadata | undefined): {
     if (detail.typeUrl.endsWith(BadRequestSchema.typeName)) {
       fields.push(...(anyUnpack(detail, BadRequestSchema)?.fieldViolations.map((v) => v.field) ?? []));
     }
+    if (detail.typeUrl.endsWith(PreconditionFailureSchema.typeName)) {
+      subjects.push(...(anyUnpack(detail, PreconditionFailureSchema)?.violations.map((v) => v.subject) ?? []));
+    }
   }
-  return { reason, fields };
+  return { reason, fields, subjects };
 }

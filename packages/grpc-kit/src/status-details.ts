@@ -1,8 +1,15 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack, type Any } from "@bufbuild/protobuf/wkt";
 import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
-import { BadRequestSchema, ErrorInfoSchema, ResourceInfoSchema, RetryInfoSchema, StatusSchema } from "@faultmaven/contract/rpc";
-import { InvalidArgumentError, NotFoundError, ServiceError, type ErrorCode } from "@faultmaven/errors";
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  PreconditionFailureSchema,
+  ResourceInfoSchema,
+  RetryInfoSchema,
+  StatusSchema,
+} from "@faultmaven/contract/rpc";
+import { InvalidArgumentError, LimitExceededError, NotFoundError, ServiceError, type ErrorCode } from "@faultmaven/errors";
 
 /** The google.rpc error domain our ErrorInfo details carry. */
 export const ERROR_DOMAIN = "faultmaven.io";
@@ -33,7 +40,7 @@ export interface MappedStatus {
 /**
  * The one place where errors become gRPC statuses. A ServiceError keeps its
  * code and safe message, with google.rpc details (ErrorInfo always;
- * BadRequest, ResourceInfo, RetryInfo where they apply) in the
+ * BadRequest, PreconditionFailure, ResourceInfo, RetryInfo where they apply) in the
  * `grpc-status-details-bin` trailer. Anything else is a bug: the caller gets
  * INTERNAL with a generic message and the caller of this function logs it.
  */
@@ -50,6 +57,16 @@ export function toStatus(error: unknown): MappedStatus {
         BadRequestSchema,
         create(BadRequestSchema, {
           fieldViolations: error.violations.map((v) => ({ field: v.field, description: v.description })),
+        }),
+      ),
+    );
+  }
+  if (error instanceof LimitExceededError) {
+    details.push(
+      anyPack(
+        PreconditionFailureSchema,
+        create(PreconditionFailureSchema, {
+          violations: [{ type: "LIMIT_EXCEEDED", subject: error.limit, description: error.message }],
         }),
       ),
     );

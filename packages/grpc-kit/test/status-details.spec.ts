@@ -2,7 +2,7 @@ import { status } from "@grpc/grpc-js";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { RetryInfoSchema, StatusSchema } from "@faultmaven/contract/rpc";
-import { AbortedError, CancelledError, DeadlineExceededError } from "@faultmaven/errors";
+import { AbortedError, CancelledError, DeadlineExceededError, LimitExceededError } from "@faultmaven/errors";
 import { decodeStatusDetails, statusCodeOf, toStatus } from "@faultmaven/grpc-kit";
 
 describe("the status of a call's end", () => {
@@ -26,5 +26,17 @@ describe("the status of a lost write race", () => {
     const rpcStatus = fromBinary(StatusSchema, mapped.status.metadata!.get("grpc-status-details-bin")[0] as Buffer);
     const retry = rpcStatus.details.map((d) => anyUnpack(d, RetryInfoSchema)).find((r) => r !== undefined);
     expect(retry?.retryDelay).toEqual(create(RetryInfoSchema, { retryDelay: { seconds: 1n } }).retryDelay);
+  });
+});
+
+describe("the status of a write past a limit", () => {
+  it("LimitExceededError is answered FAILED_PRECONDITION with reason LIMIT_EXCEEDED and a PreconditionFailure naming the limit", () => {
+    const mapped = toStatus(new LimitExceededError("session.context_entries", 256, "a session holds at most 256 context entries"));
+    expect([mapped.unexpected, mapped.status.code]).toEqual([false, status.FAILED_PRECONDITION]);
+    expect(decodeStatusDetails(mapped.status.metadata!)).toEqual({
+      reason: "LIMIT_EXCEEDED",
+      fields: [],
+      subjects: ["session.context_entries"],
+    });
   });
 });

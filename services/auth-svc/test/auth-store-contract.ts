@@ -198,6 +198,32 @@ export function authStoreContract(name: string, makeStore: AuthStoreFactory): vo
       expect(await store.revokeUserTokens(user.userId)).toBe(0);
     });
 
+    it("keeps a user's newest tokens up to the cap, revoking and unlisting the oldest", async () => {
+      const user = await store.createUser(newUser());
+      const tokens = Array.from({ length: 7 }, () => mintToken(user.userId));
+      for (const t of tokens) {
+        await store.issueToken(t.parsed, 60_000, 3);
+        await sleep(2);
+      }
+      const valid = await Promise.all(tokens.map(async (t) => (await store.validateToken(t.parsed)) !== undefined));
+      expect(valid).toEqual([false, false, false, false, true, true, true]);
+      expect((await store.listUserTokens(user.userId)).map((t) => t.tokenId)).toEqual(
+        tokens
+          .slice(4)
+          .reverse()
+          .map((t) => t.parsed.tokenId),
+      );
+    });
+
+    it("keeps no more than the cap of tokens valid when a user's logins run concurrently", async () => {
+      const user = await store.createUser(newUser());
+      const tokens = Array.from({ length: 30 }, () => mintToken(user.userId));
+      await Promise.all(tokens.map((t) => store.issueToken(t.parsed, 60_000, 5)));
+      const valid = await Promise.all(tokens.map(async (t) => (await store.validateToken(t.parsed)) !== undefined));
+      expect(valid.filter(Boolean)).toHaveLength(5);
+      expect(await store.listUserTokens(user.userId)).toHaveLength(5);
+    });
+
     it("never leaves a valid token unlisted when tokens are issued during a revoke-all", async () => {
       const user = await store.createUser(newUser());
       const before = Array.from({ length: 5 }, () => mintToken(user.userId));

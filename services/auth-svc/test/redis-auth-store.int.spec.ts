@@ -1,7 +1,7 @@
 import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
 import { RedisCluster, RedisServer, withServiceClockADayBehind } from "@faultmaven/test-kit";
-import { mintToken } from "../src/domain/token.js";
+import { MAX_LIVE_TOKENS_PER_USER, mintToken } from "../src/domain/token.js";
 import { RedisAuthStore } from "../src/redis/redis-auth-store.js";
 import { authStoreContract } from "./auth-store-contract.js";
 
@@ -26,6 +26,31 @@ authStoreContract("RedisAuthStore", async () => (await open(redis.env)).store);
 authStoreContract("RedisAuthStore on Redis Cluster", async () => (await open(cluster.env)).store);
 
 describe("RedisAuthStore keys, TTLs and repair", () => {
+  it("bounds auth:user_tokens to the cap over 300 logins of one user, expired entries dropped first", async () => {
+    const { store } = await open(redis.env);
+    try {
+      const user = await store.createUser({
+        username: "cap_user",
+        email: "cap@example.com",
+        displayName: "",
+        roles: [],
+        passwordHash: HASH,
+      });
+      const listKey = `auth:user_tokens:${user.userId}`;
+      // Two tokens that expire at once leave stale entries at the head of the list.
+      for (let i = 0; i < 2; i++) await store.issueToken(mintToken(user.userId).parsed, 1);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const tokens = Array.from({ length: 300 }, () => mintToken(user.userId));
+      for (const t of tokens) await store.issueToken(t.parsed, 60_000);
+      expect(await redis.admin.llen(listKey)).toBe(MAX_LIVE_TOKENS_PER_USER);
+      expect(await redis.admin.lrange(listKey, 0, -1)).toEqual(tokens.slice(-MAX_LIVE_TOKENS_PER_USER).map((t) => t.parsed.tokenId));
+      const oldest = tokens[0]!.parsed;
+      expect(await redis.admin.exists(`auth:token:${oldest.sha256}`, `auth:token_meta:${oldest.tokenId}`)).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("keeps tokens only as hashes, with 24 h TTLs on the token keys", async () => {
     const { store } = await open(redis.env);
     try {

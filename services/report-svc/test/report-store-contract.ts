@@ -1,7 +1,8 @@
 import { saveWithIntent } from "./save-with-intent.js";
 import { runInCallScope } from "@faultmaven/call-scope";
 import { InvalidArgumentError, UnavailableError } from "@faultmaven/errors";
-import { newReportId, type ReportType } from "../src/domain/report.js";
+import { ReportLimitError } from "../src/domain/errors.js";
+import { MAX_VERSIONS_PER_TYPE, newReportId, type ReportType } from "../src/domain/report.js";
 import type { ReportStore } from "../src/domain/report-store.js";
 
 export type ReportStoreFactory = () => Promise<ReportStore>;
@@ -45,6 +46,26 @@ export function reportStoreContract(name: string, makeStore: ReportStoreFactory)
       expect((await store.get(v1.reportId))?.isCurrent).toBe(false);
       expect((await store.current(caseId)).map((r) => r.reportId)).toEqual([v2.reportId, runbook.reportId]);
       expect((await store.current(caseId, "RUNBOOK")).map((r) => r.reportId)).toEqual([runbook.reportId]);
+    });
+
+    it(`refuses a save beyond ${MAX_VERSIONS_PER_TYPE} reports of one type in a case, naming the limit, until one is deleted`, async () => {
+      const caseId = uniqueCase();
+      // In batches, so the saves contend only a little: the point is the limit.
+      for (let saved = 0; saved < MAX_VERSIONS_PER_TYPE - 5; saved += 25) {
+        await Promise.all(Array.from({ length: Math.min(25, MAX_VERSIONS_PER_TYPE - 5 - saved) }, () => save(caseId)));
+      }
+      // The last 5 places, raced for by 20 saves.
+      const last = await Promise.all(Array.from({ length: 20 }, () => save(caseId).catch((e: unknown) => e)));
+      const refused = last.filter((r) => r instanceof ReportLimitError);
+      expect([last.length - refused.length, refused.length]).toEqual([5, 15]);
+      expect(new Set(refused.map((e) => (e as ReportLimitError).limit))).toEqual(new Set(["report.versions_per_type"]));
+      const kept = (await store.listVersions(caseId, "RCA_REPORT", 0, MAX_VERSIONS_PER_TYPE + 10)).reports;
+      expect(kept).toHaveLength(MAX_VERSIONS_PER_TYPE);
+      expect(kept.map((r) => r.version).sort((a, b) => a - b)).toEqual(Array.from({ length: MAX_VERSIONS_PER_TYPE }, (_, i) => i + 1));
+      // Other types of the same case are not held up.
+      expect((await save(caseId, "RUNBOOK")).version).toBe(1);
+      await store.delete(kept.find((r) => r.version === 1)!.reportId);
+      expect((await save(caseId)).version).toBe(MAX_VERSIONS_PER_TYPE + 1);
     });
 
     it("gives 20 concurrent saves versions 1..20, each once, and one current", async () => {

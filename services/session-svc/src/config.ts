@@ -2,6 +2,7 @@ import { EnvReader } from "@faultmaven/config";
 import { readServerConfig, type ServerConfig } from "@faultmaven/grpc-kit";
 import { readRedisConfig, readStorageChoice, type Environment, type RedisConfig, type StorageType } from "@faultmaven/redis";
 import type { SessionPolicy } from "./domain/session.js";
+import { SESSION_LIMITS } from "./domain/session-limits.js";
 
 /** Everything session-svc reads from the environment, validated at start. */
 export interface SessionServiceConfig {
@@ -23,6 +24,7 @@ export const DEFAULT_PORT = 50051;
  * ENVIRONMENT, SESSION_STORAGE_TYPE, SESSION_IDLE_TTL_SECONDS (default 1800),
  * SESSION_MAX_LIFETIME_SECONDS (absolute cap, default 0 = none),
  * SESSION_MAX_MESSAGES (default 50), plus the REDIS_* and GRPC_* variables.
+ * The size limits of a session are constants (SESSION_LIMITS).
  */
 export function readSessionConfig(env = new EnvReader()): SessionServiceConfig {
   const storage = readStorageChoice("SESSION_STORAGE_TYPE", env);
@@ -35,6 +37,7 @@ export function readSessionConfig(env = new EnvReader()): SessionServiceConfig {
       idleTtlMs: idleSeconds * 1000,
       maxLifetimeMs: maxLifetimeSeconds * 1000,
       maxMessages: env.integer("SESSION_MAX_MESSAGES", 50, 1, 1000),
+      limits: SESSION_LIMITS,
     },
     redis: readRedisConfig(env),
     server: readServerConfig(DEFAULT_PORT, DEFAULT_METRICS_PORT, env),

@@ -1,6 +1,9 @@
 import { MemorySessionStore } from "../src/memory/memory-session-store.js";
+import { sessionLimitsContract } from "./session-limits-contract.js";
 import { sessionStoreContract } from "./session-store-contract.js";
 import { sessionStoreIdempotencyContract } from "./session-store-idempotency-contract.js";
 
-sessionStoreContract("MemorySessionStore", async (policy) => new MemorySessionStore(policy));
-sessionStoreIdempotencyContract("MemorySessionStore", async (policy) => new MemorySessionStore(policy));
+const makeStore = async (policy: ConstructorParameters<typeof MemorySessionStore>[0]) => new MemorySessionStore(policy);
+sessionStoreContract("MemorySessionStore", makeStore);
+sessionStoreIdempotencyContract("MemorySessionStore", makeStore);
+sessionLimitsContract("MemorySessionStore", makeStore);

@@ -1,8 +1,10 @@
+import { SESSION_LIMITS } from "../src/domain/session-limits.js";
 import { EnvReader } from "@faultmaven/config";
 import { runInCallScope } from "@faultmaven/call-scope";
 import { createRedisClient, readRedisConfig, scanKeys } from "@faultmaven/redis";
 import { RedisCluster } from "@faultmaven/test-kit";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
+import { sessionLimitsContract } from "./session-limits-contract.js";
 import { type StoreFactory, sessionStoreContract } from "./session-store-contract.js";
 import { sessionStoreIdempotencyContract } from "./session-store-idempotency-contract.js";
 
@@ -29,13 +31,18 @@ const openClusterStore: StoreFactory = async (policy) => {
 
 sessionStoreContract("RedisSessionStore on Redis Cluster", openClusterStore);
 sessionStoreIdempotencyContract("RedisSessionStore on Redis Cluster", openClusterStore);
+sessionLimitsContract("RedisSessionStore on Redis Cluster", openClusterStore);
 
 describe("RedisSessionStore on Redis Cluster: index TTLs", () => {
   it("renews the client index in another slot on touch", async () => {
     const config = readRedisConfig(new EnvReader(cluster.env));
     const client = createRedisClient(config, "cluster-ttl");
     await client.connect();
-    const store = new RedisSessionStore(client, { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 10 }, "cluster");
+    const store = new RedisSessionStore(
+      client,
+      { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 10, limits: SESSION_LIMITS },
+      "cluster",
+    );
     try {
       const { session } = await store.createOrResume({ userId: "cu", clientId: "cc", caseId: "", context: {} });
       await client.pexpire("client_session:cu:cc", 10_000);
@@ -54,7 +61,11 @@ describe("RedisSessionStore on Redis Cluster: CreateSession retried with an idem
     const config = readRedisConfig(new EnvReader(cluster.env));
     const client = createRedisClient(config, "cluster-create-retry");
     await client.connect();
-    const store = new RedisSessionStore(client, { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 10 }, "cluster");
+    const store = new RedisSessionStore(
+      client,
+      { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 10, limits: SESSION_LIMITS },
+      "cluster",
+    );
     const scope = {
       deadline: undefined,
       signal: new AbortController().signal,

@@ -1,9 +1,11 @@
+import { SESSION_LIMITS } from "../src/domain/session-limits.js";
 import type { Redis } from "ioredis";
 import { createRedisClient, readRedisConfig, type RedisClient, STALE_PLAN } from "@faultmaven/redis";
 import { EnvReader } from "@faultmaven/config";
 import { RedisServer, withServiceClockADayBehind } from "@faultmaven/test-kit";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
 import { CREATE_OR_RESUME } from "../src/redis/scripts/create-or-resume-script.js";
+import { sessionLimitsContract } from "./session-limits-contract.js";
 import { type StoreFactory, sessionStoreContract } from "./session-store-contract.js";
 import { sessionStoreIdempotencyContract } from "./session-store-idempotency-contract.js";
 
@@ -23,9 +25,10 @@ const openStore: StoreFactory = async (policy) => {
 
 sessionStoreContract("RedisSessionStore", openStore);
 sessionStoreIdempotencyContract("RedisSessionStore", openStore);
+sessionLimitsContract("RedisSessionStore", openStore);
 
 describe("RedisSessionStore keys and TTLs, read from Redis itself", () => {
-  const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50 };
+  const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50, limits: SESSION_LIMITS };
   let store: RedisSessionStore;
   let admin: Redis;
   beforeAll(async () => {
@@ -149,7 +152,7 @@ describe("RedisSessionStore keys and TTLs, read from Redis itself", () => {
 });
 
 describe("RedisSessionStore CreateSession on standalone: one atomic script", () => {
-  const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50 };
+  const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50, limits: SESSION_LIMITS };
   let client: RedisClient;
   let store: RedisSessionStore;
   let admin: Redis;
@@ -249,4 +252,63 @@ describe("RedisSessionStore CreateSession on standalone: one atomic script", () 
     await c.connect();
     return c;
   }
+});
+
+describe("RedisSessionStore limit counters, read from Redis itself", () => {
+  const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 3, limits: { ...SESSION_LIMITS, contextEntries: 5 } };
+  let store: RedisSessionStore;
+  beforeAll(async () => {
+    const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "counters");
+    await client.connect();
+    store = new RedisSessionStore(client, policy, "standalone");
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  /** The counters the scripts keep, and the same figures counted from the fields. */
+  async function counted(sessionId: string) {
+    const hash = await redis.admin.hgetall(`session:${sessionId}`);
+    const fields = Object.entries(hash);
+    const context = fields.filter(([f]) => f.startsWith("c:"));
+    return {
+      kept: [hash.ctx_entries, hash.ctx_bytes, hash.msg_bytes].map(Number),
+      actual: [
+        context.length,
+        context.reduce((sum, [f, v]) => sum + Buffer.byteLength(f) - 2 + Buffer.byteLength(v), 0),
+        fields.filter(([f]) => f.startsWith("m:")).reduce((sum, [, v]) => sum + Buffer.byteLength(v), 0),
+      ],
+    };
+  }
+
+  it("keeps the counters equal to what the hash holds through creates, sets, overwrites, removes, replaces and trimmed appends", async () => {
+    const { session } = await store.createOrResume({ userId: "cnt", clientId: "c", caseId: "", context: { a: "ä", b: "2" } });
+    const id = session.sessionId;
+    const steps = [
+      () => store.update(id, { setContext: { a: "longer value", c: "3" }, removeContext: ["b"] }),
+      () => store.update(id, { replaceContext: { x: "1", y: "22" }, setContext: { y: "333", z: "" } }),
+      () => store.update(id, { removeContext: ["x", "missing"] }),
+      ...Array.from(
+        { length: 5 },
+        (_, i) => () => store.appendMessage(id, { role: "user", content: `message ${"é".repeat(i)}`, metadata: {} }),
+      ),
+    ];
+    for (const step of steps) {
+      await step();
+      const { kept, actual } = await counted(id);
+      expect(kept).toEqual(actual);
+    }
+  });
+
+  it("counts a session written before the counters existed once, then enforces the limit on it", async () => {
+    const { session } = await store.createOrResume({ userId: "legacy", clientId: "c", caseId: "", context: { a: "1", b: "2", c: "3" } });
+    const id = session.sessionId;
+    await store.appendMessage(id, { role: "user", content: "before", metadata: {} });
+    await redis.admin.hdel(`session:${id}`, "ctx_entries", "ctx_bytes", "msg_bytes");
+    await store.update(id, { setContext: { d: "4" } });
+    const { kept, actual } = await counted(id);
+    expect([kept, actual[0]]).toEqual([actual, 4]);
+    await store.update(id, { setContext: { e: "5" } });
+    await expect(store.update(id, { setContext: { f: "6" } })).rejects.toMatchObject({ limit: "session.context_entries" });
+  });
 });

@@ -1,3 +1,4 @@
+import { SESSION_LIMITS } from "../src/domain/session-limits.js";
 import { LockNotHeldError, SessionLockedError, SessionNotFoundError } from "../src/domain/errors.js";
 import type { SessionPolicy } from "../src/domain/session.js";
 import type { SessionStore } from "../src/domain/session-store.js";
@@ -5,7 +6,7 @@ import type { SessionStore } from "../src/domain/session-store.js";
 /** Makes a fresh, empty store with the given policy. */
 export type StoreFactory = (policy: SessionPolicy) => Promise<SessionStore>;
 
-const POLICY: SessionPolicy = { idleTtlMs: 60_000, maxLifetimeMs: 0, maxMessages: 100 };
+const POLICY: SessionPolicy = { idleTtlMs: 60_000, maxLifetimeMs: 0, maxMessages: 100, limits: SESSION_LIMITS };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let counter = 0;
 const unique = (prefix: string) => `${prefix}_${process.pid}_${++counter}`;

@@ -2,10 +2,11 @@ import { type CallScope, runInCallScope } from "@faultmaven/call-scope";
 import { InvalidArgumentError } from "@faultmaven/errors";
 import { SessionLockedError } from "../src/domain/errors.js";
 import type { SessionPolicy } from "../src/domain/session.js";
+import { SESSION_LIMITS } from "../src/domain/session-limits.js";
 import type { SessionStore } from "../src/domain/session-store.js";
 import type { StoreFactory } from "./session-store-contract.js";
 
-const POLICY: SessionPolicy = { idleTtlMs: 60_000, maxLifetimeMs: 0, maxMessages: 100 };
+const POLICY: SessionPolicy = { idleTtlMs: 60_000, maxLifetimeMs: 0, maxMessages: 100, limits: SESSION_LIMITS };
 let counter = 0;
 const unique = (prefix: string) => `${prefix}_${process.pid}_${++counter}`;
 

@@ -28,8 +28,12 @@ export interface AuthStore {
   /** Removes the user, its indexes and list entry (then revoke its tokens: they stop validating at once). False when absent. */
   deleteUser(userId: string): Promise<boolean>;
 
-  /** Stores a new token for `ttlMs`; its created_at and expires_at come from the store's clock (Redis TIME in Redis). */
-  issueToken(token: ParsedToken, ttlMs: number): Promise<TokenRecord>;
+  /**
+   * Stores a new token for `ttlMs`; its created_at and expires_at come from
+   * the store's clock (Redis TIME in Redis). The user keeps its newest
+   * `maxLive` tokens (default MAX_LIVE_TOKENS_PER_USER): older ones are revoked.
+   */
+  issueToken(token: ParsedToken, ttlMs: number, maxLive?: number): Promise<TokenRecord>;
   /** Counts a use; undefined for an unknown, expired or revoked token or a deleted user. */
   validateToken(token: ParsedToken): Promise<TokenIdentity | undefined>;
   /** Revokes by the token itself (its hash must match); undefined when no such live token. */

@@ -24,6 +24,13 @@ export interface TokenRecord {
   readonly usageCount: number;
 }
 
+/**
+ * Live tokens a user may have (docs/key-schema.md, `auth:user_tokens:`): a
+ * Login beyond it revokes the user's oldest tokens, so a user's token list
+ * and the tokens it names stay bounded however often they log in.
+ */
+export const MAX_LIVE_TOKENS_PER_USER = 100;
+
 /** What ValidateToken answers. */
 export interface TokenIdentity {
   readonly userId: string;

@@ -1,6 +1,6 @@
 import type { AuthStore, UserPage } from "../domain/auth-store.js";
 import { EmailTakenError, UsernameTakenError, UserNotFoundError } from "../domain/errors.js";
-import { newUserId, type ParsedToken, type TokenIdentity, type TokenRecord } from "../domain/token.js";
+import { MAX_LIVE_TOKENS_PER_USER, newUserId, type ParsedToken, type TokenIdentity, type TokenRecord } from "../domain/token.js";
 import type { NewUser, UserChanges, UserRecord } from "../domain/user.js";
 
 interface StoredToken extends TokenRecord {
@@ -93,7 +93,7 @@ export class MemoryAuthStore implements AuthStore {
     return true;
   }
 
-  async issueToken(token: ParsedToken, ttlMs: number): Promise<TokenRecord> {
+  async issueToken(token: ParsedToken, ttlMs: number, maxLive = MAX_LIVE_TOKENS_PER_USER): Promise<TokenRecord> {
     const createdAt = this.clock();
     const record: StoredToken = {
       tokenId: token.tokenId,
@@ -105,6 +105,9 @@ export class MemoryAuthStore implements AuthStore {
       usageCount: 0,
     };
     this.#tokens.set(token.tokenId, record);
+    // Issue order is the map's order: the user's oldest come first.
+    const mine = [...this.#tokens.keys()].filter((id) => this.#live(id)?.userId === token.userId);
+    for (const id of mine.slice(0, Math.max(0, mine.length - maxLive))) this.#tokens.delete(id);
     const { sha256: _, ...info } = record;
     return info;
   }

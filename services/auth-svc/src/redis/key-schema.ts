@@ -1,5 +1,5 @@
 import { defineKeySchema, KeyPattern, part } from "@faultmaven/redis";
-import { TOKEN_ID_PATTERN, USER_ID_PATTERN } from "../domain/token.js";
+import { MAX_LIVE_TOKENS_PER_USER, TOKEN_ID_PATTERN, USER_ID_PATTERN } from "../domain/token.js";
 
 const userId = part("user_id", { pattern: USER_ID_PATTERN, patternDescription: "a user id (usr_...)" });
 const tokenId = part("token_id", { pattern: TOKEN_ID_PATTERN, patternDescription: "a token id (tok_...)" });
@@ -51,9 +51,12 @@ export const authKeySchema = defineKeySchema({
       writtenBy: "Login; revocation removes it",
     }),
     userTokens: new KeyPattern("auth:user_tokens:{user_id}", [userId], {
-      type: "List: token ids",
+      type: "List: token ids, oldest first",
       ttl: "its newest token's TTL",
-      writtenBy: "Login; revocation removes entries; ListUserTokens prunes expired ones",
+      writtenBy:
+        `Login (the push script answers the ids beyond the newest ${MAX_LIVE_TOKENS_PER_USER}, which Login then revokes, each revocation ` +
+        `removing its own entry: at most ${MAX_LIVE_TOKENS_PER_USER} entries once every Login has finished); revocation removes entries; ` +
+        "ListUserTokens prunes expired ones",
     }),
     tokenMeta: new KeyPattern("auth:token_meta:{token_id}", [tokenId], {
       type: "Hash",

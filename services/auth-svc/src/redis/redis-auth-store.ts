@@ -2,7 +2,7 @@ import { UnavailableError } from "@faultmaven/errors";
 import { callRedis, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
 import type { AuthStore, UserPage } from "../domain/auth-store.js";
 import { EmailChangeInProgressError, EmailTakenError, UsernameTakenError, UserNotFoundError } from "../domain/errors.js";
-import { newUserId, type ParsedToken, type TokenIdentity, type TokenRecord } from "../domain/token.js";
+import { MAX_LIVE_TOKENS_PER_USER, newUserId, type ParsedToken, type TokenIdentity, type TokenRecord } from "../domain/token.js";
 import type { NewUser, UserChanges, UserRecord } from "../domain/user.js";
 import { authKeys } from "./keys.js";
 import {
@@ -176,7 +176,7 @@ export class RedisAuthStore implements AuthStore {
     });
   }
 
-  issueToken(token: ParsedToken, ttlMs: number): Promise<TokenRecord> {
+  issueToken(token: ParsedToken, ttlMs: number, maxLive = MAX_LIVE_TOKENS_PER_USER): Promise<TokenRecord> {
     return callRedis(async () => {
       const fields = { token_id: token.tokenId, user_id: token.userId, token_sha256: token.sha256 };
       const metaKey = authKeys.tokenMeta(token.tokenId);
@@ -184,7 +184,10 @@ export class RedisAuthStore implements AuthStore {
         number,
         number,
       ];
-      await PUSH_USER_TOKEN.run(this.client, [authKeys.userTokens(token.userId)], [token.tokenId, ttlMs]);
+      const listKey = authKeys.userTokens(token.userId);
+      const excess = (await PUSH_USER_TOKEN.run(this.client, [listKey], [token.tokenId, ttlMs, maxLive])) as string[];
+      // The oldest beyond the cap: revoked, or (already expired) just unlisted.
+      await Promise.all(excess.map(async (id) => (await this.#revoke(id)) ?? (await this.client.lrem(listKey, 0, id))));
       // The token key goes last: the token works only once its metadata exists.
       await this.client.set(authKeys.token(token.sha256), token.userId, "PX", ttlMs);
       return { tokenId: token.tokenId, userId: token.userId, createdAt, lastUsed: undefined, expiresAt, usageCount: 0 };

@@ -227,12 +227,20 @@ return {now, expires}
 `,
 );
 
-/** Adds a token id to a user's list and extends (never shortens) the list's TTL to ARGV[2] ms. */
+/**
+ * Adds a token id to a user's list and extends (never shortens) the list's
+ * TTL to ARGV[2] ms. Returns the ids beyond the newest ARGV[3] (oldest
+ * first), for the store to revoke: each revocation removes its own entry,
+ * so an id stays listed (and revocable by RevokeUserTokens) until its token
+ * is gone.
+ */
 export const PUSH_USER_TOKEN = new LuaScript(
   "auth_user_tokens_push",
   `
-redis.call('RPUSH', KEYS[1], ARGV[1])
+local length = redis.call('RPUSH', KEYS[1], ARGV[1])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 1
+local excess = length - tonumber(ARGV[3])
+if excess <= 0 then return {} end
+return redis.call('LRANGE', KEYS[1], 0, excess - 1)
 `,
 );

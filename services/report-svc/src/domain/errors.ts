@@ -1,4 +1,4 @@
-import { FailedPreconditionError, NotFoundError } from "@faultmaven/errors";
+import { FailedPreconditionError, LimitExceededError, NotFoundError } from "@faultmaven/errors";
 
 export class ReportNotFoundError extends NotFoundError {
   constructor(reportId: string) {
@@ -16,5 +16,12 @@ export class CaseNotFoundError extends NotFoundError {
 export class ContentMissingError extends FailedPreconditionError {
   constructor(reportId: string) {
     super("report content is missing from the content store", "CONTENT_MISSING", { report_id: reportId });
+  }
+}
+
+/** The case already keeps the most versions of this type; nothing was saved. */
+export class ReportLimitError extends LimitExceededError {
+  constructor(max: number) {
+    super("report.versions_per_type", max, `the case already keeps ${max} reports of this type; delete older versions to save more`);
   }
 }

@@ -5,6 +5,13 @@ export const REPORT_TYPES = ["INCIDENT_REPORT", "RCA_REPORT", "RUNBOOK", "POST_M
 export type ReportType = (typeof REPORT_TYPES)[number];
 export type ReportStatus = "draft" | "final";
 
+/**
+ * Reports a case keeps of one type (its versions): a save beyond it is
+ * refused (ReportLimitError) until older versions are deleted, so a case's
+ * keys, and the one script that closes or deletes them all, stay bounded.
+ */
+export const MAX_VERSIONS_PER_TYPE = 1000;
+
 /** Report metadata as the store keeps it. Times are Unix milliseconds. */
 export interface ReportRecord {
   readonly reportId: string;

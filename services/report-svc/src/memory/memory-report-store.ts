@@ -1,5 +1,13 @@
 import { UnavailableError } from "@faultmaven/errors";
-import { contentLocation, REPORT_TYPES, type NewReport, type ReportRecord, type ReportType } from "../domain/report.js";
+import { ReportLimitError } from "../domain/errors.js";
+import {
+  contentLocation,
+  MAX_VERSIONS_PER_TYPE,
+  REPORT_TYPES,
+  type NewReport,
+  type ReportRecord,
+  type ReportType,
+} from "../domain/report.js";
 import type { ReportPage, ReportStore, SaveState } from "../domain/report-store.js";
 import { MemoryIdempotency } from "./memory-idempotency.js";
 
@@ -54,8 +62,9 @@ export class MemoryReportStore implements ReportStore {
     if (notAfter === undefined || notAfter < this.clock()) {
       throw new UnavailableError("memory store", { cause: new Error("LATE the save intent is missing or past its not-after time") });
     }
-    this.#intents.delete(report.reportId);
     const versions = this.#byCase(report.caseId).filter((r) => r.type === report.type);
+    if (versions.length >= MAX_VERSIONS_PER_TYPE) throw new ReportLimitError(MAX_VERSIONS_PER_TYPE);
+    this.#intents.delete(report.reportId);
     const version = Math.max(0, ...versions.map((r) => r.version)) + 1;
     for (const previous of versions) if (previous.isCurrent) this.#reports.set(previous.reportId, { ...previous, isCurrent: false });
     const record: ReportRecord = {

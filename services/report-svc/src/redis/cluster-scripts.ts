@@ -1,4 +1,5 @@
 import { LuaScript } from "@faultmaven/redis";
+import { MAX_VERSIONS_PER_TYPE } from "../domain/report.js";
 
 /**
  * Single-key scripts for Redis Cluster, where a case's report keys live in
@@ -10,11 +11,14 @@ import { LuaScript } from "@faultmaven/redis";
  * Takes the next version of (case, type) on `case:{c}:reports:{type}`:
  * newest + 1, indexed at once, so concurrent saves get unique, gapless
  * versions. ARGV: report id. Returns {version, now}: the report's
- * created_at comes from the Redis clock, like every stored timestamp.
+ * created_at comes from the Redis clock, like every stored timestamp; or
+ * the error VERSION_LIMIT (nothing written) when the type already has
+ * MAX_VERSIONS_PER_TYPE reports.
  */
 export const RESERVE_VERSION = new LuaScript(
   "report_reserve_version",
   `
+if redis.call('ZCARD', KEYS[1]) >= ${MAX_VERSIONS_PER_TYPE} then return redis.error_reply('VERSION_LIMIT the type keeps its maximum of reports') end
 local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local version = 1
 if top[2] then version = 1 - tonumber(top[2]) end

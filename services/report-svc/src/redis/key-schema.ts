@@ -1,5 +1,5 @@
 import { defineKeySchema, idempotencyRecordPattern, KeyPattern, oneOf, part } from "@faultmaven/redis";
-import { REPORT_ID_PATTERN, REPORT_TYPES } from "../domain/report.js";
+import { MAX_VERSIONS_PER_TYPE, REPORT_ID_PATTERN, REPORT_TYPES } from "../domain/report.js";
 
 const caseId = part("case_id", { maxLength: 128 });
 const reportId = part("report_id", { pattern: REPORT_ID_PATTERN, patternDescription: "a report id (rep_...)" });
@@ -23,7 +23,9 @@ export const reportKeySchema = defineKeySchema({
     caseType: new KeyPattern("case:{case_id}:reports:{type}", [caseId, type], {
       type: "Sorted set: report ids, score = -version",
       ttl: "as above",
-      writtenBy: "SaveReport; deletes",
+      writtenBy:
+        `SaveReport (refused with FAILED_PRECONDITION \`report.versions_per_type\` when it already holds ${MAX_VERSIONS_PER_TYPE}, ` +
+        `checked in the script that adds to it; so a case holds at most ${MAX_VERSIONS_PER_TYPE * REPORT_TYPES.length} reports); deletes`,
     }),
     caseCurrent: new KeyPattern("case:{case_id}:reports:current", [caseId], {
       type: "Hash: type -> current report id",

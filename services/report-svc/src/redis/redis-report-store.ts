@@ -1,6 +1,14 @@
 import { currentCallScope } from "@faultmaven/call-scope";
 import { callRedis, idempotencyRecordKey, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
-import { contentLocation, REPORT_TYPES, type NewReport, type ReportRecord, type ReportType } from "../domain/report.js";
+import { ReportLimitError } from "../domain/errors.js";
+import {
+  contentLocation,
+  MAX_VERSIONS_PER_TYPE,
+  REPORT_TYPES,
+  type NewReport,
+  type ReportRecord,
+  type ReportType,
+} from "../domain/report.js";
 import type { ReportPage, ReportStore, SaveState } from "../domain/report-store.js";
 import { PEEK_RECORD, RECORD_REPLY } from "./idempotency-scripts.js";
 import { reportKeys } from "./keys.js";
@@ -8,6 +16,7 @@ import { metadataPairs, parseMetadata } from "./metadata-hash.js";
 import type { CaseKeysInput, CaseKeysOutcome, SaveOutcome } from "./report-step-inputs.js";
 import { CASE_KEYS_STEP, caseKeysOutcome, DELETE_REPORT, SAVE_REPORT } from "./report-steps.js";
 import { DROP_INTENT, RECORD_INTENT } from "./save-intent-scripts.js";
+import { isVersionLimit } from "./scripts.js";
 
 /**
  * How long a save intent is kept when its save never commits: far beyond
@@ -63,7 +72,9 @@ export class RedisReportStore implements ReportStore {
         created_by: report.createdBy,
         content_location: contentLocation(report.reportId),
       };
-      const saved = await SAVE_REPORT.run(this.client, this.mode, { report, fields });
+      const saved = await SAVE_REPORT.run(this.client, this.mode, { report, fields }).catch((error: unknown) => {
+        throw isVersionLimit(error) ? new ReportLimitError(MAX_VERSIONS_PER_TYPE) : error;
+      });
       if (this.mode !== "cluster") return savedRecord(report, saved);
       const own = savedRecord(report, saved);
       const first = saveOutcome(

@@ -1,4 +1,5 @@
 import { LuaScript } from "@faultmaven/redis";
+import { MAX_VERSIONS_PER_TYPE } from "../domain/report.js";
 
 /**
  * The atomic report scripts for standalone Redis and Sentinel (see
@@ -7,6 +8,18 @@ import { LuaScript } from "@faultmaven/redis";
  * report, a case's reports), and each script re-checks what the plan read,
  * answering 'stale_plan' (having written nothing) when it changed.
  */
+
+/**
+ * The error SAVE and RESERVE_VERSION answer, having written nothing, when the
+ * type is at MAX_VERSIONS_PER_TYPE (an error reply, so an idempotency key
+ * never records it: the refused save did nothing).
+ */
+export const VERSION_LIMIT = "VERSION_LIMIT";
+
+/** True for the VERSION_LIMIT error reply. */
+export function isVersionLimit(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith(VERSION_LIMIT);
+}
 
 /**
  * Saves one report's metadata atomically: the next version of (case, type)
@@ -19,7 +32,9 @@ import { LuaScript } from "@faultmaven/redis";
  * KEYS: case:{c}:reports:{type}, case:{c}:reports, case:{c}:reports:current,
  * report:{id}:metadata, case:{c}:closed, and report:{prev}:metadata of the
  * current report when there is one. ARGV: report id, type, the current report id the plan
- * read ('' for none), then field/value pairs. Returns {version, created_at, report id}.
+ * read ('' for none), then field/value pairs. Returns {version, created_at, report id},
+ * or the error VERSION_LIMIT (nothing written) when the case already keeps
+ * MAX_VERSIONS_PER_TYPE reports of the type.
  *
  * The save commits only while its save intent (field save_intent of the
  * metadata hash, see save-intent-scripts.ts) is there and its not-after
@@ -34,6 +49,7 @@ export const SAVE = new LuaScript(
 local id, report_type = ARGV[1], ARGV[2]
 local previous = redis.call('HGET', KEYS[3], report_type) or ''
 if previous ~= ARGV[3] then return 'stale_plan' end
+if redis.call('ZCARD', KEYS[1]) >= ${MAX_VERSIONS_PER_TYPE} then return redis.error_reply('VERSION_LIMIT the type keeps its maximum of reports') end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local intent = tonumber(redis.call('HGET', KEYS[4], 'save_intent') or '0')

@@ -1,4 +1,4 @@
-import { FailedPreconditionError, NotFoundError } from "@faultmaven/errors";
+import { FailedPreconditionError, LimitExceededError, NotFoundError } from "@faultmaven/errors";
 
 /** The session does not exist or has expired. */
 export class SessionNotFoundError extends NotFoundError {
@@ -20,5 +20,15 @@ export class SessionLockedError extends FailedPreconditionError {
 export class LockNotHeldError extends FailedPreconditionError {
   constructor() {
     super("the session lock is not held by this owner and fencing token", "LOCK_NOT_HELD");
+  }
+}
+
+/** Names of the per-session limits a stored write can run into (see session-limits.ts). */
+export type SessionLimitName = "context_entries" | "context_bytes";
+
+/** A write that would take the session past one of its limits; nothing was written. */
+export class SessionLimitError extends LimitExceededError {
+  constructor(limit: SessionLimitName, wouldBe: number, max: number) {
+    super(`session.${limit}`, max, `the write would make session.${limit} ${wouldBe}; a session allows at most ${max}`);
   }
 }

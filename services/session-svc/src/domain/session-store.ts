@@ -13,17 +13,24 @@ export interface SessionPage {
  * Missing or expired sessions raise SessionNotFoundError (except `get`,
  * `findByClient` and `delete`, which report absence in their result).
  * Every write and touch slides the idle expiry of the session and of its
- * client index.
+ * client index. Writes keep a session within `policy.limits`
+ * (session-limits.ts), checked atomically with the write; a refused write
+ * changes nothing, not even the expiry.
  */
 export interface SessionStore {
-  /** Returns the live session of (userId, clientId), touched, or creates one. */
+  /** Returns the live session of (userId, clientId), touched, or creates one (InvalidArgumentError on `context` past a limit). */
   createOrResume(input: NewSession): Promise<{ session: SessionRecord; resumed: boolean }>;
   get(sessionId: string): Promise<SessionRecord | undefined>;
   findByClient(userId: string, clientId: string): Promise<SessionRecord | undefined>;
-  /** A user's live sessions, newest first. */
+  /** A user's live sessions, newest first: at most `limit`, ending before LIST_PAGE_MAX_BYTES (at least one). */
   listByUser(userId: string, offset: number, limit: number): Promise<SessionPage>;
+  /** Raises SessionLimitError when the context would go past a limit. */
   update(sessionId: string, changes: SessionChanges): Promise<SessionRecord>;
-  /** Appends atomically and trims to the policy's most recent messages. */
+  /**
+   * Appends atomically and trims to the policy's most recent messages within
+   * its message byte limit; InvalidArgumentError on `message` when the
+   * message alone is larger than that limit.
+   */
   appendMessage(sessionId: string, message: Omit<MessageRecord, "timestamp">): Promise<SessionRecord>;
   touch(sessionId: string): Promise<{ lastActivity: number; expiresAt: number }>;
   /** False when there was nothing to delete. */

@@ -64,4 +64,24 @@ export interface SessionPolicy {
   readonly maxLifetimeMs: number;
   /** How many recent messages a session keeps. */
   readonly maxMessages: number;
+  /** What one session may hold (SESSION_LIMITS in session-limits.ts). */
+  readonly limits: SessionLimits;
+}
+
+/**
+ * How much one session may hold. Both stores enforce them atomically with
+ * the write (the Redis scripts, the in-memory store's synchronous update),
+ * so no sequence of valid calls gets past them. Bytes are UTF-8 bytes.
+ */
+export interface SessionLimits {
+  /** Context entries in all (a request adds at most 64, the contract's per-request limit). */
+  readonly contextEntries: number;
+  /** Context keys plus values. */
+  readonly contextBytes: number;
+  /**
+   * The kept messages as stored (JSON of role, content, metadata,
+   * timestamp). An append trims the oldest messages to make room; a single
+   * message larger than this is refused.
+   */
+  readonly messageBytes: number;
 }

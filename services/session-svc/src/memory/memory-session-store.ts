@@ -2,6 +2,16 @@ import { LockNotHeldError, SessionLockedError, SessionNotFoundError } from "../d
 import { newSessionId } from "../domain/session-id.js";
 import type { LockRecord, MessageRecord, NewSession, SessionChanges, SessionPolicy, SessionRecord } from "../domain/session.js";
 import type { SessionPage, SessionStore } from "../domain/session-store.js";
+import {
+  checkContext,
+  checkNewContext,
+  contextAfter,
+  contextUsage,
+  keptMessages,
+  LIST_PAGE_MAX_BYTES,
+  pageThatFits,
+  sessionBytes,
+} from "../domain/session-limits.js";
 import { IdempotencyMemo } from "./idempotency-memo.js";
 
 interface Entry {
@@ -15,7 +25,8 @@ interface Entry {
  * there (data is lost on restart). It keeps the Redis store's contract, TTLs
  * included; expired entries vanish on access and in a background sweep.
  * Node runs each call's synchronous part without interleaving, which gives
- * the same atomicity the Redis scripts give. Idempotency keys are honoured
+ * the same atomicity the Redis scripts give (limits included: each write
+ * checks and applies in one synchronous step). Idempotency keys are honoured
  * as the Redis store honours them (IdempotencyMemo).
  */
 export class MemorySessionStore implements SessionStore {
@@ -33,6 +44,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async createOrResume(input: NewSession): Promise<{ session: SessionRecord; resumed: boolean }> {
+    checkNewContext(input.context, this.policy.limits);
     const outcome = this.#memo.once(indexKey(input.userId, input.clientId), () => this.#createOrResume(input));
     // As in Redis, a retry of a resume answers the session as it is now.
     return outcome.resumed ? { session: this.#require(outcome.session.sessionId).session, resumed: true } : outcome;
@@ -75,8 +87,9 @@ export class MemorySessionStore implements SessionStore {
       .map((id) => this.#live(id)?.session)
       .filter((s): s is SessionRecord => s?.userId === userId)
       .sort((a, b) => b.createdAt - a.createdAt);
-    const sessions = all.slice(offset, offset + limit);
-    return { sessions, nextOffset: all.length > offset + limit ? offset + limit : undefined };
+    const candidates = all.slice(offset, offset + limit);
+    const sessions = candidates.slice(0, pageThatFits(candidates.map(sessionBytes), LIST_PAGE_MAX_BYTES));
+    return { sessions, nextOffset: all.length > offset + sessions.length ? offset + sessions.length : undefined };
   }
 
   async update(sessionId: string, changes: SessionChanges): Promise<SessionRecord> {
@@ -89,9 +102,8 @@ export class MemorySessionStore implements SessionStore {
 
   #update(sessionId: string, changes: SessionChanges): SessionRecord {
     const entry = this.#require(sessionId);
-    const context = changes.replaceContext ? { ...changes.replaceContext } : { ...entry.session.context };
-    Object.assign(context, changes.setContext);
-    for (const key of changes.removeContext ?? []) delete context[key];
+    const context = contextAfter(entry.session.context, changes);
+    checkContext(contextUsage(entry.session.context), contextUsage(context), this.policy.limits);
     entry.session = { ...entry.session, caseId: changes.caseId ?? entry.session.caseId, context };
     return this.#slide(entry);
   }
@@ -106,7 +118,8 @@ export class MemorySessionStore implements SessionStore {
 
   #append(sessionId: string, message: Omit<MessageRecord, "timestamp">): SessionRecord {
     const entry = this.#require(sessionId);
-    const messages = [...entry.session.messages, { ...message, timestamp: this.clock() }].slice(-this.policy.maxMessages);
+    const appended = [...entry.session.messages, { ...message, timestamp: this.clock() }];
+    const messages = keptMessages(appended, this.policy.maxMessages, this.policy.limits);
     entry.session = { ...entry.session, messages, messageCount: entry.session.messageCount + 1 };
     return this.#slide(entry);
   }

@@ -1,5 +1,6 @@
 import { defineKeySchema, idempotencyRecordPattern, KeyPattern, part } from "@faultmaven/redis";
 import { SESSION_ID_PATTERN } from "../domain/session-id.js";
+import { LIST_PAGE_MAX_BYTES, SESSION_LIMITS } from "../domain/session-limits.js";
 
 const sessionId = part("session_id", { pattern: SESSION_ID_PATTERN, patternDescription: "a session id (sess_...)" });
 const userId = part("user_id");
@@ -24,7 +25,11 @@ export const sessionKeySchema = defineKeySchema({
         ["`msg_seq`", "messages ever appended"],
         [
           "`m:{seq}`",
-          "one recent message as JSON `{role, content, metadata, timestamp}` (timestamp: Unix ms, Redis clock); the oldest beyond the cap are removed",
+          "one recent message as JSON `{role, content, metadata, timestamp}` (timestamp: Unix ms, Redis clock); the oldest beyond `SESSION_MAX_MESSAGES` or beyond the message byte limit are removed",
+        ],
+        [
+          "`ctx_entries`, `ctx_bytes`, `msg_bytes`",
+          `running counters of the session limits, kept by the write scripts: context entries (at most ${SESSION_LIMITS.contextEntries}), context key plus value bytes (at most ${SESSION_LIMITS.contextBytes}) and stored message bytes (at most ${SESSION_LIMITS.messageBytes})`,
         ],
         [
           "`lock_owner`, `lock_until`, `lock_fence`",
@@ -49,6 +54,17 @@ export const sessionKeySchema = defineKeySchema({
     createRecord: idempotencyRecordPattern("client_session:", "CreateSession (anchor: `client_session:{user_id}:{client_id}`)"),
   },
   notes: [
+    `**Limits.** A session holds at most ${SESSION_LIMITS.contextEntries} context entries and ${SESSION_LIMITS.contextBytes} bytes ` +
+      `of context keys plus values, and keeps its most recent messages within \`SESSION_MAX_MESSAGES\` (50) and ` +
+      `${SESSION_LIMITS.messageBytes} bytes of stored JSON. ` +
+      "The write scripts check them atomically with the write, reading and updating the running counters " +
+      "`ctx_entries`, `ctx_bytes` and `msg_bytes` (O(the change), never a scan; a session written before the counters " +
+      "existed is counted once). An update that would go past a context limit writes nothing and answers " +
+      "FAILED_PRECONDITION naming the limit (`session.context_entries`, `session.context_bytes`); an append drops the " +
+      "oldest messages to make room. So one session hash holds at most about 1.5 MiB of data (MEMORY USAGE, allocator " +
+      "overhead included, under 2.5 MiB: 1.8 MB measured at every limit), " +
+      `any session fits gRPC's default 4 MiB reply, and a ListSessions page ends before ${LIST_PAGE_MAX_BYTES} bytes of ` +
+      "sessions (with at least one session).",
     "**CreateSession** (create or resume) on standalone Redis and Sentinel is one Lua script over the new session " +
       "(`session:{session_id}`, id made by session-svc), its client index, its user index and, when the client index names " +
       "one, that session's key: it resumes that session when it is live and of the same user and client (sliding its TTL " +

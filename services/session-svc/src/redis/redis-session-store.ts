@@ -1,8 +1,10 @@
+import { ReplyError } from "ioredis";
 import { callRedis, type MultiKeyStep, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
-import { LockNotHeldError, SessionLockedError, SessionNotFoundError } from "../domain/errors.js";
+import { LockNotHeldError, SessionLimitError, type SessionLimitName, SessionLockedError, SessionNotFoundError } from "../domain/errors.js";
 import { newSessionId } from "../domain/session-id.js";
 import type { LockRecord, MessageRecord, NewSession, SessionChanges, SessionPolicy, SessionRecord } from "../domain/session.js";
 import type { SessionPage, SessionStore } from "../domain/session-store.js";
+import { checkNewContext, LIST_PAGE_MAX_BYTES, messageTooLarge, pageThatFits, sessionBytes } from "../domain/session-limits.js";
 import type { CreateCall, CreateOutcome, CreateResult } from "./create-call.js";
 import { createStep } from "./create-step.js";
 import { APPEND, DELETE, LOCK_ACQUIRE, LOCK_RENEW_OR_RELEASE, TOUCH, UPDATE } from "./scripts/session-scripts.js";
@@ -11,6 +13,9 @@ import { parseSessionHash } from "./session-hash.js";
 import { SessionIdentities } from "./session-identities.js";
 import { type IndexUpkeep, type SessionCall, sessionStep } from "./session-steps.js";
 import { withoutIdempotencyKey } from "./without-idempotency-key.js";
+
+/** The limits a write script can refuse with. */
+type LimitName = SessionLimitName | "message_bytes";
 
 /** A lock script's reply: {status, fence or until, until, ttl, user_id, client_id}. */
 type LockReply = [string, number, number?, number?, string?, string?];
@@ -62,6 +67,7 @@ export class RedisSessionStore implements SessionStore {
 
   createOrResume(input: NewSession): Promise<CreateOutcome> {
     return callRedis(async () => {
+      checkNewContext(input.context, this.policy.limits);
       const call: CreateCall = { input, sessionId: newSessionId(), plans: 0 };
       const result = await this.#create.run(this.client, this.mode, call);
       // A resume's reply names the session without its fields (so a retry's record stays small): read it.
@@ -88,19 +94,27 @@ export class RedisSessionStore implements SessionStore {
       const indexKey = sessionKeys.userIndex(userId);
       // One extra id tells whether another page exists.
       const ids = await this.client.zrevrange(indexKey, offset, offset + limit);
-      const page = ids.slice(0, limit);
+      const candidates = ids.slice(0, limit);
+      // The byte counters say which sessions are worth reading for a page of
+      // LIST_PAGE_MAX_BYTES; what was read is measured again (they may have grown).
+      const counters = await Promise.all(candidates.map((id) => this.client.hmget(sessionKeys.session(id), "ctx_bytes", "msg_bytes")));
+      const counted = counters.map(([context, messages]) => Number(context ?? 0) + Number(messages ?? 0));
+      const page = candidates.slice(0, pageThatFits(counted, LIST_PAGE_MAX_BYTES));
       const hashes = await Promise.all(page.map((id) => this.client.hgetall(sessionKeys.session(id))));
-      const sessions: SessionRecord[] = [];
+      const live: SessionRecord[] = [];
       const dead: string[] = [];
       page.forEach((id, i) => {
         const session = parseSessionHash(hashes[i]!, this.policy);
-        if (session?.userId === userId) sessions.push(this.#seen(session));
+        if (session?.userId === userId) live.push(this.#seen(session));
         else dead.push(id);
       });
       // Expired sessions leave their ids behind; prune them as we meet them. A plain ZREM is harmless
       // even if it runs late: it removes ids whose sessions are gone, and session ids are never reused.
       if (dead.length > 0) await this.client.zrem(indexKey, ...dead);
-      return { sessions, nextOffset: ids.length > limit ? offset + limit - dead.length : undefined };
+      const sessions = live.slice(0, pageThatFits(live.map(sessionBytes), LIST_PAGE_MAX_BYTES));
+      // With the dead ids gone, the next page starts right after the sessions returned.
+      const more = ids.length > limit || page.length < candidates.length || sessions.length < live.length;
+      return { sessions, nextOffset: more ? offset + sessions.length : undefined };
     });
   }
 
@@ -112,7 +126,8 @@ export class RedisSessionStore implements SessionStore {
     return callRedis(async () => {
       // The script adds the timestamp from the Redis clock.
       const json = JSON.stringify({ role: message.role, content: message.content, metadata: message.metadata });
-      const reply = await this.#run(this.#append, sessionId, [this.policy.idleTtlMs, this.policy.maxMessages, json]);
+      const args = [this.policy.idleTtlMs, this.policy.maxMessages, json, this.policy.limits.messageBytes];
+      const reply = await this.#run(this.#append, sessionId, args).catch(refusal);
       return this.#parse(reply) ?? notFound(sessionId);
     });
   }
@@ -182,8 +197,10 @@ export class RedisSessionStore implements SessionStore {
       ...allSets.flat(),
       removes.length,
       ...removes,
+      this.policy.limits.contextEntries,
+      this.policy.limits.contextBytes,
     ];
-    return this.#parse(await this.#run(this.#write, sessionId, args));
+    return this.#parse(await this.#run(this.#write, sessionId, args).catch(refusal));
   }
 
   /** Runs a session step, giving it the session's identity when this process knows it. */
@@ -206,6 +223,15 @@ export class RedisSessionStore implements SessionStore {
 function lockUpkeep(reply: unknown): IndexUpkeep | undefined {
   const r = reply as LockReply | null;
   return r?.[0] === "ok" ? { ttl: r[3]!, userId: r[4]!, clientId: r[5]! } : undefined;
+}
+
+/** Turns a write script's `LIMIT name would_be max` error into the limit's error; any other error passes through. */
+function refusal(error: unknown): never {
+  const match = error instanceof ReplyError ? /^LIMIT (\w+) (\d+) (\d+)$/.exec((error as Error).message) : null;
+  if (match === null) throw error;
+  const [, name, wouldBe, max] = match as unknown as [string, LimitName, string, string];
+  if (name === "message_bytes") throw messageTooLarge(Number(wouldBe), Number(max));
+  throw new SessionLimitError(name, Number(wouldBe), Number(max));
 }
 
 function notFound(sessionId: string): never {

@@ -12,6 +12,20 @@
  * the store renews them with follow-up single-key calls.
  * `write_new_session` writes a new session hash (context pairs from ARGV
  * index `context_from` on) with its TTL, and returns the TTL.
+ *
+ * Session limits (domain/session-limits.ts), checked in the script that
+ * writes, so no sequence of calls gets past them. The hash keeps running
+ * counters, so a write costs O(its change), not O(the session):
+ * `ctx_entries`, `ctx_bytes` (context keys without the "c:" prefix plus
+ * values) and `msg_bytes` (kept messages as stored); Lua's # counts bytes.
+ * `counters` reads them (counting once for a session written before they
+ * existed); `bound_context` works out the counters after an update without
+ * writing anything, or the refusal {'limit', name, would_be, max}, which
+ * `limit_error` answers as an error reply (an error reply is never recorded
+ * as an idempotent call's answer: a refused write did nothing);
+ * `keep_messages` trims the oldest messages (kept ones are m:first..m:seq,
+ * contiguous) to the count and byte limits after an append; only a trim for
+ * bytes looks for the oldest kept one (at most SESSION_MAX_MESSAGES HEXISTS).
  */
 export const PRELUDE = `
 local function now_ms()
@@ -35,8 +49,11 @@ local function renew_indexes_of(id, client_index, user_index, ttl)
 end
 
 local function write_new_session(key, now, idle, cap_ms, id, user_id, client_id, case_id, context_from)
+  local entries, bytes = 0, 0
+  for i = context_from, #ARGV, 2 do entries, bytes = entries + 1, bytes + #ARGV[i] + #ARGV[i + 1] end
   redis.call('HSET', key, 'session_id', id, 'user_id', user_id, 'client_id', client_id,
-    'case_id', case_id, 'created_at', now, 'last_activity', now, 'msg_seq', 0)
+    'case_id', case_id, 'created_at', now, 'last_activity', now, 'msg_seq', 0,
+    'ctx_entries', entries, 'ctx_bytes', bytes, 'msg_bytes', 0)
   local ttl = idle
   if cap_ms > 0 then
     redis.call('HSET', key, 'absolute_expires_at', now + cap_ms)
@@ -45,6 +62,75 @@ local function write_new_session(key, now, idle, cap_ms, id, user_id, client_id,
   for i = context_from, #ARGV, 2 do redis.call('HSET', key, 'c:' .. ARGV[i], ARGV[i + 1]) end
   redis.call('PEXPIRE', key, ttl)
   return ttl
+end
+
+local function counters(key)
+  local f = redis.call('HMGET', key, 'ctx_entries', 'ctx_bytes', 'msg_bytes')
+  if f[1] and f[2] and f[3] then return {tonumber(f[1]), tonumber(f[2]), tonumber(f[3])} end
+  local c = {0, 0, 0}
+  local all = redis.call('HGETALL', key)
+  for i = 1, #all, 2 do
+    local kind = string.sub(all[i], 1, 2)
+    if kind == 'c:' then c[1], c[2] = c[1] + 1, c[2] + #all[i] - 2 + #all[i + 1]
+    elseif kind == 'm:' then c[3] = c[3] + #all[i + 1] end
+  end
+  return c
+end
+
+local function save_counters(key, c)
+  redis.call('HSET', key, 'ctx_entries', c[1], 'ctx_bytes', c[2], 'msg_bytes', c[3])
+end
+
+local function limit_error(r)
+  return redis.error_reply('LIMIT ' .. r[2] .. ' ' .. string.format('%d', r[3]) .. ' ' .. string.format('%d', r[4]))
+end
+
+local function bound_context(key, replace, set_from, sets, remove_from, removes, max_entries, max_bytes)
+  local before = counters(key)
+  local n, b = before[1], before[2]
+  if replace then n, b = 0, 0 end
+  local pending = {}
+  local function stored_len(k)
+    if pending[k] ~= nil then return pending[k] end
+    if replace then return false end
+    local len = redis.call('HSTRLEN', key, 'c:' .. k)
+    if len == 0 and redis.call('HEXISTS', key, 'c:' .. k) == 0 then return false end
+    return len
+  end
+  for j = 0, sets - 1 do
+    local k, v = ARGV[set_from + 2 * j], ARGV[set_from + 2 * j + 1]
+    local old = stored_len(k)
+    if old then b = b - #k - old else n = n + 1 end
+    b = b + #k + #v
+    pending[k] = #v
+  end
+  for j = 0, removes - 1 do
+    local k = ARGV[remove_from + j]
+    local old = stored_len(k)
+    if old then n, b = n - 1, b - #k - old end
+    pending[k] = false
+  end
+  if n > max_entries and n > before[1] then return {'limit', 'context_entries', n, max_entries} end
+  if b > max_bytes and b > before[2] then return {'limit', 'context_bytes', b, max_bytes} end
+  return nil, {n, b, before[3]}
+end
+
+local function keep_messages(key, seq, c, max_count, max_bytes)
+  local oldest = seq - max_count
+  while oldest > 0 do
+    local len = redis.call('HSTRLEN', key, 'm:' .. oldest)
+    if redis.call('HDEL', key, 'm:' .. oldest) == 0 then break end
+    c[3], oldest = c[3] - len, oldest - 1
+  end
+  if c[3] <= max_bytes then return save_counters(key, c) end
+  local first = seq
+  while first > 1 and redis.call('HEXISTS', key, 'm:' .. (first - 1)) == 1 do first = first - 1 end
+  while c[3] > max_bytes and first < seq do
+    c[3] = c[3] - redis.call('HSTRLEN', key, 'm:' .. first)
+    redis.call('HDEL', key, 'm:' .. first)
+    first = first + 1
+  end
+  save_counters(key, c)
 end
 
 local function renew_indexes(ttl)

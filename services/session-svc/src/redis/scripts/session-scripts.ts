@@ -48,9 +48,11 @@ return {now, ttl, f[1], f[2], f[3]}
 
 /**
  * Append: numbers the message (msg_seq), stores it as field m:<seq> with
- * its timestamp from the Redis clock, drops the ones beyond ARGV[2] most
- * recent. ARGV[3]: the message as a JSON object without its timestamp.
- * Returns the whole hash (HGETALL), or nil when gone.
+ * its timestamp from the Redis clock, then drops the oldest until at most
+ * ARGV[2] messages of at most ARGV[4] bytes in all remain. ARGV[3]: the
+ * message as a JSON object without its timestamp. Returns the whole hash
+ * (HGETALL), nil when gone, or the error `LIMIT message_bytes size max`
+ * (nothing written) when the message alone is larger than ARGV[4].
  */
 export const APPEND = new LuaScript(
   "session_append",
@@ -58,13 +60,16 @@ export const APPEND = new LuaScript(
     `
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local now = now_ms()
+local message = string.sub(ARGV[3], 1, -2) .. ',"timestamp":' .. string.format('%d', now) .. '}'
+if #message > tonumber(ARGV[4]) then return limit_error({'limit', 'message_bytes', #message, tonumber(ARGV[4])}) end
 local ttl = slide(KEYS[1], now, tonumber(ARGV[1]))
 if not ttl then return nil end
 renew_indexes(ttl)
+local c = counters(KEYS[1])
 local seq = redis.call('HINCRBY', KEYS[1], 'msg_seq', 1)
-redis.call('HSET', KEYS[1], 'm:' .. seq, string.sub(ARGV[3], 1, -2) .. ',"timestamp":' .. string.format('%d', now) .. '}')
-local oldest = seq - tonumber(ARGV[2])
-while oldest > 0 and redis.call('HDEL', KEYS[1], 'm:' .. oldest) == 1 do oldest = oldest - 1 end
+redis.call('HSET', KEYS[1], 'm:' .. seq, message)
+c[3] = c[3] + #message
+keep_messages(KEYS[1], seq, c, tonumber(ARGV[2]), tonumber(ARGV[4]))
 return redis.call('HGETALL', KEYS[1])
 `,
   { idempotent: { replay: SESSION_AS_IT_IS_NOW } },
@@ -73,14 +78,23 @@ return redis.call('HGETALL', KEYS[1])
 /**
  * Update: ARGV[2] "1" to set case_id to ARGV[3]; ARGV[4] "1" to clear the
  * context first; then ARGV[5] = number of keys to set followed by key/value
- * pairs, then the number of keys to remove followed by the keys.
- * Returns HGETALL, or nil when gone.
+ * pairs, then the number of keys to remove followed by the keys, then the
+ * context entry and byte limits. Returns HGETALL, nil when gone, or the
+ * error `LIMIT name would_be max` (nothing written) when the context would
+ * go past a limit.
  */
 export const UPDATE = new LuaScript(
   "session_update",
   PRELUDE +
     `
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+local set_count = tonumber(ARGV[5])
+local remove_at = 6 + 2 * set_count
+local remove_count = tonumber(ARGV[remove_at])
+local limits_at = remove_at + remove_count + 1
+local refused, c = bound_context(KEYS[1], ARGV[4] == '1', 6, set_count, remove_at + 1, remove_count,
+  tonumber(ARGV[limits_at]), tonumber(ARGV[limits_at + 1]))
+if refused then return limit_error(refused) end
 local now = now_ms()
 local ttl = slide(KEYS[1], now, tonumber(ARGV[1]))
 if not ttl then return nil end
@@ -96,6 +110,7 @@ local sets = tonumber(ARGV[i])
 for j = 1, sets do redis.call('HSET', KEYS[1], 'c:' .. ARGV[i + 2 * j - 1], ARGV[i + 2 * j]) end
 i = i + 2 * sets + 1
 for j = 1, tonumber(ARGV[i]) do redis.call('HDEL', KEYS[1], 'c:' .. ARGV[i + j]) end
+save_counters(KEYS[1], c)
 return redis.call('HGETALL', KEYS[1])
 `,
   { idempotent: { replay: SESSION_AS_IT_IS_NOW } },

@@ -824,7 +824,9 @@ export const AuthService: GenService<{
   },
   /**
    * Checks a password and issues a new token. An unknown user and a wrong
-   * password both fail with the same UNAUTHENTICATED error.
+   * password both fail with the same UNAUTHENTICATED error. A user keeps at
+   * most 100 live tokens: a login beyond that revokes the user's oldest
+   * tokens.
    *
    * @generated from rpc faultmaven.auth.v1.AuthService.Login
    */

@@ -667,8 +667,9 @@ export const DeleteCaseReportsResponseSchema: GenMessage<DeleteCaseReportsRespon
  * Errors: INVALID_ARGUMENT (with a google.rpc.BadRequest naming the field),
  * NOT_FOUND for a missing report (and for CloseCase of a case with no
  * reports, ReopenCase of one with no reports that is not closed; lists just
- * come back empty), UNAVAILABLE when Redis or ChromaDB
- * cannot be reached. A read that needs content fails with
+ * come back empty), FAILED_PRECONDITION for a save past a case's report
+ * limit (see SaveReport), UNAVAILABLE when Redis or ChromaDB cannot be
+ * reached. A read that needs content fails with
  * UNAVAILABLE when the content cannot be fetched; it never returns the report
  * with empty content instead.
  *
@@ -677,7 +678,11 @@ export const DeleteCaseReportsResponseSchema: GenMessage<DeleteCaseReportsRespon
 export const ReportService: GenService<{
   /**
    * Saves a new version of a report of (case_id, type) and makes it the
-   * current one. Returns its metadata (without content). A save that answers
+   * current one. Returns its metadata (without content). A case keeps at
+   * most 1000 reports of each type: a save beyond that fails with
+   * FAILED_PRECONDITION (ErrorInfo reason LIMIT_EXCEEDED, a
+   * PreconditionFailure violation with subject "report.versions_per_type")
+   * and saves nothing, until older versions are deleted. A save that answers
    * an error has saved nothing and never will. A retry with the same
    * idempotency_key answers the first save's report as first answered
    * (even if deleted since) and writes no second version or content; of

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file faultmaven/session/v1/session.proto.
  */
 export const file_faultmaven_session_v1_session: GenFile = /*@__PURE__*/
-  fileDesc("CiNmYXVsdG1hdmVuL3Nlc3Npb24vdjEvc2Vzc2lvbi5wcm90bxIVZmF1bHRtYXZlbi5zZXNzaW9uLnYxIo4ECgdTZXNzaW9uEiAKCnNlc3Npb25faWQYASABKAlCDLpICcgBAXIEkLUYARIPCgd1c2VyX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRIdCgdjYXNlX2lkGAQgASgJQgy6SAnYAQFyBIi1GAESLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9hY3Rpdml0eRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoTYWJzb2x1dGVfZXhwaXJlc19hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoIbWVzc2FnZXMYCSADKAsyIi5mYXVsdG1hdmVuLnNlc3Npb24udjEuQ2hhdE1lc3NhZ2USFQoNbWVzc2FnZV9jb3VudBgKIAEoBBJVCgdjb250ZXh0GAsgAygLMisuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24uQ29udGV4dEVudHJ5Qhe6SBSaAREQQCIGcgSwtRgBKgVyAxiAIBouCgxDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKoAgoLQ2hhdE1lc3NhZ2USPQoEcm9sZRgBIAEoDjIiLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5NZXNzYWdlUm9sZUILukgIyAEBggECEAESHQoHY29udGVudBgCIAEoCUIMukgJyAEBcgQYgIACEi0KCXRpbWVzdGFtcBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASWwoIbWV0YWRhdGEYBCADKAsyMC5mYXVsdG1hdmVuLnNlc3Npb24udjEuQ2hhdE1lc3NhZ2UuTWV0YWRhdGFFbnRyeUIXukgUmgERECAiBnIEsLUYASoFcgMYgAgaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIncKC1Nlc3Npb25Mb2NrEhIKCnNlc3Npb25faWQYASABKAkSDQoFb3duZXIYAiABKAkSFQoNZmVuY2luZ190b2tlbhgDIAEoBBIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCqOAQoLTWVzc2FnZVJvbGUSHAoYTUVTU0FHRV9ST0xFX1VOU1BFQ0lGSUVEEAASFQoRTUVTU0FHRV9ST0xFX1VTRVIQARIaChZNRVNTQUdFX1JPTEVfQVNTSVNUQU5UEAISFwoTTUVTU0FHRV9ST0xFX1NZU1RFTRADEhUKEU1FU1NBR0VfUk9MRV9UT09MEARiBnByb3RvMw", [file_buf_validate_validate, file_faultmaven_validate_v1_rules, file_google_protobuf_timestamp]);
+  fileDesc("CiNmYXVsdG1hdmVuL3Nlc3Npb24vdjEvc2Vzc2lvbi5wcm90bxIVZmF1bHRtYXZlbi5zZXNzaW9uLnYxIo4ECgdTZXNzaW9uEiAKCnNlc3Npb25faWQYASABKAlCDLpICcgBAXIEkLUYARIPCgd1c2VyX2lkGAIgASgJEhEKCWNsaWVudF9pZBgDIAEoCRIdCgdjYXNlX2lkGAQgASgJQgy6SAnYAQFyBIi1GAESLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9hY3Rpdml0eRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoTYWJzb2x1dGVfZXhwaXJlc19hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoIbWVzc2FnZXMYCSADKAsyIi5mYXVsdG1hdmVuLnNlc3Npb24udjEuQ2hhdE1lc3NhZ2USFQoNbWVzc2FnZV9jb3VudBgKIAEoBBJVCgdjb250ZXh0GAsgAygLMisuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24uQ29udGV4dEVudHJ5Qhe6SBSaAREQQCIGcgSwtRgBKgVyAyiAIBouCgxDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKoAgoLQ2hhdE1lc3NhZ2USPQoEcm9sZRgBIAEoDjIiLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5NZXNzYWdlUm9sZUILukgIyAEBggECEAESHQoHY29udGVudBgCIAEoCUIMukgJyAEBcgQogIACEi0KCXRpbWVzdGFtcBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASWwoIbWV0YWRhdGEYBCADKAsyMC5mYXVsdG1hdmVuLnNlc3Npb24udjEuQ2hhdE1lc3NhZ2UuTWV0YWRhdGFFbnRyeUIXukgUmgERECAiBnIEsLUYASoFcgMogAgaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIncKC1Nlc3Npb25Mb2NrEhIKCnNlc3Npb25faWQYASABKAkSDQoFb3duZXIYAiABKAkSFQoNZmVuY2luZ190b2tlbhgDIAEoBBIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCqOAQoLTWVzc2FnZVJvbGUSHAoYTUVTU0FHRV9ST0xFX1VOU1BFQ0lGSUVEEAASFQoRTUVTU0FHRV9ST0xFX1VTRVIQARIaChZNRVNTQUdFX1JPTEVfQVNTSVNUQU5UEAISFwoTTUVTU0FHRV9ST0xFX1NZU1RFTRADEhUKEU1FU1NBR0VfUk9MRV9UT09MEARiBnByb3RvMw", [file_buf_validate_validate, file_faultmaven_validate_v1_rules, file_google_protobuf_timestamp]);
 
 /**
  * A conversation session between one user and the FaultMaven copilot on one
@@ -79,7 +79,12 @@ export type Session = Message<"faultmaven.session.v1.Session"> & {
   absoluteExpiresAt?: Timestamp | undefined;
 
   /**
-   * The most recent messages, oldest first (capped by the service).
+   * The most recent messages, oldest first: at most SESSION_MAX_MESSAGES
+   * (default 50) of at most 1 MiB (1048576 bytes) in all, counted as the
+   * service stores them (JSON of role, content, metadata and timestamp). An
+   * append drops the oldest messages to make room. With the context limits,
+   * a session is at most about 1.5 MiB, well within gRPC's default 4 MiB
+   * message size.
    *
    * @generated from field: repeated faultmaven.session.v1.ChatMessage messages = 9;
    */
@@ -93,9 +98,14 @@ export type Session = Message<"faultmaven.session.v1.Session"> & {
   messageCount: bigint;
 
   /**
-   * Free-form key/value context of the conversation: at most 64 entries;
-   * keys 1-64 characters of letters, digits and _ . - (any case); values at
-   * most 4096 characters.
+   * Free-form key/value context of the conversation: at most 64 entries per
+   * request; keys 1-64 characters of letters, digits and _ . - (any case);
+   * values at most 4096 bytes (UTF-8). A session holds at most 256 entries
+   * and 512 KiB (524288 bytes) of keys plus values in all: an update that
+   * would go past either is refused with FAILED_PRECONDITION (ErrorInfo
+   * reason LIMIT_EXCEEDED, a PreconditionFailure violation whose subject is
+   * "session.context_entries" or "session.context_bytes") and changes
+   * nothing.
    *
    * @generated from field: map<string, string> context = 11;
    */
@@ -123,7 +133,7 @@ export type ChatMessage = Message<"faultmaven.session.v1.ChatMessage"> & {
   role: MessageRole;
 
   /**
-   * Required; at most 32768 characters.
+   * Required; at most 32768 bytes (UTF-8).
    *
    * @generated from field: string content = 2;
    */
@@ -138,7 +148,7 @@ export type ChatMessage = Message<"faultmaven.session.v1.ChatMessage"> & {
 
   /**
    * At most 32 entries; keys as in Session.context; values at most 1024
-   * characters.
+   * bytes (UTF-8).
    *
    * @generated from field: map<string, string> metadata = 4;
    */
