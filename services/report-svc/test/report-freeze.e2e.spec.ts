@@ -177,7 +177,7 @@ it("saves that answered an error during a Redis freeze stay invisible after it r
       failed: outcome.failed,
       deleted: outcome.failed,
       orphans: 0,
-      refused: false,
+      deferred: 0,
     });
     expect((await reports.reconcile()).deleted).toBe(0);
     for (const report of after) expect(await content.get(report.reportId)).toBeDefined();

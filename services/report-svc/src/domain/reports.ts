@@ -27,7 +27,7 @@ export interface ReportsPolicy {
   readonly saveWindowMs: number;
   /** A reconciliation pass may always delete this many documents... */
   readonly reconcileMaxDeletes: number;
-  /** ...or this percentage of the collection when larger; a pass that would delete more deletes nothing. */
+  /** ...or this percentage of the collection when larger; the rest waits for the next passes. */
   readonly reconcileMaxDeletePercent: number;
 }
 
@@ -39,12 +39,12 @@ export interface ReconcileOutcome {
   readonly examined: number;
   /** Content of failed saves (intent passed, no metadata). */
   readonly failed: number;
-  /** Content deleted (0 when the pass refused). */
+  /** Content deleted. */
   readonly deleted: number;
   /** Content with neither metadata nor save intent: kept, counted. */
   readonly orphans: number;
-  /** True when the pass would have deleted more than allowed and deleted nothing. */
-  readonly refused: boolean;
+  /** Failed saves beyond this pass's allowance, left for the next passes. */
+  readonly deferred: number;
 }
 
 /**
@@ -146,8 +146,9 @@ export class Reports {
    * saves known to have failed (intent passed, no metadata) and their
    * intents; keeps content with metadata or a live intent; keeps and counts
    * content with neither (an orphan: maybe the only copy of a report whose
-   * metadata this Redis lacks). Refuses (deletes nothing, logs an error) a
-   * pass that would delete more than the policy allows.
+   * metadata this Redis lacks). Deletes no more than the policy allows in one
+   * pass (so a bug or a surprise can only do bounded harm per pass); the
+   * rest waits for the next passes, with a warning.
    */
   async reconcile(): Promise<ReconcileOutcome> {
     // Only our own ids are candidates; anything else in the collection is not ours to judge.
@@ -158,18 +159,19 @@ export class Reports {
     const allowed = Math.max(this.policy.reconcileMaxDeletes, Math.floor((ids.length * this.policy.reconcileMaxDeletePercent) / 100));
     const outcome = { examined: ids.length, failed: failed.length, orphans };
     if (orphans > 0) this.logger.warn({ orphans }, "reconciliation kept content that has neither metadata nor a save intent");
-    if (failed.length > allowed) {
-      this.logger.error(
-        { ...outcome, allowed },
-        "reconciliation refused: more failed saves than one pass may delete; nothing deleted (raise REPORT_RECONCILE_MAX_DELETES to let it proceed)",
+    const now = failed.slice(0, allowed);
+    const deferred = failed.length - now.length;
+    if (deferred > 0) {
+      this.logger.warn(
+        { ...outcome, allowed, deferred },
+        "reconciliation deletes at most the allowed share per pass: the rest waits for the next passes",
       );
-      return { ...outcome, deleted: 0, refused: true };
     }
-    await this.content.delete(failed);
+    await this.content.delete(now);
     // Content first: an intent removed before its content would leave that content an orphan.
-    for (const id of failed) await this.store.dropIntent(id, true);
-    if (failed.length > 0) this.logger.info({ deleted: failed.length }, "reconciliation removed the content of failed saves");
-    return { ...outcome, deleted: failed.length, refused: false };
+    for (const id of now) await this.store.dropIntent(id, true);
+    if (now.length > 0) this.logger.info({ deleted: now.length }, "reconciliation removed the content of failed saves");
+    return { ...outcome, deleted: now.length, deferred };
   }
 
   /** Removes the content and intent of a save known to have no effect; left to reconciliation when that fails. */
