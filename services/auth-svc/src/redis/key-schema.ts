@@ -1,4 +1,4 @@
-import { defineKeySchema, KeyPattern, part } from "@faultmaven/redis";
+import { defineKeySchema, idempotencyRecordPattern, KeyPattern, part } from "@faultmaven/redis";
 import { TOKEN_ID_PATTERN, USER_ID_PATTERN } from "../domain/token.js";
 
 const userId = part("user_id", { pattern: USER_ID_PATTERN, patternDescription: "a user id (usr_...)" });
@@ -66,6 +66,13 @@ export const authKeySchema = defineKeySchema({
         ["`usage_count`", "validations so far"],
       ],
     }),
+    idempotencyRecord: idempotencyRecordPattern(
+      "auth:",
+      "CreateUser (anchors `auth:user_list`: the user id every attempt of the key works on; and `auth:user:{user_id}`: " +
+        "the created user), UpdateUser, ChangePassword and DeleteUser (`auth:user:{user_id}`), RevokeToken " +
+        "(`auth:token_meta:{token_id}`; RevokeUserTokens, ChangePassword and DeleteUser also record each token they " +
+        "revoke there) and RevokeUserTokens (`auth:user_tokens:{user_id}`: the count)",
+    ),
   },
   notes: [
     "User ids are `usr_` + 128 random bits, token ids `tok_` + 96 random bits (base64url). Usernames and e-mails are " +
