@@ -102,11 +102,16 @@ return public_hash(KEYS[1])
   { idempotent: {} },
 );
 
-/** Appends a user id to auth:user_list; with ARGV[2] = "1" only if it is not there yet (a retried create). */
+/**
+ * Appends a user id to auth:user_list; with ARGV[2] = "1" (a keyed create,
+ * whose attempts share the id) only if it is not among the last 1000
+ * entries yet: an attempt of the same create pushed it moments ago, so the
+ * search stays short on a long list.
+ */
 export const LIST_USER = new LuaScript(
   "auth_user_list_push",
   `
-if ARGV[2] == '1' and redis.call('LPOS', KEYS[1], ARGV[1], 'RANK', -1) then return 0 end
+if ARGV[2] == '1' and redis.call('LPOS', KEYS[1], ARGV[1], 'RANK', -1, 'MAXLEN', 1000) then return 0 end
 redis.call('RPUSH', KEYS[1], ARGV[1])
 return 1
 `,
