@@ -81,6 +81,59 @@ export function authStoreIdempotencyContract(name: string, makeStore: AuthStoreF
       expect(listed.map((user) => user.userId)).toEqual([answers[0]!.userId]);
     });
 
+    it("answers a CreateUser retried while the first attempt is held mid-way only once the user exists, with the same user", async () => {
+      const input = newUser();
+      const key = unique("k");
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let calls = 0;
+      // The first attempt's hashing waits at the gate; a retry's goes through.
+      const held = {
+        ...input,
+        passwordHash: async () => {
+          if (++calls === 1) await gate;
+          return HASH;
+        },
+      };
+      const first = keyed("CreateUser", key, input.username, () => store.createUser(held));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const retry = keyed("CreateUser", key, input.username, () => store.createUser(held)).then(async (user) => ({
+        user,
+        visible: await store.findByUsername(input.username),
+      }));
+      setTimeout(release, 200);
+      const [answer, { user, visible }] = await Promise.all([first, retry]);
+      expect(user).toEqual(answer);
+      expect(visible?.userId).toBe(answer.userId);
+    });
+
+    it("answers a ChangePassword retried while the first attempt is held mid-way only once the password is changed, with one count", async () => {
+      const user = await store.createUser({ ...newUser(), passwordHash: HASH });
+      await store.issueToken(mintToken(user.userId).parsed, 60_000);
+      const key = unique("k");
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let calls = 0;
+      const prepare = async () => {
+        if (++calls === 1) await gate;
+        return `${HASH}changed`;
+      };
+      const first = keyed("ChangePassword", key, user.userId, () => store.changePassword(user.userId, prepare));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const retry = keyed("ChangePassword", key, user.userId, () => store.changePassword(user.userId, prepare)).then(async (count) => ({
+        count,
+        hash: (await store.getUser(user.userId))?.passwordHash,
+      }));
+      setTimeout(release, 200);
+      const [count, answered] = await Promise.all([first, retry]);
+      expect(answered).toEqual({ count, hash: `${HASH}changed` });
+      expect(count).toBe(1);
+    });
+
     it("refuses a CreateUser key reused with another request (naming idempotency_key) and creates nothing for it", async () => {
       const [a, b] = [newUser(), newUser()];
       const key = unique("k");
