@@ -1,4 +1,4 @@
-import { UnauthenticatedError } from "@faultmaven/errors";
+import { UnauthenticatedError, UnavailableError } from "@faultmaven/errors";
 import { Accounts } from "../src/domain/accounts.js";
 import { Passwords } from "../src/domain/passwords.js";
 import type { ParsedToken } from "../src/domain/token.js";
@@ -10,11 +10,11 @@ describe("Accounts", () => {
   it("does not hand out a token when a password change lands while the login is in flight", async () => {
     let issued: ParsedToken | undefined;
     class RacingStore extends MemoryAuthStore {
-      override async issueToken(token: ParsedToken, ttlMs: number) {
-        const info = await super.issueToken(token, ttlMs);
+      override async stageToken(token: ParsedToken, ttlMs: number) {
+        const info = await super.stageToken(token, ttlMs);
         issued = token;
-        // The password change (new hash, then revoke-all) completes exactly now.
-        await this.setPasswordHash(token.userId, await passwords.hash("the new password"));
+        // The whole password change completes exactly now.
+        await this.changePassword(token.userId, () => passwords.hash("the new password"));
         return info;
       }
     }
@@ -29,10 +29,10 @@ describe("Accounts", () => {
     let issued: ParsedToken | undefined;
     let accounts: Accounts;
     class RacingStore extends MemoryAuthStore {
-      override async issueToken(token: ParsedToken, ttlMs: number) {
-        const info = await super.issueToken(token, ttlMs);
+      override async stageToken(token: ParsedToken, ttlMs: number) {
+        const info = await super.stageToken(token, ttlMs);
         issued = token;
-        // The whole DeleteUser completes exactly now, after this token was issued.
+        // The whole DeleteUser completes exactly now, after this token was staged.
         await accounts.deleteUser(token.userId);
         return info;
       }
@@ -48,6 +48,34 @@ describe("Accounts", () => {
     });
     await expect(accounts.login({ username: "doomed" }, "the password")).rejects.toBeInstanceOf(UnauthenticatedError);
     expect(await store.revokeToken(issued!)).toBeUndefined();
+    expect(await store.listUserTokens(user.userId)).toEqual([]);
+  });
+
+  it.each([
+    ["recording the login", "recordLogin"],
+    ["committing the token", "commitToken"],
+  ] as const)("leaves no token when the store fails while %s", async (_, step) => {
+    let staged: ParsedToken | undefined;
+    class FailingStore extends MemoryAuthStore {
+      override async stageToken(token: ParsedToken, ttlMs: number) {
+        staged = token;
+        return super.stageToken(token, ttlMs);
+      }
+    }
+    const store = new FailingStore();
+    const accounts = new Accounts(store, passwords, 60_000);
+    const user = await accounts.createUser({
+      username: "unlucky",
+      email: "unlucky@example.com",
+      password: "the password",
+      displayName: "",
+      roles: [],
+    });
+    (store as unknown as Record<typeof step, () => Promise<never>>)[step] = () => Promise.reject(new UnavailableError("redis"));
+    await expect(accounts.login({ username: "unlucky" }, "the password")).rejects.toBeInstanceOf(UnavailableError);
+    expect(staged).toBeDefined();
+    expect(await store.revokeToken(staged!)).toBeUndefined();
+    expect(await store.validateToken(staged!)).toBeUndefined();
     expect(await store.listUserTokens(user.userId)).toEqual([]);
   });
 

@@ -40,9 +40,10 @@ export function authStoreContract(name: string, makeStore: AuthStoreFactory): vo
       const input = newUser();
       const user = await store.createUser(input);
       expect(user.userId).toMatch(/^usr_[A-Za-z0-9_-]{22}$/);
-      expect(user).toMatchObject({ username: input.username, email: input.email, roles: ["engineer"], passwordHash: HASH });
+      expect(user).toMatchObject({ username: input.username, email: input.email, roles: ["engineer"] });
+      expect(user).not.toHaveProperty("passwordHash");
       expect(user.lastLogin).toBeUndefined();
-      expect((await store.getUser(user.userId))?.username).toBe(input.username);
+      expect(await store.getUser(user.userId)).toMatchObject({ username: input.username, passwordHash: HASH });
       expect((await store.findByUsername(input.username))?.userId).toBe(user.userId);
       expect((await store.findByEmail(input.email))?.userId).toBe(user.userId);
       expect(await store.findByUsername(unique("nobody"))).toBeUndefined();
@@ -132,19 +133,55 @@ export function authStoreContract(name: string, makeStore: AuthStoreFactory): vo
       await expect(store.updateUser(b.userId, { email: free })).resolves.toMatchObject({ email: free });
     });
 
-    it("records logins and password changes", async () => {
+    it("records logins, and changes a password after the check, revoking every token", async () => {
       const user = await store.createUser(newUser());
       const after = await store.recordLogin(user.userId);
       expect(after.lastLogin).toBeGreaterThan(0);
-      await store.setPasswordHash(user.userId, `${HASH}x`);
+      const tokens = [mintToken(user.userId), mintToken(user.userId)];
+      for (const t of tokens) await store.issueToken(t.parsed, 60_000);
+      const checked: string[] = [];
+      const revoked = await store.changePassword(user.userId, async (current) => {
+        checked.push(current.passwordHash);
+        return `${HASH}x`;
+      });
+      expect(checked).toEqual([HASH]);
+      expect(revoked).toBe(2);
       expect((await store.getUser(user.userId))?.passwordHash).toBe(`${HASH}x`);
+      for (const t of tokens) expect(await store.validateToken(t.parsed)).toBeUndefined();
+    });
+
+    it("leaves the password and the user's tokens alone when the check refuses", async () => {
+      const user = await store.createUser(newUser());
+      const token = mintToken(user.userId);
+      await store.issueToken(token.parsed, 60_000);
+      const refusal = new Error("wrong password");
+      await expect(store.changePassword(user.userId, () => Promise.reject(refusal))).rejects.toBe(refusal);
+      expect((await store.getUser(user.userId))?.passwordHash).toBe(HASH);
+      expect(await store.validateToken(token.parsed)).toBeDefined();
+      await expect(store.changePassword("usr_aaaaaaaaaaaaaaaaaaaaaa", async () => HASH)).rejects.toBeInstanceOf(UserNotFoundError);
+    });
+
+    it("does not validate or list a staged token until it is committed, nor once revoked before its commit", async () => {
+      const user = await store.createUser(newUser());
+      const staged = mintToken(user.userId);
+      await store.stageToken(staged.parsed, 60_000);
+      expect(await store.validateToken(staged.parsed)).toBeUndefined();
+      expect(await store.listUserTokens(user.userId)).toEqual([]);
+      expect(await store.commitToken(staged.parsed, 60_000)).toBe(true);
+      expect(await store.validateToken(staged.parsed)).toBeDefined();
+      const revoked = mintToken(user.userId);
+      await store.stageToken(revoked.parsed, 60_000);
+      expect(await store.revokeUserTokens(user.userId)).toBe(2);
+      expect(await store.commitToken(revoked.parsed, 60_000)).toBe(false);
+      expect(await store.validateToken(revoked.parsed)).toBeUndefined();
+      expect(await store.listUserTokens(user.userId)).toEqual([]);
     });
 
     it("deletes a user and frees its username and email", async () => {
       const input = newUser();
       const user = await store.createUser(input);
-      expect(await store.deleteUser(user.userId)).toBe(true);
-      expect(await store.deleteUser(user.userId)).toBe(false);
+      expect(await store.deleteUser(user.userId)).toBe(0);
+      expect(await store.deleteUser(user.userId)).toBeUndefined();
       expect(await store.getUser(user.userId)).toBeUndefined();
       expect(await store.findByUsername(input.username)).toBeUndefined();
       expect((await store.listUsers(0, 10_000)).users.map((u) => u.userId)).not.toContain(user.userId);

@@ -62,7 +62,7 @@ describe.each([
       }
       // A change in flight while the user is deleted must not leave its claim either.
       const inFlight = store.updateUser(user.userId, { email: "last_move@example.com" }).catch((error: unknown) => error);
-      expect(await store.deleteUser(user.userId)).toBe(true);
+      expect(await store.deleteUser(user.userId)).toBe(0);
       const moved = await inFlight;
       expect(moved instanceof UserNotFoundError || (moved as { email?: string }).email === "last_move@example.com").toBe(true);
       expect(await emailClaimsOf(client, user.userId)).toEqual([]);

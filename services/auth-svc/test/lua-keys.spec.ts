@@ -1,8 +1,12 @@
 import { LuaScript } from "@faultmaven/redis";
 import { authKeySchema } from "../src/redis/key-schema.js";
+import * as idempotencyScripts from "../src/redis/idempotency-scripts.js";
+import * as revocationScripts from "../src/redis/revocation-scripts.js";
 import * as authScripts from "../src/redis/scripts.js";
 
-const scripts = [authScripts].flatMap((module) => Object.values(module).filter((value): value is LuaScript => value instanceof LuaScript));
+const scripts = [authScripts, idempotencyScripts, revocationScripts].flatMap((module) =>
+  Object.values(module).filter((value): value is LuaScript => value instanceof LuaScript),
+);
 
 /** Redis' scripting rule: a script touches only the keys it is given in KEYS, so none of ours spells a key name. */
 describe("auth-svc Lua scripts", () => {

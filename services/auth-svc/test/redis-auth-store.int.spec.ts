@@ -4,6 +4,7 @@ import { RedisCluster, RedisServer, withServiceClockADayBehind } from "@faultmav
 import { MAX_LIVE_TOKENS_PER_USER, mintToken } from "../src/domain/token.js";
 import { RedisAuthStore } from "../src/redis/redis-auth-store.js";
 import { authStoreContract } from "./auth-store-contract.js";
+import { authStoreIdempotencyContract } from "./auth-store-idempotency-contract.js";
 
 const HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g";
 let redis: RedisServer;
@@ -24,6 +25,8 @@ async function open(env: Record<string, string>) {
 
 authStoreContract("RedisAuthStore", async () => (await open(redis.env)).store);
 authStoreContract("RedisAuthStore on Redis Cluster", async () => (await open(cluster.env)).store);
+authStoreIdempotencyContract("RedisAuthStore", async () => (await open(redis.env)).store);
+authStoreIdempotencyContract("RedisAuthStore on Redis Cluster", async () => (await open(cluster.env)).store);
 
 describe("RedisAuthStore keys, TTLs and repair", () => {
   it("bounds auth:user_tokens to the cap over 300 logins of one user, expired entries dropped first", async () => {

@@ -1,9 +1,10 @@
+import { outsideCallScope } from "@faultmaven/call-scope";
 import { UnauthenticatedError } from "@faultmaven/errors";
 import type { AuthStore } from "./auth-store.js";
 import { TokenNotFoundError, UserNotFoundError } from "./errors.js";
 import type { Passwords } from "./passwords.js";
 import { mintToken, parseToken, type TokenIdentity, type TokenRecord } from "./token.js";
-import type { NewUser, UserRecord } from "./user.js";
+import type { NewUser, PublicUser, UserRecord } from "./user.js";
 
 /** Who is logging in: a normalised username or e-mail. */
 export type LoginName = { username: string } | { email: string };
@@ -21,49 +22,56 @@ export class Accounts {
     private readonly tokenTtlMs: number,
   ) {}
 
-  async createUser(input: Omit<NewUser, "passwordHash"> & { password: string }): Promise<UserRecord> {
+  async createUser(input: Omit<NewUser, "passwordHash"> & { password: string }): Promise<PublicUser> {
     const { password, ...profile } = input;
-    return this.store.createUser({ ...profile, passwordHash: await this.passwords.hash(password) });
+    // Hashed only when the store acts: a retry answered from its record spends no argon2 run.
+    return this.store.createUser({ ...profile, passwordHash: () => this.passwords.hash(password) });
   }
 
   async login(name: LoginName, password: string): Promise<{ token: string; info: TokenRecord; user: UserRecord }> {
     const user = "username" in name ? await this.store.findByUsername(name.username) : await this.store.findByEmail(name.email);
     if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) throw new UnauthenticatedError();
     const { token, parsed } = mintToken(user.userId);
-    const info = await this.store.issueToken(parsed, this.tokenTtlMs);
-    // The token is fully written; now the user must still be there with the
-    // same password. A delete or password change that raced this login may
-    // have run its revoke-all before our issue: then we revoke our own token
-    // and answer as for a wrong password (never NOT_FOUND, which would tell
-    // that the account existed).
-    const after = await this.store.recordLogin(user.userId).catch((error: unknown) => {
-      if (error instanceof UserNotFoundError) return undefined;
+    const info = await this.store.stageToken(parsed, this.tokenTtlMs);
+    try {
+      // The token is staged (listed for revocation, not yet working); now the
+      // user must still be there with the same password. A delete or password
+      // change that raced this login may have run its revoke-all before our
+      // stage: then we answer as for a wrong password (never NOT_FOUND, which
+      // would tell that the account existed).
+      const after = await this.store.recordLogin(user.userId).catch((error: unknown) => {
+        if (error instanceof UserNotFoundError) return undefined;
+        throw error;
+      });
+      if (after?.passwordHash !== user.passwordHash) throw new UnauthenticatedError();
+      // The token works from here on, unless revoked meanwhile (then it never does).
+      if (!(await this.store.commitToken(parsed, this.tokenTtlMs))) throw new UnauthenticatedError();
+      return { token, info, user: after };
+    } catch (error) {
+      // No token outlives a failed login: undo the stage (a commit that came
+      // too late did nothing). Outside the call, whose deadline may be gone.
+      await outsideCallScope(() => this.store.revokeToken(parsed)).catch(() => undefined);
       throw error;
-    });
-    if (after?.passwordHash !== user.passwordHash) {
-      await this.store.revokeToken(parsed);
-      throw new UnauthenticatedError();
     }
-    return { token, info, user: after };
   }
 
   async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<number> {
-    const user = await this.store.getUser(userId);
-    if (!user) throw new UserNotFoundError(userId);
-    if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
-      throw new UnauthenticatedError("current password is wrong", "WRONG_PASSWORD");
-    }
-    await this.store.setPasswordHash(userId, await this.passwords.hash(newPassword));
-    return this.store.revokeUserTokens(userId);
+    return this.store.changePassword(userId, async (user) => {
+      if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
+        throw new UnauthenticatedError("current password is wrong", "WRONG_PASSWORD");
+      }
+      return this.passwords.hash(newPassword);
+    });
   }
 
   async deleteUser(userId: string): Promise<number> {
-    // The user first: from then on no token of it validates, and a login
-    // still in flight sees the user gone after issuing (and revokes its own
-    // token). Every token issued before that is listed by now, so the
-    // revoke-all below leaves none behind.
-    if (!(await this.store.deleteUser(userId))) throw new UserNotFoundError(userId);
-    return this.store.revokeUserTokens(userId);
+    // The store removes the user first: from then on no token of it
+    // validates, and a login still in flight sees the user gone before it
+    // commits its token. Every token staged before that is listed by then,
+    // so the revoke-all that follows leaves none behind.
+    const revoked = await this.store.deleteUser(userId);
+    if (revoked === undefined) throw new UserNotFoundError(userId);
+    return revoked;
   }
 
   async validateToken(token: string): Promise<TokenIdentity> {

@@ -15,13 +15,26 @@ export interface UserRecord {
   readonly lastLogin: number | undefined;
 }
 
+/** A user as callers see it, and as a recorded reply may hold it: without the password hash. */
+export type PublicUser = Omit<UserRecord, "passwordHash">;
+
 /** Input of a create; ids and times are the store's. */
 export interface NewUser {
   readonly username: string;
   readonly email: string;
   readonly displayName: string;
   readonly roles: readonly string[];
-  readonly passwordHash: string;
+  /**
+   * The argon2id hash, or how to make it: called only when the create
+   * acts, so a retry answered from its idempotency record spends no argon2 run.
+   */
+  readonly passwordHash: string | (() => Promise<string>);
+}
+
+/** Strips the password hash (a record's answer to its caller). */
+export function publicUser(user: UserRecord): PublicUser {
+  const { passwordHash: _, ...rest } = user;
+  return rest;
 }
 
 /** Profile changes; undefined fields stay as they are. */

@@ -2,10 +2,10 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { TokenInfoSchema, UserSchema } from "@faultmaven/contract/auth";
 import type { TokenRecord } from "../domain/token.js";
-import type { UserRecord } from "../domain/user.js";
+import type { PublicUser } from "../domain/user.js";
 
 /** The user as callers see it: never the password hash. */
-export function userToProto(user: UserRecord): MessageInitShape<typeof UserSchema> {
+export function userToProto(user: PublicUser): MessageInitShape<typeof UserSchema> {
   return {
     userId: user.userId,
     username: user.username,

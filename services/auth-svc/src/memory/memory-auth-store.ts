@@ -1,16 +1,22 @@
+import { UnauthenticatedError } from "@faultmaven/errors";
 import type { AuthStore, UserPage } from "../domain/auth-store.js";
 import { EmailTakenError, UsernameTakenError, UserNotFoundError } from "../domain/errors.js";
 import { MAX_LIVE_TOKENS_PER_USER, newUserId, type ParsedToken, type TokenIdentity, type TokenRecord } from "../domain/token.js";
-import type { NewUser, UserChanges, UserRecord } from "../domain/user.js";
+import { publicUser, type NewUser, type PublicUser, type UserChanges, type UserRecord } from "../domain/user.js";
+import { MemoryIdempotency } from "./memory-idempotency.js";
 
 interface StoredToken extends TokenRecord {
   readonly sha256: string;
+  /** False while a login has staged it: it neither validates nor lists. */
+  readonly committed: boolean;
 }
 
 /**
  * Users and tokens in process memory: the development fallback (lost on
  * restart). Same contract as the Redis store; each call's synchronous part
- * runs without interleaving, which is what makes the uniqueness checks safe.
+ * runs without interleaving, which is what makes the uniqueness checks safe
+ * (they are made again after each await). Idempotency keys: see
+ * MemoryIdempotency.
  */
 export class MemoryAuthStore implements AuthStore {
   readonly #users = new Map<string, UserRecord>();
@@ -19,11 +25,27 @@ export class MemoryAuthStore implements AuthStore {
   readonly #order: string[] = [];
   readonly #tokens = new Map<string, StoredToken>();
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  readonly #idempotency: MemoryIdempotency;
 
-  async createUser(user: NewUser): Promise<UserRecord> {
+  constructor(private readonly clock: () => number = Date.now) {
+    this.#idempotency = new MemoryIdempotency(clock);
+  }
+
+  createUser(user: NewUser): Promise<PublicUser> {
+    return this.#idempotency.once("users", async () => {
+      this.#checkFree(user);
+      const passwordHash = typeof user.passwordHash === "string" ? user.passwordHash : await user.passwordHash();
+      this.#checkFree(user);
+      return publicUser(this.#insert({ ...user, passwordHash }));
+    });
+  }
+
+  #checkFree(user: NewUser): void {
     if (this.#byUsername.has(user.username)) throw new UsernameTakenError();
     if (this.#byEmail.has(user.email)) throw new EmailTakenError();
+  }
+
+  #insert(user: NewUser & { passwordHash: string }): UserRecord {
     const now = this.clock();
     const record: UserRecord = {
       ...user,
@@ -59,7 +81,11 @@ export class MemoryAuthStore implements AuthStore {
     return { users, nextOffset: this.#order.length > offset + limit ? offset + limit : undefined };
   }
 
-  async updateUser(userId: string, changes: UserChanges): Promise<UserRecord> {
+  updateUser(userId: string, changes: UserChanges): Promise<PublicUser> {
+    return this.#idempotency.once(`user:${userId}`, async () => publicUser(this.#update(userId, changes)));
+  }
+
+  #update(userId: string, changes: UserChanges): UserRecord {
     const current = this.#require(userId);
     if (changes.email !== undefined && changes.email !== current.email) {
       if (this.#byEmail.has(changes.email)) throw new EmailTakenError();
@@ -75,25 +101,48 @@ export class MemoryAuthStore implements AuthStore {
     });
   }
 
-  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
-    this.#save({ ...this.#require(userId), passwordHash, updatedAt: this.clock() });
+  changePassword(userId: string, prepare: (user: UserRecord) => Promise<string>): Promise<number> {
+    return this.#idempotency.once(`user:${userId}`, async () => {
+      const checked = this.#require(userId);
+      const passwordHash = await prepare(checked);
+      const current = this.#require(userId);
+      // Changed by another call while we hashed: the checked password is no longer the current one.
+      if (current.passwordHash !== checked.passwordHash) throw new UnauthenticatedError("current password is wrong", "WRONG_PASSWORD");
+      this.#save({ ...current, passwordHash, updatedAt: this.clock() });
+      return this.#revokeAll(userId);
+    });
   }
 
   async recordLogin(userId: string): Promise<UserRecord> {
     return this.#save({ ...this.#require(userId), lastLogin: this.clock() });
   }
 
-  async deleteUser(userId: string): Promise<boolean> {
-    const user = this.#users.get(userId);
-    if (!user) return false;
-    this.#users.delete(userId);
-    this.#byUsername.delete(user.username);
-    this.#byEmail.delete(user.email);
-    this.#order.splice(this.#order.indexOf(userId), 1);
-    return true;
+  deleteUser(userId: string): Promise<number | undefined> {
+    return this.#idempotency.once(`user:${userId}`, async () => {
+      const user = this.#users.get(userId);
+      if (!user) return undefined;
+      this.#users.delete(userId);
+      this.#byUsername.delete(user.username);
+      this.#byEmail.delete(user.email);
+      this.#order.splice(this.#order.indexOf(userId), 1);
+      return this.#revokeAll(userId);
+    });
   }
 
   async issueToken(token: ParsedToken, ttlMs: number, maxLive = MAX_LIVE_TOKENS_PER_USER): Promise<TokenRecord> {
+    const info = await this.stageToken(token, ttlMs, maxLive);
+    await this.commitToken(token, ttlMs);
+    return info;
+  }
+
+  async commitToken(token: ParsedToken, _ttlMs?: number): Promise<boolean> {
+    const stored = this.#live(token.tokenId);
+    if (!stored) return false;
+    this.#tokens.set(token.tokenId, { ...stored, committed: true });
+    return true;
+  }
+
+  async stageToken(token: ParsedToken, ttlMs: number, maxLive = MAX_LIVE_TOKENS_PER_USER): Promise<TokenRecord> {
     const createdAt = this.clock();
     const record: StoredToken = {
       tokenId: token.tokenId,
@@ -103,35 +152,46 @@ export class MemoryAuthStore implements AuthStore {
       lastUsed: undefined,
       expiresAt: createdAt + ttlMs,
       usageCount: 0,
+      committed: false,
     };
     this.#tokens.set(token.tokenId, record);
     // Issue order is the map's order: the user's oldest come first.
     const mine = [...this.#tokens.keys()].filter((id) => this.#live(id)?.userId === token.userId);
     for (const id of mine.slice(0, Math.max(0, mine.length - maxLive))) this.#tokens.delete(id);
-    const { sha256: _, ...info } = record;
-    return info;
+    return toInfo(record);
   }
 
   async validateToken(token: ParsedToken): Promise<TokenIdentity | undefined> {
     const stored = this.#live(token.tokenId);
     const user = this.#users.get(token.userId);
-    if (!stored || stored.sha256 !== token.sha256 || stored.userId !== token.userId || !user) return undefined;
+    if (!stored?.committed || stored.sha256 !== token.sha256 || stored.userId !== token.userId || !user) return undefined;
     this.#tokens.set(stored.tokenId, { ...stored, lastUsed: this.clock(), usageCount: stored.usageCount + 1 });
     return { userId: user.userId, roles: user.roles, tokenId: stored.tokenId, expiresAt: stored.expiresAt };
   }
 
-  async revokeToken(token: ParsedToken): Promise<{ tokenId: string; userId: string } | undefined> {
-    return this.#live(token.tokenId)?.sha256 === token.sha256 ? this.revokeTokenById(token.tokenId) : undefined;
+  revokeToken(token: ParsedToken): Promise<{ tokenId: string; userId: string } | undefined> {
+    return this.#idempotency.once(`token:${token.tokenId}`, async () => {
+      const stored = this.#live(token.tokenId);
+      if (stored?.sha256 !== token.sha256) return undefined;
+      this.#tokens.delete(token.tokenId);
+      return { tokenId: token.tokenId, userId: stored.userId };
+    });
   }
 
-  async revokeTokenById(tokenId: string): Promise<{ tokenId: string; userId: string } | undefined> {
-    const stored = this.#live(tokenId);
-    if (!stored) return undefined;
-    this.#tokens.delete(tokenId);
-    return { tokenId, userId: stored.userId };
+  revokeTokenById(tokenId: string): Promise<{ tokenId: string; userId: string } | undefined> {
+    return this.#idempotency.once(`token:${tokenId}`, async () => {
+      const stored = this.#live(tokenId);
+      if (!stored) return undefined;
+      this.#tokens.delete(tokenId);
+      return { tokenId, userId: stored.userId };
+    });
   }
 
-  async revokeUserTokens(userId: string): Promise<number> {
+  revokeUserTokens(userId: string): Promise<number> {
+    return this.#idempotency.once(`tokens:${userId}`, async () => this.#revokeAll(userId));
+  }
+
+  #revokeAll(userId: string): number {
     let revoked = 0;
     for (const id of [...this.#tokens.keys()]) {
       if (this.#live(id)?.userId === userId) {
@@ -145,8 +205,8 @@ export class MemoryAuthStore implements AuthStore {
   async listUserTokens(userId: string): Promise<readonly TokenRecord[]> {
     return [...this.#tokens.keys()]
       .map((id) => this.#live(id))
-      .filter((t): t is StoredToken => t?.userId === userId)
-      .map(({ sha256: _, ...info }) => info)
+      .filter((t): t is StoredToken => t?.userId === userId && t.committed)
+      .map(toInfo)
       .sort((a, b) => b.createdAt - a.createdAt);
   }
 
@@ -171,4 +231,9 @@ export class MemoryAuthStore implements AuthStore {
     this.#users.set(user.userId, user);
     return user;
   }
+}
+
+function toInfo(token: StoredToken): TokenRecord {
+  const { sha256: _, committed: __, ...info } = token;
+  return info;
 }

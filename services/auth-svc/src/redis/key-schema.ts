@@ -1,4 +1,4 @@
-import { defineKeySchema, KeyPattern, part } from "@faultmaven/redis";
+import { defineKeySchema, idempotencyRecordPattern, KeyPattern, part } from "@faultmaven/redis";
 import { MAX_LIVE_TOKENS_PER_USER, TOKEN_ID_PATTERN, USER_ID_PATTERN } from "../domain/token.js";
 
 const userId = part("user_id", { pattern: USER_ID_PATTERN, patternDescription: "a user id (usr_...)" });
@@ -69,25 +69,43 @@ export const authKeySchema = defineKeySchema({
         ["`usage_count`", "validations so far"],
       ],
     }),
+    idempotencyRecord: idempotencyRecordPattern(
+      "auth:",
+      "CreateUser (anchors `auth:user_list`: the user id every attempt of the key works on; and `auth:user:{user_id}`: " +
+        "the created user), UpdateUser, ChangePassword and DeleteUser (`auth:user:{user_id}`), RevokeToken " +
+        "(`auth:token_meta:{token_id}`; RevokeUserTokens, ChangePassword and DeleteUser also record each token they " +
+        "revoke there) and RevokeUserTokens (`auth:user_tokens:{user_id}`: the count)",
+    ),
   },
   notes: [
     "User ids are `usr_` + 128 random bits, token ids `tok_` + 96 random bits (base64url). Usernames and e-mails are " +
       "lower-cased before they become key parts, which makes them unique case-insensitively.",
     "**Uniqueness without multi-key transactions.** A create writes the user as `pending` with a 60 s TTL, claims " +
-      "`auth:username:` and `auth:email:` with `SET NX PX 60000`, then makes the claims permanent, appends to `auth:user_list` " +
-      "and activates the user (`PERSIST`). A claim counts as live only while the user it names exists and holds that value " +
-      "(or announced it as `pending_email`); anything else is debris of a create, change or delete that died half-way, and " +
-      "the next claim takes it over with a compare-and-set script. Every step is a single-key command, so the same code runs " +
-      "on Redis Cluster.",
+      "`auth:username:` and `auth:email:` (set-if-absent with a 60 s TTL), then makes the claims permanent, appends to " +
+      "`auth:user_list` and activates the user (`PERSIST`): the commit. A claim counts as live only while the user it names " +
+      "exists and holds that value (or announced it as `pending_email`); anything else is debris of a create, change or " +
+      "delete that died half-way, and the next claim takes it over with a compare-and-set script. Every step is a " +
+      "single-key script, so the same code runs on Redis Cluster.",
+    "**No late writes.** Every write is a Lua script carrying a not-after bound (Redis clock): one that reaches Redis after " +
+      "the service stopped waiting does nothing. Each mutating call has one commit script; before it nothing the call wrote " +
+      "is visible (pending user, announced e-mail, staged token), after it the call answers success and what follows is " +
+      "cleanup (releasing claims, a revoked token's key and list entry) that a retry runs again.",
     "**E-mail changes** run one at a time per user: the change announces `pending_email`, claims the new address, commits " +
       "it (the script answers the address it replaced, read in the script), releases that address's claim, and only then " +
       "clears the announcement; a second change meanwhile gets `EMAIL_CHANGE_IN_PROGRESS`. DeleteUser removes the user " +
       "first (its tokens stop working at once), then releases its claims (including an address a change had in flight) " +
-      "and revokes its tokens; a Login that finds its user gone after writing its token revokes that token itself.",
+      "and revokes its tokens; a Login that finds its user gone after staging its token revokes that token itself.",
     "**Tokens** are `fm1.<user_id>.<token_id>.<secret>` with a 256-bit secret. Only the SHA-256 of the whole token is " +
-      "stored. Login writes the metadata first (its `created_at` and `expires_at` from the Redis clock), then the list entry, " +
-      "then the token key, so a token works only once its metadata exists. Because the token names its own keys, " +
+      "stored. Login stages the metadata (its `created_at` and `expires_at` from the Redis clock) and the list entry, " +
+      "records the login (checking the user and password are unchanged), then writes the token key: a token works, and " +
+      "is listed, only once both its metadata and its key exist. Revocation deletes the metadata first (the commit), then " +
+      "the key and the list entry. A password change revokes every token, then commits the new hash only if the user has " +
+      "not logged in since the revocation began (else revokes again). Because the token names its own keys, " +
       "ValidateToken is one Lua script over `auth:token:{sha256_hex}`, `auth:token_meta:{token_id}` and `auth:user:{user_id}` " +
       "(one round trip on standalone and Sentinel); on Cluster the three keys are read in parallel.",
+    "**Idempotency keys.** A keyed CreateUser first records, under `auth:user_list`, the user id it drew; every retry " +
+      "works on that id (same pending user, same claims), and ACTIVATE records the created user (public fields only). " +
+      "The other calls record their reply in their commit script (user hash, token metadata, or the user's token list " +
+      "for RevokeUserTokens' count); a retry reads the record first and skips earlier steps, argon2 included.",
   ],
 });

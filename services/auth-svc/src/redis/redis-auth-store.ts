@@ -1,32 +1,49 @@
-import { UnavailableError } from "@faultmaven/errors";
+import { AbortedError, UnauthenticatedError, UnavailableError } from "@faultmaven/errors";
 import { callRedis, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
 import type { AuthStore, UserPage } from "../domain/auth-store.js";
 import { EmailChangeInProgressError, EmailTakenError, UsernameTakenError, UserNotFoundError } from "../domain/errors.js";
 import { MAX_LIVE_TOKENS_PER_USER, newUserId, type ParsedToken, type TokenIdentity, type TokenRecord } from "../domain/token.js";
-import type { NewUser, UserChanges, UserRecord } from "../domain/user.js";
+import type { NewUser, PublicUser, UserChanges, UserRecord } from "../domain/user.js";
+import { afterCommit } from "./after-commit.js";
+import { keyed, RECORD_COUNT, recordedReply, RESERVE_USER_ID, unlessRefused } from "./idempotency-scripts.js";
 import { authKeys } from "./keys.js";
+import { DELETE_KEY, REVOKE_TOKEN_META, SET_TOKEN_KEY } from "./revocation-scripts.js";
 import {
   ACTIVATE,
   ANNOUNCE_EMAIL,
   COMMIT_EMAIL,
   CREATE_PENDING,
   DELETE_USER,
-  PUSH_USER_TOKEN,
-  ISSUE_TOKEN_META,
-  UPDATE_USER,
+  DISCARD_PENDING,
   FINISH_EMAIL,
+  ISSUE_TOKEN_META,
+  LIST_REMOVE,
+  LIST_USER,
+  PUSH_USER_TOKEN,
+  READ_USER_AT,
+  SET_PASSWORD,
+  UPDATE_PROFILE,
+  UPDATE_USER,
 } from "./scripts.js";
 import { VALIDATE_TOKEN } from "./token-steps.js";
 import { PENDING_TTL_MS, UniqueIndex } from "./unique-index.js";
-import { parseUserHash } from "./user-hash.js";
+import { parsePublicUser, parseUserHash } from "./user-hash.js";
+
+/** How often a password change revokes again when logins keep slipping in between its revoke-all and its commit. */
+const PASSWORD_CHANGE_ROUNDS = 5;
 
 /**
  * Users and tokens in Redis, under the seed's keys. No step needs a
- * multi-key transaction: uniqueness comes from SET NX claims with
- * compensation (see UniqueIndex), and a user stays invisible ("pending",
- * with a TTL) until every index is committed. ValidateToken is a
- * MultiKeyStep: one script on standalone/Sentinel, its three keys read in
- * parallel on Cluster.
+ * multi-key transaction: uniqueness comes from claims with compensation
+ * (see UniqueIndex), and a user stays invisible ("pending", with a TTL)
+ * until every index is committed. ValidateToken is a MultiKeyStep: one
+ * script on standalone/Sentinel, its three keys read in parallel on Cluster.
+ *
+ * Every write is a LuaScript (carrying its not-after bound), and each
+ * mutating call has one commit script after which it has taken effect and
+ * before which nothing it wrote is visible. With an idempotency key, that
+ * commit records the call's reply (see LuaScript), and a retry reads the
+ * record first, so it redoes no earlier step.
  */
 export class RedisAuthStore implements AuthStore {
   readonly #usernames: UniqueIndex;
@@ -40,37 +57,58 @@ export class RedisAuthStore implements AuthStore {
     this.#emails = new UniqueIndex(client, "email");
   }
 
-  createUser(user: NewUser): Promise<UserRecord> {
+  /**
+   * Pending user, claims, list entry, then ACTIVATE (the commit). With a
+   * key, every attempt works on the user id the first one reserved, so
+   * attempts converge on one user; ACTIVATE records the public user.
+   */
+  createUser(user: NewUser): Promise<PublicUser> {
     return callRedis(async () => {
-      const userId = newUserId();
+      const drawn = newUserId();
+      const userId = keyed() ? String(await RESERVE_USER_ID.run(this.client, [authKeys.userList()], [drawn])) : drawn;
       const key = authKeys.user(userId);
+      if (userId !== drawn) {
+        const recorded = await recordedReply(this.client, key);
+        if (recorded !== undefined) return parsePublicUser(recorded);
+      }
+      const passwordHash = typeof user.passwordHash === "string" ? user.passwordHash : await user.passwordHash();
       const fields = {
         user_id: userId,
         username: user.username,
         email: user.email,
         display_name: user.displayName,
         roles: JSON.stringify(user.roles),
-        password_hash: user.passwordHash,
+        password_hash: passwordHash,
       };
-      await CREATE_PENDING.run(this.client, [key], [PENDING_TTL_MS, ...Object.entries(fields).flat()]);
-      if (!(await this.#usernames.claim(user.username, userId))) {
-        await this.client.del(key);
-        throw new UsernameTakenError();
+      // 0: already active, an attempt with the same key committed; ACTIVATE answers its record.
+      if ((await CREATE_PENDING.run(this.client, [key], [PENDING_TTL_MS, ...Object.entries(fields).flat()])) === 1) {
+        await this.#claimAndList(user, userId);
       }
-      if (!(await this.#emails.claim(user.email, userId))) {
-        await this.#usernames.release(user.username, userId);
-        await this.client.del(key);
-        throw new EmailTakenError();
-      }
-      // Commit: indexes first, then the list, then make the user visible. A
-      // crash in between leaves a pending user that expires and indexes that
-      // the next claim takes over.
-      const persisted = (await this.#usernames.persist(user.username, userId)) && (await this.#emails.persist(user.email, userId));
-      if (!persisted) throw new UnavailableError("redis");
-      await this.client.rpush(authKeys.userList(), userId);
-      if ((await ACTIVATE.run(this.client, [key], [])) !== 1) throw new UnavailableError("redis");
-      return (await this.getUser(userId))!;
+      const reply = await unlessRefused("NOT_PENDING", () => ACTIVATE.run(this.client, [key], []));
+      // The pending user expired before the commit (the create took longer than its TTL).
+      if (reply === undefined) throw new UnavailableError("redis");
+      return parsePublicUser(reply);
     });
+  }
+
+  /** Claims the username and e-mail, persists them and lists the user; undoes the pending user on a taken value. */
+  async #claimAndList(user: NewUser, userId: string): Promise<void> {
+    const key = authKeys.user(userId);
+    if (!(await this.#usernames.claim(user.username, userId))) {
+      await DISCARD_PENDING.run(this.client, [key], []);
+      throw new UsernameTakenError();
+    }
+    if (!(await this.#emails.claim(user.email, userId))) {
+      await this.#usernames.release(user.username, userId);
+      await DISCARD_PENDING.run(this.client, [key], []);
+      throw new EmailTakenError();
+    }
+    // Indexes first, then the list, then (ACTIVATE) the user. A crash in
+    // between leaves a pending user that expires and indexes that the next
+    // claim takes over.
+    const persisted = (await this.#usernames.persist(user.username, userId)) && (await this.#emails.persist(user.email, userId));
+    if (!persisted) throw new UnavailableError("redis");
+    await LIST_USER.run(this.client, [authKeys.userList()], [userId, keyed() ? "1" : "0"]);
   }
 
   getUser(userId: string): Promise<UserRecord | undefined> {
@@ -98,21 +136,26 @@ export class RedisAuthStore implements AuthStore {
         else if (!hashes[i]!.state) gone.push(id);
       });
       // Entries of users deleted half-way are pruned as they are met.
-      for (const id of gone) await this.client.lrem(authKeys.userList(), 0, id);
+      for (const id of gone) await LIST_REMOVE.run(this.client, [authKeys.userList()], [id]);
       return { users, nextOffset: ids.length > limit ? offset + limit - gone.length : undefined };
     });
   }
 
-  updateUser(userId: string, changes: UserChanges): Promise<UserRecord> {
+  updateUser(userId: string, changes: UserChanges): Promise<PublicUser> {
     return callRedis(async () => {
+      const key = authKeys.user(userId);
+      const recorded = await recordedReply(this.client, key);
+      if (recorded !== undefined) return updateAnswer(recorded);
       const current = await this.getUser(userId);
       if (!current) throw new UserNotFoundError(userId);
       const fields: Record<string, string> = {};
       if (changes.displayName !== undefined) fields.display_name = changes.displayName;
       if (changes.roles !== undefined) fields.roles = JSON.stringify(changes.roles);
       const newEmail = changes.email !== undefined && changes.email !== current.email ? changes.email : undefined;
-      if (newEmail === undefined) return this.#update(userId, "profile", fields);
-      return this.#changeEmail(userId, newEmail, fields);
+      if (newEmail !== undefined) return this.#changeEmail(userId, newEmail, fields);
+      const reply = await unlessRefused("NO_USER", () => UPDATE_PROFILE.run(this.client, [key], Object.entries(fields).flat()));
+      if (reply === undefined) throw new UserNotFoundError(userId);
+      return updateAnswer(reply);
     });
   }
 
@@ -124,9 +167,11 @@ export class RedisAuthStore implements AuthStore {
    * announcement is still ours and unexpired (Redis clock), so the hash
    * never takes an e-mail whose claim it may have lost; it reports the
    * address it replaced (read atomically, not the one read before), whose
-   * claim is the one released.
+   * claim is the one released. Before the commit nothing is visible (the
+   * announcement expires, the claim is taken over); after it, the change
+   * has happened and the rest is cleanup.
    */
-  async #changeEmail(userId: string, email: string, fields: Record<string, string>): Promise<UserRecord> {
+  async #changeEmail(userId: string, email: string, fields: Record<string, string>): Promise<PublicUser> {
     const key = authKeys.user(userId);
     const announced = await ANNOUNCE_EMAIL.run(this.client, [key], [email, PENDING_TTL_MS]);
     if (announced === 0) throw new UserNotFoundError(userId);
@@ -137,12 +182,16 @@ export class RedisAuthStore implements AuthStore {
     }
     // The claim is lost only to a DeleteUser (which released it) or after the announcement expired.
     if (!(await this.#emails.persist(email, userId))) throw await this.#abandonEmailChange(userId, email, false);
-    const reply = (await COMMIT_EMAIL.run(this.client, [key], [email, ...Object.entries(fields).flat()])) as [string, string[]] | null;
-    const user = reply ? parseUserHash(pairsToHash(reply[1])) : undefined;
-    if (!reply || !user) throw await this.#abandonEmailChange(userId, email, true);
-    if (reply[0] !== email) await this.#emails.release(reply[0], userId);
-    await FINISH_EMAIL.run(this.client, [key], [email]);
-    return user;
+    const reply = await unlessRefused("NOT_ANNOUNCED", () =>
+      COMMIT_EMAIL.run(this.client, [key], [email, ...Object.entries(fields).flat()]),
+    );
+    if (reply === undefined) throw await this.#abandonEmailChange(userId, email, true);
+    const previous = (reply as [string, string[]])[0];
+    await afterCommit(async () => {
+      if (previous !== email) await this.#emails.release(previous, userId);
+      await FINISH_EMAIL.run(this.client, [key], [email]);
+    });
+    return updateAnswer(reply);
   }
 
   /** Undoes an e-mail change that cannot commit; the error to raise: NOT_FOUND when the user is gone. */
@@ -152,31 +201,89 @@ export class RedisAuthStore implements AuthStore {
     return (await this.getUser(userId)) ? new EmailChangeInProgressError() : new UserNotFoundError(userId);
   }
 
-  setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+  /**
+   * Check (prepare), revoke every token, then commit the new hash with
+   * SET_PASSWORD, which refuses when the user logged in since the revoke-all
+   * began (that login's token may have been listed after it): then revoke
+   * again. Revoking first means a failed change has not changed the
+   * password; committing last with that check means no token issued under
+   * the old password outlives the change.
+   */
+  changePassword(userId: string, prepare: (user: UserRecord) => Promise<string>): Promise<number> {
     return callRedis(async () => {
-      await this.#update(userId, "profile", { password_hash: passwordHash });
+      const key = authKeys.user(userId);
+      const recorded = await recordedReply(this.client, key);
+      if (recorded !== undefined) return Number(recorded);
+      const read = await this.#readUserAt(userId);
+      const user = read.user;
+      let at = read.at;
+      if (!user) throw new UserNotFoundError(userId);
+      let newHash: string;
+      try {
+        newHash = await prepare(user);
+      } catch (error) {
+        // A retry whose first attempt committed meanwhile: the current password is the new one now.
+        const late = await recordedReply(this.client, key);
+        if (late !== undefined) return Number(late);
+        throw error;
+      }
+      let revoked = 0;
+      for (let round = 0; round < PASSWORD_CHANGE_ROUNDS; round++) {
+        revoked += await this.#revokeAll(userId);
+        try {
+          return Number(await SET_PASSWORD.run(this.client, [key], [newHash, user.passwordHash, at, revoked]));
+        } catch (error) {
+          const refusal = error instanceof Error ? error.message.split(" ")[0] : "";
+          if (refusal === "NO_USER") throw new UserNotFoundError(userId);
+          if (refusal === "PASSWORD_CHANGED") throw new UnauthenticatedError("current password is wrong", "WRONG_PASSWORD");
+          if (refusal !== "LOGIN_RACE") throw error;
+        }
+        at = (await this.#readUserAt(userId)).at;
+      }
+      throw new AbortedError("ChangePassword");
     });
   }
 
   recordLogin(userId: string): Promise<UserRecord> {
-    return callRedis(() => this.#update(userId, "login", {}));
-  }
-
-  deleteUser(userId: string): Promise<boolean> {
     return callRedis(async () => {
-      const removed = (await DELETE_USER.run(this.client, [authKeys.user(userId)], [])) as [string, string, string] | null;
-      if (!removed) return false;
-      const [username, email, pendingEmail] = removed;
-      await this.#usernames.release(username, userId);
-      await this.#emails.release(email, userId);
-      // The claim of a change in flight (that change's own release may never run).
-      if (pendingEmail) await this.#emails.release(pendingEmail, userId);
-      await this.client.lrem(authKeys.userList(), 0, userId);
-      return true;
+      const reply = await UPDATE_USER.run(this.client, [authKeys.user(userId)], ["login"]);
+      const user = reply ? parseUserHash(pairsToHash(reply as string[])) : undefined;
+      if (!user) throw new UserNotFoundError(userId);
+      return user;
     });
   }
 
-  issueToken(token: ParsedToken, ttlMs: number, maxLive = MAX_LIVE_TOKENS_PER_USER): Promise<TokenRecord> {
+  /**
+   * DELETE_USER is the commit (and records the answer: how many live tokens
+   * the user had, counted just before). The user's tokens stop validating
+   * with it; releasing its claims, its list entry and revoking its tokens
+   * are cleanup, run again by a retry.
+   */
+  deleteUser(userId: string): Promise<number | undefined> {
+    return callRedis(async () => {
+      const live = await this.#liveTokenCount(userId);
+      const removed = await unlessRefused("NO_USER", () => DELETE_USER.run(this.client, [authKeys.user(userId)], [live]));
+      if (removed === undefined) return undefined;
+      const [username, email, pendingEmail, count] = removed as [string, string, string, number];
+      await afterCommit(async () => {
+        await this.#usernames.release(username, userId);
+        await this.#emails.release(email, userId);
+        // The claim of a change in flight (that change's own release may never run).
+        if (pendingEmail) await this.#emails.release(pendingEmail, userId);
+        await LIST_REMOVE.run(this.client, [authKeys.userList()], [userId]);
+        await this.#revokeAll(userId);
+      });
+      return Number(count);
+    });
+  }
+
+  async issueToken(token: ParsedToken, ttlMs: number, maxLive = MAX_LIVE_TOKENS_PER_USER): Promise<TokenRecord> {
+    const info = await this.stageToken(token, ttlMs, maxLive);
+    await this.commitToken(token, ttlMs);
+    return info;
+  }
+
+  stageToken(token: ParsedToken, ttlMs: number, maxLive = MAX_LIVE_TOKENS_PER_USER): Promise<TokenRecord> {
     return callRedis(async () => {
       const fields = { token_id: token.tokenId, user_id: token.userId, token_sha256: token.sha256 };
       const metaKey = authKeys.tokenMeta(token.tokenId);
@@ -187,10 +294,19 @@ export class RedisAuthStore implements AuthStore {
       const listKey = authKeys.userTokens(token.userId);
       const excess = (await PUSH_USER_TOKEN.run(this.client, [listKey], [token.tokenId, ttlMs, maxLive])) as string[];
       // The oldest beyond the cap: revoked, or (already expired) just unlisted.
-      await Promise.all(excess.map(async (id) => (await this.#revoke(id)) ?? (await this.client.lrem(listKey, 0, id))));
-      // The token key goes last: the token works only once its metadata exists.
-      await this.client.set(authKeys.token(token.sha256), token.userId, "PX", ttlMs);
+      await Promise.all(excess.map(async (id) => (await this.#revoke(id, "")) ?? (await LIST_REMOVE.run(this.client, [listKey], [id]))));
       return { tokenId: token.tokenId, userId: token.userId, createdAt, lastUsed: undefined, expiresAt, usageCount: 0 };
+    });
+  }
+
+  /** The token key goes last: the token works only once it exists, and only while its metadata does. */
+  commitToken(token: ParsedToken, ttlMs: number): Promise<boolean> {
+    return callRedis(async () => {
+      await SET_TOKEN_KEY.run(this.client, [authKeys.token(token.sha256)], [token.userId, ttlMs]);
+      if ((await this.client.exists(authKeys.tokenMeta(token.tokenId))) === 1) return true;
+      // Revoked between stage and commit: its revoke may have run before our key existed.
+      await DELETE_KEY.run(this.client, [authKeys.token(token.sha256)], []);
+      return false;
     });
   }
 
@@ -199,38 +315,37 @@ export class RedisAuthStore implements AuthStore {
   }
 
   revokeToken(token: ParsedToken): Promise<{ tokenId: string; userId: string } | undefined> {
-    return callRedis(async () => {
-      const sha = await this.client.hget(authKeys.tokenMeta(token.tokenId), "token_sha256");
-      return sha === token.sha256 ? this.#revoke(token.tokenId) : undefined;
-    });
+    return callRedis(() => this.#revoke(token.tokenId, token.sha256));
   }
 
   revokeTokenById(tokenId: string): Promise<{ tokenId: string; userId: string } | undefined> {
-    return callRedis(() => this.#revoke(tokenId));
+    return callRedis(() => this.#revoke(tokenId, ""));
   }
 
+  /** Revokes each listed token (each its own commit); with a key, the count is recorded on the user's token list last. */
   revokeUserTokens(userId: string): Promise<number> {
     return callRedis(async () => {
       const listKey = authKeys.userTokens(userId);
-      const ids = await this.client.lrange(listKey, 0, -1);
-      // Each revocation removes its own list entry; a token issued meanwhile
-      // stays listed (and revocable) instead of vanishing with the list.
-      const revoked = await Promise.all(ids.map((id) => this.#revoke(id)));
-      const stale = ids.filter((_, i) => revoked[i] === undefined);
-      for (const id of stale) await this.client.lrem(listKey, 0, id);
-      return revoked.filter((r) => r?.userId === userId).length;
+      const recorded = await recordedReply(this.client, listKey);
+      if (recorded !== undefined) return Number(recorded);
+      const revoked = await this.#revokeAll(userId);
+      return keyed() ? Number(await RECORD_COUNT.run(this.client, [listKey], [revoked])) : revoked;
     });
   }
 
+  /** Tokens whose metadata and token key both exist (a staged token of a login under way is not one yet). */
   listUserTokens(userId: string): Promise<readonly TokenRecord[]> {
     return callRedis(async () => {
       const listKey = authKeys.userTokens(userId);
       const ids = await this.client.lrange(listKey, 0, -1);
       const metas = await Promise.all(ids.map((id) => this.client.hgetall(authKeys.tokenMeta(id))));
+      const working = await Promise.all(
+        metas.map(async (meta) => meta.user_id === userId && (await this.client.exists(authKeys.token(meta.token_sha256 ?? ""))) === 1),
+      );
       const tokens: TokenRecord[] = [];
       for (const [i, meta] of metas.entries()) {
-        if (meta.user_id === userId) tokens.push(toTokenRecord(meta));
-        else await this.client.lrem(listKey, 0, ids[i]!);
+        if (working[i]) tokens.push(toTokenRecord(meta));
+        else if (meta.user_id !== userId) await LIST_REMOVE.run(this.client, [listKey], [ids[i]!]);
       }
       return tokens.sort((a, b) => b.createdAt - a.createdAt);
     });
@@ -247,23 +362,51 @@ export class RedisAuthStore implements AuthStore {
     return user && field(user) === value ? user : undefined;
   }
 
-  /** Token key first (that is what validation checks), then metadata and list entry. */
-  async #revoke(tokenId: string): Promise<{ tokenId: string; userId: string } | undefined> {
-    const metaKey = authKeys.tokenMeta(tokenId);
-    const [userId, sha] = await this.client.hmget(metaKey, "user_id", "token_sha256");
-    if (!userId || !sha) return undefined;
-    await this.client.del(authKeys.token(sha));
-    await this.client.del(metaKey);
-    await this.client.lrem(authKeys.userTokens(userId), 0, tokenId);
-    return { tokenId, userId };
+  async #readUserAt(userId: string): Promise<{ at: number; user: UserRecord | undefined }> {
+    const [at, pairs] = (await READ_USER_AT.run(this.client, [authKeys.user(userId)], [])) as [number, string[]];
+    return { at: Number(at), user: parseUserHash(pairsToHash(pairs)) };
   }
 
-  async #update(userId: string, kind: "profile" | "login", fields: Record<string, string>): Promise<UserRecord> {
-    const reply = await UPDATE_USER.run(this.client, [authKeys.user(userId)], [kind, ...Object.entries(fields).flat()]);
-    const user = reply ? parseUserHash(pairsToHash(reply)) : undefined;
-    if (!user) throw new UserNotFoundError(userId);
-    return user;
+  /** How many listed tokens have metadata naming the user (read only). */
+  async #liveTokenCount(userId: string): Promise<number> {
+    const ids = await this.client.lrange(authKeys.userTokens(userId), 0, -1);
+    const owners = await Promise.all(ids.map((id) => this.client.hget(authKeys.tokenMeta(id), "user_id")));
+    return owners.filter((owner) => owner === userId).length;
   }
+
+  /**
+   * Revokes every listed token of the user; returns how many. Each
+   * revocation removes its own list entry; a token staged meanwhile stays
+   * listed (and revocable) instead of vanishing with the list.
+   */
+  async #revokeAll(userId: string): Promise<number> {
+    const listKey = authKeys.userTokens(userId);
+    const ids = await this.client.lrange(listKey, 0, -1);
+    const revoked = await Promise.all(ids.map((id) => this.#revoke(id, "")));
+    const stale = ids.filter((_, i) => revoked[i] === undefined);
+    for (const id of stale) await LIST_REMOVE.run(this.client, [listKey], [id]);
+    return revoked.filter((r) => r?.userId === userId).length;
+  }
+
+  /**
+   * REVOKE_TOKEN_META is the commit (with a key, it records its reply, so a
+   * retry answers the same token); then the token key and list entry go.
+   */
+  async #revoke(tokenId: string, sha256: string): Promise<{ tokenId: string; userId: string } | undefined> {
+    const reply = await unlessRefused("NO_TOKEN", () => REVOKE_TOKEN_META.run(this.client, [authKeys.tokenMeta(tokenId)], [sha256]));
+    if (reply === undefined) return undefined;
+    const [userId, tokenSha] = reply as [string, string];
+    await afterCommit(async () => {
+      await DELETE_KEY.run(this.client, [authKeys.token(tokenSha)], []);
+      await LIST_REMOVE.run(this.client, [authKeys.userTokens(userId)], [tokenId]);
+    });
+    return { tokenId, userId };
+  }
+}
+
+/** UpdateUser's reply, recorded or fresh: {previous e-mail, public fields}. */
+function updateAnswer(reply: unknown): PublicUser {
+  return parsePublicUser((reply as [string, string[]])[1]);
 }
 
 function toTokenRecord(meta: Record<string, string>): TokenRecord {

@@ -15,6 +15,22 @@ local function now_ms()
 end
 `;
 
+/** A user hash without its secret and transient fields: all that a recorded reply may hold. */
+const PUBLIC_HASH = `
+local function public_hash(key)
+  local all = redis.call('HGETALL', key)
+  local out = {}
+  for i = 1, #all, 2 do
+    local f = all[i]
+    if f ~= 'password_hash' and f ~= 'pending_email' and f ~= 'pending_email_until' then
+      out[#out + 1] = f
+      out[#out + 1] = all[i + 1]
+    end
+  end
+  return out
+end
+`;
+
 /**
  * Compare-and-act on a uniqueness index (auth:username:*, auth:email:*):
  * only when it holds ARGV[1] (empty = absent). ARGV[2]: "set" (to ARGV[3],
@@ -37,31 +53,96 @@ return 1
 );
 
 /**
- * Writes a new user hash in state "pending" with a short TTL (ARGV[1] ms),
+ * Writes a user hash in state "pending" with a short TTL (ARGV[1] ms),
  * then field/value pairs: invisible to every read until ACTIVATE, and gone
- * by itself if the create dies half-way. Returns the Redis time.
+ * by itself if the create dies half-way. A retry of a keyed create (same
+ * user id) rewrites its own pending hash. Returns 1, or 0 when the user is
+ * already active (that create finished) and nothing was written.
  */
 export const CREATE_PENDING = new LuaScript(
   "auth_user_create_pending",
   NOW_MS +
     `
+local state = redis.call('HGET', KEYS[1], 'state')
+if state and state ~= 'pending' then return 0 end
 local now = now_ms()
 redis.call('HSET', KEYS[1], 'state', 'pending', 'created_at', now, 'updated_at', now)
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return now
+return 1
 `,
 );
 
-/** Makes a pending user visible and permanent. Returns 1, or 0 when it expired meanwhile. */
-export const ACTIVATE = new LuaScript(
-  "auth_user_activate",
+/** Deletes a user hash only while it is still pending: the undo of a create that lost a claim. */
+export const DISCARD_PENDING = new LuaScript(
+  "auth_user_discard_pending",
   `
 if redis.call('HGET', KEYS[1], 'state') ~= 'pending' then return 0 end
+return redis.call('DEL', KEYS[1])
+`,
+);
+
+/**
+ * Makes a pending user visible and permanent: CreateUser's commit, and the
+ * script that records its reply. Returns the user's public fields as
+ * field/value pairs; NOT_PENDING (an error, so not recorded) when the
+ * pending user expired or is gone.
+ */
+export const ACTIVATE = new LuaScript(
+  "auth_user_activate",
+  PUBLIC_HASH +
+    `
+if redis.call('HGET', KEYS[1], 'state') ~= 'pending' then
+  return redis.error_reply('NOT_PENDING the pending user expired or is gone')
+end
 redis.call('HSET', KEYS[1], 'state', 'active')
 redis.call('PERSIST', KEYS[1])
+return public_hash(KEYS[1])
+`,
+  { idempotent: {} },
+);
+
+/**
+ * Appends a user id to auth:user_list; with ARGV[2] = "1" (a keyed create,
+ * whose attempts share the id) only if it is not among the last 1000
+ * entries yet: an attempt of the same create pushed it moments ago, so the
+ * search stays short on a long list.
+ */
+export const LIST_USER = new LuaScript(
+  "auth_user_list_push",
+  `
+if ARGV[2] == '1' and redis.call('LPOS', KEYS[1], ARGV[1], 'RANK', -1, 'MAXLEN', 1000) then return 0 end
+redis.call('RPUSH', KEYS[1], ARGV[1])
 return 1
 `,
+);
+
+/** Removes every occurrence of ARGV[1] from the list KEYS[1] (user list, token list). */
+export const LIST_REMOVE = new LuaScript("auth_list_remove", "return redis.call('LREM', KEYS[1], 0, ARGV[1])");
+
+/** A user hash with the Redis time (ms) it was read at: {now, HGETALL}. */
+export const READ_USER_AT = new LuaScript("auth_user_read_at", `${NOW_MS}return {now_ms(), redis.call('HGETALL', KEYS[1])}`);
+
+/**
+ * ChangePassword's commit: sets password_hash to ARGV[1] on an active user
+ * whose hash is still ARGV[2] (the one the current password was checked
+ * against) and who has not logged in since ARGV[3] (Redis ms, read before
+ * its tokens were revoked: a login since may hold a token that the revoke
+ * missed). Answers ARGV[4], how many tokens were revoked (recorded; no
+ * secret). Errors (not recorded): NO_USER, PASSWORD_CHANGED, LOGIN_RACE.
+ */
+export const SET_PASSWORD = new LuaScript(
+  "auth_user_set_password",
+  NOW_MS +
+    `
+local f = redis.call('HMGET', KEYS[1], 'state', 'password_hash', 'last_login')
+if f[1] ~= 'active' then return redis.error_reply('NO_USER no active user') end
+if f[2] ~= ARGV[2] then return redis.error_reply('PASSWORD_CHANGED the password changed meanwhile') end
+if tonumber(f[3] or 0) >= tonumber(ARGV[3]) then return redis.error_reply('LOGIN_RACE a login ran during the change') end
+redis.call('HSET', KEYS[1], 'password_hash', ARGV[1], 'updated_at', now_ms())
+return tonumber(ARGV[4])
+`,
+  { idempotent: {} },
 );
 
 /**
@@ -83,6 +164,25 @@ end
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return redis.call('HGETALL', KEYS[1])
 `,
+);
+
+/**
+ * UpdateUser without an e-mail change: sets field/value pairs (ARGV) on an
+ * active user and stamps updated_at. Answers {"", public fields} (the shape
+ * of COMMIT_EMAIL's answer: both record UpdateUser's reply); NO_USER (an
+ * error, not recorded) when there is no active user.
+ */
+export const UPDATE_PROFILE = new LuaScript(
+  "auth_user_update_profile",
+  NOW_MS +
+    PUBLIC_HASH +
+    `
+if redis.call('HGET', KEYS[1], 'state') ~= 'active' then return redis.error_reply('NO_USER no active user') end
+redis.call('HSET', KEYS[1], 'updated_at', now_ms())
+for i = 1, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return {'', public_hash(KEYS[1])}
+`,
+  { idempotent: {} },
 );
 
 /**
@@ -112,20 +212,24 @@ return 1
  * that took longer may have lost its claim), or when the user already has
  * that address (a concurrent change to the same address committed first).
  * The announcement stays (see FINISH_EMAIL). Returns {previous e-mail,
- * HGETALL} or nil.
+ * public fields}; NOT_ANNOUNCED (an error, not recorded) otherwise.
  */
 export const COMMIT_EMAIL = new LuaScript(
   "auth_user_commit_email",
   NOW_MS +
+    PUBLIC_HASH +
     `
 local f = redis.call('HMGET', KEYS[1], 'state', 'email', 'pending_email', 'pending_email_until')
-if f[1] ~= 'active' then return nil end
+if f[1] ~= 'active' then return redis.error_reply('NOT_ANNOUNCED no active user') end
 local now = now_ms()
-if f[2] ~= ARGV[1] and (f[3] ~= ARGV[1] or tonumber(f[4] or 0) <= now) then return nil end
+if f[2] ~= ARGV[1] and (f[3] ~= ARGV[1] or tonumber(f[4] or 0) <= now) then
+  return redis.error_reply('NOT_ANNOUNCED the change is no longer announced')
+end
 redis.call('HSET', KEYS[1], 'email', ARGV[1], 'updated_at', now)
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-return {f[2], redis.call('HGETALL', KEYS[1])}
+return {f[2], public_hash(KEYS[1])}
 `,
+  { idempotent: {} },
 );
 
 /**
@@ -159,17 +263,20 @@ return 0
 );
 
 /**
- * Deletes a user hash; returns {username, email, pending_email} (the last
- * empty when no change is in progress), or nil when absent.
+ * Deletes a user hash: DeleteUser's commit. ARGV[1] is how many live tokens
+ * the user had (they are revoked right after). Returns {username, email,
+ * pending_email (empty when no change is in progress), token count};
+ * NO_USER (an error, not recorded) when absent.
  */
 export const DELETE_USER = new LuaScript(
   "auth_user_delete",
   `
 local f = redis.call('HMGET', KEYS[1], 'username', 'email', 'pending_email')
-if not f[1] then return nil end
+if not f[1] then return redis.error_reply('NO_USER no such user') end
 redis.call('DEL', KEYS[1])
-return {f[1], f[2] or '', f[3] or ''}
+return {f[1], f[2] or '', f[3] or '', tonumber(ARGV[1])}
 `,
+  { idempotent: {} },
 );
 
 /**

@@ -8,7 +8,7 @@ const CLAIM_ATTEMPTS = 3;
 
 /**
  * A uniqueness index (`auth:username:{u}` or `auth:email:{e}` -> user id)
- * claimed with SET NX instead of a multi-key transaction Redis Cluster
+ * claimed only while absent (a compare-and-set script) instead of a multi-key transaction Redis Cluster
  * would refuse. A claim is live while the user it names exists (pending or
  * active) and has this value in `field`, or announced it as
  * `pending_<field>` (a change in progress, until `pending_<field>_until`);
@@ -29,7 +29,8 @@ export class UniqueIndex {
   async claim(value: string, userId: string): Promise<boolean> {
     const key = this.key(value);
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-      if ((await this.client.set(key, userId, "PX", PENDING_TTL_MS, "NX")) === "OK") return true;
+      // Set only while absent (a script, so that a claim sent late is not made at all).
+      if ((await INDEX_CAS.run(this.client, [key], ["", "set", userId, PENDING_TTL_MS])) === 1) return true;
       const holder = await this.client.get(key);
       if (holder === null) continue;
       if (holder === userId) return true;

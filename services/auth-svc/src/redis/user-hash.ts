@@ -1,4 +1,5 @@
-import type { UserRecord } from "../domain/user.js";
+import { pairsToHash } from "@faultmaven/redis";
+import { publicUser, type PublicUser, type UserRecord } from "../domain/user.js";
 
 /**
  * `auth:user:{id}` fields: user_id, username, email (both normalised),
@@ -20,4 +21,11 @@ export function parseUserHash(hash: Record<string, string>): UserRecord | undefi
     updatedAt: Number(hash.updated_at),
     lastLogin: hash.last_login ? Number(hash.last_login) : undefined,
   };
+}
+
+/** A user from a script's public field/value pairs (a commit's reply, fresh or recorded). */
+export function parsePublicUser(pairs: unknown): PublicUser {
+  const user = parseUserHash(pairsToHash(pairs as string[]));
+  if (!user) throw new Error("a user script answered without an active user");
+  return publicUser(user);
 }

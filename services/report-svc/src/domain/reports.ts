@@ -2,7 +2,7 @@ import { ServiceError, UnavailableError } from "@faultmaven/errors";
 import type { Logger } from "pino";
 import type { ContentStore } from "./content-store.js";
 import type { Embedder } from "./embedder.js";
-import { ContentMissingError, ReportNotFoundError } from "./errors.js";
+import { ContentMissingError, ReportLimitError, ReportNotFoundError } from "./errors.js";
 import { newReportId, REPORT_ID_PATTERN, type NewReport, type ReportRecord, type ReportType } from "./report.js";
 import type { ReportStore } from "./report-store.js";
 
@@ -89,7 +89,8 @@ export class Reports {
     try {
       saved = await this.store.save(report);
     } catch (error) {
-      if (this.neverApplied(error)) await this.#discard(report.reportId);
+      // A refusal by the store (the type is full) wrote nothing, like a failure the adapter knows had no effect.
+      if (error instanceof ReportLimitError || this.neverApplied(error)) await this.#discard(report.reportId);
       throw error;
     }
     // A retry with the same idempotency key saved first: that is the answer, this content is not needed.

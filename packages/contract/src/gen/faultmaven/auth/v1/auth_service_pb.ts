@@ -417,7 +417,7 @@ export const DeleteUserRequestSchema: GenMessage<DeleteUserRequest> = /*@__PURE_
  */
 export type DeleteUserResponse = Message<"faultmaven.auth.v1.DeleteUserResponse"> & {
   /**
-   * How many of the user's tokens were revoked.
+   * How many live tokens the user had; all are revoked.
    *
    * @generated from field: uint32 revoked_count = 1;
    */
@@ -752,7 +752,10 @@ export const ListUserTokensResponseSchema: GenMessage<ListUserTokensResponse> = 
  */
 export const AuthService: GenService<{
   /**
-   * Creates a user. Username and e-mail must both be unused.
+   * Creates a user. Username and e-mail must both be unused. A retry with the
+   * same idempotency_key answers the user as first created (not
+   * ALREADY_EXISTS), even if it changed or was deleted since; the key is
+   * refused with any other CreateUser request.
    *
    * @generated from rpc faultmaven.auth.v1.AuthService.CreateUser
    */
@@ -792,7 +795,9 @@ export const AuthService: GenService<{
     output: typeof ListUsersResponseSchema;
   },
   /**
-   * Updates display_name, email and/or roles as named by update_mask.
+   * Updates display_name, email and/or roles as named by update_mask. A retry
+   * with the same idempotency_key answers the user as the first call answered
+   * it; the key is refused with another update of the same user.
    *
    * @generated from rpc faultmaven.auth.v1.AuthService.UpdateUser
    */
@@ -803,7 +808,11 @@ export const AuthService: GenService<{
   },
   /**
    * Replaces a user's password after checking the current one, and revokes
-   * all of the user's tokens.
+   * all of the user's tokens (first, so that none outlives the change: a call
+   * that fails has not changed the password but may have revoked tokens). A
+   * retry with the same idempotency_key answers the first revoked_count
+   * without checking current_password again; the passwords are not part of
+   * the request's fingerprint, so a key stands for one change of one user.
    *
    * @generated from rpc faultmaven.auth.v1.AuthService.ChangePassword
    */
@@ -813,7 +822,9 @@ export const AuthService: GenService<{
     output: typeof ChangePasswordResponseSchema;
   },
   /**
-   * Deletes a user, frees its username and e-mail, and revokes its tokens.
+   * Deletes a user, frees its username and e-mail, and revokes its tokens. A
+   * retry with the same idempotency_key answers the first revoked_count (not
+   * NOT_FOUND).
    *
    * @generated from rpc faultmaven.auth.v1.AuthService.DeleteUser
    */
@@ -849,7 +860,9 @@ export const AuthService: GenService<{
   },
   /**
    * Revokes one token, named by the token itself or by its token_id.
-   * NOT_FOUND when no such live token exists.
+   * NOT_FOUND when no such live token exists. A retry with the same
+   * idempotency_key answers the same token (not NOT_FOUND); the key is
+   * refused when the same token is named the other way.
    *
    * @generated from rpc faultmaven.auth.v1.AuthService.RevokeToken
    */
@@ -859,7 +872,9 @@ export const AuthService: GenService<{
     output: typeof RevokeTokenResponseSchema;
   },
   /**
-   * Revokes every token of a user.
+   * Revokes every token of a user. A call that fails may have revoked some of
+   * them. A retry with the same idempotency_key answers the first
+   * revoked_count and leaves tokens issued since alone.
    *
    * @generated from rpc faultmaven.auth.v1.AuthService.RevokeUserTokens
    */
