@@ -65,8 +65,9 @@ export type CreateUserRequest = Message<"faultmaven.auth.v1.CreateUserRequest"> 
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    *
    * @generated from field: string idempotency_key = 15;
    */
@@ -277,8 +278,9 @@ export type UpdateUserRequest = Message<"faultmaven.auth.v1.UpdateUserRequest"> 
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    *
    * @generated from field: string idempotency_key = 15;
    */
@@ -342,8 +344,9 @@ export type ChangePasswordRequest = Message<"faultmaven.auth.v1.ChangePasswordRe
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    *
    * @generated from field: string idempotency_key = 15;
    */
@@ -395,8 +398,9 @@ export type DeleteUserRequest = Message<"faultmaven.auth.v1.DeleteUserRequest"> 
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    *
    * @generated from field: string idempotency_key = 15;
    */
@@ -603,8 +607,9 @@ export type RevokeTokenRequest = Message<"faultmaven.auth.v1.RevokeTokenRequest"
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    *
    * @generated from field: string idempotency_key = 15;
    */
@@ -661,8 +666,9 @@ export type RevokeUserTokensRequest = Message<"faultmaven.auth.v1.RevokeUserToke
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    *
    * @generated from field: string idempotency_key = 15;
    */

@@ -73,8 +73,9 @@ export type SaveReportRequest = Message<"faultmaven.report.v1.SaveReportRequest"
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    *
    * @generated from field: string idempotency_key = 15;
    */
@@ -469,8 +470,9 @@ export type CloseCaseRequest = Message<"faultmaven.report.v1.CloseCaseRequest"> 
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    *
    * @generated from field: string idempotency_key = 15;
    */
@@ -522,8 +524,9 @@ export type ReopenCaseRequest = Message<"faultmaven.report.v1.ReopenCaseRequest"
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    *
    * @generated from field: string idempotency_key = 15;
    */
@@ -576,8 +579,9 @@ export type DeleteReportRequest = Message<"faultmaven.report.v1.DeleteReportRequ
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    *
    * @generated from field: string idempotency_key = 15;
    */
@@ -623,8 +627,9 @@ export type DeleteCaseReportsRequest = Message<"faultmaven.report.v1.DeleteCaseR
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    *
    * @generated from field: string idempotency_key = 15;
    */

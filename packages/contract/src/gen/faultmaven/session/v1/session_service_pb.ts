@@ -60,8 +60,9 @@ export type CreateSessionRequest = Message<"faultmaven.session.v1.CreateSessionR
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    * A retry answers the same session: as created, or, when the first call
    * resumed one, as it is now (NOT_FOUND if it is gone since).
    *
@@ -290,8 +291,9 @@ export type UpdateSessionRequest = Message<"faultmaven.session.v1.UpdateSessionR
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    * A retry answers the session as it is now (it may hold later changes);
    * the changes were applied once.
    *
@@ -352,8 +354,9 @@ export type AppendMessageRequest = Message<"faultmaven.session.v1.AppendMessageR
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    * A retry answers the session as it is now (it may hold later messages);
    * the message is stored once.
    *
@@ -449,8 +452,9 @@ export type DeleteSessionRequest = Message<"faultmaven.session.v1.DeleteSessionR
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    *
    * @generated from field: string idempotency_key = 15;
    */
@@ -507,8 +511,9 @@ export type AcquireSessionLockRequest = Message<"faultmaven.session.v1.AcquireSe
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    * A retry answers as the first call did: the same lock and fencing token,
    * or the same SESSION_LOCKED refusal; a new attempt needs a new key.
    *
@@ -577,8 +582,9 @@ export type RefreshSessionLockRequest = Message<"faultmaven.session.v1.RefreshSe
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    *
    * @generated from field: string idempotency_key = 15;
    */
@@ -638,8 +644,9 @@ export type ReleaseSessionLockRequest = Message<"faultmaven.session.v1.ReleaseSe
    * Makes the call safe to retry: a retry with the same key within the
    * idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min) gets the
    * first call's answer without acting again; the same key with a different
-   * request is refused (INVALID_ARGUMENT). Empty: no key. See README
-   * "Retries and idempotency keys".
+   * request for the same record (session, user, token, case) is refused
+   * (INVALID_ARGUMENT); fields marked debug_redact (passwords, tokens) are
+   * not compared. Empty: no key. See README "Retries and idempotency keys".
    *
    * @generated from field: string idempotency_key = 15;
    */
