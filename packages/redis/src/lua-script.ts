@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { currentCallScope } from "@faultmaven/call-scope";
-import { DeadlineExceededError } from "@faultmaven/errors";
+import { DeadlineExceededError, UnavailableError } from "@faultmaven/errors";
+import { ReplyError } from "ioredis";
+import { isRedisUnavailable, neverReachedRedis } from "./call-redis.js";
 import type { RedisClient } from "./client.js";
 import { idempotencyRecordKey } from "./idempotency-record.js";
 import { writeBound } from "./write-bound.js";
@@ -73,10 +75,7 @@ export class LuaScript {
     try {
       return await this.#send(client, allKeys, allArgs);
     } catch (error) {
-      // A script that came too late for the caller's deadline: the deadline is the truth, not an outage.
-      if (bound?.byDeadline && error instanceof Error && error.message.startsWith("LATE"))
-        throw new DeadlineExceededError({ cause: error });
-      throw error;
+      throw explained(error, bound?.byDeadline === true);
     }
   }
 
@@ -88,6 +87,20 @@ export class LuaScript {
       return client.eval(this.source, keys.length, ...keys, ...args);
     }
   }
+}
+
+/** What a script's failure means for its caller. */
+function explained(error: unknown, boundByDeadline: boolean): unknown {
+  // A script that came too late for the caller's deadline: the deadline is the truth, not an outage.
+  if (boundByDeadline && error instanceof ReplyError && (error as Error).message.startsWith("LATE")) {
+    return new DeadlineExceededError({ cause: error });
+  }
+  // Sent, and no answer in time (a timeout, a connection lost in flight): almost always the script
+  // will reach Redis late and do nothing, but it may have run in time with its reply held up.
+  if (isRedisUnavailable(error) && !(error instanceof ReplyError) && !neverReachedRedis(error)) {
+    return new UnavailableError("redis", { cause: error, outcomeUnknown: true });
+  }
+  return error;
 }
 
 const BOUND = `

@@ -56,6 +56,8 @@ describe("session-svc when Redis hangs (accepts nothing, answers nothing)", () =
         svc.client.appendMessage({ sessionId: session!.sessionId, message: { role: 1, content: "x" } }, { timeoutMs: 2000 }),
       );
       expect(result.code).toBe(status.UNAVAILABLE);
+      // Sent, and no answer: the service cannot know yet whether it ran, and says so.
+      expect(result.reason).toBe("OUTCOME_UNKNOWN");
       expect(Date.now() - started).toBeLessThan(1500);
       await waitFor("health NOT_SERVING", async () => !(await svc.serving()), 5000);
       redis.resume();
