@@ -1,19 +1,8 @@
 import { constants, type ServerHttp2Stream } from "node:http2";
 import { ServerInterceptingCall, type ServerInterceptingCallInterface, type ServerInterceptor, type StatusObject } from "@grpc/grpc-js";
+import { http2StreamOf } from "./http2-stream-of.js";
 
-/**
- * grpc-js's own call, innermost in the chain, keeps its HTTP/2 stream in a
- * field it does not export; nothing public ends a stream the caller has not
- * finished. The shape is checked so that a grpc-js upgrade that moves it
- * fails loudly at the first call instead of leaving streams open.
- */
-function streamOf(call: ServerInterceptingCallInterface): ServerHttp2Stream {
-  const stream = (call as unknown as { stream?: ServerHttp2Stream }).stream;
-  if (stream === undefined || typeof stream.close !== "function" || !("readableEnded" in stream)) {
-    throw new Error("closeUnfinishedRequests must be the first server interceptor (it needs grpc-js's HTTP/2 stream)");
-  }
-  return stream;
-}
+type Listener = Parameters<ServerInterceptingCallInterface["start"]>[0];
 
 /**
  * Once a call's status is sent, resets (RST_STREAM NO_ERROR, after the
@@ -22,7 +11,9 @@ function streamOf(call: ServerInterceptingCallInterface): ServerHttp2Stream {
  * in the connection's SETTINGS_MAX_CONCURRENT_STREAMS and keeps reading
  * whatever the caller sends, for as long as the caller likes. The reset
  * frees both, so the limits that end a call (receive time, in-flight cap,
- * message size) also end its stream.
+ * message size) also end its stream. grpc-js answers some calls itself,
+ * past every interceptor (a message over the receive limit, the caller's
+ * own deadline); it then reports them cancelled, which is watched too.
  */
 class CloseUnfinishedRequestCall extends ServerInterceptingCall {
   constructor(
@@ -32,13 +23,29 @@ class CloseUnfinishedRequestCall extends ServerInterceptingCall {
     super(next);
   }
 
+  override start(listener: Listener): void {
+    super.start({
+      onReceiveMetadata: (metadata) => listener.onReceiveMetadata(metadata),
+      onReceiveMessage: (message) => listener.onReceiveMessage(message),
+      onReceiveHalfClose: () => listener.onReceiveHalfClose(),
+      onCancel: () => {
+        this.#closeIfUnfinished();
+        listener.onCancel();
+      },
+    });
+  }
+
   override sendStatus(status: StatusObject): void {
     super.sendStatus(status);
+    this.#closeIfUnfinished();
+  }
+
+  #closeIfUnfinished(): void {
     if (!this.stream.readableEnded && !this.stream.closed) this.stream.close(constants.NGHTTP2_NO_ERROR);
   }
 }
 
-/** A grpc-js server interceptor, to be listed first (next to grpc-js's own call). */
+/** A grpc-js server interceptor, listed first so that it sees every status grpc-js's own call sends. */
 export function closeUnfinishedRequests(): ServerInterceptor {
-  return (_method, call) => new CloseUnfinishedRequestCall(call, streamOf(call));
+  return (_method, call) => new CloseUnfinishedRequestCall(call, http2StreamOf(call));
 }

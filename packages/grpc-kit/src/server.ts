@@ -1,4 +1,5 @@
 import type { DescService } from "@bufbuild/protobuf";
+import { ConfigError } from "@faultmaven/config";
 import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { type CappedListener, listenCapped } from "./capped-listener.js";
 import type { Logger } from "pino";
@@ -53,7 +54,10 @@ export async function serve(options: {
   );
   const { limits } = config;
   const maxReceiveBytes = limits.maxReceiveBytes ?? options.maxRequestBytes;
-  const inFlight = new InFlightCalls(limits.maxInFlightCalls);
+  if (limits.maxReceivingBytes < maxReceiveBytes) {
+    throw new ConfigError("GRPC_MAX_RECEIVING_BYTES", `must be at least the receive limit, ${maxReceiveBytes} bytes`);
+  }
+  const inFlight = new InFlightCalls(limits.maxInFlightCalls, limits.maxReceivingBytes);
   const server = new Server({
     ...grpcServerOptions(limits, maxReceiveBytes),
     // The first interceptors sit next to the transport: a refused call never reaches the others.

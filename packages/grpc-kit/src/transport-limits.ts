@@ -15,6 +15,12 @@ export interface TransportLimits {
   readonly maxConcurrentStreams: number;
   /** Open calls in the whole process; a call beyond them is answered RESOURCE_EXHAUSTED at once. */
   readonly maxInFlightCalls: number;
+  /**
+   * Request bytes that calls whose request has not arrived whole may hold in
+   * all; past it the call holding the most is ended RESOURCE_EXHAUSTED. At
+   * least the receive limit, so that one request of the largest size fits.
+   */
+  readonly maxReceivingBytes: number;
   /** Time from a call's start until its request has arrived whole (half-close); past it, DEADLINE_EXCEEDED. */
   readonly requestReceiveTimeoutMs: number;
   /** A connection with no open call for this long is closed (GOAWAY). */
@@ -37,7 +43,8 @@ const MIB = 1024 * 1024;
 const DAY_MS = 86_400_000;
 
 /**
- * GRPC_MAX_CONNECTIONS (1000), GRPC_MAX_CONCURRENT_STREAMS (500), GRPC_MAX_IN_FLIGHT_CALLS (2000),
+ * GRPC_MAX_CONNECTIONS (1000), GRPC_MAX_CONCURRENT_STREAMS (500),
+ * GRPC_MAX_IN_FLIGHT_CALLS (2000), GRPC_MAX_RECEIVING_BYTES (64 MiB),
  * GRPC_REQUEST_RECEIVE_TIMEOUT_MS (10000), GRPC_MAX_CONNECTION_IDLE_MS
  * (300000), GRPC_MAX_CONNECTION_AGE_MS (1800000),
  * GRPC_MAX_CONNECTION_AGE_GRACE_MS (30000), GRPC_KEEPALIVE_TIME_MS
@@ -50,6 +57,7 @@ export function readTransportLimits(env: EnvReader): TransportLimits {
     maxConnections: env.integer("GRPC_MAX_CONNECTIONS", 1000, 1, 1_000_000),
     maxConcurrentStreams: env.integer("GRPC_MAX_CONCURRENT_STREAMS", 500, 1, 100_000),
     maxInFlightCalls: env.integer("GRPC_MAX_IN_FLIGHT_CALLS", 2000, 1, 1_000_000),
+    maxReceivingBytes: env.integer("GRPC_MAX_RECEIVING_BYTES", 64 * MIB, 1024, 16 * 1024 * MIB),
     requestReceiveTimeoutMs: env.integer("GRPC_REQUEST_RECEIVE_TIMEOUT_MS", 10_000, 1, 600_000),
     maxConnectionIdleMs: env.integer("GRPC_MAX_CONNECTION_IDLE_MS", 300_000, 1, 30 * DAY_MS),
     maxConnectionAgeMs: env.integer("GRPC_MAX_CONNECTION_AGE_MS", 1_800_000, 1, 30 * DAY_MS),
