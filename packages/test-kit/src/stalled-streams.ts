@@ -84,7 +84,8 @@ export class StalledStreams {
 
 function connectTo(address: string): Promise<ClientHttp2Session> {
   return new Promise((resolve, reject) => {
-    const session = connect(`http://${address}`);
+    // Node's default 10 MB per session would make the client itself reset streams whose bodies it still buffers.
+    const session = connect(`http://${address}`, { maxSessionMemory: 1024 });
     session.once("connect", () => {
       session.off("error", reject);
       session.on("error", () => {});

@@ -1,0 +1,243 @@
+import { connect } from "node:http2";
+import { fromBinary } from "@bufbuild/protobuf";
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  credentials,
+  makeGenericClientConstructor,
+  status,
+  type ServerInterceptor,
+  type ServiceError,
+  type ServiceDefinition,
+} from "@grpc/grpc-js";
+import { ConfigError, EnvReader } from "@faultmaven/config";
+import { ErrorInfoSchema, RetryInfoSchema, StatusSchema } from "@faultmaven/contract/rpc";
+import { StalledStreams, waitFor } from "@faultmaven/test-kit";
+import { listenCapped, type CappedListener } from "../src/capped-listener.js";
+import { closeUnfinishedRequests } from "../src/close-unfinished-requests.js";
+import { InFlightCalls, limitInFlightCalls } from "../src/limit-in-flight-calls.js";
+import { limitRequestReceiveTime } from "../src/limit-request-receive-time.js";
+import { readTransportLimits } from "../src/transport-limits.js";
+
+const raw = (b: Buffer) => b;
+const method = (path: string) => ({
+  path,
+  requestStream: false,
+  responseStream: false,
+  requestSerialize: raw,
+  requestDeserialize: raw,
+  responseSerialize: raw,
+  responseDeserialize: raw,
+});
+const DEFINITION: ServiceDefinition = { echo: method("/test.Test/Echo"), hold: method("/test.Test/Hold") };
+const Client = makeGenericClientConstructor(DEFINITION, "Test");
+type Call = (request: Buffer, metadata: Metadata, options: object, callback: (error: ServiceError | null, reply?: Buffer) => void) => void;
+
+/** An in-process grpc-js server with the kit's transport interceptors: Echo answers at once, Hold when released. */
+async function startServer(options: {
+  maxCalls?: number;
+  maxReceivingBytes?: number;
+  receiveTimeoutMs?: number;
+  maxReceiveBytes?: number;
+}) {
+  const calls = new InFlightCalls(options.maxCalls ?? 100, options.maxReceivingBytes ?? 64 * 1024 * 1024);
+  const held: (() => void)[] = [];
+  const interceptors: ServerInterceptor[] = [
+    closeUnfinishedRequests(),
+    limitInFlightCalls(calls),
+    limitRequestReceiveTime(options.receiveTimeoutMs ?? 60_000),
+  ];
+  const server = new Server({ "grpc.max_receive_message_length": options.maxReceiveBytes ?? 4 * 1024 * 1024, interceptors });
+  server.addService(DEFINITION, {
+    echo: (call: { request: Buffer }, done: (e: null, r: Buffer) => void) => done(null, call.request),
+    hold: (call: { request: Buffer }, done: (e: null, r: Buffer) => void) => held.push(() => done(null, call.request)),
+  });
+  const listener = await listenCapped({
+    server,
+    credentials: ServerCredentials.createInsecure(),
+    host: "127.0.0.1",
+    port: 0,
+    maxConnections: 100,
+    onDrop: () => {},
+  });
+  const address = `127.0.0.1:${listener.port}`;
+  const client = new Client(address, credentials.createInsecure()) as unknown as Record<"echo" | "hold", Call> & { close(): void };
+  const invoke = (name: "echo" | "hold", body = Buffer.from("hi")) =>
+    new Promise<Buffer>((resolve, reject) =>
+      client[name](body, new Metadata(), { deadline: Date.now() + 5000 }, (error, reply) => (error ? reject(error) : resolve(reply!))),
+    );
+  return {
+    calls,
+    address,
+    invoke,
+    releaseHeld: () => held.splice(0).forEach((release) => release()),
+    async stop() {
+      client.close();
+      server.forceShutdown();
+      await listener.close();
+    },
+  };
+}
+
+type TestServer = Awaited<ReturnType<typeof startServer>>;
+let server: TestServer | undefined;
+let stalled: StalledStreams[] = [];
+afterEach(async () => {
+  for (const s of stalled) s.destroy();
+  stalled = [];
+  await server?.stop();
+  server = undefined;
+});
+
+const stall = async (address: string, streams: number, declaredBytes: number, sentBytes: number, path = "/test.Test/Echo") => {
+  const opened = await StalledStreams.open(address, { path, declaredBytes, sentBytes }, streams, 1);
+  stalled.push(opened);
+  return opened;
+};
+
+/** The ErrorInfo reason and whether a RetryInfo came with a failed call. */
+function details(error: ServiceError) {
+  const rpcStatus = fromBinary(StatusSchema, error.metadata.get("grpc-status-details-bin")[0] as Buffer);
+  const errorInfo = rpcStatus.details.find((d) => d.typeUrl.endsWith(ErrorInfoSchema.typeName));
+  return {
+    reason: errorInfo && fromBinary(ErrorInfoSchema, errorInfo.value).reason,
+    retryInfo: rpcStatus.details.some((d) => d.typeUrl.endsWith(RetryInfoSchema.typeName)),
+  };
+}
+
+describe("request receive time limit", () => {
+  it("answers a request not received whole in time DEADLINE_EXCEEDED, resets its stream, and frees its slot", async () => {
+    server = await startServer({ receiveTimeoutMs: 300 });
+    const started = Date.now();
+    const streams = await stall(server.address, 3, 100, 10);
+    await waitFor("the stalled streams to close", () => streams.open === 0, 5000);
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(streams.outcomes).toEqual(Array(3).fill({ grpcStatus: status.DEADLINE_EXCEEDED, rstCode: 0 }));
+    expect(server.calls.open).toBe(0);
+    await expect(server.invoke("echo")).resolves.toEqual(Buffer.from("hi"));
+  });
+});
+
+describe("in-flight call cap", () => {
+  it("admits a new call by shedding the oldest call still receiving (RESOURCE_EXHAUSTED), and counts back to 0 when callers go away", async () => {
+    server = await startServer({ maxCalls: 3 });
+    const first = await stall(server.address, 1, 100, 10);
+    await waitFor("the first stalled call", () => server!.calls.open === 1);
+    const later = await stall(server.address, 2, 100, 10);
+    await waitFor("all three slots taken", () => server!.calls.open === 3);
+
+    await expect(server.invoke("echo")).resolves.toEqual(Buffer.from("hi"));
+
+    await waitFor("the oldest stalled stream to close", () => first.open === 0);
+    expect(first.outcomes).toEqual([{ grpcStatus: status.RESOURCE_EXHAUSTED, rstCode: 0 }]);
+    expect(later.open).toBe(2);
+    later.destroy();
+    await waitFor("every slot to be released", () => server!.calls.open === 0);
+  });
+
+  it("refuses a call when every slot holds a call whose request is in: RESOURCE_EXHAUSTED, SERVER_BUSY, with RetryInfo", async () => {
+    server = await startServer({ maxCalls: 2 });
+    const held = [server.invoke("hold"), server.invoke("hold")];
+    await waitFor("two calls held by their handler", () => server!.calls.open === 2);
+
+    const refusal = (await server.invoke("echo").catch((e: unknown) => e)) as ServiceError;
+
+    expect(refusal.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(details(refusal)).toEqual({ reason: "SERVER_BUSY", retryInfo: true });
+    server.releaseHeld();
+    await Promise.all(held);
+    expect(server.calls.open).toBe(0);
+  });
+});
+
+describe("unfinished request bytes cap", () => {
+  it("sheds the call whose unfinished request holds the most once the bytes pass the cap", async () => {
+    server = await startServer({ maxReceivingBytes: 100_000 });
+    const big = await stall(server.address, 1, 200_000, 80_000);
+    await waitFor("the big request's bytes", () => server!.calls.receivingBytes >= 80_000);
+    const small = await stall(server.address, 1, 200_000, 40_000);
+
+    await waitFor("the big stream to close", () => big.open === 0);
+    expect(big.outcomes).toEqual([{ grpcStatus: status.RESOURCE_EXHAUSTED, rstCode: 0 }]);
+    expect(small.open).toBe(1);
+    await waitFor("the small request's bytes alone", () => server!.calls.receivingBytes >= 40_000);
+    expect(server.calls.receivingBytes).toBeLessThanOrEqual(100_000);
+  });
+});
+
+describe("receive size limit", () => {
+  it("answers a message announced over the limit RESOURCE_EXHAUSTED and resets its stream", async () => {
+    server = await startServer({ maxReceiveBytes: 1024 });
+    const streams = await stall(server.address, 2, 3_900_000, 1000);
+    await waitFor("the streams to close", () => streams.open === 0);
+
+    expect(streams.outcomes).toEqual(Array(2).fill({ grpcStatus: status.RESOURCE_EXHAUSTED, rstCode: 0 }));
+    await waitFor("every slot to be released", () => server!.calls.open === 0);
+  });
+});
+
+describe("connection cap", () => {
+  let listener: CappedListener | undefined;
+  afterEach(() => listener?.close());
+
+  it("closes a connection past the cap as soon as it is accepted, and accepts again once one has gone", async () => {
+    const grpcServer = new Server();
+    let drops = 0;
+    listener = await listenCapped({
+      server: grpcServer,
+      credentials: ServerCredentials.createInsecure(),
+      host: "127.0.0.1",
+      port: 0,
+      maxConnections: 2,
+      onDrop: () => drops++,
+    });
+    const open = () => {
+      const session = connect(`http://127.0.0.1:${listener!.port}`);
+      session.on("error", () => {});
+      return session;
+    };
+    const kept = [open(), open()];
+    await waitFor("two connections", async () => (await listener!.connections()) === 2);
+    const extra = open();
+    await waitFor("the extra connection to be closed", () => extra.destroyed || extra.closed);
+    expect(drops).toBe(1);
+
+    kept[0]!.destroy();
+    await waitFor("one connection left", async () => (await listener!.connections()) === 1);
+    const again = open();
+    await waitFor("a new connection", async () => (await listener!.connections()) === 2);
+    expect(again.destroyed).toBe(false);
+    for (const session of [kept[1]!, again]) session.destroy();
+    grpcServer.forceShutdown();
+  });
+});
+
+describe("readTransportLimits", () => {
+  it("has safe defaults with the receive limit left to the service", () => {
+    expect(readTransportLimits(new EnvReader({}))).toEqual({
+      maxConnections: 1000,
+      maxConcurrentStreams: 500,
+      maxInFlightCalls: 2000,
+      maxReceivingBytes: 64 * 1024 * 1024,
+      requestReceiveTimeoutMs: 10_000,
+      maxConnectionIdleMs: 300_000,
+      maxConnectionAgeMs: 1_800_000,
+      maxConnectionAgeGraceMs: 30_000,
+      keepaliveTimeMs: 120_000,
+      keepaliveTimeoutMs: 20_000,
+      maxReceiveBytes: undefined,
+      maxSendBytes: 4 * 1024 * 1024,
+    });
+  });
+
+  it.each(["GRPC_MAX_CONNECTIONS", "GRPC_MAX_IN_FLIGHT_CALLS", "GRPC_REQUEST_RECEIVE_TIMEOUT_MS", "GRPC_MAX_RECEIVE_BYTES"])(
+    "stops on a bad %s, naming it",
+    (variable) => {
+      expect(() => readTransportLimits(new EnvReader({ [variable]: "0" }))).toThrow(
+        expect.objectContaining({ constructor: ConfigError, message: expect.stringContaining(variable) }),
+      );
+    },
+  );
+});
