@@ -71,7 +71,9 @@ async function startServer(options: {
     calls,
     address,
     invoke,
-    releaseHeld: () => held.splice(0).forEach((release) => release()),
+    releaseHeld: () => {
+      for (const release of held.splice(0)) release();
+    },
     async stop() {
       client.close();
       server.forceShutdown();

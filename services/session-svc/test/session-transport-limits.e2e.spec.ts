@@ -44,12 +44,13 @@ it("closes 5,000 stalled streams and 100 large unfinished bodies by its limits, 
   let peakRss = idleRss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, svc.service.rssBytes())), 25);
 
-  const [small, large, oversize] = (attacks = await Promise.all([
+  attacks = await Promise.all([
     StalledStreams.open(svc.service.address, { path: GET_SESSION, declaredBytes: 100, sentBytes: 10 }, 5000, 10),
     // Just under session-svc's 1 MiB receive limit: 100 of them would hold ~94 MiB without the byte cap.
     StalledStreams.open(svc.service.address, { path: GET_SESSION, declaredBytes: MIB - 1024, sentBytes: MIB - 64 * 1024 }, 100, 4),
     StalledStreams.open(svc.service.address, { path: GET_SESSION, declaredBytes: 3_900_000, sentBytes: 64 * 1024 }, 100, 1),
-  ]));
+  ]);
+  const [small, large, oversize] = attacks as [StalledStreams, StalledStreams, StalledStreams];
   const meanwhile = [];
   for (let i = 0; i < 20; i++) meanwhile.push((await svc.client.getSession({ sessionId: session!.sessionId })).session?.sessionId);
   const stillStalled = small.open;
