@@ -42,14 +42,14 @@ export class ServiceMetrics {
     });
     this.#limitHits = new Counter({
       name: "grpc_server_transport_limit_hits_total",
-      help: "Calls and connections ended by a transport limit: in_flight_calls (refused RESOURCE_EXHAUSTED), request_receive_timeout (DEADLINE_EXCEEDED), connections (closed at accept).",
+      help: "Calls and connections ended by a transport limit: in_flight_calls (refused or shed, RESOURCE_EXHAUSTED), request_receive_timeout (DEADLINE_EXCEEDED), connections (closed at accept), ping_strikes (connections closed for pinging too often).",
       labelNames: ["limit"],
       registers: [this.registry],
     });
   }
 
   /** Counts one call or connection a transport limit ended. */
-  limitHit(limit: "in_flight_calls" | "request_receive_timeout" | "connections"): void {
+  limitHit(limit: "in_flight_calls" | "request_receive_timeout" | "connections" | "ping_strikes"): void {
     this.#limitHits.inc({ limit });
   }
 

@@ -5,6 +5,7 @@ import { type CappedListener, listenCapped } from "./capped-listener.js";
 import type { Logger } from "pino";
 import type { HealthStatus } from "./health.js";
 import { closeUnfinishedRequests } from "./close-unfinished-requests.js";
+import { enforcePingPolicy, PingPolicy } from "./enforce-ping-policy.js";
 import { InFlightCalls, limitInFlightCalls } from "./limit-in-flight-calls.js";
 import { limitRequestReceiveTime } from "./limit-request-receive-time.js";
 import type { ServiceMetrics } from "./metrics.js";
@@ -63,6 +64,9 @@ export async function serve(options: {
     // The first interceptors sit next to the transport: a refused call never reaches the others.
     interceptors: [
       closeUnfinishedRequests(),
+      enforcePingPolicy(
+        new PingPolicy(limits.keepaliveMinPingIntervalMs, limits.keepaliveMaxPingStrikes, () => metrics.limitHit("ping_strikes")),
+      ),
       limitInFlightCalls(inFlight, () => metrics.limitHit("in_flight_calls")),
       limitRequestReceiveTime(limits.requestReceiveTimeoutMs, () => metrics.limitHit("request_receive_timeout")),
       oneRequestMessage(inputs),

@@ -33,6 +33,10 @@ export interface TransportLimits {
   readonly keepaliveTimeMs: number;
   /** ... and closes it when the ping is not answered within this. */
   readonly keepaliveTimeoutMs: number;
+  /** A client PING sooner than this after its previous one is a strike ... */
+  readonly keepaliveMinPingIntervalMs: number;
+  /** ... and past this many strikes the connection is closed (GOAWAY ENHANCE_YOUR_CALM, "too_many_pings"). */
+  readonly keepaliveMaxPingStrikes: number;
   /** Largest request message; undefined: the service's own default (its largest valid request). */
   readonly maxReceiveBytes: number | undefined;
   /** Largest response message (what a default gRPC client accepts: 4 MiB). */
@@ -48,7 +52,9 @@ const DAY_MS = 86_400_000;
  * GRPC_REQUEST_RECEIVE_TIMEOUT_MS (10000), GRPC_MAX_CONNECTION_IDLE_MS
  * (300000), GRPC_MAX_CONNECTION_AGE_MS (1800000),
  * GRPC_MAX_CONNECTION_AGE_GRACE_MS (30000), GRPC_KEEPALIVE_TIME_MS
- * (120000), GRPC_KEEPALIVE_TIMEOUT_MS (20000), GRPC_MAX_RECEIVE_BYTES
+ * (120000), GRPC_KEEPALIVE_TIMEOUT_MS (20000),
+ * GRPC_KEEPALIVE_MIN_PING_INTERVAL_MS (10000), GRPC_KEEPALIVE_MAX_PING_STRIKES
+ * (2), GRPC_MAX_RECEIVE_BYTES
  * (per service), GRPC_MAX_SEND_BYTES (4 MiB).
  */
 export function readTransportLimits(env: EnvReader): TransportLimits {
@@ -64,6 +70,8 @@ export function readTransportLimits(env: EnvReader): TransportLimits {
     maxConnectionAgeGraceMs: env.integer("GRPC_MAX_CONNECTION_AGE_GRACE_MS", 30_000, 1, DAY_MS),
     keepaliveTimeMs: env.integer("GRPC_KEEPALIVE_TIME_MS", 120_000, 1000, DAY_MS),
     keepaliveTimeoutMs: env.integer("GRPC_KEEPALIVE_TIMEOUT_MS", 20_000, 1, DAY_MS),
+    keepaliveMinPingIntervalMs: env.integer("GRPC_KEEPALIVE_MIN_PING_INTERVAL_MS", 10_000, 0, DAY_MS),
+    keepaliveMaxPingStrikes: env.integer("GRPC_KEEPALIVE_MAX_PING_STRIKES", 2, 0, 1000),
     maxReceiveBytes: receive === undefined ? undefined : env.integer("GRPC_MAX_RECEIVE_BYTES", 0, 1024, 64 * MIB),
     maxSendBytes: env.integer("GRPC_MAX_SEND_BYTES", 4 * MIB, 1024, 64 * MIB),
   };

@@ -1,4 +1,4 @@
-import { connect } from "node:http2";
+import { connect, constants } from "node:http2";
 import { fromBinary } from "@bufbuild/protobuf";
 import {
   Metadata,
@@ -16,6 +16,7 @@ import { ErrorInfoSchema, RetryInfoSchema, StatusSchema } from "@faultmaven/cont
 import { StalledStreams, waitFor } from "@faultmaven/test-kit";
 import { listenCapped, type CappedListener } from "../src/capped-listener.js";
 import { closeUnfinishedRequests } from "../src/close-unfinished-requests.js";
+import { enforcePingPolicy, PingPolicy } from "../src/enforce-ping-policy.js";
 import { InFlightCalls, limitInFlightCalls } from "../src/limit-in-flight-calls.js";
 import { limitRequestReceiveTime } from "../src/limit-request-receive-time.js";
 import { readTransportLimits } from "../src/transport-limits.js";
@@ -40,11 +41,13 @@ async function startServer(options: {
   maxReceivingBytes?: number;
   receiveTimeoutMs?: number;
   maxReceiveBytes?: number;
+  pingPolicy?: PingPolicy;
 }) {
   const calls = new InFlightCalls(options.maxCalls ?? 100, options.maxReceivingBytes ?? 64 * 1024 * 1024);
   const held: (() => void)[] = [];
   const interceptors: ServerInterceptor[] = [
     closeUnfinishedRequests(),
+    enforcePingPolicy(options.pingPolicy ?? new PingPolicy(0, 0)),
     limitInFlightCalls(calls),
     limitRequestReceiveTime(options.receiveTimeoutMs ?? 60_000),
   ];
@@ -180,6 +183,41 @@ describe("receive size limit", () => {
   });
 });
 
+describe("keepalive enforcement", () => {
+  /** A raw HTTP/2 connection that has made one Echo call (the policy watches connections from their first call). */
+  async function callingConnection(address: string) {
+    const session = connect(`http://${address}`).on("error", () => {});
+    const stream = session.request({ ":method": "POST", ":path": "/test.Test/Echo", "content-type": "application/grpc", te: "trailers" });
+    stream.end(Buffer.from([0, 0, 0, 0, 2, 0x68, 0x69]));
+    stream.resume();
+    await new Promise((resolve) => stream.on("close", resolve));
+    let goaway: { code: number; data: string } | undefined;
+    session.on("goaway", (code, _last, data) => (goaway = { code, data: data?.toString() ?? "" }));
+    const ping = () => new Promise<void>((resolve) => session.ping(() => resolve()) || resolve());
+    return { session, ping, goaway: () => goaway };
+  }
+
+  it("closes a connection that pings more often than allowed past its strikes: GOAWAY ENHANCE_YOUR_CALM too_many_pings", async () => {
+    server = await startServer({ pingPolicy: new PingPolicy(60_000, 2) });
+    const client = await callingConnection(server.address);
+    for (let i = 0; i < 4; i++) void client.ping();
+    await waitFor("the connection to be closed", () => client.session.closed || client.session.destroyed);
+    expect(client.goaway()).toEqual({ code: constants.NGHTTP2_ENHANCE_YOUR_CALM, data: "too_many_pings" });
+  });
+
+  it("keeps a connection whose pings respect the interval", async () => {
+    server = await startServer({ pingPolicy: new PingPolicy(100, 0) });
+    const client = await callingConnection(server.address);
+    for (let i = 0; i < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await client.ping();
+    }
+    expect(client.session.destroyed).toBe(false);
+    expect(client.goaway()).toBeUndefined();
+    client.session.destroy();
+  });
+});
+
 describe("connection cap", () => {
   let listener: CappedListener | undefined;
   afterEach(() => listener?.close());
@@ -229,6 +267,8 @@ describe("readTransportLimits", () => {
       maxConnectionAgeGraceMs: 30_000,
       keepaliveTimeMs: 120_000,
       keepaliveTimeoutMs: 20_000,
+      keepaliveMinPingIntervalMs: 10_000,
+      keepaliveMaxPingStrikes: 2,
       maxReceiveBytes: undefined,
       maxSendBytes: 4 * 1024 * 1024,
     });
