@@ -1,7 +1,7 @@
 import { connect } from "node:http2";
 import { status } from "@grpc/grpc-js";
-import { RedisServer, StalledStreams, waitFor } from "@faultmaven/test-kit";
-import { startSessionService } from "./service-harness.js";
+import { RedisServer, ServiceProcess, StalledStreams, waitFor } from "@faultmaven/test-kit";
+import { ENTRY, startSessionService } from "./service-harness.js";
 
 const MIB = 1024 * 1024;
 const GET_SESSION = "/faultmaven.session.v1.SessionService/GetSession";
@@ -91,4 +91,52 @@ it("keeps at most GRPC_MAX_CONNECTIONS connections, closing the others as soon a
   } finally {
     for (const s of sessions) s.destroy();
   }
+});
+
+describe("connection lifetime", () => {
+  let short: Awaited<ReturnType<typeof startSessionService>>;
+  beforeAll(async () => {
+    short = await startSessionService({
+      ...redis.env,
+      GRPC_MAX_CONNECTION_IDLE_MS: "500",
+      GRPC_MAX_CONNECTION_AGE_MS: "1500",
+      GRPC_MAX_CONNECTION_AGE_GRACE_MS: "500",
+      GRPC_REQUEST_RECEIVE_TIMEOUT_MS: "60000",
+    });
+  });
+  afterAll(() => short?.stop());
+
+  /** A raw HTTP/2 connection, with when it got GOAWAY and when it closed. */
+  function watchedConnection() {
+    const started = Date.now();
+    const events: { goawayAfterMs?: number; closedAfterMs?: number } = {};
+    const session = connect(`http://${short.service.address}`).on("error", () => {});
+    session.on("goaway", () => (events.goawayAfterMs ??= Date.now() - started));
+    session.on("close", () => (events.closedAfterMs = Date.now() - started));
+    return { session, events };
+  }
+
+  it("closes a connection that has had no call for GRPC_MAX_CONNECTION_IDLE_MS, with GOAWAY", async () => {
+    const { events } = watchedConnection();
+    await waitFor("the idle connection to be closed", () => events.closedAfterMs !== undefined, 5000);
+    expect(events.goawayAfterMs).toBeGreaterThanOrEqual(400);
+    expect(events.closedAfterMs).toBeLessThan(1400);
+  });
+
+  it("sends GOAWAY at GRPC_MAX_CONNECTION_AGE_MS and closes the connection after the grace, ending a call still open on it", async () => {
+    const { session, events } = watchedConnection();
+    const stream = session.request({ ":method": "POST", ":path": GET_SESSION, "content-type": "application/grpc", te: "trailers" });
+    stream.on("error", () => {});
+    stream.write(Buffer.from([0, 0, 0, 0, 100, 0x0a]));
+    await waitFor("the connection to be closed", () => events.closedAfterMs !== undefined, 5000);
+    expect(events.goawayAfterMs).toBeGreaterThanOrEqual(1400);
+    expect(events.closedAfterMs).toBeGreaterThanOrEqual(1900);
+    expect(stream.closed).toBe(true);
+  });
+});
+
+it("refuses to start when GRPC_MAX_RECEIVING_BYTES is below the receive limit, naming it", async () => {
+  const { code, output } = await ServiceProcess.runToExit(ENTRY, { ...redis.env, GRPC_MAX_RECEIVING_BYTES: "65536" });
+  expect(code).toBe(1);
+  expect(output).toContain("GRPC_MAX_RECEIVING_BYTES");
 });
