@@ -42,7 +42,7 @@ export class ServiceMetrics {
     });
     this.#limitHits = new Counter({
       name: "grpc_server_transport_limit_hits_total",
-      help: "Calls and connections ended by a transport limit: in_flight_calls (refused or shed, RESOURCE_EXHAUSTED), request_receive_timeout (DEADLINE_EXCEEDED), connections (closed at accept), ping_strikes (connections closed for pinging too often).",
+      help: "Calls and connections ended by a transport limit: in_flight_calls (refused or shed, RESOURCE_EXHAUSTED), request_receive_timeout (DEADLINE_EXCEEDED), connections (closed at the cap: the idlest or the new one), ping_strikes (connections closed for pinging too often).",
       labelNames: ["limit"],
       registers: [this.registry],
     });
@@ -54,7 +54,7 @@ export class ServiceMetrics {
   }
 
   /** Exposes the open calls and connections as gauges, read at each scrape. */
-  watchTransport(read: { calls: () => number; connections: () => Promise<number> }): void {
+  watchTransport(read: { calls: () => number; connections: () => number }): void {
     new Gauge({
       name: "grpc_server_calls_in_flight",
       help: "Calls open in the process (against GRPC_MAX_IN_FLIGHT_CALLS).",
@@ -67,8 +67,8 @@ export class ServiceMetrics {
       name: "grpc_server_connections",
       help: "Open gRPC (TCP) connections (against GRPC_MAX_CONNECTIONS).",
       registers: [this.registry],
-      async collect() {
-        this.set(await read.connections());
+      collect() {
+        this.set(read.connections());
       },
     });
   }

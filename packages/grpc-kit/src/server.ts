@@ -2,6 +2,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { ConfigError } from "@faultmaven/config";
 import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { type CappedListener, listenCapped } from "./capped-listener.js";
+import { ConnectionTable } from "./connection-table.js";
 import type { Logger } from "pino";
 import type { HealthStatus } from "./health.js";
 import { closeUnfinishedRequests } from "./close-unfinished-requests.js";
@@ -14,6 +15,7 @@ import { isAddressInUse, PortInUseError } from "./port-in-use-error.js";
 import { addReflection } from "./reflection.js";
 import type { ServerConfig } from "./server-config.js";
 import { toServiceDefinition } from "./service-definition.js";
+import { trackConnectionUse } from "./track-connection-use.js";
 import { grpcServerOptions } from "./transport-limits.js";
 
 /** One service to serve: its descriptor and its grpc-js implementation. */
@@ -59,11 +61,13 @@ export async function serve(options: {
     throw new ConfigError("GRPC_MAX_RECEIVING_BYTES", `must be at least the receive limit, ${maxReceiveBytes} bytes`);
   }
   const inFlight = new InFlightCalls(limits.maxInFlightCalls, limits.maxReceivingBytes);
+  const connections = new ConnectionTable(limits.maxConnections);
   const server = new Server({
     ...grpcServerOptions(limits, maxReceiveBytes),
-    // The first interceptors sit next to the transport: a refused call never reaches the others.
+    // Innermost first: the stream reset sees every status, and the caps act before a request is read.
     interceptors: [
       closeUnfinishedRequests(),
+      trackConnectionUse(connections),
       enforcePingPolicy(
         new PingPolicy(limits.keepaliveMinPingIntervalMs, limits.keepaliveMaxPingStrikes, () => metrics.limitHit("ping_strikes")),
       ),
@@ -86,16 +90,17 @@ export async function serve(options: {
     credentials: credentials(config),
     host: config.host,
     port: config.port,
-    maxConnections: limits.maxConnections,
-    onDrop: () => metrics.limitHit("connections"),
+    connections,
+    onClosedAtCap: () => metrics.limitHit("connections"),
   }).catch((error: unknown) => {
     throw isAddressInUse(error) ? new PortInUseError(`gRPC port ${config.host}:${config.port}`, "GRPC_PORT", { cause: error }) : error;
   });
   const { port } = listener;
-  metrics.watchTransport({ calls: () => inFlight.open, connections: () => listener.connections() });
-  const metricsServer = await metrics.serve(config.host, config.metricsPort).catch(async (error: unknown) => {
-    await listener.close();
+  metrics.watchTransport({ calls: () => inFlight.open, connections: () => connections.size });
+  const metricsServer = await metrics.serve(config.host, config.metricsPort).catch((error: unknown) => {
+    listener.close();
     server.forceShutdown();
+    connections.destroyAll();
     throw isAddressInUse(error)
       ? new PortInUseError(`metrics port ${config.host}:${config.metricsPort}`, "METRICS_PORT", { cause: error })
       : error;
@@ -110,7 +115,7 @@ export async function serve(options: {
     (stopping ??= (async () => {
       logger.info({ reason, grace_ms: config.shutdownGraceMs }, "shutting down");
       health.shutDown();
-      await drain(server, listener, config.shutdownGraceMs, logger);
+      await drain(server, listener, connections, config.shutdownGraceMs, logger);
       await metricsServer.close();
       await options.onShutdown();
       logger.info("stopped");
@@ -149,20 +154,23 @@ function credentials(config: ServerConfig): ServerCredentials {
 
 /**
  * The listener stops accepting at once; tryShutdown waits for in-flight
- * calls; forceShutdown cuts them after the grace period.
+ * calls; forceShutdown cuts them after the grace period, and connections
+ * that never became HTTP/2 sessions (a TLS handshake never finished) are
+ * closed with them.
  */
-async function drain(server: Server, listener: CappedListener, graceMs: number, logger: Logger): Promise<void> {
-  const closed = listener.close();
-  await new Promise<void>((resolve) => {
+function drain(server: Server, listener: CappedListener, connections: ConnectionTable, graceMs: number, logger: Logger): Promise<void> {
+  listener.close();
+  return new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
       logger.warn("grace period over: cancelling in-flight calls");
       server.forceShutdown();
+      connections.destroyAll();
       resolve();
     }, graceMs);
     server.tryShutdown(() => {
       clearTimeout(timer);
+      connections.destroyAll();
       resolve();
     });
   });
-  await closed;
 }

@@ -14,11 +14,13 @@ import {
 import { ConfigError, EnvReader } from "@faultmaven/config";
 import { ErrorInfoSchema, RetryInfoSchema, StatusSchema } from "@faultmaven/contract/rpc";
 import { StalledStreams, waitFor } from "@faultmaven/test-kit";
-import { listenCapped, type CappedListener } from "../src/capped-listener.js";
+import { listenCapped } from "../src/capped-listener.js";
+import { ConnectionTable } from "../src/connection-table.js";
 import { closeUnfinishedRequests } from "../src/close-unfinished-requests.js";
 import { enforcePingPolicy, PingPolicy } from "../src/enforce-ping-policy.js";
 import { InFlightCalls, limitInFlightCalls } from "../src/limit-in-flight-calls.js";
 import { limitRequestReceiveTime } from "../src/limit-request-receive-time.js";
+import { trackConnectionUse } from "../src/track-connection-use.js";
 import { readTransportLimits } from "../src/transport-limits.js";
 
 const raw = (b: Buffer) => b;
@@ -42,11 +44,15 @@ async function startServer(options: {
   receiveTimeoutMs?: number;
   maxReceiveBytes?: number;
   pingPolicy?: PingPolicy;
+  maxConnections?: number;
 }) {
   const calls = new InFlightCalls(options.maxCalls ?? 100, options.maxReceivingBytes ?? 64 * 1024 * 1024);
   const held: (() => void)[] = [];
+  const connections = new ConnectionTable(options.maxConnections ?? 100);
+  let closedAtCap = 0;
   const interceptors: ServerInterceptor[] = [
     closeUnfinishedRequests(),
+    trackConnectionUse(connections),
     enforcePingPolicy(options.pingPolicy ?? new PingPolicy(0, 0)),
     limitInFlightCalls(calls),
     limitRequestReceiveTime(options.receiveTimeoutMs ?? 60_000),
@@ -61,8 +67,8 @@ async function startServer(options: {
     credentials: ServerCredentials.createInsecure(),
     host: "127.0.0.1",
     port: 0,
-    maxConnections: 100,
-    onDrop: () => {},
+    connections,
+    onClosedAtCap: () => closedAtCap++,
   });
   const address = `127.0.0.1:${listener.port}`;
   const client = new Client(address, credentials.createInsecure()) as unknown as Record<"echo" | "hold", Call> & { close(): void };
@@ -72,6 +78,8 @@ async function startServer(options: {
     );
   return {
     calls,
+    connections,
+    closedAtCap: () => closedAtCap,
     address,
     invoke,
     releaseHeld: () => {
@@ -79,8 +87,9 @@ async function startServer(options: {
     },
     async stop() {
       client.close();
+      listener.close();
       server.forceShutdown();
-      await listener.close();
+      connections.destroyAll();
     },
   };
 }
@@ -219,38 +228,44 @@ describe("keepalive enforcement", () => {
 });
 
 describe("connection cap", () => {
-  let listener: CappedListener | undefined;
-  afterEach(() => listener?.close());
+  const open = (address: string) => connect(`http://${address}`).on("error", () => {});
+  /** A raw connection with one Hold call in progress (its request sent whole, the handler holding it). */
+  const holding = (address: string) => {
+    const session = open(address);
+    const stream = session.request({ ":method": "POST", ":path": "/test.Test/Hold", "content-type": "application/grpc", te: "trailers" });
+    stream.on("error", () => {});
+    stream.end(Buffer.from([0, 0, 0, 0, 2, 0x68, 0x69]));
+    return session;
+  };
 
-  it("closes a connection past the cap as soon as it is accepted, and accepts again once one has gone", async () => {
-    const grpcServer = new Server();
-    let drops = 0;
-    listener = await listenCapped({
-      server: grpcServer,
-      credentials: ServerCredentials.createInsecure(),
-      host: "127.0.0.1",
-      port: 0,
-      maxConnections: 2,
-      onDrop: () => drops++,
-    });
-    const open = () => {
-      const session = connect(`http://127.0.0.1:${listener!.port}`);
-      session.on("error", () => {});
-      return session;
-    };
-    const kept = [open(), open()];
-    await waitFor("two connections", async () => (await listener!.connections()) === 2);
-    const extra = open();
-    await waitFor("the extra connection to be closed", () => extra.destroyed || extra.closed);
-    expect(drops).toBe(1);
+  it("at the cap, a new connection takes the place of the connection unused longest", async () => {
+    server = await startServer({ maxConnections: 3 });
+    await server.invoke("echo"); // the client channel connects
+    const oldest = open(server.address);
+    await waitFor("the first idle connection", () => server!.connections.size === 2);
+    const younger = open(server.address);
+    await waitFor("the cap reached", () => server!.connections.size === 3);
+    await expect(server.invoke("echo")).resolves.toEqual(Buffer.from("hi")); // the client channel is used last
 
-    kept[0]!.destroy();
-    await waitFor("one connection left", async () => (await listener!.connections()) === 1);
-    const again = open();
-    await waitFor("a new connection", async () => (await listener!.connections()) === 2);
-    expect(again.destroyed).toBe(false);
-    for (const session of [kept[1]!, again]) session.destroy();
-    grpcServer.forceShutdown();
+    const newest = open(server.address);
+    await waitFor("the oldest idle connection to be closed", () => oldest.closed || oldest.destroyed);
+    expect(server.closedAtCap()).toBe(1);
+    expect(server.connections.size).toBe(3);
+    expect([younger.destroyed, newest.destroyed]).toEqual([false, false]);
+    for (const session of [younger, newest]) session.destroy();
+  });
+
+  it("refuses a new connection when every connection has a call open", async () => {
+    server = await startServer({ maxConnections: 2 });
+    const busy = [holding(server.address), holding(server.address)];
+    await waitFor("two calls held", () => server!.calls.open === 2);
+
+    const refused = open(server.address);
+    await waitFor("the new connection to be closed", () => refused.closed || refused.destroyed);
+    expect(server.closedAtCap()).toBe(1);
+    expect(busy.map((s) => s.destroyed)).toEqual([false, false]);
+    server.releaseHeld();
+    for (const session of busy) session.destroy();
   });
 });
 
