@@ -110,6 +110,15 @@ function serverBusy(calls: InFlightCalls, shed: ShedReason | undefined): StatusO
   return toStatus(new ResourceExhaustedError(message, "SERVER_BUSY", limit)).status;
 }
 
+/** The three answers, built once: under attack they are sent thousands of times a second (grpc-js copies the metadata). */
+function serverBusyAnswers(calls: InFlightCalls): Record<ShedReason | "refused", StatusObject> {
+  return {
+    refused: serverBusy(calls, undefined),
+    calls: serverBusy(calls, "calls"),
+    receiving_bytes: serverBusy(calls, "receiving_bytes"),
+  };
+}
+
 /**
  * Holds a slot from the call's start until its status is sent or it is
  * cancelled (the stream closed), counting the request bytes it receives
@@ -123,6 +132,7 @@ class InFlightLimitedCall extends ServerInterceptingCall implements Slot {
   constructor(
     next: ServerInterceptingCallInterface,
     private readonly calls: InFlightCalls,
+    private readonly answers: Record<ShedReason | "refused", StatusObject>,
     private readonly onLimit: () => void,
   ) {
     super(next);
@@ -147,13 +157,13 @@ class InFlightLimitedCall extends ServerInterceptingCall implements Slot {
     });
     if (!this.#holdsSlot) {
       this.onLimit();
-      this.sendStatus(serverBusy(this.calls, undefined));
+      this.sendStatus(this.answers.refused);
     }
   }
 
   shed(reason: ShedReason): void {
     this.onLimit();
-    this.sendStatus(serverBusy(this.calls, reason));
+    this.sendStatus(this.answers[reason]);
   }
 
   override sendStatus(status: StatusObject): void {
@@ -179,5 +189,6 @@ class InFlightLimitedCall extends ServerInterceptingCall implements Slot {
  * `onLimit` is told of each call refused or shed.
  */
 export function limitInFlightCalls(calls: InFlightCalls, onLimit: () => void = () => {}): ServerInterceptor {
-  return (_method, call) => new InFlightLimitedCall(call, calls, onLimit);
+  const answers = serverBusyAnswers(calls);
+  return (_method, call) => new InFlightLimitedCall(call, calls, answers, onLimit);
 }
