@@ -14,3 +14,4 @@ export { UnauthenticatedError } from "./unauthenticated-error.js";
 export { UnavailableError } from "./unavailable-error.js";
 export { DeadlineExceededError } from "./deadline-exceeded-error.js";
 export { CancelledError } from "./cancelled-error.js";
+export { ResourceExhaustedError } from "./resource-exhausted-error.js";

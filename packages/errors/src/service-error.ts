@@ -8,7 +8,8 @@ export type ErrorCode =
   | "UNAUTHENTICATED"
   | "UNAVAILABLE"
   | "DEADLINE_EXCEEDED"
-  | "CANCELLED";
+  | "CANCELLED"
+  | "RESOURCE_EXHAUSTED";
 
 /**
  * Base of every expected failure. `message` is safe to show to callers;

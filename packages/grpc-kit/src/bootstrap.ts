@@ -42,6 +42,11 @@ export interface ServiceSpec<C extends BaseServiceConfig, S> {
   readonly namespaces: readonly string[];
   /** Opens the stores (StartupError when production cannot have them). */
   readonly open: (context: StartContext<C>) => Promise<OpenedStores<S>>;
+  /**
+   * The largest request any of its methods accepts as valid, in bytes: the
+   * default receive limit (GRPC_MAX_RECEIVE_BYTES overrides it).
+   */
+  readonly maxRequestBytes: number;
   /** The gRPC services and their handlers, built on the opened stores. */
   readonly handlers: (stores: S, context: StartContext<C>) => readonly Binding[];
 }
@@ -72,6 +77,7 @@ export async function startService<C extends BaseServiceConfig, S>(spec: Service
         implementation: b.implement({ logger, observers, idempotencyWindowMs: config.server.idempotencyWindowMs }),
       })),
       config: config.server,
+      maxRequestBytes: spec.maxRequestBytes,
       health,
       metrics,
       logger,

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { UnavailableError } from "@faultmaven/errors";
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { status } from "@grpc/grpc-js";
 import { status as codes } from "@grpc/grpc-js";
 import type { CallObserver } from "./observe-calls.js";
@@ -16,6 +16,7 @@ export class ServiceMetrics {
   readonly #handled: Counter<"grpc_service" | "grpc_method" | "grpc_code">;
   readonly #seconds: Histogram<"grpc_service" | "grpc_method">;
   readonly #storeErrors: Counter<"store">;
+  readonly #limitHits: Counter<"limit">;
 
   constructor(serviceName: string) {
     this.registry.setDefaultLabels({ service: serviceName });
@@ -38,6 +39,37 @@ export class ServiceMetrics {
       help: "Calls answered UNAVAILABLE because a backing store (redis, chromadb, ...) could not be reached.",
       labelNames: ["store"],
       registers: [this.registry],
+    });
+    this.#limitHits = new Counter({
+      name: "grpc_server_transport_limit_hits_total",
+      help: "Calls and connections ended by a transport limit: in_flight_calls (refused or shed, RESOURCE_EXHAUSTED), request_receive_timeout (DEADLINE_EXCEEDED), connections (closed at the cap: the idlest or the new one), ping_strikes (connections closed for pinging too often).",
+      labelNames: ["limit"],
+      registers: [this.registry],
+    });
+  }
+
+  /** Counts one call or connection a transport limit ended. */
+  limitHit(limit: "in_flight_calls" | "request_receive_timeout" | "connections" | "ping_strikes"): void {
+    this.#limitHits.inc({ limit });
+  }
+
+  /** Exposes the open calls and connections as gauges, read at each scrape. */
+  watchTransport(read: { calls: () => number; connections: () => number }): void {
+    new Gauge({
+      name: "grpc_server_calls_in_flight",
+      help: "Calls open in the process (against GRPC_MAX_IN_FLIGHT_CALLS).",
+      registers: [this.registry],
+      collect() {
+        this.set(read.calls());
+      },
+    });
+    new Gauge({
+      name: "grpc_server_connections",
+      help: "Open gRPC (TCP) connections (against GRPC_MAX_CONNECTIONS).",
+      registers: [this.registry],
+      collect() {
+        this.set(read.connections());
+      },
     });
   }
 

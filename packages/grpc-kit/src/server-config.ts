@@ -1,4 +1,5 @@
 import { ConfigError, EnvReader } from "@faultmaven/config";
+import { readTransportLimits, type TransportLimits } from "./transport-limits.js";
 
 /** Where and how the gRPC server listens, read once at start. */
 export interface ServerConfig {
@@ -14,6 +15,8 @@ export interface ServerConfig {
   readonly keyspaceSampleIntervalMs: number;
   /** How long a mutating call's reply is kept for retries with the same idempotency key. */
   readonly idempotencyWindowMs: number;
+  /** Streams, calls, receive time, connection lifetime and message sizes (the GRPC_MAX_* variables). */
+  readonly limits: TransportLimits;
 }
 
 /**
@@ -22,7 +25,8 @@ export interface ServerConfig {
  * (mutual TLS: clients must present a certificate signed by it),
  * GRPC_SHUTDOWN_GRACE_MS (default 10000), METRICS_PORT (the service's
  * default), METRICS_KEYSPACE_INTERVAL_SECONDS (default 60),
- * IDEMPOTENCY_WINDOW_SECONDS (default 900).
+ * IDEMPOTENCY_WINDOW_SECONDS (default 900), and the transport limits
+ * (see readTransportLimits).
  */
 export function readServerConfig(defaultPort: number, defaultMetricsPort: number, env = new EnvReader()): ServerConfig {
   const cert = env.file("GRPC_TLS_CERT_FILE");
@@ -42,5 +46,6 @@ export function readServerConfig(defaultPort: number, defaultMetricsPort: number
     metricsPort: env.integer("METRICS_PORT", defaultMetricsPort, 0, 65535),
     keyspaceSampleIntervalMs: env.integer("METRICS_KEYSPACE_INTERVAL_SECONDS", 60, 1, 86_400) * 1000,
     idempotencyWindowMs: env.integer("IDEMPOTENCY_WINDOW_SECONDS", 900, 1, 86_400) * 1000,
+    limits: readTransportLimits(env),
   };
 }

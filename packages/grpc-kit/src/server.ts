@@ -1,13 +1,23 @@
 import type { DescService } from "@bufbuild/protobuf";
+import { ConfigError } from "@faultmaven/config";
 import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { type CappedListener, listenCapped } from "./capped-listener.js";
+import { ConnectionTable } from "./connection-table.js";
 import type { Logger } from "pino";
 import type { HealthStatus } from "./health.js";
+import { closeUnfinishedRequests } from "./close-unfinished-requests.js";
+import { enforcePingPolicy, PingPolicy } from "./enforce-ping-policy.js";
+import { InFlightCalls } from "./in-flight-calls.js";
+import { limitInFlightCalls } from "./limit-in-flight-calls.js";
+import { limitRequestReceiveTime } from "./limit-request-receive-time.js";
 import type { ServiceMetrics } from "./metrics.js";
 import { oneRequestMessage } from "./one-request-message.js";
 import { isAddressInUse, PortInUseError } from "./port-in-use-error.js";
 import { addReflection } from "./reflection.js";
 import type { ServerConfig } from "./server-config.js";
 import { toServiceDefinition } from "./service-definition.js";
+import { trackConnectionUse } from "./track-connection-use.js";
+import { grpcServerOptions } from "./transport-limits.js";
 
 /** One service to serve: its descriptor and its grpc-js implementation. */
 export interface ServedService {
@@ -27,22 +37,46 @@ export interface RunningServer {
  * METRICS_PORT=0 pick free ports), and drains gracefully
  * on SIGTERM/SIGINT: health turns NOT_SERVING, new calls are refused,
  * in-flight calls get `shutdownGraceMs` to finish, then `onShutdown` closes
- * the stores and the process exits 0.
+ * the stores and the process exits 0. The transport limits of
+ * `config.limits` apply to every call; `maxRequestBytes` is the service's
+ * largest valid request, the receive limit unless GRPC_MAX_RECEIVE_BYTES
+ * says otherwise.
  */
 export async function serve(options: {
   services: readonly ServedService[];
   config: ServerConfig;
+  maxRequestBytes: number;
   health: HealthStatus;
   metrics: ServiceMetrics;
   logger: Logger;
   onShutdown: () => Promise<void>;
   environment: string;
 }): Promise<RunningServer> {
-  const { config, health, logger } = options;
+  const { config, health, logger, metrics } = options;
   const inputs = new Map(
     options.services.flatMap(({ service }) => service.methods.map((m) => [`/${service.typeName}/${m.name}`, m.input] as const)),
   );
-  const server = new Server({ "grpc.max_receive_message_length": 4 * 1024 * 1024, interceptors: [oneRequestMessage(inputs)] });
+  const { limits } = config;
+  const maxReceiveBytes = limits.maxReceiveBytes ?? options.maxRequestBytes;
+  if (limits.maxReceivingBytes < maxReceiveBytes) {
+    throw new ConfigError("GRPC_MAX_RECEIVING_BYTES", `must be at least the receive limit, ${maxReceiveBytes} bytes`);
+  }
+  const inFlight = new InFlightCalls(limits.maxInFlightCalls, limits.maxReceivingBytes);
+  const connections = new ConnectionTable(limits.maxConnections);
+  const server = new Server({
+    ...grpcServerOptions(limits, maxReceiveBytes),
+    // Innermost first: the stream reset sees every status, and the caps act before a request is read.
+    interceptors: [
+      closeUnfinishedRequests(),
+      trackConnectionUse(connections),
+      enforcePingPolicy(
+        new PingPolicy(limits.keepaliveMinPingIntervalMs, limits.keepaliveMaxPingStrikes, () => metrics.limitHit("ping_strikes")),
+      ),
+      limitInFlightCalls(inFlight, () => metrics.limitHit("in_flight_calls")),
+      limitRequestReceiveTime(limits.requestReceiveTimeoutMs, () => metrics.limitHit("request_receive_timeout")),
+      oneRequestMessage(inputs),
+    ],
+  });
   for (const { service, implementation } of options.services) {
     server.addService(toServiceDefinition(service), implementation);
   }
@@ -52,11 +86,22 @@ export async function serve(options: {
   );
   health.addToServer(server);
 
-  const port = await bind(server, `${config.host}:${config.port}`, credentials(config)).catch((error: unknown) => {
+  const listener = await listenCapped({
+    server,
+    credentials: credentials(config),
+    host: config.host,
+    port: config.port,
+    connections,
+    onClosedAtCap: () => metrics.limitHit("connections"),
+  }).catch((error: unknown) => {
     throw isAddressInUse(error) ? new PortInUseError(`gRPC port ${config.host}:${config.port}`, "GRPC_PORT", { cause: error }) : error;
   });
-  const metricsServer = await options.metrics.serve(config.host, config.metricsPort).catch((error: unknown) => {
+  const { port } = listener;
+  metrics.watchTransport({ calls: () => inFlight.open, connections: () => connections.size });
+  const metricsServer = await metrics.serve(config.host, config.metricsPort).catch((error: unknown) => {
+    listener.close();
     server.forceShutdown();
+    connections.destroyAll();
     throw isAddressInUse(error)
       ? new PortInUseError(`metrics port ${config.host}:${config.metricsPort}`, "METRICS_PORT", { cause: error })
       : error;
@@ -71,7 +116,7 @@ export async function serve(options: {
     (stopping ??= (async () => {
       logger.info({ reason, grace_ms: config.shutdownGraceMs }, "shutting down");
       health.shutDown();
-      await drain(server, config.shutdownGraceMs, logger);
+      await drain(server, listener, connections, config.shutdownGraceMs, logger);
       await metricsServer.close();
       await options.onShutdown();
       logger.info("stopped");
@@ -95,6 +140,7 @@ export async function serve(options: {
       metrics_port: metricsServer.port,
       services: options.services.map((s) => s.service.typeName),
       tls: config.tls ? (config.tls.clientCa ? "mutual" : "server") : "off",
+      limits: { ...limits, maxReceiveBytes },
     },
     "ready",
   );
@@ -107,20 +153,24 @@ function credentials(config: ServerConfig): ServerCredentials {
   return ServerCredentials.createSsl(clientCa ?? null, [{ cert_chain: cert, private_key: key }], clientCa !== undefined);
 }
 
-function bind(server: Server, address: string, creds: ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => server.bindAsync(address, creds, (error, port) => (error ? reject(error) : resolve(port))));
-}
-
-/** tryShutdown waits for in-flight calls; forceShutdown cuts them after the grace period. */
-function drain(server: Server, graceMs: number, logger: Logger): Promise<void> {
-  return new Promise((resolve) => {
+/**
+ * The listener stops accepting at once; tryShutdown waits for in-flight
+ * calls; forceShutdown cuts them after the grace period, and connections
+ * that never became HTTP/2 sessions (a TLS handshake never finished) are
+ * closed with them.
+ */
+function drain(server: Server, listener: CappedListener, connections: ConnectionTable, graceMs: number, logger: Logger): Promise<void> {
+  listener.close();
+  return new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
       logger.warn("grace period over: cancelling in-flight calls");
       server.forceShutdown();
+      connections.destroyAll();
       resolve();
     }, graceMs);
     server.tryShutdown(() => {
       clearTimeout(timer);
+      connections.destroyAll();
       resolve();
     });
   });

@@ -24,6 +24,7 @@ const CODES: Record<ErrorCode, status> = {
   UNAVAILABLE: status.UNAVAILABLE,
   DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
   CANCELLED: status.CANCELLED,
+  RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
 };
 
 /** The status code a thrown error is answered with (INTERNAL for anything but a ServiceError). */
@@ -76,8 +77,8 @@ export function toStatus(error: unknown): MappedStatus {
       anyPack(ResourceInfoSchema, create(ResourceInfoSchema, { resourceType: error.resourceType, resourceName: error.resourceName })),
     );
   }
-  // An outage and a lost write race are both worth a retry after a short delay.
-  if (error.code === "UNAVAILABLE" || error.code === "ABORTED") {
+  // An outage, a lost write race and a server at its limits are all worth a retry after a short delay.
+  if (error.code === "UNAVAILABLE" || error.code === "ABORTED" || error.code === "RESOURCE_EXHAUSTED") {
     details.push(anyPack(RetryInfoSchema, create(RetryInfoSchema, { retryDelay: { seconds: 1n } })));
   }
   return { status: statusObject(CODES[error.code], error.message, details), unexpected: false };

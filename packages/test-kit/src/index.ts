@@ -11,3 +11,4 @@ export { makeTestPki, type TestPki } from "./test-pki.js";
 export { RedisSentinel } from "./redis-sentinel.js";
 export { HttpTap, type TappedExchange } from "./http-tap.js";
 export { withServiceClockADayBehind } from "./skewed-clock.js";
+export { StalledStreams, type StalledRequest, type StalledOutcome } from "./stalled-streams.js";

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { processEnvironment } from "@faultmaven/config";
 
@@ -104,6 +105,14 @@ export class ServiceProcess {
 
   waitForExit(): Promise<number | null> {
     return this.#exit;
+  }
+
+  /** The process's resident memory now (VmRSS of /proc/<pid>/status), in bytes. */
+  rssBytes(): number {
+    const status = readFileSync(`/proc/${this.child.pid}/status`, "utf8");
+    const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+    if (kib === undefined) throw new Error(`no VmRSS for process ${this.child.pid}`);
+    return Number(kib) * 1024;
   }
 }
 

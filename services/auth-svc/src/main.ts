@@ -14,6 +14,8 @@ runService({
   name: "auth-svc",
   config: readAuthConfig,
   namespaces: authKeySchema.namespaces,
+  // The largest valid request (a user with 32 roles, 1024-character passwords) is under 16 KB.
+  maxRequestBytes: 64 * 1024,
   async open({ config, logger, keyspace }) {
     const redis = new ReadinessFlag();
     const { store, close } = await openStore<AuthStore>({

@@ -18,6 +18,8 @@ runService({
   name: "report-svc",
   config: readReportConfig,
   namespaces: reportKeySchema.namespaces,
+  // The largest valid request, a SaveReport of 200000 characters (at most 4 bytes each), is under 0.81 MB.
+  maxRequestBytes: 1024 * 1024,
   async open({ config, logger, keyspace }) {
     const embedder: Embedder =
       config.embedding.provider === "openai"

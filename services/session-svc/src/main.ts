@@ -12,6 +12,9 @@ runService({
   name: "session-svc",
   config: readSessionConfig,
   namespaces: sessionKeySchema.namespaces,
+  // The largest valid request, an UpdateSession with 64 context entries in both
+  // session.context and set_context (values at most 4096 bytes), is about 0.55 MB.
+  maxRequestBytes: 1024 * 1024,
   async open({ config, logger, keyspace }) {
     const redis = new ReadinessFlag();
     const { store, close } = await openStore<SessionStore>({

@@ -1,0 +1,77 @@
+import type { Socket } from "node:net";
+
+/** One accepted TCP connection and its use. */
+interface Connection {
+  readonly socket: Socket;
+  openCalls: number;
+  /** When it was accepted, or a call on it last started or ended (performance.now()). */
+  lastUsed: number;
+}
+
+/**
+ * The process's open TCP connections, at most `max`, and which of them
+ * have calls open. At the cap a new connection takes the place of the
+ * connection with no open call that has been unused longest, so
+ * connections opened and left idle cannot lock callers out; when every
+ * connection has a call open, the new one is refused.
+ */
+export class ConnectionTable {
+  readonly #open = new Map<string, Connection>();
+
+  constructor(readonly max: number) {}
+
+  get size(): number {
+    return this.#open.size;
+  }
+
+  /**
+   * Admits `socket`, closing the idlest connection if the table is full;
+   * false (nothing closed) when every connection has a call open.
+   */
+  admit(socket: Socket): boolean {
+    if (this.#open.size >= this.max && !this.#closeIdlest()) return false;
+    const key = peerOf(socket);
+    this.#open.set(key, { socket, openCalls: 0, lastUsed: performance.now() });
+    socket.once("close", () => {
+      if (this.#open.get(key)?.socket === socket) this.#open.delete(key);
+    });
+    return true;
+  }
+
+  /** A call started on the connection from `peer` (grpc-js's getPeer(): "address:port"). */
+  callStarted(peer: string): void {
+    this.#use(peer, +1);
+  }
+
+  callEnded(peer: string): void {
+    this.#use(peer, -1);
+  }
+
+  /** Closes every connection still open. */
+  destroyAll(): void {
+    for (const { socket } of this.#open.values()) socket.destroy();
+  }
+
+  #use(peer: string, change: number): void {
+    const connection = this.#open.get(peer);
+    if (connection === undefined) return;
+    connection.openCalls += change;
+    connection.lastUsed = performance.now();
+  }
+
+  #closeIdlest(): boolean {
+    let idlest: [string, Connection] | undefined;
+    for (const entry of this.#open) {
+      if (entry[1].openCalls === 0 && (idlest === undefined || entry[1].lastUsed < idlest[1].lastUsed)) idlest = entry;
+    }
+    if (idlest === undefined) return false;
+    this.#open.delete(idlest[0]);
+    idlest[1].socket.destroy();
+    return true;
+  }
+}
+
+/** The same "address:port" grpc-js's getPeer() gives for a call on this connection. */
+function peerOf(socket: Socket): string {
+  return `${socket.remoteAddress}:${socket.remotePort}`;
+}
