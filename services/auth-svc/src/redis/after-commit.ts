@@ -1,4 +1,4 @@
-import { CancelledError, DeadlineExceededError } from "@faultmaven/errors";
+import { CancelledError, DeadlineExceededError, UnavailableError } from "@faultmaven/errors";
 import { isRedisUnavailable } from "@faultmaven/redis";
 
 /**
@@ -13,7 +13,8 @@ export async function afterCommit(cleanup: () => Promise<unknown>): Promise<void
   try {
     await cleanup();
   } catch (error) {
-    if (isRedisUnavailable(error) || error instanceof DeadlineExceededError || error instanceof CancelledError) return;
+    const outage = isRedisUnavailable(error) || error instanceof UnavailableError;
+    if (outage || error instanceof DeadlineExceededError || error instanceof CancelledError) return;
     throw error;
   }
 }
