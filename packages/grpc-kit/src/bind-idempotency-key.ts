@@ -24,12 +24,32 @@ export function bindIdempotencyKeys(windowMs: number): Middleware {
 /**
  * SHA-256 hex of the request without its idempotency key and without its
  * secrets (fields marked `debug_redact`: passwords, tokens), which must not
- * reach Redis even hashed.
+ * reach Redis even hashed. Map entries are put in key order first: their
+ * wire order is the sender's (Go, for one, varies it), not part of the request.
  */
 function fingerprint(schema: DescMessage, request: Message): string {
   const copy = reflect(schema, clone(schema, request));
   for (const field of schema.fields) {
     if (field.name === "idempotency_key" || field.proto.options?.debugRedact) copy.clear(field);
   }
+  sortMaps(schema, copy.message as unknown as Record<string, unknown>);
   return createHash("sha256").update(toBinary(schema, copy.message)).digest("hex");
+}
+
+/** Rebuilds every map of `message` (nested ones too) with its entries in key order. */
+function sortMaps(schema: DescMessage, message: Record<string, unknown>): void {
+  for (const field of schema.fields) {
+    const oneof = field.oneof && (message[field.oneof.localName] as { case?: string; value?: unknown } | undefined);
+    const value = field.oneof ? (oneof?.case === field.localName ? oneof.value : undefined) : message[field.localName];
+    if (value === undefined || value === null) continue;
+    if (field.fieldKind === "map") {
+      const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      if (field.mapKind === "message") for (const [, v] of entries) sortMaps(field.message, v as Record<string, unknown>);
+      message[field.localName] = Object.fromEntries(entries);
+    } else if (field.fieldKind === "message") {
+      sortMaps(field.message, value as Record<string, unknown>);
+    } else if (field.fieldKind === "list" && field.listKind === "message") {
+      for (const item of value as Record<string, unknown>[]) sortMaps(field.message, item);
+    }
+  }
 }

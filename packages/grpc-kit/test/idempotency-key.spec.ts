@@ -3,6 +3,7 @@ import { Metadata } from "@grpc/grpc-js";
 import { pino } from "pino";
 import { type IdempotencyKey, currentCallScope, openCallScope } from "@faultmaven/call-scope";
 import { ChangePasswordRequestSchema, GetUserRequestSchema, GetUserResponseSchema } from "@faultmaven/contract/auth";
+import { AppendMessageRequestSchema, MessageRole, UpdateSessionRequestSchema } from "@faultmaven/contract/session";
 import { type CallContext, pipeline } from "@faultmaven/grpc-kit";
 
 /** Runs `request` through the real pipeline and returns the idempotency key the handler's scope holds. */
@@ -54,6 +55,24 @@ describe("idempotency keys in the pipeline", () => {
       base,
     );
     expect((await keyOf(ChangePasswordRequestSchema, change({ userId: "usr_BBBBBBBBBBBBBBBBBBBBBB" })))!.fingerprint).not.toBe(base);
+  });
+
+  it("fingerprint map entries in key order, whatever order they arrived in (nested maps too)", async () => {
+    const append = (metadata: Record<string, string>) =>
+      create(AppendMessageRequestSchema, {
+        sessionId: "sess_0123456789abcdef",
+        message: { role: MessageRole.USER, content: "x", metadata },
+        idempotencyKey: "k-1",
+      });
+    const fingerprintOf = async (metadata: Record<string, string>) =>
+      (await keyOf(AppendMessageRequestSchema, append(metadata)))!.fingerprint;
+    const ab = await fingerprintOf({ a: "1", b: "2" });
+    expect(await fingerprintOf({ b: "2", a: "1" })).toBe(ab);
+    expect(await fingerprintOf({ a: "1", b: "3" })).not.toBe(ab);
+    const set = (context: Record<string, string>) =>
+      create(UpdateSessionRequestSchema, { session: { sessionId: "sess_0123456789abcdef" }, setContext: context, idempotencyKey: "k-1" });
+    const xy = (await keyOf(UpdateSessionRequestSchema, set({ x: "1", y: "2" })))!.fingerprint;
+    expect((await keyOf(UpdateSessionRequestSchema, set({ y: "2", x: "1" })))!.fingerprint).toBe(xy);
   });
 
   it("leave calls without a key, and methods without the field, unscoped", async () => {

@@ -57,7 +57,8 @@ export function readRedisConfig(env = new EnvReader()): RedisConfig {
     sentinelMaster: env.string("REDIS_SENTINEL_MASTER") ?? "mymaster",
     sentinelPassword: env.string("REDIS_SENTINEL_PASSWORD"),
     clusterNodes,
-    commandTimeoutMs: env.integer("REDIS_COMMAND_TIMEOUT_MS", 1000, 10, 60_000),
+    // At least 100 ms: every script's not-after bound keeps a margin (20 ms or more) for its reply inside it.
+    commandTimeoutMs: env.integer("REDIS_COMMAND_TIMEOUT_MS", 1000, 100, 60_000),
     connectTimeoutMs: env.integer("REDIS_CONNECT_TIMEOUT_MS", 2000, 10, 60_000),
   };
 }

@@ -69,7 +69,8 @@ export class LuaScript {
     const bound = writeBound(client);
     if (bound && bound.notAfter <= bound.now) {
       // So little time is left that no reply could come back in time: do not send it.
-      throw new DeadlineExceededError({ cause: new Error(`redis script ${this.name} not sent: too little time left before the deadline`) });
+      const cause = new Error(`redis script ${this.name} not sent: too little time left for its reply`);
+      throw bound.byDeadline ? new DeadlineExceededError({ cause }) : new UnavailableError("redis", { cause });
     }
     allArgs.push(bound?.notAfter ?? 0);
     try {

@@ -65,6 +65,7 @@ describe("readRedisConfig", () => {
     [{ REDIS_TLS: "maybe" }, "REDIS_TLS"],
     [{ REDIS_TLS: "true", REDIS_TLS_CA_FILE: "/nonexistent/ca.pem" }, "REDIS_TLS_CA_FILE"],
     [{ REDIS_COMMAND_TIMEOUT_MS: "5" }, "REDIS_COMMAND_TIMEOUT_MS"],
+    [{ REDIS_COMMAND_TIMEOUT_MS: "99" }, "REDIS_COMMAND_TIMEOUT_MS"],
   ])("refuses %j naming %s", (env, variable) => {
     let caught: unknown;
     try {
