@@ -7,7 +7,7 @@ import { ReplyError } from "ioredis";
 import pino from "pino";
 import { HashingEmbedder } from "../src/domain/hashing-embedder.js";
 import { Reports } from "../src/domain/reports.js";
-import { ADVANCE_CURRENT, DELETE_METADATA, RETREAT_CURRENT } from "../src/redis/cluster-scripts.js";
+import { ADVANCE_CURRENT, DELETE_METADATA, RETREAT_CURRENT, SET_CURRENT_FLAG } from "../src/redis/cluster-scripts.js";
 import { RECORD_REPLY } from "../src/redis/idempotency-scripts.js";
 import { RedisReportStore } from "../src/redis/redis-report-store.js";
 import { mapContentStore } from "./fixtures/map-content-store.js";
@@ -108,6 +108,26 @@ describe("SaveReport on Cluster", () => {
     expect((await store.get(v1.reportId))?.isCurrent).toBe(false);
     expect((await store.get(retry.reportId))?.isCurrent).toBe(true);
     expect((await store.listByCase(caseId, 0, 10)).reports).toHaveLength(2);
+  }, 30_000);
+
+  it("a keyed retry overtaken by a newer save clears the flag its first attempt left on the report it replaced", async () => {
+    const caseId = "case_flag_overtaken";
+    const v1 = await runInCallScope(scope(), () => reports.save(input(caseId)));
+    // The first attempt moves the pointer from v1, then fails before any flag is written.
+    failNext(SET_CURRENT_FLAG, late);
+    await expect(runInCallScope(scope("SaveReport:k4"), () => reports.save(input(caseId)))).rejects.toBeInstanceOf(UnavailableError);
+    const v3 = await runInCallScope(scope(), () => reports.save(input(caseId)));
+
+    const retry = await runInCallScope(scope("SaveReport:k4"), () => reports.save(input(caseId)));
+    expect([retry.version, retry.isCurrent, v3.version]).toEqual([2, false, 3]);
+    const flags = (await store.listVersions(caseId, "RCA_REPORT", 0, 10)).reports.map((r) => [r.version, r.isCurrent]);
+    expect(flags).toEqual([
+      [3, true],
+      [2, false],
+      [1, false],
+    ]);
+    expect((await store.current(caseId)).map((r) => r.reportId)).toEqual([v3.reportId]);
+    expect(v1.version).toBe(1);
   }, 30_000);
 
   it("concurrent attempts with one key converge on one report", async () => {

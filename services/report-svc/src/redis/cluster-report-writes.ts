@@ -1,5 +1,5 @@
 import { pairsToHash, type SingleKeyCalls } from "@faultmaven/redis";
-import { REPORT_TYPES, type ReportRecord } from "../domain/report.js";
+import { REPORT_TYPES, type ReportRecord, type ReportType } from "../domain/report.js";
 import { reportKeys } from "./keys.js";
 import {
   ADVANCE_CURRENT,
@@ -42,7 +42,7 @@ export async function saveInSteps(calls: SingleKeyCalls, { report, fields }: Sav
   const committed = (await calls.script(COMMIT_METADATA, reportKeys.metadata(reportId), [
     closedTtl,
     ...Object.entries(metadata).flat(),
-  ])) as [number, number];
+  ])) as Committed;
   try {
     return await finishSave(calls, report, closedTtl, committed);
   } catch (error) {
@@ -50,12 +50,15 @@ export async function saveInSteps(calls: SingleKeyCalls, { report, fields }: Sav
   }
 }
 
+/** COMMIT_METADATA's answer: the committed version and created_at, and 1 when the report was committed already. */
+type Committed = [number, number, number];
+
 /** The steps after the commit, each re-runnable for one report id, so a keyed retry that resumes the save finishes them. */
 async function finishSave(
   calls: SingleKeyCalls,
   { caseId, type, reportId }: SaveInput["report"],
   closedTtl: number,
-  [version, createdAt]: [number, number],
+  [version, createdAt, resumed]: Committed,
 ): Promise<SaveOutcome> {
   const metaKey = reportKeys.metadata(reportId);
   await calls.script(INDEX_MEMBER, reportKeys.caseReports(caseId), [createdAt, reportId, closedTtl]);
@@ -66,8 +69,25 @@ async function finishSave(
   if (previous !== null) {
     await calls.script(SET_CURRENT_FLAG, metaKey, ["true"]);
     if (previous !== "") await calls.script(SET_CURRENT_FLAG, reportKeys.metadata(previous), ["false"]);
+  } else if (resumed === 1) {
+    await clearOlderFlags(calls, caseId, type, version);
   }
   return { reportId, version, createdAt, isCurrent: await settleOwnFlag(calls, caseId, type, reportId) };
+}
+
+/**
+ * For a resumed save that a newer one overtook: its first attempt may have
+ * moved the pointer from a report and failed before clearing that report's
+ * flag, and the report it replaced is no longer known. A newer report is
+ * current, so no version older than this one can be: clears any flag still
+ * set there.
+ */
+async function clearOlderFlags(calls: SingleKeyCalls, caseId: string, type: ReportType, version: number): Promise<void> {
+  // Scores are -version: the older versions score above -version.
+  const older = await calls.client.zrangebyscore(reportKeys.caseType(caseId, type), `(${-version}`, "+inf");
+  const flags = await Promise.all(older.map((id) => calls.client.hget(reportKeys.metadata(id), "is_current")));
+  const stale = older.filter((_, i) => flags[i] === "true");
+  await Promise.all(stale.map((id) => calls.script(SET_CURRENT_FLAG, reportKeys.metadata(id), ["false"])));
 }
 
 /** Enough re-reads for any burst of saves and deletes that moves the pointer while one save settles its flag. */

@@ -86,14 +86,15 @@ return 1
  * Commits a report's metadata on report:{id}:metadata, the moment the
  * report becomes visible: only while its save intent is live (as SAVE),
  * removing it. ARGV: the closure TTL (ms, <= 0 when open), then field/value
- * pairs. Returns the committed {version, created_at}: a report committed
- * already (a resumed save) is left as it is and answers its own.
+ * pairs. Returns the committed {version, created_at, resumed}: a report
+ * committed already (a resumed save, resumed = 1) is left as it is and
+ * answers its own.
  */
 export const COMMIT_METADATA = new LuaScript(
   "report_commit_metadata",
   `
 if redis.call('HEXISTS', KEYS[1], 'report_id') == 1 then
-  return {tonumber(redis.call('HGET', KEYS[1], 'version')), tonumber(redis.call('HGET', KEYS[1], 'created_at'))}
+  return {tonumber(redis.call('HGET', KEYS[1], 'version')), tonumber(redis.call('HGET', KEYS[1], 'created_at')), 1}
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -102,7 +103,7 @@ if intent < now then return redis.error_reply('LATE the save intent is missing o
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('HDEL', KEYS[1], 'save_intent')
 if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) else redis.call('PERSIST', KEYS[1]) end
-return {tonumber(redis.call('HGET', KEYS[1], 'version')), tonumber(redis.call('HGET', KEYS[1], 'created_at'))}
+return {tonumber(redis.call('HGET', KEYS[1], 'version')), tonumber(redis.call('HGET', KEYS[1], 'created_at')), 0}
 `,
 );
 

@@ -29,7 +29,7 @@ export const RECORD_REPLY = new LuaScript("report_record_reply", "return cjson.d
 
 /**
  * Reserves ARGV[1] as the report id of a keyed SaveReport on Redis Cluster,
- * anchored on `case:{c}:reports:{type}`: every attempt with that key answers
+ * anchored on `case:{c}:reports:current`: every attempt with that key answers
  * the first attempt's id, so a retry resumes that save (each step is
  * re-runnable for one id) instead of saving a second report.
  */

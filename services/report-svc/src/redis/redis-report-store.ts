@@ -61,7 +61,8 @@ export class RedisReportStore implements ReportStore {
   reserveReportId(report: NewReport): Promise<ReservedId> {
     return callRedis(async () => {
       if (this.mode !== "cluster" || currentCallScope()?.idempotency === undefined) return { reportId: report.reportId, shared: false };
-      const anchor = reportKeys.caseType(report.caseId, report.type);
+      // Anchored on a key of the case, not of the type: a key reused with another type is refused here, before any write.
+      const anchor = reportKeys.caseCurrent(report.caseId);
       return { reportId: String(await RESERVE_REPORT_ID.run(this.client, [anchor], [report.reportId])), shared: true };
     });
   }
@@ -89,7 +90,7 @@ export class RedisReportStore implements ReportStore {
       });
       if (this.mode !== "cluster") return savedRecord(report, saved);
       const own = savedRecord(report, saved);
-      const reply = [saved.version, saved.createdAt, saved.reportId];
+      const reply = [saved.version, saved.createdAt, saved.reportId, saved.isCurrent ? 1 : 0];
       // The report is committed: a failed record is "not finished", never "not saved" (a keyed retry records it).
       const first = saveOutcome(
         await this.#recordOnCluster(reportKeys.caseReports(report.caseId), reply).catch((error: unknown) => {
@@ -219,9 +220,10 @@ export class RedisReportStore implements ReportStore {
   }
 }
 
+/** A recorded save reply; a save on standalone and Sentinel always makes its report current, and records no flag. */
 function saveOutcome(reply: unknown): SaveOutcome {
-  const [version, createdAt, reportId] = reply as [number, number, string];
-  return { reportId, version, createdAt, isCurrent: true };
+  const [version, createdAt, reportId, current] = reply as [number, number, string, number | undefined];
+  return { reportId, version, createdAt, isCurrent: current !== 0 };
 }
 
 /** The record a save answers: the request's fields with what the store decided. */
