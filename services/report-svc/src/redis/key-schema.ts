@@ -134,7 +134,9 @@ export const reportKeySchema = defineKeySchema({
       "and `created_at`, a committed report's content is not written again, and the pointer and flags are set again. A " +
       "retry after a partial failure (or a concurrent attempt) therefore finishes the remaining steps and answers the same " +
       "report; the reply is recorded by one more step after the others. A failed attempt leaves the content of such a " +
-      "shared id to reconciliation, since another attempt may still commit it. DeleteReport's last step (the metadata " +
+      "shared id to reconciliation, since another attempt may still commit it (not yet covered: a retry that renews the " +
+      "intent of such an id while a reconciliation pass that already judged it failed deletes its content commits the " +
+      "report without content, and reads answer `CONTENT_MISSING`). DeleteReport's last step (the metadata " +
       "delete) records its reply with its effect, so a retry after a lost reply answers `OK` with the deleted report.",
   ],
 });
