@@ -13,6 +13,17 @@ export interface ReportPage {
  */
 export type SaveState = "saved" | "pending" | "failed" | "unknown";
 
+/** The report id a save works on (see ReportStore.reserveReportId). */
+export interface ReservedId {
+  readonly reportId: string;
+  /**
+   * True when other attempts with the same idempotency key work on this id
+   * too: one of them may still commit it, so a failed attempt leaves its
+   * content to reconciliation instead of deleting it.
+   */
+  readonly shared: boolean;
+}
+
 /**
  * Report metadata and indexes (Redis in production, memory in development),
  * under the seed's keys. One contract suite for both.
@@ -25,11 +36,19 @@ export interface ReportStore {
    */
   replayedSave(report: Omit<NewReport, "reportId">): Promise<ReportRecord | undefined>;
   /**
+   * The report id a save works on: `report.reportId`, or, where a save is a
+   * series of steps (Redis Cluster) and the call has an idempotency key, the
+   * id the first attempt with that key reserved, so a retry resumes that save.
+   */
+  reserveReportId(report: NewReport): Promise<ReservedId>;
+  /**
    * Records the intent to save `report`, which must commit within `windowMs`
    * (and before the call's deadline): its content may be written once this
-   * returns. Until it commits the report is absent to every read.
+   * returns true. Until it commits the report is absent to every read.
+   * False (nothing written) when the report is saved already: a resumed
+   * save, whose content is in place.
    */
-  recordIntent(report: NewReport, windowMs: number): Promise<void>;
+  recordIntent(report: NewReport, windowMs: number): Promise<boolean>;
   /**
    * Assigns version = previous + 1 for (case, type), atomically, and makes the
    * report current, only while its intent is live (removing it). With an

@@ -8,7 +8,7 @@ import {
   type ReportRecord,
   type ReportType,
 } from "../domain/report.js";
-import type { ReportPage, ReportStore, SaveState } from "../domain/report-store.js";
+import type { ReportPage, ReportStore, ReservedId, SaveState } from "../domain/report-store.js";
 import { MemoryIdempotency } from "./memory-idempotency.js";
 
 /**
@@ -34,8 +34,14 @@ export class MemoryReportStore implements ReportStore {
     return this.#idempotency.peek<ReportRecord>(caseAnchor(report.caseId))?.reply;
   }
 
-  async recordIntent(report: NewReport, windowMs: number): Promise<void> {
+  async reserveReportId(report: NewReport): Promise<ReservedId> {
+    return { reportId: report.reportId, shared: false };
+  }
+
+  async recordIntent(report: NewReport, windowMs: number): Promise<boolean> {
+    if (this.#reports.has(report.reportId)) return false;
     this.#intents.set(report.reportId, this.clock() + windowMs);
+    return true;
   }
 
   async save(report: NewReport): Promise<ReportRecord> {

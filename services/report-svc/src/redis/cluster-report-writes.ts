@@ -1,5 +1,5 @@
 import { pairsToHash, type SingleKeyCalls } from "@faultmaven/redis";
-import { REPORT_TYPES, type ReportRecord } from "../domain/report.js";
+import { REPORT_TYPES, type ReportRecord, type ReportType } from "../domain/report.js";
 import { reportKeys } from "./keys.js";
 import {
   ADVANCE_CURRENT,
@@ -12,6 +12,7 @@ import {
   RETREAT_CURRENT,
   SET_CURRENT_FLAG,
 } from "./cluster-scripts.js";
+import { failedAfterCommit } from "./after-commit.js";
 import { parseMetadata } from "./metadata-hash.js";
 import type { CaseKeysInput, CaseKeysOutcome, SaveInput, SaveOutcome } from "./report-step-inputs.js";
 
@@ -27,16 +28,39 @@ import type { CaseKeysInput, CaseKeysOutcome, SaveInput, SaveOutcome } from "./r
  * its own key, case:{c}:closed, read by each save for the remaining TTL.
  * Every write is a script, so each carries the not-after bound: a step that
  * reaches a stalled Redis late does nothing. The report becomes visible at
- * COMMIT_METADATA, which needs the save's live intent (save-intent-scripts.ts).
+ * COMMIT_METADATA, which needs the save's live intent (save-intent-scripts.ts);
+ * a failure after it is no longer "nothing saved" (failedAfterCommit).
+ * Every step is re-runnable for one report id: a save resumed with the same
+ * id (a keyed retry, see RESERVE_REPORT_ID) keeps the version and created_at
+ * it committed and finishes the steps the first attempt did not.
  */
 export async function saveInSteps(calls: SingleKeyCalls, { report, fields }: SaveInput): Promise<SaveOutcome> {
-  const { client } = calls;
   const { caseId, type, reportId } = report;
+  const [reserved, now] = (await calls.script(RESERVE_VERSION, reportKeys.caseType(caseId, type), [reportId])) as [number, number];
+  const closedTtl = await closureTtl(calls.client, caseId);
+  const metadata = { ...fields, report_id: reportId, type, version: reserved, created_at: now, is_current: "false" };
+  const committed = (await calls.script(COMMIT_METADATA, reportKeys.metadata(reportId), [
+    closedTtl,
+    ...Object.entries(metadata).flat(),
+  ])) as Committed;
+  try {
+    return await finishSave(calls, report, closedTtl, committed);
+  } catch (error) {
+    throw failedAfterCommit(error);
+  }
+}
+
+/** COMMIT_METADATA's answer: the committed version and created_at, and 1 when the report was committed already. */
+type Committed = [number, number, number];
+
+/** The steps after the commit, each re-runnable for one report id, so a keyed retry that resumes the save finishes them. */
+async function finishSave(
+  calls: SingleKeyCalls,
+  { caseId, type, reportId }: SaveInput["report"],
+  closedTtl: number,
+  [version, createdAt, resumed]: Committed,
+): Promise<SaveOutcome> {
   const metaKey = reportKeys.metadata(reportId);
-  const [version, createdAt] = (await calls.script(RESERVE_VERSION, reportKeys.caseType(caseId, type), [reportId])) as [number, number];
-  const closedTtl = await closureTtl(client, caseId);
-  const metadata = { ...fields, report_id: reportId, type, version, created_at: createdAt, is_current: "false" };
-  await calls.script(COMMIT_METADATA, metaKey, [closedTtl, ...Object.entries(metadata).flat()]);
   await calls.script(INDEX_MEMBER, reportKeys.caseReports(caseId), [createdAt, reportId, closedTtl]);
   if (closedTtl > 0) await calls.script(CASE_KEY_ACTION, reportKeys.caseType(caseId, type), ["expire", closedTtl]);
   const previous = (await calls.script(ADVANCE_CURRENT, reportKeys.caseCurrent(caseId), [type, reportId, version])) as string | null;
@@ -45,8 +69,25 @@ export async function saveInSteps(calls: SingleKeyCalls, { report, fields }: Sav
   if (previous !== null) {
     await calls.script(SET_CURRENT_FLAG, metaKey, ["true"]);
     if (previous !== "") await calls.script(SET_CURRENT_FLAG, reportKeys.metadata(previous), ["false"]);
+  } else if (resumed === 1) {
+    await clearOlderFlags(calls, caseId, type, version);
   }
   return { reportId, version, createdAt, isCurrent: await settleOwnFlag(calls, caseId, type, reportId) };
+}
+
+/**
+ * For a resumed save that a newer one overtook: its first attempt may have
+ * moved the pointer from a report and failed before clearing that report's
+ * flag, and the report it replaced is no longer known. A newer report is
+ * current, so no version older than this one can be: clears any flag still
+ * set there.
+ */
+async function clearOlderFlags(calls: SingleKeyCalls, caseId: string, type: ReportType, version: number): Promise<void> {
+  // Scores are -version: the older versions score above -version.
+  const older = await calls.client.zrangebyscore(reportKeys.caseType(caseId, type), `(${-version}`, "+inf");
+  const flags = await Promise.all(older.map((id) => calls.client.hget(reportKeys.metadata(id), "is_current")));
+  const stale = older.filter((_, i) => flags[i] === "true");
+  await Promise.all(stale.map((id) => calls.script(SET_CURRENT_FLAG, reportKeys.metadata(id), ["false"])));
 }
 
 /** Enough re-reads for any burst of saves and deletes that moves the pointer while one save settles its flag. */
@@ -74,8 +115,11 @@ async function settleOwnFlag(calls: SingleKeyCalls, caseId: string, type: string
 
 /**
  * Deletes a report key by key; the newest remaining version of its type
- * becomes current. Answers the deleted metadata, undefined when another
- * delete won.
+ * becomes current. The metadata goes last: until then the report is still
+ * readable by id, so a retry of a delete that failed midway (keyed or not)
+ * finds it and finishes the steps, each of which is re-runnable. Answers the
+ * deleted metadata, undefined when another delete won; the last step records
+ * that answer under the call's idempotency key (DELETE_METADATA).
  */
 export async function deleteInSteps(calls: SingleKeyCalls, report: ReportRecord): Promise<ReportRecord | undefined> {
   const { client } = calls;
@@ -83,14 +127,13 @@ export async function deleteInSteps(calls: SingleKeyCalls, report: ReportRecord)
   const typeKey = reportKeys.caseType(caseId, type);
   await calls.script(REMOVE_MEMBER, typeKey, [reportId]);
   await calls.script(REMOVE_MEMBER, reportKeys.caseReports(caseId), [reportId]);
-  // Of concurrent deletes of one report, the one that removes its metadata is the one that deleted it.
-  const deleted = parseMetadata(pairsToHash(await calls.script(DELETE_METADATA, reportKeys.metadata(reportId), [])));
   const [newest, score] = await client.zrange(typeKey, "0", "0", "WITHSCORES");
   const args = newest ? [type, reportId, newest, String(-Number(score))] : [type, reportId, "", ""];
   if ((await calls.script(RETREAT_CURRENT, reportKeys.caseCurrent(caseId), args)) === 1 && newest) {
     await calls.script(SET_CURRENT_FLAG, reportKeys.metadata(newest), ["true"]);
   }
-  return deleted;
+  // Of concurrent deletes of one report, the one that removes its metadata is the one that deleted it.
+  return parseMetadata(pairsToHash(await calls.script(DELETE_METADATA, reportKeys.metadata(reportId), [])));
 }
 
 /** The remaining closure TTL in ms (<= 0 when open); a closure older than case:{c}:closed is read from the timeline. */

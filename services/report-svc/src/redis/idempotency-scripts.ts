@@ -26,3 +26,11 @@ return cmsgpack.unpack(string.sub(prior, 65))
  * where no script may span the keys of one call.
  */
 export const RECORD_REPLY = new LuaScript("report_record_reply", "return cjson.decode(ARGV[1])", { idempotent: {} });
+
+/**
+ * Reserves ARGV[1] as the report id of a keyed SaveReport on Redis Cluster,
+ * anchored on `case:{c}:reports:current`: every attempt with that key answers
+ * the first attempt's id, so a retry resumes that save (each step is
+ * re-runnable for one id) instead of saving a second report.
+ */
+export const RESERVE_REPORT_ID = new LuaScript("report_reserve_id", "return ARGV[1]", { idempotent: {} });

@@ -28,7 +28,9 @@ export const reportKeySchema = defineKeySchema({
         `checked in the script that adds to it; so a case holds at most ${MAX_VERSIONS_PER_TYPE * REPORT_TYPES.length} reports); deletes`,
     }),
     caseCurrent: new KeyPattern("case:{case_id}:reports:current", [caseId], {
-      type: "Hash: type -> current report id",
+      type:
+        "Hash: type -> current report id (on Redis Cluster also `<type>:version`, its version, and `<type>:previous`, " +
+        "the report it replaced)",
       ttl: "as above",
       writtenBy: "SaveReport; DeleteReport (the newest remaining version takes over)",
     }),
@@ -58,7 +60,8 @@ export const reportKeySchema = defineKeySchema({
     }),
     caseIdempotency: idempotencyRecordPattern(
       "case:",
-      "SaveReport, CloseCase, ReopenCase, DeleteCaseReports (anchor case:{case_id}:reports)",
+      "SaveReport, CloseCase, ReopenCase, DeleteCaseReports (anchor case:{case_id}:reports); on Redis Cluster also " +
+        "SaveReport's reserved report id (anchor case:{case_id}:reports:current)",
     ),
     reportIdempotency: idempotencyRecordPattern("report:", "DeleteReport (anchor report:{report_id}:metadata)"),
   },
@@ -78,10 +81,11 @@ export const reportKeySchema = defineKeySchema({
       "(the same MultiKeyStep in its split form):",
     "1. One script on `case:{case_id}:reports:{type}` takes the next version, so\n" +
       "   versions stay unique and gapless.\n" +
-      "2. The metadata hash and the case timeline are written.\n" +
+      "2. The metadata hash is committed (the report becomes visible), then the\n" +
+      "   case timeline is written.\n" +
       "3. One script on `case:{case_id}:reports:current` moves the pointer only\n" +
       "   forward. It keeps the version it points at beside it, as field\n" +
-      "   `<type>:version`.\n" +
+      "   `<type>:version`, and the report it replaced, as `<type>:previous`.\n" +
       "4. The save sets its own `is_current` flag from that outcome and clears the\n" +
       "   flag of the report it replaced.\n" +
       "5. Finally it settles its own flag from the pointer, re-reading it until it\n" +
@@ -93,7 +97,14 @@ export const reportKeySchema = defineKeySchema({
       "ending the call) keeps the version it took with no report behind it, so the visible versions have a gap; if the " +
       "current report is then deleted, the pointer can name that missing report and GetCurrentReports leaves the type out " +
       "until the next save of it; and metadata written before the stop may be missing from the case timeline, so CloseCase " +
-      "and DeleteCaseReports do not reach it.",
+      "and DeleteCaseReports do not reach it, until a retry with the save's idempotency key finishes the save (below).",
+    "**Cluster failures after the commit.** A step that fails after the metadata commit (timeline, pointer, flags, the " +
+      "idempotency record) cannot undo it: the save answers `UNAVAILABLE` with reason `OUTCOME_UNKNOWN`, the report stays " +
+      "saved and readable, and its content is never deleted (content is deleted at once only for a save whose commit " +
+      "certainly did not run). The caller retries with its idempotency key, which finishes the save and answers that report. " +
+      "A DeleteReport on Cluster removes the report from its type index and the timeline, moves the pointer, and deletes " +
+      "the metadata last: a delete answered with an error leaves the report readable by id, and a retry (with or without " +
+      "the key) finds it and finishes the delete.",
     "**Closure.** CloseCase of a case with reports writes `case:{case_id}:closed` (the closure's end, with the same " +
       "TTL as the report keys); CloseCase of a case without reports answers `NOT_FOUND` and writes nothing. The closure " +
       "is remembered apart from the reports: deleting them one by one keeps it, so the next save still gets the " +
@@ -117,8 +128,15 @@ export const reportKeySchema = defineKeySchema({
       "and answers a retry from it before writing any content; the save script records its reply atomically with the save. " +
       "Of concurrent attempts with one key the first commit wins; the others answer its report and delete their own " +
       "content and intent. CloseCase, ReopenCase and DeleteCaseReports record on the same anchor, DeleteReport on " +
-      "`report:{report_id}:metadata`. On Redis Cluster the record is written by one more step after the others: two attempts " +
-      "with one key at the same time both run their steps there, and the one that records second deletes its report again " +
-      "(it was visible meanwhile); a crash between the last step and the record lets a retry act again.",
+      "`report:{report_id}:metadata`. On Redis Cluster a keyed SaveReport first reserves its report id under the key " +
+      "(`case:idem:{case:{case_id}:reports:current}:SaveReport:{key}`), so every attempt with that key works on one report " +
+      "id. Each step is re-runnable for that id: the version is taken once, the commit keeps the first commit's version " +
+      "and `created_at`, a committed report's content is not written again, and the pointer and flags are set again. A " +
+      "retry after a partial failure (or a concurrent attempt) therefore finishes the remaining steps and answers the same " +
+      "report; the reply is recorded by one more step after the others. A failed attempt leaves the content of such a " +
+      "shared id to reconciliation, since another attempt may still commit it (not yet covered: a retry that renews the " +
+      "intent of such an id while a reconciliation pass that already judged it failed deletes its content commits the " +
+      "report without content, and reads answer `CONTENT_MISSING`). DeleteReport's last step (the metadata " +
+      "delete) records its reply with its effect, so a retry after a lost reply answers `OK` with the deleted report.",
   ],
 });

@@ -9,10 +9,11 @@ import {
   type ReportRecord,
   type ReportType,
 } from "../domain/report.js";
-import type { ReportPage, ReportStore, SaveState } from "../domain/report-store.js";
-import { PEEK_RECORD, RECORD_REPLY } from "./idempotency-scripts.js";
+import type { ReportPage, ReportStore, ReservedId, SaveState } from "../domain/report-store.js";
+import { failedAfterCommit } from "./after-commit.js";
+import { PEEK_RECORD, RECORD_REPLY, RESERVE_REPORT_ID } from "./idempotency-scripts.js";
 import { reportKeys } from "./keys.js";
-import { metadataPairs, parseMetadata } from "./metadata-hash.js";
+import { parseMetadata } from "./metadata-hash.js";
 import type { CaseKeysInput, CaseKeysOutcome, SaveOutcome } from "./report-step-inputs.js";
 import { CASE_KEYS_STEP, caseKeysOutcome, DELETE_REPORT, SAVE_REPORT } from "./report-steps.js";
 import { DROP_INTENT, RECORD_INTENT } from "./save-intent-scripts.js";
@@ -37,10 +38,12 @@ const STATE_BATCH = 500;
  * Idempotency keys: a keyed call first reads the reply recorded under its
  * key (PEEK_RECORD) and answers a retry from it without redoing any step.
  * On standalone and Sentinel the final script records its reply atomically
- * with its effect. On Cluster, where no script spans a call's keys, the
- * reply is recorded by one more step after the others (RECORD_REPLY): a
- * save that finds a concurrent retry recorded first deletes its own report
- * again and answers the retry's.
+ * with its effect. On Cluster, where no script spans a call's keys, a keyed
+ * save first reserves its report id under the key (RESERVE_REPORT_ID), so
+ * every attempt with that key works on one report and a retry finishes what
+ * an earlier attempt left undone; the reply is recorded by one more step
+ * after the others (RECORD_REPLY). DeleteReport's last step there
+ * (DELETE_METADATA) records its reply with its effect.
  */
 export class RedisReportStore implements ReportStore {
   constructor(
@@ -55,11 +58,21 @@ export class RedisReportStore implements ReportStore {
     });
   }
 
-  recordIntent(report: NewReport, windowMs: number): Promise<void> {
+  reserveReportId(report: NewReport): Promise<ReservedId> {
+    return callRedis(async () => {
+      if (this.mode !== "cluster" || currentCallScope()?.idempotency === undefined) return { reportId: report.reportId, shared: false };
+      // Anchored on a key of the case, not of the type: a key reused with another type is refused here, before any write.
+      const anchor = reportKeys.caseCurrent(report.caseId);
+      return { reportId: String(await RESERVE_REPORT_ID.run(this.client, [anchor], [report.reportId])), shared: true };
+    });
+  }
+
+  recordIntent(report: NewReport, windowMs: number): Promise<boolean> {
     return callRedis(async () => {
       const deadline = currentCallScope()?.deadline;
       const window = Math.max(1, Math.min(windowMs, deadline === undefined ? windowMs : deadline - Date.now()));
-      await RECORD_INTENT.run(this.client, [reportKeys.metadata(report.reportId)], [window, INTENT_TTL_MS, report.caseId, report.type]);
+      const args = [window, INTENT_TTL_MS, report.caseId, report.type];
+      return (await RECORD_INTENT.run(this.client, [reportKeys.metadata(report.reportId)], args)) !== 0;
     });
   }
 
@@ -77,8 +90,12 @@ export class RedisReportStore implements ReportStore {
       });
       if (this.mode !== "cluster") return savedRecord(report, saved);
       const own = savedRecord(report, saved);
+      const reply = [saved.version, saved.createdAt, saved.reportId, saved.isCurrent ? 1 : 0];
+      // The report is committed: a failed record is "not finished", never "not saved" (a keyed retry records it).
       const first = saveOutcome(
-        await this.#recordOnCluster(reportKeys.caseReports(report.caseId), [saved.version, saved.createdAt, saved.reportId]),
+        await this.#recordOnCluster(reportKeys.caseReports(report.caseId), reply).catch((error: unknown) => {
+          throw failedAfterCommit(error);
+        }),
       );
       // A retry with the same key recorded first: this save is a duplicate, so it is deleted again.
       if (first.reportId !== own.reportId) await DELETE_REPORT.run(this.client, this.mode, own);
@@ -158,9 +175,8 @@ export class RedisReportStore implements ReportStore {
       if (replay !== null) return parseMetadata(pairsToHash(replay));
       const report = await this.get(reportId);
       if (!report) return undefined;
-      const deleted = await DELETE_REPORT.run(this.client, this.mode, report);
-      if (this.mode !== "cluster") return deleted;
-      return parseMetadata(pairsToHash(await this.#recordOnCluster(anchor, deleted ? metadataPairs(deleted) : 0)));
+      // On Cluster too the last step (DELETE_METADATA) records the reply with its effect.
+      return DELETE_REPORT.run(this.client, this.mode, report);
     });
   }
 
@@ -204,9 +220,10 @@ export class RedisReportStore implements ReportStore {
   }
 }
 
+/** A recorded save reply; a save on standalone and Sentinel always makes its report current, and records no flag. */
 function saveOutcome(reply: unknown): SaveOutcome {
-  const [version, createdAt, reportId] = reply as [number, number, string];
-  return { reportId, version, createdAt, isCurrent: true };
+  const [version, createdAt, reportId, current] = reply as [number, number, string, number | undefined];
+  return { reportId, version, createdAt, isCurrent: current !== 0 };
 }
 
 /** The record a save answers: the request's fields with what the store decided. */

@@ -14,14 +14,19 @@ import { LuaScript } from "@faultmaven/redis";
 /**
  * Records a save intent on report:{id}:metadata. ARGV: how long the save may
  * take to commit (ms), the intent's TTL (ms), case id, type. Returns the
- * intent's not-after time. Refuses a report that is already saved.
+ * intent's not-after time, or 0 (nothing written) for a report that is
+ * already saved: a resumed save, whose content is in place. A live intent
+ * of another attempt on the same id (one idempotency key) is never
+ * shortened, so that attempt may still commit in its window.
  */
 export const RECORD_INTENT = new LuaScript(
   "report_record_intent",
   `
-if redis.call('HEXISTS', KEYS[1], 'report_id') == 1 then return redis.error_reply('ERR report already saved') end
+if redis.call('HEXISTS', KEYS[1], 'report_id') == 1 then return 0 end
 local t = redis.call('TIME')
 local not_after = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+local held = tonumber(redis.call('HGET', KEYS[1], 'save_intent') or '0')
+if held > not_after then not_after = held end
 redis.call('HSET', KEYS[1], 'save_intent', string.format('%d', not_after), 'case_id', ARGV[3], 'type', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return not_after
