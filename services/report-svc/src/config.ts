@@ -26,7 +26,7 @@ export const DEFAULT_PORT = 50053;
 /**
  * ENVIRONMENT, CHROMA_URL (default http://localhost:8000), CHROMA_TIMEOUT_MS
  * (2000), REPORT_CLOSED_CASE_TTL_DAYS (90), REPORT_RECONCILE_INTERVAL_SECONDS
- * (600), REPORT_RECONCILE_MAX_DELETES (100) and REPORT_RECONCILE_MAX_DELETE_PERCENT
+ * (600), REPORT_RECONCILE_MAX_DELETES (10) and REPORT_RECONCILE_MAX_DELETE_PERCENT
  * (5): a pass deletes at most the larger of the two, REPORT_SAVE_WINDOW_MS
  * (10000): how long a save may take from its intent to its metadata commit,
  * EMBEDDING_PROVIDER (hashing | openai) with EMBEDDING_URL,
@@ -53,7 +53,7 @@ export function readReportConfig(env = new EnvReader()): ReportServiceConfig {
     reconcileIntervalMs: env.integer("REPORT_RECONCILE_INTERVAL_SECONDS", 600, 1, 86_400) * 1000,
     reports: {
       saveWindowMs: env.integer("REPORT_SAVE_WINDOW_MS", 10_000, 100, 600_000),
-      reconcileMaxDeletes: env.integer("REPORT_RECONCILE_MAX_DELETES", 100, 0, 1_000_000),
+      reconcileMaxDeletes: env.integer("REPORT_RECONCILE_MAX_DELETES", 10, 0, 1_000_000),
       reconcileMaxDeletePercent: env.integer("REPORT_RECONCILE_MAX_DELETE_PERCENT", 5, 0, 100),
     },
     redis,

@@ -31,7 +31,7 @@ export interface ReportsPolicy {
   readonly reconcileMaxDeletePercent: number;
 }
 
-export const DEFAULT_REPORTS_POLICY: ReportsPolicy = { saveWindowMs: 10_000, reconcileMaxDeletes: 100, reconcileMaxDeletePercent: 5 };
+export const DEFAULT_REPORTS_POLICY: ReportsPolicy = { saveWindowMs: 10_000, reconcileMaxDeletes: 10, reconcileMaxDeletePercent: 5 };
 
 /** What one reconciliation pass found and did. */
 export interface ReconcileOutcome {

@@ -122,7 +122,7 @@ export const reportKeySchema = defineKeySchema({
       "have failed: a save intent whose time has passed (Redis clock) with no metadata; it then removes the intent. Content " +
       "with metadata or a live intent is kept; content with neither (a different or restored Redis, a report deleted while " +
       "Chroma was down) is kept and counted as an orphan in the log. One pass deletes at most " +
-      "`REPORT_RECONCILE_MAX_DELETES` (100) or `REPORT_RECONCILE_MAX_DELETE_PERCENT` (5) % of the collection, whichever is " +
+      "`REPORT_RECONCILE_MAX_DELETES` (10) or `REPORT_RECONCILE_MAX_DELETE_PERCENT` (5) % of the collection, whichever is " +
       "larger; the rest waits for the next passes.",
     "**Idempotency keys.** A keyed SaveReport first reads its record (`case:idem:{case:{case_id}:reports}:SaveReport:{key}`) " +
       "and answers a retry from it before writing any content; the save script records its reply atomically with the save. " +
