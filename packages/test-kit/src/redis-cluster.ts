@@ -55,15 +55,26 @@ export class RedisCluster {
     for (const port of ports) {
       await waitFor(`cluster node ${port}`, () => redisAnswers(port));
     }
-    await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"]);
-    await waitFor("cluster_state:ok", async () => {
-      const probe = new Redis({ port: ports[0]!, host: "127.0.0.1" });
-      try {
-        return (await probe.cluster("INFO")).includes("cluster_state:ok");
-      } finally {
-        probe.disconnect();
-      }
+    await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"], {
+      timeout: 30_000,
     });
+    // Every node, not just the first, must know all three and all slots: a client's first slot refresh asks any of them.
+    for (const port of ports) {
+      await waitFor(
+        `cluster_state:ok on node ${port}`,
+        async () => {
+          const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+          try {
+            await probe.connect();
+            const info = await probe.cluster("INFO");
+            return info.includes("cluster_state:ok") && info.includes("cluster_known_nodes:3") && info.includes("cluster_slots_ok:16384");
+          } finally {
+            probe.disconnect();
+          }
+        },
+        30_000,
+      );
+    }
     return cluster;
   }
 
