@@ -18,6 +18,8 @@ export function idempotencyRecordPattern(namespace: string, writtenBy: string): 
   return new KeyPattern(`${namespace}idem:{{anchor}}:{method}:{idempotency_key}`, [anchor, method, key], {
     type: "String: SHA-256 hex of the request, then the recorded reply (MessagePack)",
     ttl: "the idempotency window (IDEMPOTENCY_WINDOW_SECONDS, default 15 min)",
-    writtenBy: `${writtenBy}, when given an idempotency_key; the record is written by the same script as the call's effect`,
+    writtenBy:
+      `${writtenBy}, when given an idempotency_key; the record is written by the call's commit script. ` +
+      "`{{anchor}}` is the anchor key itself inside literal braces: a Cluster hash tag that keeps the record in the anchor's slot",
   });
 }
