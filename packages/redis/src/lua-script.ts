@@ -28,6 +28,12 @@ export interface LuaScriptOptions {
    * recorded (the script had no effect).
    */
   readonly idempotent?: Idempotence;
+  /**
+   * The script reads (or its write is incidental, like a usage count): a
+   * timeout is a plain outage to its caller (STORE_UNAVAILABLE), not a write
+   * whose outcome is unknown.
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -76,7 +82,7 @@ export class LuaScript {
     try {
       return await this.#send(client, allKeys, allArgs);
     } catch (error) {
-      throw explained(error, bound?.byDeadline === true);
+      throw explained(error, bound?.byDeadline === true, this.options.readOnly === true);
     }
   }
 
@@ -91,14 +97,14 @@ export class LuaScript {
 }
 
 /** What a script's failure means for its caller. */
-function explained(error: unknown, boundByDeadline: boolean): unknown {
+function explained(error: unknown, boundByDeadline: boolean, readOnly: boolean): unknown {
   // A script that came too late for the caller's deadline: the deadline is the truth, not an outage.
   if (boundByDeadline && error instanceof ReplyError && (error as Error).message.startsWith("LATE")) {
     return new DeadlineExceededError({ cause: error });
   }
   // Sent, and no answer in time (a timeout, a connection lost in flight): almost always the script
   // will reach Redis late and do nothing, but it may have run in time with its reply held up.
-  if (isRedisUnavailable(error) && !(error instanceof ReplyError) && !neverReachedRedis(error)) {
+  if (!readOnly && isRedisUnavailable(error) && !(error instanceof ReplyError) && !neverReachedRedis(error)) {
     return new UnavailableError("redis", { cause: error, outcomeUnknown: true });
   }
   return error;

@@ -11,6 +11,7 @@ import { ReplyError } from "ioredis";
  */
 const RECORDED_REPLY = new LuaScript("auth_recorded_reply", "return redis.error_reply('NOT_RECORDED nothing recorded under this key')", {
   idempotent: {},
+  readOnly: true,
 });
 
 /**

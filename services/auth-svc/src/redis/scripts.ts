@@ -121,7 +121,9 @@ return 1
 export const LIST_REMOVE = new LuaScript("auth_list_remove", "return redis.call('LREM', KEYS[1], 0, ARGV[1])");
 
 /** A user hash with the Redis time (ms) it was read at: {now, HGETALL}. */
-export const READ_USER_AT = new LuaScript("auth_user_read_at", `${NOW_MS}return {now_ms(), redis.call('HGETALL', KEYS[1])}`);
+export const READ_USER_AT = new LuaScript("auth_user_read_at", `${NOW_MS}return {now_ms(), redis.call('HGETALL', KEYS[1])}`, {
+  readOnly: true,
+});
 
 /**
  * ChangePassword's commit: sets password_hash to ARGV[1] on an active user
@@ -260,6 +262,7 @@ if f[2] == ARGV[2] then return 1 end
 if f[3] == ARGV[2] and tonumber(f[4] or 0) > now_ms() then return 1 end
 return 0
 `,
+  { readOnly: true },
 );
 
 /**
@@ -300,6 +303,8 @@ redis.call('HINCRBY', KEYS[2], 'usage_count', 1)
 redis.call('HSET', KEYS[2], 'last_used', now)
 return {user[2], meta[3]}
 `,
+  // Its write (last_used, usage_count) is incidental to a read.
+  { readOnly: true },
 );
 
 /** Cluster half of VALIDATE on the metadata key alone: same checks, counts the use, returns expires_at or nil. */

@@ -15,3 +15,14 @@ export function failedAfterCommit(error: unknown): unknown {
   const cause = new Error("the report was committed; a later step of the save failed", { cause: error });
   return new UnavailableError("redis", { cause, outcomeUnknown: true });
 }
+
+/**
+ * The failure of a Cluster delete's or case action's step after an earlier
+ * step took effect: part of the write is done, so never "certainly not
+ * applied" (OUTCOME_UNKNOWN); a retry runs the remaining steps again.
+ */
+export function failedPartWay(error: unknown): unknown {
+  if (error instanceof DeadlineExceededError) return error;
+  const cause = new Error("an earlier step of the write took effect; a later one failed", { cause: error });
+  return new UnavailableError("redis", { cause, outcomeUnknown: true });
+}

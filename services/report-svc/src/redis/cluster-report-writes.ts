@@ -12,7 +12,7 @@ import {
   RETREAT_CURRENT,
   SET_CURRENT_FLAG,
 } from "./cluster-scripts.js";
-import { failedAfterCommit } from "./after-commit.js";
+import { failedAfterCommit, failedPartWay } from "./after-commit.js";
 import { parseMetadata } from "./metadata-hash.js";
 import type { CaseKeysInput, CaseKeysOutcome, SaveInput, SaveOutcome } from "./report-step-inputs.js";
 
@@ -126,14 +126,20 @@ export async function deleteInSteps(calls: SingleKeyCalls, report: ReportRecord)
   const { caseId, type, reportId } = report;
   const typeKey = reportKeys.caseType(caseId, type);
   await calls.script(REMOVE_MEMBER, typeKey, [reportId]);
-  await calls.script(REMOVE_MEMBER, reportKeys.caseReports(caseId), [reportId]);
-  const [newest, score] = await client.zrange(typeKey, "0", "0", "WITHSCORES");
-  const args = newest ? [type, reportId, newest, String(-Number(score))] : [type, reportId, "", ""];
-  if ((await calls.script(RETREAT_CURRENT, reportKeys.caseCurrent(caseId), args)) === 1 && newest) {
-    await calls.script(SET_CURRENT_FLAG, reportKeys.metadata(newest), ["true"]);
+  try {
+    await calls.script(REMOVE_MEMBER, reportKeys.caseReports(caseId), [reportId]);
+    const [newest, score] = await client.zrange(typeKey, "0", "0", "WITHSCORES");
+    const args = newest ? [type, reportId, newest, String(-Number(score))] : [type, reportId, "", ""];
+    const retreated = (await calls.script(RETREAT_CURRENT, reportKeys.caseCurrent(caseId), args)) === 1;
+    // A retry finds the pointer moved by the first attempt: the flag may still be missing.
+    if (newest && (retreated || (await client.hget(reportKeys.caseCurrent(caseId), type)) === newest)) {
+      await calls.script(SET_CURRENT_FLAG, reportKeys.metadata(newest), ["true"]);
+    }
+    // Of concurrent deletes of one report, the one that removes its metadata is the one that deleted it.
+    return parseMetadata(pairsToHash(await calls.script(DELETE_METADATA, reportKeys.metadata(reportId), [])));
+  } catch (error) {
+    throw failedPartWay(error);
   }
-  // Of concurrent deletes of one report, the one that removes its metadata is the one that deleted it.
-  return parseMetadata(pairsToHash(await calls.script(DELETE_METADATA, reportKeys.metadata(reportId), [])));
 }
 
 /** The remaining closure TTL in ms (<= 0 when open); a closure older than case:{c}:closed is read from the timeline. */
@@ -156,13 +162,18 @@ export async function caseKeysInSteps(calls: SingleKeyCalls, { caseId, action, t
   const wasClosed =
     action === "expire" ? (await client.exists(closedKey)) === 1 : (await calls.script(CASE_KEY_ACTION, closedKey, ["delete"])) === 1;
   if (ids.length === 0) return { now, ids, wasClosed };
-  if (action === "expire") await calls.script(CASE_KEY_ACTION, closedKey, ["close", ttlMs, now + ttlMs]);
-  const keys = [
-    ...ids.map((id) => reportKeys.metadata(id)),
-    ...REPORT_TYPES.map((t) => reportKeys.caseType(caseId, t)),
-    reportKeys.caseCurrent(caseId),
-    reportKeys.caseReports(caseId),
-  ];
-  await Promise.all(keys.map((key) => calls.script(CASE_KEY_ACTION, key, [action, ttlMs])));
-  return { now, ids, wasClosed };
+  // From here on a step has taken effect (or, for "expire", is about to): a failure is part-way.
+  try {
+    if (action === "expire") await calls.script(CASE_KEY_ACTION, closedKey, ["close", ttlMs, now + ttlMs]);
+    const keys = [
+      ...ids.map((id) => reportKeys.metadata(id)),
+      ...REPORT_TYPES.map((t) => reportKeys.caseType(caseId, t)),
+      reportKeys.caseCurrent(caseId),
+      reportKeys.caseReports(caseId),
+    ];
+    await Promise.all(keys.map((key) => calls.script(CASE_KEY_ACTION, key, [action, ttlMs])));
+    return { now, ids, wasClosed };
+  } catch (error) {
+    throw failedPartWay(error);
+  }
 }

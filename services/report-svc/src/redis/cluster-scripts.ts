@@ -94,6 +94,8 @@ export const COMMIT_METADATA = new LuaScript(
   "report_commit_metadata",
   `
 if redis.call('HEXISTS', KEYS[1], 'report_id') == 1 then
+  -- A resumed save: the case may have been closed or reopened since, so its TTL follows the case now.
+  if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) else redis.call('PERSIST', KEYS[1]) end
   return {tonumber(redis.call('HGET', KEYS[1], 'version')), tonumber(redis.call('HGET', KEYS[1], 'created_at')), 1}
 end
 local t = redis.call('TIME')

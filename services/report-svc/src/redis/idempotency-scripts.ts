@@ -17,6 +17,7 @@ if string.sub(prior, 1, 64) ~= ARGV[1] then
 end
 return cmsgpack.unpack(string.sub(prior, 65))
 `,
+  { readOnly: true },
 );
 
 /**

@@ -688,7 +688,9 @@ export const ReportService: GenService<{
    * FAILED_PRECONDITION (ErrorInfo reason LIMIT_EXCEEDED, a
    * PreconditionFailure violation with subject "report.versions_per_type")
    * and saves nothing, until older versions are deleted. A save that answers
-   * an error has saved nothing and never will. A retry with the same
+   * an error has saved nothing and never will, except UNAVAILABLE with reason
+   * OUTCOME_UNKNOWN (see the README), which a retry with the same
+   * idempotency_key settles. A retry with the same
    * idempotency_key answers the first save's report as first answered
    * (even if deleted since) and writes no second version or content; of
    * concurrent attempts with one key, all answer the one report saved.
