@@ -106,4 +106,33 @@ describe("session-svc rolling restart of two replicas under load (real processes
     expect(perReplica.before.every((count) => count >= 50)).toBe(true);
     expect(perReplica.after.every((count) => count >= 50)).toBe(true);
   }, 120_000);
+
+  it("on SIGTERM finishes the calls in flight (held 1.5 s by Redis) before exiting 0, and answers every call made after it UNAVAILABLE, never CANCELLED or INTERNAL", async () => {
+    const replica = await ServiceProcess.start(ENTRY, { ...redis.env, REDIS_COMMAND_TIMEOUT_MS: "5000", GRPC_SHUTDOWN_GRACE_MS: "10000" });
+    replicas.push(replica);
+    // One address and no service config: nothing retries a call elsewhere, so the replica's own answers show.
+    const client = createClient(SessionService, replica.address);
+    const { session } = await client.createSession({ userId: "user_drain", clientId: "browser" });
+    const sessionId = session!.sessionId;
+
+    await redis.admin.call("CLIENT", "PAUSE", "1500", "WRITE");
+    const inFlight = Array.from({ length: 20 }, (_, i) =>
+      client.appendMessage({ sessionId, message: { role: MessageRole.USER, content: `in flight ${i}` }, idempotencyKey: `drain-${i}` }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const signalled = Date.now();
+    const exited = replica.stop("SIGTERM").then((code) => ({ code, afterMs: Date.now() - signalled }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = await Promise.allSettled(Array.from({ length: 20 }, () => client.getSession({ sessionId })));
+
+    const replies = await Promise.all(inFlight);
+    expect(replies.filter((reply, i) => reply.session!.messages.at(-1)?.content === `in flight ${i}`)).toHaveLength(20);
+    expect(after.map((outcome) => (outcome.status === "rejected" ? status[(outcome.reason as ServiceError).code] : "OK"))).toEqual(
+      Array(20).fill("UNAVAILABLE"),
+    );
+    // Redis held the writes 1.5 s from before the signal: the process waited for them.
+    expect(await exited).toEqual({ code: 0, afterMs: expect.any(Number) });
+    expect((await exited).afterMs).toBeGreaterThanOrEqual(1000);
+    client.close();
+  }, 60_000);
 });
