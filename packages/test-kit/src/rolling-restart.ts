@@ -22,16 +22,19 @@ export interface FailedCall {
 
 /**
  * Runs `tick` every `intervalMs` until stopped; `tick(n)` starts calls
- * (method name → call) for the n-th tick. Every call and failure is counted.
+ * (method name → call) for the n-th tick. Every call (in all and per
+ * method) and every failure is counted.
  */
 export function steadyLoad(tick: (n: number) => Record<string, Promise<unknown>>, intervalMs = 10) {
   const failures: FailedCall[] = [];
   const pending = new Set<Promise<unknown>>();
+  const byMethod: Record<string, number> = {};
   let calls = 0;
   let ticks = 0;
   const timer = setInterval(() => {
     for (const [method, call] of Object.entries(tick(ticks++))) {
       calls++;
+      byMethod[method] = (byMethod[method] ?? 0) + 1;
       const settled = call.then(
         () => undefined,
         (error: ServiceError) => void failures.push({ method, code: status[error.code] ?? String(error.code), details: error.details }),
@@ -42,6 +45,8 @@ export function steadyLoad(tick: (n: number) => Record<string, Promise<unknown>>
   }, intervalMs);
   return {
     failures,
+    /** Calls started, per method name. */
+    byMethod,
     get calls() {
       return calls;
     },
