@@ -31,7 +31,8 @@ export {
   type OpenedStores,
   type BaseServiceConfig,
 } from "./bootstrap.js";
-export { createClient, type PromiseClient, type ClientCallOptions } from "./client.js";
+export { createClient, type PromiseClient, type ClientCallOptions, type ClientOptions } from "./client.js";
+export { clientTarget } from "./client-target.js";
 export { decodeStatusDetails } from "./decode-status-details.js";
 export { encodePageToken, decodePageToken, pageSize } from "./paging.js";
 export { ServiceMetrics } from "./metrics.js";

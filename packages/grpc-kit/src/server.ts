@@ -154,10 +154,14 @@ function credentials(config: ServerConfig): ServerCredentials {
 }
 
 /**
- * The listener stops accepting at once; tryShutdown waits for in-flight
- * calls; forceShutdown cuts them after the grace period, and connections
- * that never became HTTP/2 sessions (a TLS handshake never finished) are
- * closed with them.
+ * The listener stops accepting at once (a client's reconnect is refused);
+ * tryShutdown closes every HTTP/2 session, and Node's Http2Session.close()
+ * sends GOAWAY (NO_ERROR, last accepted stream) at once, so clients move new
+ * calls to another replica and a call sent meanwhile is refused unprocessed
+ * (REFUSED_STREAM, retried transparently by gRPC clients), while the calls
+ * already accepted run on. forceShutdown cuts those after the grace period,
+ * and connections that never became HTTP/2 sessions (a TLS handshake never
+ * finished) are closed with them. docs/operations.md, "Rolling restarts".
  */
 function drain(server: Server, listener: CappedListener, connections: ConnectionTable, graceMs: number, logger: Logger): Promise<void> {
   listener.close();

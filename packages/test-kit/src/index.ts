@@ -12,3 +12,4 @@ export { RedisSentinel } from "./redis-sentinel.js";
 export { HttpTap, type TappedExchange } from "./http-tap.js";
 export { withServiceClockADayBehind } from "./skewed-clock.js";
 export { StalledStreams, type StalledRequest, type StalledOutcome } from "./stalled-streams.js";
+export { callerServiceConfig, servedCalls, steadyLoad, restartInTurn, type FailedCall } from "./rolling-restart.js";

@@ -1,0 +1,79 @@
+import { AuthService } from "@faultmaven/contract/auth";
+import { createClient } from "@faultmaven/grpc-kit";
+import {
+  callerServiceConfig,
+  freePorts,
+  RedisServer,
+  restartInTurn,
+  servedCalls,
+  ServiceProcess,
+  steadyLoad,
+  waitFor,
+} from "@faultmaven/test-kit";
+import { ENTRY } from "./auth-harness.js";
+
+describe("auth-svc rolling restart of two replicas under load (real processes, one real Redis)", () => {
+  let redis: RedisServer;
+  const replicas: ServiceProcess[] = [];
+  afterAll(async () => {
+    await Promise.all(replicas.map((replica) => replica.stop("SIGKILL")));
+    await redis?.close();
+  });
+
+  it("restarts each replica in turn under GetUser, UpdateUser and ValidateToken (not retried by the config) load: 0 failed calls, both replicas serve before and after", async () => {
+    redis = await RedisServer.start();
+    const ports = await freePorts(2);
+    const start = async (i: number) => {
+      const replica = await ServiceProcess.start(ENTRY, { ...redis.env, GRPC_PORT: String(ports[i]), GRPC_SHUTDOWN_GRACE_MS: "10000" });
+      replicas.push(replica);
+      return replica;
+    };
+    const first = [await start(0), await start(1)];
+    const client = createClient(
+      AuthService,
+      first.map((replica) => replica.address),
+      { serviceConfig: callerServiceConfig() },
+    );
+    const users = await Promise.all(
+      Array.from({ length: 5 }, async (_, i) => {
+        const password = `rolling password ${i}`;
+        const { user } = await client.createUser({
+          username: `rolling${i}`,
+          email: `rolling${i}@example.com`,
+          password,
+          displayName: `R ${i}`,
+        });
+        const { token } = await client.login({ identifier: { case: "username", value: `rolling${i}` }, password });
+        return { userId: user!.userId, token };
+      }),
+    );
+    const began = Date.now();
+    // UpdateUser goes without a key: the client fills one, so its retries are safe.
+    const load = steadyLoad((n) => {
+      const { userId, token } = users[n % users.length]!;
+      return {
+        GetUser: client.getUser({ userId }),
+        ValidateToken: client.validateToken({ token }),
+        ...(n % 4 === 0
+          ? { UpdateUser: client.updateUser({ user: { userId, displayName: `R ${n}` }, updateMask: { paths: ["display_name"] } }) }
+          : {}),
+      };
+    });
+    await waitFor("both replicas serving", () => first.every((replica) => servedCalls(replica) >= 50), 15_000);
+    const { exitCodes, restarted } = await restartInTurn(first, start);
+    await load.stop();
+    client.close();
+
+    const before = first.map(servedCalls);
+    const after = restarted.map(servedCalls);
+    const seconds = (Date.now() - began) / 1000;
+    console.log(
+      `auth-svc rolling restart: ${load.calls} calls in ${seconds.toFixed(1)} s (${Math.round(load.calls / seconds)}/s), ${load.failures.length} failed; ` +
+        `served per replica: first processes ${before.join(" + ")}, restarted ${after.join(" + ")}`,
+    );
+    expect(load.failures).toEqual([]);
+    expect(exitCodes).toEqual([0, 0]);
+    expect(before.every((count) => count >= 50)).toBe(true);
+    expect(after.every((count) => count >= 50)).toBe(true);
+  }, 120_000);
+});
