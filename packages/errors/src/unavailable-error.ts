@@ -11,21 +11,35 @@ import { ServiceError } from "./service-error.js";
  * and then stalled before replying), or a write of several steps failed
  * after one of them took effect. A retry with the same idempotency key
  * settles it.
+ *
+ * With `notReplicated`, the write was applied on the Redis master but fewer
+ * replicas than required confirmed it in time (reason NOT_REPLICATED,
+ * REDIS_WAIT_REPLICAS): a failover now could lose it. A retry with the same
+ * idempotency key answers the recorded reply (or applies the write again if
+ * a failover lost it) and waits for the replicas again.
  */
 export class UnavailableError extends ServiceError {
   readonly code = "UNAVAILABLE";
 
   constructor(
     readonly store: string,
-    options?: { cause?: unknown; outcomeUnknown?: boolean },
+    options?: { cause?: unknown; outcomeUnknown?: boolean; notReplicated?: boolean },
   ) {
-    super(
-      options?.outcomeUnknown
-        ? `${store} did not answer in time or failed part-way: the write's outcome is unknown, retry with the same idempotency_key`
-        : `${store} is unavailable, retry later`,
-      options?.outcomeUnknown ? "OUTCOME_UNKNOWN" : "STORE_UNAVAILABLE",
-      { store },
-      options,
-    );
+    super(message(store, options), reason(options), { store }, options);
   }
+}
+
+function message(store: string, options: { outcomeUnknown?: boolean; notReplicated?: boolean } | undefined): string {
+  if (options?.notReplicated) {
+    return `${store} applied the write but its replicas did not confirm it in time: retry with the same idempotency_key`;
+  }
+  if (options?.outcomeUnknown) {
+    return `${store} did not answer in time or failed part-way: the write's outcome is unknown, retry with the same idempotency_key`;
+  }
+  return `${store} is unavailable, retry later`;
+}
+
+function reason(options: { outcomeUnknown?: boolean; notReplicated?: boolean } | undefined): string {
+  if (options?.notReplicated) return "NOT_REPLICATED";
+  return options?.outcomeUnknown ? "OUTCOME_UNKNOWN" : "STORE_UNAVAILABLE";
 }

@@ -4,13 +4,14 @@ import { InvalidArgumentError, UnavailableError } from "@faultmaven/errors";
 const OUTAGE_NAMES = new Set(["MaxRetriesPerRequestError", "ClusterAllFailedError"]);
 const OUTAGE_MESSAGE =
   /Connection is closed|Stream isn't writeable|Command timed out|None of startup nodes|Failed to refresh slots cache|Cluster isn't ready|Too many Cluster redirections|CLUSTERDOWN|TRYAGAIN|connect E[A-Z]+/;
-const OUTAGE_REPLY = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|BUSY|OOM|LATE)\b/;
+const OUTAGE_REPLY = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|NOREPLICAS|BUSY|OOM|LATE)\b/;
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND"]);
 
 /**
  * True for failures that mean "Redis cannot be reached right now":
  * connection refused or dropped, command timeout, offline client, cluster
- * slots not ready, a server still loading or failing over, a script that
+ * slots not ready, a server still loading or failing over, a master that
+ * refuses writes for want of replicas (NOREPLICAS, min-replicas-to-write), a script that
  * arrived after its not-after bound (LATE: it did nothing). Any other reply
  * error is an answer from Redis (a bug of ours), not an outage.
  */

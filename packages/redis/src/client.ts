@@ -55,6 +55,15 @@ function createClient(config: RedisConfig, connectionName: string): RedisClient 
         sentinels: config.sentinels.map((s) => ({ host: s.host, port: s.port })),
         name: config.sentinelMaster,
         sentinelRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
+        // A frozen Sentinel must not hold up finding the master.
+        sentinelCommandTimeout: config.commandTimeoutMs,
+        // Drop the connection on +switch-master: after a planned failover the
+        // old master stays up and takes writes until Sentinel demotes it (up
+        // to ~10 s later), and those writes are lost when it resyncs.
+        failoverDetector: true,
+        sentinelReconnectStrategy: (attempt) => Math.min(1000 * attempt, 5000),
+        // Still on a demoted master: fail the command (UNAVAILABLE) and reconnect through Sentinel.
+        reconnectOnError: (error) => (error.message.startsWith("READONLY") ? 1 : false),
         ...(config.sentinelPassword ? { sentinelPassword: config.sentinelPassword } : {}),
       });
     case "cluster": {

@@ -22,3 +22,4 @@ export { openStore, type ClosableStore } from "./open-store.js";
 export { NamespaceSampler } from "./namespace-sampler.js";
 export { readStorageChoice, readEnvironment, pairsToHash, type StorageType } from "./storage-choice.js";
 export { scanKeys } from "./scan-keys.js";
+export { readReplicationWait, confirmReplicated, type ReplicationWait } from "./replication-wait.js";

@@ -12,6 +12,7 @@ describe("isRedisUnavailable", () => {
     Object.assign(new Error("x"), { name: "MaxRetriesPerRequestError" }),
     new ReplyError("LOADING Redis is loading the dataset in memory"),
     new ReplyError("READONLY You can't write against a read only replica."),
+    new ReplyError("NOREPLICAS Not enough good replicas to write."),
     new ReplyError("OOM command not allowed when used memory > 'maxmemory'."),
   ])("counts %s as an outage", (error) => {
     expect(isRedisUnavailable(error)).toBe(true);

@@ -13,3 +13,5 @@ export { HttpTap, type TappedExchange } from "./http-tap.js";
 export { withServiceClockADayBehind } from "./skewed-clock.js";
 export { StalledStreams, type StalledRequest, type StalledOutcome } from "./stalled-streams.js";
 export { callerServiceConfig, servedCalls, steadyLoad, restartInTurn, type FailedCall } from "./rolling-restart.js";
+export { SentinelTopology, type SentinelTimings } from "./sentinel-topology.js";
+export { SentinelProcess, type SentinelWatch } from "./sentinel-process.js";

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { freePort } from "./free-port.js";
 import { redisAnswers } from "./redis-answers.js";
@@ -6,17 +9,24 @@ import { waitFor } from "./wait-for.js";
 
 /**
  * A real redis-server on a free loopback port, with nothing persisted. It can
- * be stopped and started again on the same port to test outages.
+ * be stopped and started again on the same port to test outages. It works in
+ * its own temporary directory: a replica's full sync writes dump.rdb there,
+ * and a start never loads a dump.rdb left in the current directory.
  */
 export class RedisServer {
   #process: ChildProcess | undefined;
   #admin: Redis | undefined;
 
-  private constructor(readonly port: number) {}
+  readonly #dir = mkdtempSync(join(tmpdir(), "fm-redis-"));
 
-  /** Starts a server (redis-server must be on PATH). */
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[],
+  ) {}
+
+  /** Starts a server (redis-server must be on PATH); `extraArgs` are added to its command line (e.g. --replicaof). */
+  static async start(extraArgs: readonly string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), extraArgs);
     await server.start();
     return server;
   }
@@ -30,6 +40,11 @@ export class RedisServer {
     return { REDIS_HOST: "127.0.0.1", REDIS_PORT: String(this.port) };
   }
 
+  /** True while the process runs (paused or not). */
+  get running(): boolean {
+    return this.#process !== undefined;
+  }
+
   /** A direct connection for assertions against Redis itself. */
   get admin(): Redis {
     this.#admin ??= new Redis({ port: this.port, host: "127.0.0.1", lazyConnect: false, maxRetriesPerRequest: 1 });
@@ -40,7 +55,21 @@ export class RedisServer {
     if (this.#process) return;
     const child = spawn(
       "redis-server",
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+      [
+        "--port",
+        String(this.port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "no",
+        "--dir",
+        this.#dir,
+        ...this.extraArgs,
+      ],
       { stdio: "ignore" },
     );
     this.#process = child;
@@ -76,5 +105,6 @@ export class RedisServer {
     await this.stop();
     this.#admin?.disconnect();
     this.#admin = undefined;
+    rmSync(this.#dir, { recursive: true, force: true });
   }
 }

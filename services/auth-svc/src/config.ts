@@ -1,6 +1,14 @@
 import { ConfigError, EnvReader } from "@faultmaven/config";
 import { readServerConfig, type ServerConfig } from "@faultmaven/grpc-kit";
-import { readRedisConfig, readStorageChoice, type Environment, type RedisConfig, type StorageType } from "@faultmaven/redis";
+import {
+  readRedisConfig,
+  readReplicationWait,
+  readStorageChoice,
+  type Environment,
+  type RedisConfig,
+  type ReplicationWait,
+  type StorageType,
+} from "@faultmaven/redis";
 import type { PasswordPolicy } from "./domain/passwords.js";
 
 /** Everything auth-svc reads from the environment, validated at start. */
@@ -11,6 +19,8 @@ export interface AuthServiceConfig {
   readonly tokenTtlMs: number;
   readonly passwordPolicy: PasswordPolicy;
   readonly redis: RedisConfig;
+  /** REDIS_WAIT_REPLICAS / REDIS_WAIT_TIMEOUT_MS: replicas that must confirm a must-not-lose write (0: off). */
+  readonly replicationWait: ReplicationWait;
   readonly server: ServerConfig;
 }
 
@@ -26,13 +36,16 @@ export const DEFAULT_PORT = 50052;
  * the contract's `max_len`; both in characters, i.e. code points, as
  * protovalidate counts them and passwordLength does),
  * AUTH_ARGON2_MEMORY_KIB (19456, OWASP's floor), AUTH_ARGON2_ITERATIONS (2),
- * plus the REDIS_* and GRPC_* variables.
+ * REDIS_WAIT_REPLICAS (0) and REDIS_WAIT_TIMEOUT_MS (500) for the writes
+ * that must not be lost (see RedisAuthStore), plus the REDIS_* and GRPC_*
+ * variables.
  */
 export function readAuthConfig(env = new EnvReader()): AuthServiceConfig {
   const storage = readStorageChoice("AUTH_STORAGE_TYPE", env);
   const minLength = env.integer("AUTH_PASSWORD_MIN_LENGTH", 10, 8, 128);
   const maxLength = env.integer("AUTH_PASSWORD_MAX_LENGTH", 128, 8, 1024);
   if (maxLength < minLength) throw new ConfigError("AUTH_PASSWORD_MAX_LENGTH", "must not be below AUTH_PASSWORD_MIN_LENGTH");
+  const redis = readRedisConfig(env);
   return {
     environment: storage.environment,
     storageType: storage.storageType,
@@ -43,7 +56,8 @@ export function readAuthConfig(env = new EnvReader()): AuthServiceConfig {
       memoryKiB: env.integer("AUTH_ARGON2_MEMORY_KIB", 19_456, 19_456, 4_194_304),
       iterations: env.integer("AUTH_ARGON2_ITERATIONS", 2, 2, 100),
     },
-    redis: readRedisConfig(env),
+    redis,
+    replicationWait: readReplicationWait(env, redis),
     server: readServerConfig(DEFAULT_PORT, DEFAULT_METRICS_PORT, env),
   };
 }

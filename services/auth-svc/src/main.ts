@@ -26,7 +26,7 @@ runService({
       connectionName: "auth-svc",
       logger,
       setServing: (ready) => redis.set(ready),
-      createRedisStore: (client, mode) => new RedisAuthStore(client, mode),
+      createRedisStore: (client, mode) => new RedisAuthStore(client, mode, config.replicationWait),
       createMemoryStore: () => new MemoryAuthStore(),
       keyspace,
     });

@@ -1,5 +1,5 @@
 import { AbortedError, UnauthenticatedError, UnavailableError } from "@faultmaven/errors";
-import { callRedis, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
+import { callRedis, confirmReplicated, pairsToHash, type RedisClient, type RedisMode, type ReplicationWait } from "@faultmaven/redis";
 import type { AuthStore, UserPage } from "../domain/auth-store.js";
 import { EmailChangeInProgressError, EmailTakenError, UsernameTakenError, UserNotFoundError } from "../domain/errors.js";
 import { MAX_LIVE_TOKENS_PER_USER, newUserId, type ParsedToken, type TokenIdentity, type TokenRecord } from "../domain/token.js";
@@ -44,6 +44,11 @@ const PASSWORD_CHANGE_ROUNDS = 5;
  * before which nothing it wrote is visible. With an idempotency key, that
  * commit records the call's reply (see LuaScript), and a retry reads the
  * record first, so it redoes no earlier step.
+ *
+ * The writes that must not be lost (CreateUser, ChangePassword, DeleteUser,
+ * RevokeToken, RevokeUserTokens) wait, once committed or replayed, for
+ * `replicationWait.replicas` replicas to confirm them (REDIS_WAIT_REPLICAS;
+ * see `confirmReplicated`): fewer in time answers UNAVAILABLE NOT_REPLICATED.
  */
 export class RedisAuthStore implements AuthStore {
   readonly #usernames: UniqueIndex;
@@ -52,6 +57,7 @@ export class RedisAuthStore implements AuthStore {
   constructor(
     private readonly client: RedisClient,
     private readonly mode: RedisMode,
+    private readonly replicationWait: ReplicationWait = { replicas: 0, timeoutMs: 500 },
   ) {
     this.#usernames = new UniqueIndex(client, "username");
     this.#emails = new UniqueIndex(client, "email");
@@ -88,7 +94,7 @@ export class RedisAuthStore implements AuthStore {
       // The pending user expired before the commit (the create took longer than its TTL).
       if (reply === undefined) throw new UnavailableError("redis");
       return parsePublicUser(reply);
-    });
+    }).then(this.#replicated);
   }
 
   /** Claims the username and e-mail, persists them and lists the user; undoes the pending user on a taken value. */
@@ -241,7 +247,7 @@ export class RedisAuthStore implements AuthStore {
         at = (await this.#readUserAt(userId)).at;
       }
       throw new AbortedError("ChangePassword");
-    });
+    }).then(this.#replicated);
   }
 
   recordLogin(userId: string): Promise<UserRecord> {
@@ -274,7 +280,7 @@ export class RedisAuthStore implements AuthStore {
         await this.#revokeAll(userId);
       });
       return Number(count);
-    });
+    }).then(this.#replicated);
   }
 
   async issueToken(token: ParsedToken, ttlMs: number, maxLive = MAX_LIVE_TOKENS_PER_USER): Promise<TokenRecord> {
@@ -315,11 +321,11 @@ export class RedisAuthStore implements AuthStore {
   }
 
   revokeToken(token: ParsedToken): Promise<{ tokenId: string; userId: string } | undefined> {
-    return callRedis(() => this.#revoke(token.tokenId, token.sha256));
+    return callRedis(() => this.#revoke(token.tokenId, token.sha256)).then(this.#replicated);
   }
 
   revokeTokenById(tokenId: string): Promise<{ tokenId: string; userId: string } | undefined> {
-    return callRedis(() => this.#revoke(tokenId, ""));
+    return callRedis(() => this.#revoke(tokenId, "")).then(this.#replicated);
   }
 
   /** Revokes each listed token (each its own commit); with a key, the count is recorded on the user's token list last. */
@@ -330,7 +336,7 @@ export class RedisAuthStore implements AuthStore {
       if (recorded !== undefined) return Number(recorded);
       const revoked = await this.#revokeAll(userId);
       return keyed() ? Number(await RECORD_COUNT.run(this.client, [listKey], [revoked])) : revoked;
-    });
+    }).then(this.#replicated);
   }
 
   /** Tokens whose metadata and token key both exist (a staged token of a login under way is not one yet). */
@@ -356,6 +362,12 @@ export class RedisAuthStore implements AuthStore {
   }
 
   /** Index, then user; the user must still have the value (an index may be debris of a half-done change). */
+  /** A must-not-lose write, once answered (committed or replayed): waits for the replicas REDIS_WAIT_REPLICAS asks for. */
+  readonly #replicated = async <T>(answer: T): Promise<T> => {
+    await confirmReplicated(this.client, this.replicationWait);
+    return answer;
+  };
+
   async #findBy(index: UniqueIndex, value: string, field: (user: UserRecord) => string): Promise<UserRecord | undefined> {
     const userId = await index.holder(value);
     const user = userId === undefined ? undefined : await this.getUser(userId);
