@@ -102,11 +102,13 @@ try {
     [auth, hotCall(AuthService.method.getUser, { userId: user!.userId })],
     [reports, hotCall(ReportService.method.getReport, { reportId: report!.reportId })],
   ] as [ServiceUnderTest<GenServiceMethods>, HotCall][];
+  const only = new EnvReader().string("BENCH_ONLY"); // e.g. "GetSession": the hot calls whose name contains it
+  const selected = hotCalls.filter(([, hot]) => only === undefined || hot.name.includes(only));
 
   // Steady state first (an appended session holds SESSION_MAX_MESSAGES), then what each call sends and answers,
   // all with the very request bytes h2load sends.
   const prepared = [];
-  for (const [svc, hot] of hotCalls) {
+  for (const [svc, hot] of selected) {
     const caller = new RawCaller(svc.port);
     const call = () => caller.call(hot.path, hot.request);
     for (let i = 0; i < 60; i++) await call();
@@ -144,11 +146,15 @@ try {
       const before = await svc.handled(hot.method.name);
       const { real, baseline: base } = sideBySide(hot.path, hot.request, { real: svc.port, baseline: baseline.port });
       const after = await svc.handled(hot.method.name);
-      let notOk = real.failed;
-      for (const [code, count] of after) if (code !== "OK") notOk += count - (before.get(code) ?? 0);
+      const notOk = [...after].filter(([code]) => code !== "OK").map(([code, count]) => [code, count - (before.get(code) ?? 0)] as const);
+      const failures = notOk.reduce((sum, [, count]) => sum + count, 0) + real.failed + base.failed;
       console.log(
-        `${hot.name.padEnd(28)} ${pad(Math.round(real.perSecond), 7)} ${pad(fixed(real.p50), 7)} ${pad(fixed(real.p99), 7)} | ${pad(Math.round(base.perSecond), 7)} ${pad(fixed(base.p50), 7)} ${pad(fixed(base.p99), 7)} | ${pad(fixed(real.perSecond / base.perSecond), 7)} ${pad(fixed(real.p99 / base.p99), 6)} | ${pad(fixed(roundTrips), 8)} ${pad(fixed(baselineRoundTrips), 7)} ${pad(reply.length, 7)} ${pad(notOk + base.failed, 6)}`,
+        `${hot.name.padEnd(28)} ${pad(Math.round(real.perSecond), 7)} ${pad(fixed(real.p50), 7)} ${pad(fixed(real.p99), 7)} | ${pad(Math.round(base.perSecond), 7)} ${pad(fixed(base.p50), 7)} ${pad(fixed(base.p99), 7)} | ${pad(fixed(real.perSecond / base.perSecond), 7)} ${pad(fixed(real.p99 / base.p99), 6)} | ${pad(fixed(roundTrips), 8)} ${pad(fixed(baselineRoundTrips), 7)} ${pad(reply.length, 7)} ${pad(failures, 6)}`,
       );
+      if (failures > 0) {
+        const codes = notOk.filter(([, count]) => count > 0).map(([code, count]) => `${code} ${count}`);
+        console.log(`  ^ not OK: ${[...codes, `h2load-failed real ${real.failed} baseline ${base.failed}`].join(", ")}`);
+      }
     }
   } finally {
     baseline.stop();

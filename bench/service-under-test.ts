@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { get } from "node:http";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,7 +40,7 @@ export async function startService<T extends GenServiceMethods>(
     port: ready.port,
     client,
     async handled(method) {
-      const text = await (await fetch(`http://127.0.0.1:${ready.metrics_port}/metrics`)).text();
+      const text = await scrape(ready.metrics_port);
       const codes = new Map<string, number>();
       for (const [, code, count] of text.matchAll(
         new RegExp(`^grpc_server_handled_total\\{[^}]*grpc_method="${method}"[^}]*grpc_code="(\\w+)"[^}]*\\} (\\d+)`, "gm"),
@@ -66,4 +67,16 @@ async function waitForReady(logFile: string, exited: () => boolean): Promise<{ p
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`service did not log "ready":\n${readFileSync(logFile, "utf8")}`);
+}
+
+/** The /metrics text, on a fresh connection (a kept-alive one may be closed by the server between runs). */
+function scrape(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: "127.0.0.1", port, path: "/metrics", agent: false }, (response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (text += chunk));
+      response.on("end", () => resolve(text));
+    }).on("error", reject);
+  });
 }
