@@ -4,7 +4,7 @@
  * sends Redis the same commands and answers with a reply of the same bytes;
  * Redis round trips per call (MONITOR); then Redis memory per record. All
  * processes (redis-server, ChromaDB, the services, the baseline) are started
- * here on free ports; about three minutes with the defaults.
+ * here on free ports; under four minutes with the defaults.
  */
 import type { GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { AuthService } from "@faultmaven/contract/auth";
@@ -98,9 +98,11 @@ try {
         message: { role: MessageRole.USER, content: "the disk is full again" },
       }),
     ],
+    [sessions, hotCall(session.findSessionByClient, { userId: "bench_user", clientId: "bench_client" })],
     [auth, hotCall(AuthService.method.validateToken, { token })],
     [auth, hotCall(AuthService.method.getUser, { userId: user!.userId })],
     [reports, hotCall(ReportService.method.getReport, { reportId: report!.reportId })],
+    [reports, hotCall(ReportService.method.getCurrentReports, { caseId: "bench_case" })],
   ] as [ServiceUnderTest<GenServiceMethods>, HotCall][];
   const only = new EnvReader().string("BENCH_ONLY"); // e.g. "GetSession": the hot calls whose name contains it
   const selected = hotCalls.filter(([, hot]) => only === undefined || hot.name.includes(only));
@@ -140,7 +142,7 @@ try {
     );
     console.log("baseline = bare grpc-js server sending the same Redis commands, replying with the same bytes; loopback, one redis-server");
     console.log(
-      `${"call".padEnd(28)} ${pad("req/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} | ${pad("base/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} | ${pad("x req/s", 7)} ${pad("x p99", 6)} | ${pad("redis RT", 8)} ${pad("base RT", 7)} ${pad("reply B", 7)} ${pad("non-OK", 6)}`,
+      `${"call".padEnd(34)} ${pad("req/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} | ${pad("base/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} | ${pad("x req/s", 7)} ${pad("x p99", 6)} | ${pad("redis RT", 8)} ${pad("base RT", 7)} ${pad("reply B", 7)} ${pad("non-OK", 6)}`,
     );
     for (const { svc, hot, reply, roundTrips, baselineRoundTrips } of prepared) {
       const before = await svc.handled(hot.method.name);
@@ -151,7 +153,7 @@ try {
       const failures =
         notOk.filter(([code]) => code !== "CANCELLED").reduce((sum, [, count]) => sum + count, 0) + real.failed + base.failed;
       console.log(
-        `${hot.name.padEnd(28)} ${pad(Math.round(real.perSecond), 7)} ${pad(fixed(real.p50), 7)} ${pad(fixed(real.p99), 7)} | ${pad(Math.round(base.perSecond), 7)} ${pad(fixed(base.p50), 7)} ${pad(fixed(base.p99), 7)} | ${pad(fixed(real.perSecond / base.perSecond), 7)} ${pad(fixed(real.p99 / base.p99), 6)} | ${pad(fixed(roundTrips), 8)} ${pad(fixed(baselineRoundTrips), 7)} ${pad(reply.length, 7)} ${pad(failures, 6)}`,
+        `${hot.name.padEnd(34)} ${pad(Math.round(real.perSecond), 7)} ${pad(fixed(real.p50), 7)} ${pad(fixed(real.p99), 7)} | ${pad(Math.round(base.perSecond), 7)} ${pad(fixed(base.p50), 7)} ${pad(fixed(base.p99), 7)} | ${pad(fixed(real.perSecond / base.perSecond), 7)} ${pad(fixed(real.p99 / base.p99), 6)} | ${pad(fixed(roundTrips), 8)} ${pad(fixed(baselineRoundTrips), 7)} ${pad(reply.length, 7)} ${pad(failures, 6)}`,
       );
       if (notOk.some(([, count]) => count > 0) || failures > 0) {
         const codes = notOk.filter(([, count]) => count > 0).map(([code, count]) => `${code} ${count}`);
