@@ -1,72 +1,172 @@
 /**
- * `pnpm bench`: latency and throughput of the services' hot calls over real
- * gRPC against a real redis-server (all started here on free ports), and how
- * many Redis round trips each call costs (commands clients sent, seen with
- * MONITOR on a separate sample; commands run inside a script are not round
- * trips). Bounded in count and time; loopback only.
+ * `pnpm bench`: the services' hot calls under h2load (64 streams on
+ * loopback), each side by side with its baseline, a bare grpc-js server that
+ * sends Redis the same commands and answers with a reply of the same bytes;
+ * Redis round trips per call (MONITOR); then Redis memory per record. All
+ * processes (redis-server, ChromaDB, the services, the baseline) are started
+ * here on free ports; under four minutes with the defaults.
  */
+import type { GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { AuthService } from "@faultmaven/contract/auth";
 import { ReportService, ReportType } from "@faultmaven/contract/report";
 import { MessageRole, SessionService } from "@faultmaven/contract/session";
-import { ChromaServer, RedisServer, startGrpcService } from "@faultmaven/test-kit";
-import { measure, printHeader } from "./measure.js";
 import { EnvReader } from "@faultmaven/config";
+import { ChromaServer, RedisServer } from "@faultmaven/test-kit";
+import { startBaseline } from "./baseline.js";
+import { ensureH2load } from "./h2load.js";
+import { type HotCall, hotCall } from "./hot-call.js";
+import { bytesPerRecord, RECORDS } from "./memory-per-record.js";
+import { commandsOfOneCall, roundTripsPerCall } from "./redis-commands.js";
+import { RawCaller } from "./raw-call.js";
+import { LOAD, sideBySide } from "./side-by-side.js";
+import { startService, type ServiceUnderTest } from "./service-under-test.js";
 
+ensureH2load();
 const [redis, chroma] = await Promise.all([RedisServer.start(), ChromaServer.start()]);
 const env = { ...redis.env, ...chroma.env, LOG_LEVEL: new EnvReader().string("LOG_LEVEL") ?? "info" };
-const [sessions, auth, reportSvc] = await Promise.all([
-  startGrpcService("services/session-svc/src/main.ts", SessionService, env),
-  startGrpcService("services/auth-svc/src/main.ts", AuthService, env),
-  startGrpcService("services/report-svc/src/main.ts", ReportService, env),
+const [sessions, auth, reports] = await Promise.all([
+  startService("services/session-svc/src/main.ts", SessionService, env),
+  startService("services/auth-svc/src/main.ts", AuthService, env),
+  startService("services/report-svc/src/main.ts", ReportService, env),
 ]);
 
+const pad = (value: string | number, width: number) => String(value).padStart(width);
+const fixed = (value: number, digits = 2) => value.toFixed(digits);
+
 try {
-  printHeader();
-  const session = sessions.client;
-  const { session: created } = await session.createSession({ userId: "bench_user", clientId: "bench_client" });
-  const sessionId = created!.sessionId;
-  let n = 0;
-  await measure(redis, "session GetSession", () => session.getSession({ sessionId }));
-  await measure(redis, "session TouchSession", () => session.touchSession({ sessionId }));
-  await measure(redis, "session AppendMessage", () =>
-    session.appendMessage({ sessionId, message: { role: MessageRole.USER, content: `message ${n++}` } }),
-  );
-  await measure(redis, "session UpdateSession", () => session.updateSession({ session: { sessionId }, setContext: { step: String(n++) } }));
-  await measure(redis, "session CreateSession resume", () => session.createSession({ userId: "bench_user", clientId: "bench_client" }));
-  await measure(redis, "session CreateSession new", () => session.createSession({ userId: "bench_user", clientId: `client_${n++}` }));
-
+  console.log(`Redis memory per record: MEMORY USAGE ... SAMPLES 0 summed over all keys, growth for ${RECORDS} records / ${RECORDS}`);
+  console.log("(one user's sessions and one case's reports, so their index keys are amortized; one token per user)");
   const password = "benchmark password";
-  const { user } = await auth.client.createUser({ username: "bench", email: "bench@example.com", password, roles: ["engineer"] });
-  const { token } = await auth.client.login({ identifier: { case: "username", value: "bench" }, password });
-  await measure(redis, "auth ValidateToken", () => auth.client.validateToken({ token }));
-  await measure(redis, "auth GetUser", () => auth.client.getUser({ userId: user!.userId }));
-  // argon2id (m=19 MiB, t=2) dominates these: fewer calls.
-  await measure(redis, "auth Login", () => auth.client.login({ identifier: { case: "username", value: "bench" }, password }), 200);
-
-  const reports = reportSvc.client;
-  const { report } = await reports.saveReport({
-    caseId: "bench_case",
-    type: ReportType.RCA_REPORT,
-    content: "Root cause: WAL archiving stalled and the disk filled.",
-    createdBy: "bench",
-  });
-  const reportId = report!.reportId;
-  await measure(redis, "report GetReport (metadata)", () => reports.getReport({ reportId }));
-  await measure(redis, "report GetReport (+content)", () => reports.getReport({ reportId, includeContent: true }), 500);
-  await measure(
-    redis,
-    "report SaveReport",
-    () =>
-      reports.saveReport({
-        caseId: "bench_case",
-        type: ReportType.RUNBOOK,
-        content: `step ${n++}: restart the workers`,
+  const memory: [string, number][] = [];
+  memory.push([
+    "user",
+    await bytesPerRecord(redis.admin, (i) =>
+      auth.client.createUser({ username: `mem_user_${i}`, email: `mem${i}@example.com`, password, roles: ["engineer"] }),
+    ),
+  ]);
+  memory.push([
+    "token (one per user)",
+    await bytesPerRecord(redis.admin, (i) => auth.client.login({ identifier: { case: "username", value: `mem_user_${i}` }, password })),
+  ]);
+  memory.push([
+    "session as created",
+    await bytesPerRecord(redis.admin, (i) => sessions.client.createSession({ userId: "mem_user", clientId: `mem_client_${i}` })),
+  ]);
+  memory.push([
+    "session + 20 x 200-char messages",
+    await bytesPerRecord(redis.admin, async (i) => {
+      const { session } = await sessions.client.createSession({ userId: "mem_chat_user", clientId: `mem_chat_${i}` });
+      for (let m = 0; m < 20; m++) {
+        const content = `${m} `.padEnd(200, "lorem ipsum dolor sit amet ");
+        await sessions.client.appendMessage({ sessionId: session!.sessionId, message: { role: MessageRole.USER, content } });
+      }
+    }),
+  ]);
+  memory.push([
+    "report metadata",
+    await bytesPerRecord(redis.admin, (i) =>
+      reports.client.saveReport({
+        caseId: "mem_case",
+        type: ReportType.RCA_REPORT,
+        content: `Root cause ${i}: the disk filled.`,
         createdBy: "bench",
       }),
-    500,
+    ),
+  ]);
+  for (const [record, bytes] of memory) console.log(`  ${record.padEnd(34)} ${pad(bytes, 7)} B`);
+
+  const { session: main } = await sessions.client.createSession({ userId: "bench_user", clientId: "bench_client" });
+  const { session: chat } = await sessions.client.createSession({ userId: "bench_user", clientId: "bench_chat" });
+  await auth.client.createUser({ username: "bench", email: "bench@example.com", password, roles: ["engineer"] });
+  const { token, user } = await auth.client.login({ identifier: { case: "username", value: "bench" }, password });
+  const { report } = await reports.client.saveReport({
+    caseId: "bench_case",
+    type: ReportType.RCA_REPORT,
+    content: "Root cause: WAL archiving stalled.",
+    createdBy: "bench",
+  });
+  const sessionId = main!.sessionId;
+  const session = SessionService.method;
+  const hotCalls: [ServiceUnderTest<GenServiceMethods>, HotCall][] = [
+    [sessions, hotCall(session.updateSession, { session: { sessionId }, setContext: { step: "diagnose" } })],
+    [sessions, hotCall(session.touchSession, { sessionId })],
+    [sessions, hotCall(session.getSession, { sessionId })],
+    [
+      sessions,
+      hotCall(session.appendMessage, {
+        sessionId: chat!.sessionId,
+        message: { role: MessageRole.USER, content: "the disk is full again" },
+      }),
+    ],
+    [sessions, hotCall(session.findSessionByClient, { userId: "bench_user", clientId: "bench_client" })],
+    [auth, hotCall(AuthService.method.validateToken, { token })],
+    [auth, hotCall(AuthService.method.getUser, { userId: user!.userId })],
+    [reports, hotCall(ReportService.method.getReport, { reportId: report!.reportId })],
+    [reports, hotCall(ReportService.method.getCurrentReports, { caseId: "bench_case" })],
+  ] as [ServiceUnderTest<GenServiceMethods>, HotCall][];
+  const only = new EnvReader().string("BENCH_ONLY"); // e.g. "GetSession": the hot calls whose name contains it
+  const selected = hotCalls.filter(([, hot]) => only === undefined || hot.name.includes(only));
+
+  // Steady state first (an appended session holds SESSION_MAX_MESSAGES), then what each call sends and answers,
+  // all with the very request bytes h2load sends.
+  const prepared = [];
+  for (const [svc, hot] of selected) {
+    const caller = new RawCaller(svc.port);
+    const call = () => caller.call(hot.path, hot.request);
+    for (let i = 0; i < 60; i++) await call();
+    const reply = await call();
+    const commands = await commandsOfOneCall(redis.admin, call);
+    const roundTrips = await roundTripsPerCall(redis.admin, call);
+    caller.close();
+    prepared.push({ svc, hot, reply, commands, roundTrips, baselineRoundTrips: Number.NaN });
+  }
+  const baseline = await startBaseline(
+    redis.port,
+    prepared.map(({ hot, commands, reply }) => ({
+      path: hot.path,
+      commands: commands.map((args) => args.map((arg) => arg.toString("base64"))),
+      reply: reply.toString("base64"),
+    })),
   );
-  await measure(redis, "report SearchReports", () => reports.searchReports({ query: "disk full WAL", limit: 5 }), 500);
+  try {
+    const caller = new RawCaller(baseline.port);
+    for (const entry of prepared) {
+      const answer = await caller.call(entry.hot.path, entry.hot.request);
+      if (answer.length !== entry.reply.length)
+        throw new Error(`baseline ${entry.hot.path} replied ${answer.length} bytes, not ${entry.reply.length}`);
+      entry.baselineRoundTrips = await roundTripsPerCall(redis.admin, () => caller.call(entry.hot.path, entry.hot.request));
+    }
+    caller.close();
+    console.log(
+      `\nHot calls: h2load ${LOAD.connections} connections x ${LOAD.streams} streams, ${LOAD.rounds} x ${LOAD.seconds} s per side (real, baseline alternating);`,
+    );
+    console.log("baseline = bare grpc-js server sending the same Redis commands, replying with the same bytes; loopback, one redis-server");
+    console.log(
+      `${"call".padEnd(34)} ${pad("req/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} | ${pad("base/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} | ${pad("x req/s", 7)} ${pad("x p99", 6)} | ${pad("redis RT", 8)} ${pad("base RT", 7)} ${pad("reply B", 7)} ${pad("non-OK", 6)} ${pad("stopped", 7)}`,
+    );
+    for (const { svc, hot, reply, roundTrips, baselineRoundTrips } of prepared) {
+      const before = await svc.handled(hot.method.name);
+      const { real, baseline: base } = sideBySide(hot.path, hot.request, { real: svc.port, baseline: baseline.port });
+      const after = await svc.handled(hot.method.name);
+      const notOk = [...after].filter(([code]) => code !== "OK").map(([code, count]) => [code, count - (before.get(code) ?? 0)] as const);
+      // h2load stops with up to 64 calls in flight: the service ends those CANCELLED. Not failures: a column apart.
+      const cancelled = notOk.find(([code]) => code === "CANCELLED")?.[1] ?? 0;
+      const failures =
+        notOk.filter(([code]) => code !== "CANCELLED").reduce((sum, [, count]) => sum + count, 0) + real.failed + base.failed;
+      console.log(
+        `${hot.name.padEnd(34)} ${pad(Math.round(real.perSecond), 7)} ${pad(fixed(real.p50), 7)} ${pad(fixed(real.p99), 7)} | ${pad(Math.round(base.perSecond), 7)} ${pad(fixed(base.p50), 7)} ${pad(fixed(base.p99), 7)} | ${pad(fixed(real.perSecond / base.perSecond), 7)} ${pad(fixed(real.p99 / base.p99), 6)} | ${pad(fixed(roundTrips), 8)} ${pad(fixed(baselineRoundTrips), 7)} ${pad(reply.length, 7)} ${pad(failures, 6)} ${pad(cancelled, 7)}`,
+      );
+      if (failures > 0) {
+        const codes = notOk.filter(([code, count]) => code !== "CANCELLED" && count > 0).map(([code, count]) => `${code} ${count}`);
+        console.log(
+          `  ^ not OK (CANCELLED: in flight when h2load stopped): ${[...codes, `h2load-failed real ${real.failed} baseline ${base.failed}`].join(", ")}`,
+        );
+      }
+    }
+  } finally {
+    baseline.stop();
+  }
 } finally {
-  await Promise.all([sessions.stop(), auth.stop(), reportSvc.stop()]);
+  for (const svc of [sessions, auth, reports]) svc.stop();
   await Promise.all([redis.close(), chroma.close()]);
 }

@@ -1,0 +1,32 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { BaselineMethod } from "./baseline-server.js";
+
+/** A running baseline-server.ts process. */
+export interface Baseline {
+  readonly port: number;
+  stop(): void;
+}
+
+/** Starts baseline-server.ts for `methods` against the Redis on `redisPort`; resolves with its port. */
+export async function startBaseline(redisPort: number, methods: BaselineMethod[]): Promise<Baseline> {
+  const dir = mkdtempSync(join(tmpdir(), "fm-baseline-"));
+  const specFile = join(dir, "spec.json");
+  writeFileSync(specFile, JSON.stringify({ redisPort, methods }));
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/baseline-server.ts", specFile], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const [line] = await Promise.race([
+    createInterface({ input: child.stdout! })
+      [Symbol.asyncIterator]()
+      .next()
+      .then((next) => [next.value as string | undefined]),
+    new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`baseline server exited with ${code}`)))),
+  ]);
+  rmSync(dir, { recursive: true, force: true });
+  const { port } = JSON.parse(line ?? "{}") as { port: number };
+  return { port, stop: () => void child.kill("SIGTERM") };
+}

@@ -1,0 +1,82 @@
+import { spawn } from "node:child_process";
+import { get } from "node:http";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import { processEnvironment } from "@faultmaven/config";
+import { createClient, type PromiseClient } from "@faultmaven/grpc-kit";
+
+/** A real service process under load, its typed client and its /metrics port. */
+export interface ServiceUnderTest<T extends GenServiceMethods> {
+  readonly port: number;
+  readonly client: PromiseClient<T>;
+  /** Calls of `method` the service finished with each gRPC code so far (grpc_server_handled_total). */
+  handled(method: string): Promise<Map<string, number>>;
+  stop(): void;
+}
+
+/**
+ * Starts a service as test-kit does (node + tsx on its main.ts, ports picked
+ * by the process), but its log goes to a file rather than through this
+ * process: parsing every rpc line here would take CPU from the service.
+ */
+export async function startService<T extends GenServiceMethods>(
+  entry: string,
+  service: GenService<T>,
+  env: Record<string, string>,
+): Promise<ServiceUnderTest<T>> {
+  const dir = mkdtempSync(join(tmpdir(), "fm-bench-svc-"));
+  const logFile = join(dir, "service.log");
+  const log = openSync(logFile, "w");
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    env: { ...processEnvironment(), GRPC_PORT: "0", METRICS_PORT: "0", GRPC_HOST: "127.0.0.1", ...env },
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  const ready = await waitForReady(logFile, () => child.exitCode !== null);
+  const client = createClient(service, `127.0.0.1:${ready.port}`, { defaultTimeoutMs: 5000 });
+  return {
+    port: ready.port,
+    client,
+    async handled(method) {
+      const text = await scrape(ready.metrics_port);
+      const codes = new Map<string, number>();
+      for (const [, code, count] of text.matchAll(
+        new RegExp(`^grpc_server_handled_total\\{[^}]*grpc_method="${method}"[^}]*grpc_code="(\\w+)"[^}]*\\} (\\d+)`, "gm"),
+      )) {
+        codes.set(code!, Number(count));
+      }
+      return codes;
+    },
+    stop() {
+      client.close();
+      child.kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls the log file for the "ready" line (with the gRPC and metrics ports). */
+async function waitForReady(logFile: string, exited: () => boolean): Promise<{ port: number; metrics_port: number }> {
+  for (let waited = 0; waited < 30_000; waited += 100) {
+    for (const line of readFileSync(logFile, "utf8").split("\n")) {
+      if (line.includes('"msg":"ready"')) return JSON.parse(line) as { port: number; metrics_port: number };
+    }
+    if (exited()) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`service did not log "ready":\n${readFileSync(logFile, "utf8")}`);
+}
+
+/** The /metrics text, on a fresh connection (a kept-alive one may be closed by the server between runs). */
+function scrape(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: "127.0.0.1", port, path: "/metrics", agent: false }, (response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (text += chunk));
+      response.on("end", () => resolve(text));
+    }).on("error", reject);
+  });
+}
