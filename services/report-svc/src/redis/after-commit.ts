@@ -1,28 +1,17 @@
 import { DeadlineExceededError, UnavailableError } from "@faultmaven/errors";
 
 /**
- * The failure of a Cluster save's step after its commit (COMMIT_METADATA)
- * ran: the report is saved and visible, its remaining steps (indexes,
- * pointer, flags, the idempotency record) may not be. Never "certainly not
- * applied" (the content must stay): UNAVAILABLE with reason OUTCOME_UNKNOWN,
- * so the caller retries with its idempotency key, which finishes the save.
+ * The failure of a Cluster write's step after an earlier step took effect
+ * (a save's COMMIT_METADATA, a delete's or case action's first removal):
+ * part of the write is done, so never "certainly not applied" (the content
+ * must stay), but UNAVAILABLE with reason OUTCOME_UNKNOWN, so the caller
+ * retries with its idempotency key, which runs the remaining steps again.
  * The original failure is kept one level down, so neverReachedRedis, which
- * looks at the direct cause, does not take a late step for an unsent commit.
+ * looks at the direct cause, does not take a late step for an unsent one.
  */
-export function failedAfterCommit(error: unknown): unknown {
+export function failedPartWay(error: unknown, done: string): unknown {
   // The call's deadline ended it: the caller is gone, and DEADLINE_EXCEEDED claims nothing either way.
   if (error instanceof DeadlineExceededError) return error;
-  const cause = new Error("the report was committed; a later step of the save failed", { cause: error });
-  return new UnavailableError("redis", { cause, outcomeUnknown: true });
-}
-
-/**
- * The failure of a Cluster delete's or case action's step after an earlier
- * step took effect: part of the write is done, so never "certainly not
- * applied" (OUTCOME_UNKNOWN); a retry runs the remaining steps again.
- */
-export function failedPartWay(error: unknown): unknown {
-  if (error instanceof DeadlineExceededError) return error;
-  const cause = new Error("an earlier step of the write took effect; a later one failed", { cause: error });
+  const cause = new Error(`${done}; a later step failed`, { cause: error });
   return new UnavailableError("redis", { cause, outcomeUnknown: true });
 }

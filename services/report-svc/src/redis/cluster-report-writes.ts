@@ -12,7 +12,7 @@ import {
   RETREAT_CURRENT,
   SET_CURRENT_FLAG,
 } from "./cluster-scripts.js";
-import { failedAfterCommit, failedPartWay } from "./after-commit.js";
+import { failedPartWay } from "./after-commit.js";
 import { parseMetadata } from "./metadata-hash.js";
 import type { CaseKeysInput, CaseKeysOutcome, SaveInput, SaveOutcome } from "./report-step-inputs.js";
 
@@ -29,7 +29,7 @@ import type { CaseKeysInput, CaseKeysOutcome, SaveInput, SaveOutcome } from "./r
  * Every write is a script, so each carries the not-after bound: a step that
  * reaches a stalled Redis late does nothing. The report becomes visible at
  * COMMIT_METADATA, which needs the save's live intent (save-intent-scripts.ts);
- * a failure after it is no longer "nothing saved" (failedAfterCommit).
+ * a failure after it is no longer "nothing saved" (failedPartWay).
  * Every step is re-runnable for one report id: a save resumed with the same
  * id (a keyed retry, see RESERVE_REPORT_ID) keeps the version and created_at
  * it committed and finishes the steps the first attempt did not.
@@ -46,7 +46,7 @@ export async function saveInSteps(calls: SingleKeyCalls, { report, fields }: Sav
   try {
     return await finishSave(calls, report, closedTtl, committed);
   } catch (error) {
-    throw failedAfterCommit(error);
+    throw failedPartWay(error, "the report was committed");
   }
 }
 
@@ -138,7 +138,7 @@ export async function deleteInSteps(calls: SingleKeyCalls, report: ReportRecord)
     // Of concurrent deletes of one report, the one that removes its metadata is the one that deleted it.
     return parseMetadata(pairsToHash(await calls.script(DELETE_METADATA, reportKeys.metadata(reportId), [])));
   } catch (error) {
-    throw failedPartWay(error);
+    throw failedPartWay(error, "an earlier step of the write took effect");
   }
 }
 
@@ -174,6 +174,6 @@ export async function caseKeysInSteps(calls: SingleKeyCalls, { caseId, action, t
     await Promise.all(keys.map((key) => calls.script(CASE_KEY_ACTION, key, [action, ttlMs])));
     return { now, ids, wasClosed };
   } catch (error) {
-    throw failedPartWay(error);
+    throw failedPartWay(error, "an earlier step of the write took effect");
   }
 }

@@ -10,7 +10,7 @@ import {
   type ReportType,
 } from "../domain/report.js";
 import type { ReportPage, ReportStore, ReservedId, SaveState } from "../domain/report-store.js";
-import { failedAfterCommit } from "./after-commit.js";
+import { failedPartWay } from "./after-commit.js";
 import { PEEK_RECORD, RECORD_REPLY, RESERVE_REPORT_ID } from "./idempotency-scripts.js";
 import { reportKeys } from "./keys.js";
 import { parseMetadata } from "./metadata-hash.js";
@@ -94,7 +94,7 @@ export class RedisReportStore implements ReportStore {
       // The report is committed: a failed record is "not finished", never "not saved" (a keyed retry records it).
       const first = saveOutcome(
         await this.#recordOnCluster(reportKeys.caseReports(report.caseId), reply).catch((error: unknown) => {
-          throw failedAfterCommit(error);
+          throw failedPartWay(error, "the report was committed");
         }),
       );
       // A retry with the same key recorded first: this save is a duplicate, so it is deleted again.
