@@ -12,6 +12,14 @@ export { RedisSentinel } from "./redis-sentinel.js";
 export { HttpTap, type TappedExchange } from "./http-tap.js";
 export { withServiceClockADayBehind } from "./skewed-clock.js";
 export { StalledStreams, type StalledRequest, type StalledOutcome } from "./stalled-streams.js";
-export { callerServiceConfig, servedCalls, steadyLoad, restartInTurn, type FailedCall } from "./rolling-restart.js";
+export {
+  callerServiceConfig,
+  servedCalls,
+  steadyLoad,
+  restartInTurn,
+  rollingRestartUnderLoad,
+  type FailedCall,
+  type RollingRestartRun,
+} from "./rolling-restart.js";
 export { SentinelTopology, type SentinelTimings } from "./sentinel-topology.js";
 export { SentinelProcess, type SentinelWatch } from "./sentinel-process.js";

@@ -79,3 +79,39 @@ export async function restartInTurn(
   }
   return { exitCodes, restarted };
 }
+
+/** What a rolling restart under load did: calls and failures, exit codes, calls served per replica before and after. */
+export interface RollingRestartRun {
+  readonly calls: number;
+  readonly failures: readonly FailedCall[];
+  readonly byMethod: Readonly<Record<string, number>>;
+  readonly exitCodes: (number | null)[];
+  readonly before: number[];
+  readonly after: number[];
+  readonly seconds: number;
+}
+
+/**
+ * Once both `first` replicas serve 50 calls of `load`, restarts them in turn
+ * (restartInTurn), stops the load, and sums up; the summary line is printed
+ * under `name` so runs can be quoted.
+ */
+export async function rollingRestartUnderLoad(
+  name: string,
+  first: readonly ServiceProcess[],
+  start: (index: number) => Promise<ServiceProcess>,
+  load: ReturnType<typeof steadyLoad>,
+  began: number,
+): Promise<RollingRestartRun> {
+  await waitFor("both replicas serving", () => first.every((replica) => servedCalls(replica) >= 50), 15_000);
+  const { exitCodes, restarted } = await restartInTurn(first, start);
+  await load.stop();
+  const before = first.map(servedCalls);
+  const after = restarted.map(servedCalls);
+  const seconds = (Date.now() - began) / 1000;
+  console.log(
+    `${name} rolling restart: ${load.calls} calls in ${seconds.toFixed(1)} s (${Math.round(load.calls / seconds)}/s), ${load.failures.length} failed; ` +
+      `served per replica: first processes ${before.join(" + ")}, restarted ${after.join(" + ")}`,
+  );
+  return { calls: load.calls, failures: load.failures, byMethod: load.byMethod, exitCodes, before, after, seconds };
+}

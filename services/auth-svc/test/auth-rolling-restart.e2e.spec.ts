@@ -1,15 +1,6 @@
 import { AuthService } from "@faultmaven/contract/auth";
 import { createClient } from "@faultmaven/grpc-kit";
-import {
-  callerServiceConfig,
-  freePorts,
-  RedisServer,
-  restartInTurn,
-  servedCalls,
-  ServiceProcess,
-  steadyLoad,
-  waitFor,
-} from "@faultmaven/test-kit";
+import { callerServiceConfig, freePorts, RedisServer, ServiceProcess, steadyLoad, rollingRestartUnderLoad } from "@faultmaven/test-kit";
 import { ENTRY } from "./auth-harness.js";
 
 describe("auth-svc rolling restart of two replicas under load (real processes, one real Redis)", () => {
@@ -59,21 +50,11 @@ describe("auth-svc rolling restart of two replicas under load (real processes, o
           : {}),
       };
     });
-    await waitFor("both replicas serving", () => first.every((replica) => servedCalls(replica) >= 50), 15_000);
-    const { exitCodes, restarted } = await restartInTurn(first, start);
-    await load.stop();
+    const run = await rollingRestartUnderLoad("auth-svc", first, start, load, began);
     client.close();
-
-    const before = first.map(servedCalls);
-    const after = restarted.map(servedCalls);
-    const seconds = (Date.now() - began) / 1000;
-    console.log(
-      `auth-svc rolling restart: ${load.calls} calls in ${seconds.toFixed(1)} s (${Math.round(load.calls / seconds)}/s), ${load.failures.length} failed; ` +
-        `served per replica: first processes ${before.join(" + ")}, restarted ${after.join(" + ")}`,
-    );
-    expect(load.failures).toEqual([]);
-    expect(exitCodes).toEqual([0, 0]);
-    expect(before.every((count) => count >= 50)).toBe(true);
-    expect(after.every((count) => count >= 50)).toBe(true);
+    expect(run.failures).toEqual([]);
+    expect(run.exitCodes).toEqual([0, 0]);
+    expect(run.before.every((count) => count >= 50)).toBe(true);
+    expect(run.after.every((count) => count >= 50)).toBe(true);
   }, 120_000);
 });

@@ -5,11 +5,9 @@ import {
   ChromaServer,
   freePorts,
   RedisServer,
-  restartInTurn,
-  servedCalls,
   ServiceProcess,
   steadyLoad,
-  waitFor,
+  rollingRestartUnderLoad,
 } from "@faultmaven/test-kit";
 import { ENTRY } from "./report-harness.js";
 
@@ -66,27 +64,17 @@ describe("report-svc rolling restart of two replicas under load (real processes,
           : {}),
       };
     });
-    await waitFor("both replicas serving", () => first.every((replica) => servedCalls(replica) >= 50), 15_000);
-    const { exitCodes, restarted } = await restartInTurn(first, start);
-    await load.stop();
+    const run = await rollingRestartUnderLoad("report-svc", first, start, load, began);
     // Every save was applied once, retried or not: as many versions as SaveReport calls.
     const versions = await Promise.all(
       cases.map(async (caseId) => (await client.listReportVersions({ caseId, type: ReportType.RCA_REPORT, pageSize: 100 })).reports.length),
     );
     client.close();
-
-    const before = first.map(servedCalls);
-    const after = restarted.map(servedCalls);
-    const seconds = (Date.now() - began) / 1000;
-    console.log(
-      `report-svc rolling restart: ${load.calls} calls in ${seconds.toFixed(1)} s (${Math.round(load.calls / seconds)}/s), ${load.failures.length} failed; ` +
-        `served per replica: first processes ${before.join(" + ")}, restarted ${after.join(" + ")}; ` +
-        `${load.byMethod.SaveReport} saves, ${versions.reduce((a, b) => a + b, 0)} versions`,
-    );
-    expect(load.failures).toEqual([]);
-    expect(versions.reduce((a, b) => a + b, 0)).toBe(load.byMethod.SaveReport);
-    expect(exitCodes).toEqual([0, 0]);
-    expect(before.every((count) => count >= 50)).toBe(true);
-    expect(after.every((count) => count >= 50)).toBe(true);
+    console.log(`report-svc rolling restart: ${run.byMethod.SaveReport} saves, ${versions.reduce((a, b) => a + b, 0)} versions`);
+    expect(run.failures).toEqual([]);
+    expect(versions.reduce((a, b) => a + b, 0)).toBe(run.byMethod.SaveReport);
+    expect(run.exitCodes).toEqual([0, 0]);
+    expect(run.before.every((count) => count >= 50)).toBe(true);
+    expect(run.after.every((count) => count >= 50)).toBe(true);
   }, 180_000);
 });

@@ -6,8 +6,7 @@ import {
   callerServiceConfig,
   freePorts,
   RedisServer,
-  restartInTurn,
-  servedCalls,
+  rollingRestartUnderLoad,
   ServiceProcess,
   steadyLoad,
   waitFor,
@@ -62,22 +61,12 @@ describe("session-svc rolling restart of two replicas under load (real processes
         }),
       };
     });
-    await waitFor("both replicas serving", () => first.every((replica) => servedCalls(replica) >= 50), 15_000);
-    const { exitCodes, restarted } = await restartInTurn(first, start);
-    await load.stop();
+    const run = await rollingRestartUnderLoad("session-svc", first, start, load, began);
     client.close();
-
-    const before = first.map(servedCalls);
-    const after = restarted.map(servedCalls);
-    const seconds = (Date.now() - began) / 1000;
-    console.log(
-      `session-svc rolling restart: ${load.calls} calls in ${seconds.toFixed(1)} s (${Math.round(load.calls / seconds)}/s), ${load.failures.length} failed; ` +
-        `served per replica: first processes ${before.join(" + ")}, restarted ${after.join(" + ")}`,
-    );
-    expect(load.failures).toEqual([]);
-    expect(exitCodes).toEqual([0, 0]);
-    expect(before.every((count) => count >= 50)).toBe(true);
-    expect(after.every((count) => count >= 50)).toBe(true);
+    expect(run.failures).toEqual([]);
+    expect(run.exitCodes).toEqual([0, 0]);
+    expect(run.before.every((count) => count >= 50)).toBe(true);
+    expect(run.after.every((count) => count >= 50)).toBe(true);
   }, 120_000);
 
   it("on SIGTERM finishes the calls in flight (held 1.5 s by Redis) before exiting 0, and answers every call made after it UNAVAILABLE, never CANCELLED or INTERNAL", async () => {
