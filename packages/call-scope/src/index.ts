@@ -8,3 +8,4 @@
 export { currentCallScope, outsideCallScope, runInCallScope, type CallScope, type IdempotencyKey } from "./call-scope.js";
 export { openCallScope, type OpenCallScope } from "./open-call-scope.js";
 export { callOverError, scopedSignal } from "./call-over.js";
+export { MemoryIdempotencyRecords, type RecordLookup } from "./memory-idempotency-records.js";

@@ -1,11 +1,4 @@
-import { currentCallScope } from "@faultmaven/call-scope";
-import { InvalidArgumentError } from "@faultmaven/errors";
-
-interface Entry {
-  readonly fingerprint: string;
-  readonly answer: Promise<unknown>;
-  readonly expiresAt: number;
-}
+import { MemoryIdempotencyRecords, type RecordLookup } from "@faultmaven/call-scope";
 
 /** At most this many answers are kept; the oldest go first. */
 const MAX_ENTRIES = 10_000;
@@ -19,30 +12,24 @@ const MAX_ENTRIES = 10_000;
  * kept, as the Redis scripts do not record error replies.
  */
 export class MemoryIdempotency {
-  readonly #entries = new Map<string, Entry>();
+  readonly #answers: MemoryIdempotencyRecords<Promise<unknown>>;
 
-  constructor(private readonly clock: () => number) {}
+  constructor(clock: () => number) {
+    this.#answers = new MemoryIdempotencyRecords(clock, MAX_ENTRIES);
+  }
 
   once<T>(anchor: string, act: () => Promise<T>): Promise<T> {
-    const key = currentCallScope()?.idempotency;
-    if (!key) return act();
-    const name = `${anchor}|${key.name}`;
-    const prior = this.#entries.get(name);
-    if (prior && prior.expiresAt > this.clock()) {
-      if (prior.fingerprint !== key.fingerprint) {
-        return Promise.reject(
-          new InvalidArgumentError("idempotency_key", "was used with a different request within the idempotency window"),
-        );
-      }
-      return prior.answer as Promise<T>;
+    let found: RecordLookup<Promise<unknown>> | undefined;
+    try {
+      found = this.#answers.find(anchor);
+    } catch (refused) {
+      return Promise.reject(refused);
     }
+    if (!found) return act();
+    if (found.prior !== undefined) return found.prior as Promise<T>;
     const answer = act();
-    this.#entries.delete(name);
-    this.#entries.set(name, { fingerprint: key.fingerprint, answer, expiresAt: this.clock() + key.windowMs });
-    if (this.#entries.size > MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
-    const forget = () => {
-      if (this.#entries.get(name)?.answer === answer) this.#entries.delete(name);
-    };
+    this.#answers.remember(found, answer);
+    const forget = () => this.#answers.forget(found.name, answer);
     answer.then((value) => value === undefined && forget(), forget);
     return answer;
   }

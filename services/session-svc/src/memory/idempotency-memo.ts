@@ -1,12 +1,7 @@
-import { currentCallScope } from "@faultmaven/call-scope";
-import { InvalidArgumentError } from "@faultmaven/errors";
+import { MemoryIdempotencyRecords } from "@faultmaven/call-scope";
 import { LockNotHeldError, SessionLockedError, SessionNotFoundError } from "../domain/errors.js";
 
-interface Memo {
-  readonly fingerprint: string;
-  readonly expiresAt: number;
-  readonly outcome: { readonly value: unknown } | { readonly error: unknown };
-}
+type Outcome = { readonly value: unknown } | { readonly error: unknown };
 
 /**
  * The in-memory store's idempotency records, kept as the Redis scripts keep
@@ -18,51 +13,30 @@ interface Memo {
  * are not. Bounded: the oldest records go first.
  */
 export class IdempotencyMemo {
-  readonly #memos = new Map<string, Memo>();
+  readonly #records: MemoryIdempotencyRecords<Outcome>;
 
-  constructor(
-    private readonly clock: () => number,
-    private readonly limit = 100_000,
-  ) {}
+  constructor(clock: () => number, limit = 100_000) {
+    this.#records = new MemoryIdempotencyRecords(clock, limit);
+  }
 
   /** Runs `work` once per anchor and idempotency key of the current call; synchronous, so atomic in Node. */
   once<T>(anchor: string, work: () => T, replay?: () => T): T {
-    const key = currentCallScope()?.idempotency;
-    if (!key) return work();
-    const name = `${anchor}\u0000${key.name}`;
-    const prior = this.#live(name);
-    if (prior) {
-      if (prior.fingerprint !== key.fingerprint) {
-        throw new InvalidArgumentError("idempotency_key", "was used with a different request within the idempotency window");
-      }
+    const found = this.#records.find(anchor);
+    if (!found) return work();
+    if (found.prior) {
       if (replay) return replay();
-      if ("error" in prior.outcome) throw prior.outcome.error;
-      return prior.outcome.value as T;
+      if ("error" in found.prior) throw found.prior.error;
+      return found.prior.value as T;
     }
-    const record = (outcome: Memo["outcome"]) =>
-      this.#record(name, { fingerprint: key.fingerprint, expiresAt: this.clock() + key.windowMs, outcome });
     try {
       const value = work();
-      record({ value });
+      this.#records.remember(found, { value });
       return value;
     } catch (error) {
-      if (error instanceof SessionNotFoundError || error instanceof SessionLockedError || error instanceof LockNotHeldError)
-        record({ error });
+      if (error instanceof SessionNotFoundError || error instanceof SessionLockedError || error instanceof LockNotHeldError) {
+        this.#records.remember(found, { error });
+      }
       throw error;
     }
-  }
-
-  #live(name: string): Memo | undefined {
-    const memo = this.#memos.get(name);
-    if (memo && memo.expiresAt <= this.clock()) {
-      this.#memos.delete(name);
-      return undefined;
-    }
-    return memo;
-  }
-
-  #record(name: string, memo: Memo): void {
-    if (this.#memos.size >= this.limit) this.#memos.delete(this.#memos.keys().next().value!);
-    this.#memos.set(name, memo);
   }
 }
