@@ -8,6 +8,16 @@ export interface CallScope {
   readonly signal: AbortSignal;
   /** The caller's idempotency key for this call, when it gave one (see IdempotencyKey). */
   readonly idempotency?: IdempotencyKey;
+  /** Who is calling, for authorization, throttling and the audit trail. */
+  readonly caller?: Caller;
+}
+
+/** Who a call comes from. */
+export interface Caller {
+  /** The workload identity from the client certificate (SPIFFE URI SAN, else subject CN); undefined without mutual TLS. */
+  readonly identity: string | undefined;
+  /** The end user's address: the one a trusted gateway passes in metadata, else the peer's. */
+  readonly source: string;
 }
 
 /**

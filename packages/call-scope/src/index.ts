@@ -5,7 +5,14 @@
  * Work outside any call (reconciliation, samplers, readiness probes) sees no
  * scope and keeps its fixed timeouts.
  */
-export { currentCallScope, outsideCallScope, runInCallScope, type CallScope, type IdempotencyKey } from "./call-scope.js";
+export {
+  currentCallScope,
+  outsideCallScope,
+  runInCallScope,
+  type Caller,
+  type CallScope,
+  type IdempotencyKey,
+} from "./call-scope.js";
 export { openCallScope, type OpenCallScope } from "./open-call-scope.js";
 export { callOverError, scopedSignal } from "./call-over.js";
 export { MemoryIdempotencyRecords, type RecordLookup } from "./memory-idempotency-records.js";

@@ -1,5 +1,5 @@
 import type { Metadata, ServerUnaryCall } from "@grpc/grpc-js";
-import { openCallScope } from "@faultmaven/call-scope";
+import { type Caller, openCallScope } from "@faultmaven/call-scope";
 import type { Logger } from "pino";
 
 /** What a handler knows about the call besides its request. */
@@ -13,6 +13,8 @@ export interface CallContext {
   readonly metadata: Metadata;
   /** The caller's address, for the log. */
   readonly peer: string;
+  /** Who is calling (identity and source). */
+  readonly caller: Caller;
   /** Logger bound to this call (method, request id). */
   readonly logger: Logger;
 }
@@ -41,6 +43,7 @@ export function createCallContext(
     signal: opened.scope.signal,
     metadata: call.metadata,
     peer: call.getPeer(),
+    caller: { identity: undefined, source: call.getPeer() },
     logger: logger.child({ method, ...(requestId ? { request_id: String(requestId) } : {}) }),
   };
   return {

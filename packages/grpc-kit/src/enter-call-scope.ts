@@ -10,7 +10,11 @@ import type { Middleware } from "./middleware.js";
  * handler made of it (the caller has already been told).
  */
 export const enterCallScope: Middleware = async (call, next) => {
-  const scope: CallScope = { deadline: call.context.deadline?.getTime(), signal: call.context.signal };
+  const scope: CallScope = {
+    deadline: call.context.deadline?.getTime(),
+    signal: call.context.signal,
+    caller: call.context.caller,
+  };
   const early = callOverError(scope, new Error("the call was over when it arrived"));
   if (early) throw early;
   let response: object;

@@ -15,6 +15,7 @@ async function keyOf(input: DescMessage, request: Message): Promise<IdempotencyK
     signal: opened.scope.signal,
     metadata: new Metadata(),
     peer: "ipv4:127.0.0.1:1234",
+    caller: { identity: undefined, source: "ipv4:127.0.0.1:1234" },
     logger: pino({ level: "silent" }),
   };
   let seen: IdempotencyKey | undefined;

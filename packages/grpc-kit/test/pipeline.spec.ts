@@ -17,6 +17,7 @@ function fakeCall(deadline: number | undefined) {
     signal: opened.scope.signal,
     metadata: new Metadata(),
     peer: "ipv4:127.0.0.1:1234",
+    caller: { identity: undefined, source: "ipv4:127.0.0.1:1234" },
     logger,
   };
   const call: UnaryCall = {
@@ -92,7 +93,7 @@ describe("the per-call pipeline", () => {
     const deadline = Date.now() + 10_000;
     const { call, opened } = fakeCall(deadline);
     const scope = await pipeline({ logger: call.context.logger })(call, async () => ({ scope: currentCallScope() }));
-    expect((scope as { scope: { deadline: number; signal: AbortSignal } }).scope).toEqual({ deadline, signal: call.context.signal });
+    expect((scope as { scope: { deadline: number; signal: AbortSignal } }).scope).toEqual({ deadline, signal: call.context.signal, caller: call.context.caller });
     opened.close();
   });
 

@@ -51,6 +51,7 @@ describe("the pipeline on an undecodable request", () => {
         signal: new AbortController().signal,
         metadata: new Metadata(),
         peer: "p",
+        caller: { identity: undefined, source: "p" },
         logger,
       },
     };
