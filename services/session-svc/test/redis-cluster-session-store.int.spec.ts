@@ -7,6 +7,7 @@ import { RedisSessionStore } from "../src/redis/redis-session-store.js";
 import { sessionLimitsContract } from "./session-limits-contract.js";
 import { type StoreFactory, sessionStoreContract } from "./session-store-contract.js";
 import { sessionStoreIdempotencyContract } from "./session-store-idempotency-contract.js";
+import { sessionWatchContract } from "./session-watch-contract.js";
 
 /**
  * The same contract on a real 3-master Redis Cluster: every script stays on
@@ -32,6 +33,12 @@ const openClusterStore: StoreFactory = async (policy) => {
 sessionStoreContract("RedisSessionStore on Redis Cluster", openClusterStore);
 sessionStoreIdempotencyContract("RedisSessionStore on Redis Cluster", openClusterStore);
 sessionLimitsContract("RedisSessionStore on Redis Cluster", openClusterStore);
+sessionWatchContract("RedisSessionStore on Redis Cluster", async (policy, limits) => {
+  const config = readRedisConfig(new EnvReader(cluster.env));
+  const client = createRedisClient(config, "session-cluster-watch-test");
+  await client.connect();
+  return new RedisSessionStore(client, policy, config.mode, limits);
+});
 
 describe("RedisSessionStore on Redis Cluster: index TTLs", () => {
   it("renews the client index in another slot on touch", async () => {

@@ -8,6 +8,7 @@ import { CREATE_OR_RESUME } from "../src/redis/scripts/create-or-resume-script.j
 import { sessionLimitsContract } from "./session-limits-contract.js";
 import { type StoreFactory, sessionStoreContract } from "./session-store-contract.js";
 import { sessionStoreIdempotencyContract } from "./session-store-idempotency-contract.js";
+import { sessionWatchContract } from "./session-watch-contract.js";
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -26,6 +27,11 @@ const openStore: StoreFactory = async (policy) => {
 sessionStoreContract("RedisSessionStore", openStore);
 sessionStoreIdempotencyContract("RedisSessionStore", openStore);
 sessionLimitsContract("RedisSessionStore", openStore);
+sessionWatchContract("RedisSessionStore", async (policy, limits) => {
+  const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "session-watch-test");
+  await client.connect();
+  return new RedisSessionStore(client, policy, "standalone", limits);
+});
 
 describe("RedisSessionStore keys and TTLs, read from Redis itself", () => {
   const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50, limits: SESSION_LIMITS };

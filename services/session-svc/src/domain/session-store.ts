@@ -1,3 +1,4 @@
+import type { SessionEvent, WatchOptions } from "./session-event.js";
 import type { LockRecord, MessageRecord, NewSession, SessionChanges, SessionRecord } from "./session.js";
 
 /** One page of a user's sessions. */
@@ -41,5 +42,16 @@ export interface SessionStore {
   refreshLock(sessionId: string, owner: string, fencingToken: number, leaseMs: number): Promise<LockRecord>;
   /** Raises LockNotHeldError unless (owner, fencingToken) holds the lock; returns the release time. */
   releaseLock(sessionId: string, owner: string, fencingToken: number): Promise<number>;
+  /**
+   * The session's changes as they happen (see SessionEvent): first a
+   * snapshot (or `caught_up` at `options.fromVersion`), then every change in
+   * version order, a fresh snapshot after any gap, and a final `deleted` or
+   * `expired`. Fails with SessionNotFoundError when the session does not
+   * exist, ResourceExhaustedError past the process's watcher limit,
+   * UnavailableError when the store cannot promise to deliver every change
+   * (subscription lost). Aborting `options.signal` ends it and frees what it
+   * held at once.
+   */
+  watch(sessionId: string, options: WatchOptions): AsyncIterable<SessionEvent>;
   close(): Promise<void>;
 }

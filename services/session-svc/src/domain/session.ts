@@ -26,6 +26,8 @@ export interface SessionRecord {
   /** Messages ever appended, including trimmed ones. */
   readonly messageCount: number;
   readonly context: Readonly<Record<string, string>>;
+  /** 1 when created, +1 with every change (update, append, lock call); touches leave it as it is. */
+  readonly version: number;
 }
 
 /** A held session lock. */

@@ -35,6 +35,7 @@ export function sessionToProto(session: SessionRecord): MessageInitShape<typeof 
     })),
     messageCount: BigInt(session.messageCount),
     context: { ...session.context },
+    version: BigInt(session.version),
   };
 }
 

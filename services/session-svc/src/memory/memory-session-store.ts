@@ -12,6 +12,10 @@ import {
   pageThatFits,
   sessionBytes,
 } from "../domain/session-limits.js";
+import type { LockState, SessionEvent, WatchOptions } from "../domain/session-event.js";
+import { DEFAULT_WATCH_LIMITS, type WatchLimits } from "../watch/watch-limits.js";
+import { watchSession } from "../watch/watch-session.js";
+import { WatchTopics } from "../watch/watch-topics.js";
 import { IdempotencyMemo } from "./idempotency-memo.js";
 
 interface Entry {
@@ -27,19 +31,34 @@ interface Entry {
  * Node runs each call's synchronous part without interleaving, which gives
  * the same atomicity the Redis scripts give (limits included: each write
  * checks and applies in one synchronous step). Idempotency keys are honoured
- * as the Redis store honours them (IdempotencyMemo).
+ * as the Redis store honours them (IdempotencyMemo). Every write hands its
+ * watch event to the watchers of its session in the same synchronous step,
+ * so events keep the order of the writes, as Redis' publish-from-script does.
  */
 export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, Entry>();
   readonly #clientIndex = new Map<string, string>();
   readonly #sweeper: NodeJS.Timeout;
   readonly #memo: IdempotencyMemo;
+  readonly #topics: WatchTopics;
 
   constructor(
     private readonly policy: SessionPolicy,
     private readonly clock: () => number = Date.now,
+    private readonly watchLimits: WatchLimits = DEFAULT_WATCH_LIMITS,
   ) {
     this.#memo = new IdempotencyMemo(clock);
+    this.#topics = new WatchTopics(
+      {
+        subscribe: async () => {},
+        unsubscribe: () => {},
+        remainingMs: async (sessionId) => {
+          const entry = this.#live(sessionId);
+          return entry ? entry.session.expiresAt - this.clock() : undefined;
+        },
+      },
+      watchLimits,
+    );
     this.#sweeper = setInterval(() => this.#sweep(), 60_000).unref();
   }
 
@@ -53,7 +72,7 @@ export class MemorySessionStore implements SessionStore {
   #createOrResume(input: NewSession): { session: SessionRecord; resumed: boolean } {
     const existingId = this.#clientIndex.get(indexKey(input.userId, input.clientId));
     const existing = existingId ? this.#live(existingId) : undefined;
-    if (existing) return { session: this.#slide(existing), resumed: true };
+    if (existing) return { session: this.#touched(existing), resumed: true };
     const now = this.clock();
     const session: SessionRecord = {
       sessionId: newSessionId(),
@@ -67,6 +86,7 @@ export class MemorySessionStore implements SessionStore {
       messages: [],
       messageCount: 0,
       context: { ...input.context },
+      version: 1,
     };
     this.#sessions.set(session.sessionId, { session, lock: undefined, fence: 0 });
     this.#clientIndex.set(indexKey(input.userId, input.clientId), session.sessionId);
@@ -104,8 +124,23 @@ export class MemorySessionStore implements SessionStore {
     const entry = this.#require(sessionId);
     const context = contextAfter(entry.session.context, changes);
     checkContext(contextUsage(entry.session.context), contextUsage(context), this.policy.limits);
-    entry.session = { ...entry.session, caseId: changes.caseId ?? entry.session.caseId, context };
-    return this.#slide(entry);
+    const changed =
+      changes.caseId !== undefined ||
+      changes.replaceContext !== undefined ||
+      Object.keys(changes.setContext ?? {}).length > 0 ||
+      (changes.removeContext ?? []).length > 0;
+    if (!changed) return this.#touched(entry);
+    entry.session = { ...entry.session, caseId: changes.caseId ?? entry.session.caseId, context, version: entry.session.version + 1 };
+    const session = this.#slide(entry);
+    this.#publish(session, {
+      kind: "updated",
+      ...this.#change(session),
+      caseId: changes.caseId,
+      contextCleared: changes.replaceContext !== undefined,
+      setContext: { ...changes.replaceContext, ...changes.setContext },
+      removedContextKeys: [...(changes.removeContext ?? [])],
+    });
+    return session;
   }
 
   async appendMessage(sessionId: string, message: Omit<MessageRecord, "timestamp">): Promise<SessionRecord> {
@@ -118,14 +153,24 @@ export class MemorySessionStore implements SessionStore {
 
   #append(sessionId: string, message: Omit<MessageRecord, "timestamp">): SessionRecord {
     const entry = this.#require(sessionId);
-    const appended = [...entry.session.messages, { ...message, timestamp: this.clock() }];
+    const stored = { ...message, timestamp: this.clock() };
+    const appended = [...entry.session.messages, stored];
     const messages = keptMessages(appended, this.policy.maxMessages, this.policy.limits);
-    entry.session = { ...entry.session, messages, messageCount: entry.session.messageCount + 1 };
-    return this.#slide(entry);
+    const messageCount = entry.session.messageCount + 1;
+    entry.session = { ...entry.session, messages, messageCount, version: entry.session.version + 1 };
+    const session = this.#slide(entry);
+    this.#publish(session, {
+      kind: "message_appended",
+      ...this.#change(session),
+      message: stored,
+      messageCount,
+      trimmedMessages: appended.length - messages.length,
+    });
+    return session;
   }
 
   async touch(sessionId: string): Promise<{ lastActivity: number; expiresAt: number }> {
-    const session = this.#slide(this.#require(sessionId));
+    const session = this.#touched(this.#require(sessionId));
     return { lastActivity: session.lastActivity, expiresAt: session.expiresAt };
   }
 
@@ -134,6 +179,7 @@ export class MemorySessionStore implements SessionStore {
       const entry = this.#live(sessionId);
       if (!entry) return false;
       this.#remove(entry.session);
+      this.#publish(entry.session, { kind: "deleted", version: entry.session.version + 1 });
       return true;
     });
   }
@@ -148,7 +194,7 @@ export class MemorySessionStore implements SessionStore {
     if (entry.lock && entry.lock.until > now) throw new SessionLockedError(entry.lock.until);
     entry.fence += 1;
     entry.lock = { owner, until: now + leaseMs };
-    this.#slide(entry);
+    this.#lockChanged(entry, "lock_acquired", { owner, fencingToken: entry.fence, expiresAt: entry.lock.until });
     return { sessionId, owner, fencingToken: entry.fence, expiresAt: entry.lock.until };
   }
 
@@ -156,7 +202,7 @@ export class MemorySessionStore implements SessionStore {
     return this.#memo.once(sessionId, () => {
       const entry = this.#holder(sessionId, owner, fencingToken);
       entry.lock = { owner, until: this.clock() + leaseMs };
-      this.#slide(entry);
+      this.#lockChanged(entry, "lock_refreshed", { owner, fencingToken, expiresAt: entry.lock.until });
       return { sessionId, owner, fencingToken, expiresAt: entry.lock.until };
     });
   }
@@ -165,12 +211,40 @@ export class MemorySessionStore implements SessionStore {
     return this.#memo.once(sessionId, () => {
       const entry = this.#holder(sessionId, owner, fencingToken);
       entry.lock = undefined;
-      return this.#slide(entry).lastActivity;
+      return this.#lockChanged(entry, "lock_released", { owner, fencingToken, expiresAt: this.clock() }).lastActivity;
     });
+  }
+
+  watch(sessionId: string, options: WatchOptions): AsyncIterable<SessionEvent> {
+    return watchSession(this.#topics, (id) => this.get(id), sessionId, options, this.watchLimits);
   }
 
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
+  }
+
+  /** A touch: slides the expiry, keeps the version, tells the watchers that asked for touches. */
+  #touched(entry: Entry): SessionRecord {
+    const session = this.#slide(entry);
+    this.#publish(session, { kind: "touched", ...this.#change(session) });
+    return session;
+  }
+
+  #lockChanged(entry: Entry, kind: "lock_acquired" | "lock_refreshed" | "lock_released", lock: LockState): SessionRecord {
+    entry.session = { ...entry.session, version: entry.session.version + 1 };
+    const session = this.#slide(entry);
+    this.#publish(session, { kind, ...this.#change(session), lock });
+    return session;
+  }
+
+  #change(session: SessionRecord): { version: number; at: number; expiresAt: number } {
+    return { version: session.version, at: session.lastActivity, expiresAt: session.expiresAt };
+  }
+
+  /** Hands a write's event to its session's watchers (its size counted as the Redis store counts it, in JSON). */
+  #publish(session: SessionRecord, event: SessionEvent): void {
+    if (this.#topics.topicCount === 0) return;
+    this.#topics.dispatch(session.sessionId, event, JSON.stringify(event).length);
   }
 
   #holder(sessionId: string, owner: string, fencingToken: number): Entry {

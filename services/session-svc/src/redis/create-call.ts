@@ -55,6 +55,7 @@ export function newSessionRecord(input: NewSession, sessionId: string, now: numb
     messages: [],
     messageCount: 0,
     context: { ...input.context },
+    version: 1,
   };
 }
 

@@ -9,10 +9,14 @@ import type { CreateCall, CreateOutcome, CreateResult } from "./create-call.js";
 import { createStep } from "./create-step.js";
 import { APPEND, DELETE, LOCK_ACQUIRE, LOCK_RENEW_OR_RELEASE, TOUCH, UPDATE } from "./scripts/session-scripts.js";
 import { sessionKeys } from "./keys.js";
+import { publishCommand } from "./session-channel.js";
 import { parseSessionHash } from "./session-hash.js";
 import { SessionIdentities } from "./session-identities.js";
 import { type IndexUpkeep, type SessionCall, sessionStep } from "./session-steps.js";
 import { withoutIdempotencyKey } from "./without-idempotency-key.js";
+import type { SessionEvent, WatchOptions } from "../domain/session-event.js";
+import { DEFAULT_WATCH_LIMITS, type WatchLimits } from "../watch/watch-limits.js";
+import { SessionWatches } from "./session-watches.js";
 
 /** The limits a write script can refuse with. */
 type LimitName = SessionLimitName | "message_bytes";
@@ -50,11 +54,15 @@ export class RedisSessionStore implements SessionStore {
   readonly #lockAcquire = sessionStep(LOCK_ACQUIRE, lockUpkeep);
   readonly #lockRenewOrRelease = sessionStep(LOCK_RENEW_OR_RELEASE, lockUpkeep);
 
+  readonly #watches: SessionWatches;
+
   constructor(
     private readonly client: RedisClient,
     private readonly policy: SessionPolicy,
     private readonly mode: RedisMode,
+    watchLimits: WatchLimits = DEFAULT_WATCH_LIMITS,
   ) {
+    this.#watches = new SessionWatches(client, mode, (sessionId) => this.get(sessionId), watchLimits);
     const hashUpkeep = (reply: unknown): IndexUpkeep | undefined => {
       const session = reply ? parseSessionHash(pairsToHash(reply), policy) : undefined;
       return session && { ttl: session.expiresAt - session.lastActivity, userId: session.userId, clientId: session.clientId };
@@ -171,7 +179,17 @@ export class RedisSessionStore implements SessionStore {
     return callRedis(() => this.#renewOrRelease(sessionId, owner, fencingToken, 0));
   }
 
+  watch(sessionId: string, options: WatchOptions): AsyncIterable<SessionEvent> {
+    return this.#watches.watch(sessionId, options);
+  }
+
+  /** Watchers and watched sessions in this process. */
+  get watchCounts(): { watchers: number; sessions: number } {
+    return this.#watches.counts;
+  }
+
   async close(): Promise<void> {
+    this.#watches.close();
     this.client.disconnect();
   }
 
@@ -205,7 +223,8 @@ export class RedisSessionStore implements SessionStore {
 
   /** Runs a session step, giving it the session's identity when this process knows it. */
   #run(step: MultiKeyStep<SessionCall, unknown>, sessionId: string, args: readonly (string | number)[]): Promise<unknown> {
-    return step.run(this.client, this.mode, { sessionId, identity: this.#identities.get(sessionId), args });
+    const withPublish = [...args, publishCommand(this.mode)];
+    return step.run(this.client, this.mode, { sessionId, identity: this.#identities.get(sessionId), args: withPublish });
   }
 
   /** Parses a script's HGETALL reply. */

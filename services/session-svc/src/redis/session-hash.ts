@@ -29,5 +29,6 @@ export function parseSessionHash(hash: Record<string, string>, policy: SessionPo
     messages: messages.map((m) => m.message),
     messageCount: Number(hash.msg_seq ?? 0),
     context,
+    version: Number(hash.ver ?? 0),
   };
 }

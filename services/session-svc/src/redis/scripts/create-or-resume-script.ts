@@ -16,7 +16,9 @@ import { PRELUDE } from "./prelude.js";
  * Answers 'stale_plan' (having written nothing) when the client index no
  * longer holds what the plan read; {'resumed', session id, HGETALL} when
  * the named session is live and of the same user and client (its TTL slid,
- * both indexes renewed); else {'created', now, ttl, session id}.
+ * both indexes renewed, a `touch` event published: this script runs only
+ * where PUBLISH is the publish command); else {'created', now, ttl,
+ * session id}.
  */
 export const CREATE_OR_RESUME = createOrResume("session_create_or_resume", "{'resumed', id, redis.call('HGETALL', key)}");
 
@@ -47,6 +49,7 @@ if KEYS[4] then
     local ttl = slide(KEYS[4], now, idle)
     if ttl then
       renew_indexes_of(indexed, KEYS[2], KEYS[3], ttl)
+      publish('PUBLISH', KEYS[4], version_of(KEYS[4]), 'touch', now, ttl)
       return resumed(KEYS[4], indexed)
     end
   end

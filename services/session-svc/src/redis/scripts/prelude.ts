@@ -25,9 +25,37 @@
  * as an idempotent call's answer: a refused write did nothing);
  * `keep_messages` trims the oldest messages (kept ones are m:first..m:seq,
  * contiguous) to the count and byte limits after an append; only a trim for
- * bytes looks for the oldest kept one (at most SESSION_MAX_MESSAGES HEXISTS).
+ * bytes looks for the oldest kept one (at most SESSION_MAX_MESSAGES HEXISTS);
+ * it returns how many messages it dropped.
+ *
+ * Watch events (WatchSession): `bump` adds one to the session's version
+ * (field `ver`, 1 at creation) for a change; `version_of` reads it for a
+ * touch, which keeps it. `publish` sends the change's event from the same
+ * script, so events leave Redis in the order of the writes and no write
+ * goes unannounced (no extra round trip). The channel is
+ * `{<session key>}:events`: its hash tag is the session key, so on Cluster
+ * it lives in the session's slot and SPUBLISH from the script is allowed;
+ * the command (PUBLISH on standalone and Sentinel, SPUBLISH on Cluster) is
+ * the script's last ARGV (see `take_publish_command`). The event is a small
+ * JSON object {v: version, e: kind, at: now, ttl: ms left, ...kind's fields}
+ * parsed by redis/session-event-json.ts.
  */
 export const PRELUDE = `
+local function take_publish_command()
+  local cmd = table.remove(ARGV)
+  if cmd ~= 'PUBLISH' and cmd ~= 'SPUBLISH' then error('no publish command given') end
+  return cmd
+end
+
+local function bump(key) return redis.call('HINCRBY', key, 'ver', 1) end
+
+local function version_of(key) return tonumber(redis.call('HGET', key, 'ver') or '0') end
+
+local function publish(cmd, key, version, kind, now, ttl, extra)
+  redis.call(cmd, '{' .. key .. '}:events',
+    string.format('{"v":%d,"e":"%s","at":%d,"ttl":%d', version, kind, now, ttl) .. (extra or '') .. '}')
+end
+
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -53,7 +81,7 @@ local function write_new_session(key, now, idle, cap_ms, id, user_id, client_id,
   for i = context_from, #ARGV, 2 do entries, bytes = entries + 1, bytes + #ARGV[i] + #ARGV[i + 1] end
   redis.call('HSET', key, 'session_id', id, 'user_id', user_id, 'client_id', client_id,
     'case_id', case_id, 'created_at', now, 'last_activity', now, 'msg_seq', 0,
-    'ctx_entries', entries, 'ctx_bytes', bytes, 'msg_bytes', 0)
+    'ctx_entries', entries, 'ctx_bytes', bytes, 'msg_bytes', 0, 'ver', 1)
   local ttl = idle
   if cap_ms > 0 then
     redis.call('HSET', key, 'absolute_expires_at', now + cap_ms)
@@ -116,21 +144,26 @@ local function bound_context(key, replace, set_from, sets, remove_from, removes,
 end
 
 local function keep_messages(key, seq, c, max_count, max_bytes)
+  local dropped = 0
   local oldest = seq - max_count
   while oldest > 0 do
     local len = redis.call('HSTRLEN', key, 'm:' .. oldest)
     if redis.call('HDEL', key, 'm:' .. oldest) == 0 then break end
-    c[3], oldest = c[3] - len, oldest - 1
+    c[3], oldest, dropped = c[3] - len, oldest - 1, dropped + 1
   end
-  if c[3] <= max_bytes then return save_counters(key, c) end
+  if c[3] <= max_bytes then
+    save_counters(key, c)
+    return dropped
+  end
   local first = seq
   while first > 1 and redis.call('HEXISTS', key, 'm:' .. (first - 1)) == 1 do first = first - 1 end
   while c[3] > max_bytes and first < seq do
     c[3] = c[3] - redis.call('HSTRLEN', key, 'm:' .. first)
     redis.call('HDEL', key, 'm:' .. first)
-    first = first + 1
+    first, dropped = first + 1, dropped + 1
   end
   save_counters(key, c)
+  return dropped
 end
 
 local function renew_indexes(ttl)

@@ -6,7 +6,9 @@ import { PRELUDE } from "./prelude.js";
  * atomicity is what makes concurrent appends, updates and lock calls lose
  * nothing. KEYS[2] and KEYS[3], when given, are the session's client and
  * user indexes (see PRELUDE); no script builds a key name. ARGV[1] is the
- * idle TTL in ms unless said otherwise.
+ * idle TTL in ms unless said otherwise. Every script but CREATE announces
+ * its change to watchers (PRELUDE `publish`) and takes the publish command
+ * as its last ARGV; a change adds one to the version, a touch keeps it.
  *
  * The scripts whose effect is a call's effect are idempotent (see
  * LuaScript): with the call's idempotency key, a retry is answered by the
@@ -36,11 +38,13 @@ export const TOUCH = new LuaScript(
   "session_touch",
   PRELUDE +
     `
+local pub = take_publish_command()
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local now = now_ms()
 local ttl = slide(KEYS[1], now, tonumber(ARGV[1]))
 if not ttl then return nil end
 renew_indexes(ttl)
+publish(pub, KEYS[1], version_of(KEYS[1]), 'touch', now, ttl)
 local f = redis.call('HMGET', KEYS[1], 'session_id', 'user_id', 'client_id')
 return {now, ttl, f[1], f[2], f[3]}
 `,
@@ -58,6 +62,7 @@ export const APPEND = new LuaScript(
   "session_append",
   PRELUDE +
     `
+local pub = take_publish_command()
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local now = now_ms()
 local message = string.sub(ARGV[3], 1, -2) .. ',"timestamp":' .. string.format('%d', now) .. '}'
@@ -69,7 +74,8 @@ local c = counters(KEYS[1])
 local seq = redis.call('HINCRBY', KEYS[1], 'msg_seq', 1)
 redis.call('HSET', KEYS[1], 'm:' .. seq, message)
 c[3] = c[3] + #message
-keep_messages(KEYS[1], seq, c, tonumber(ARGV[2]), tonumber(ARGV[4]))
+local dropped = keep_messages(KEYS[1], seq, c, tonumber(ARGV[2]), tonumber(ARGV[4]))
+publish(pub, KEYS[1], bump(KEYS[1]), 'append', now, ttl, string.format(',"n":%d,"d":%d,"m":', seq, dropped) .. message)
 return redis.call('HGETALL', KEYS[1])
 `,
   { idempotent: { replay: SESSION_AS_IT_IS_NOW } },
@@ -81,12 +87,14 @@ return redis.call('HGETALL', KEYS[1])
  * pairs, then the number of keys to remove followed by the keys, then the
  * context entry and byte limits. Returns HGETALL, nil when gone, or the
  * error `LIMIT name would_be max` (nothing written) when the context would
- * go past a limit.
+ * go past a limit. An update that asks for no change (a resume on Cluster)
+ * is a touch: it slides the expiry and keeps the version.
  */
 export const UPDATE = new LuaScript(
   "session_update",
   PRELUDE +
     `
+local pub = take_publish_command()
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local set_count = tonumber(ARGV[5])
 local remove_at = 6 + 2 * set_count
@@ -111,6 +119,22 @@ for j = 1, sets do redis.call('HSET', KEYS[1], 'c:' .. ARGV[i + 2 * j - 1], ARGV
 i = i + 2 * sets + 1
 for j = 1, tonumber(ARGV[i]) do redis.call('HDEL', KEYS[1], 'c:' .. ARGV[i + j]) end
 save_counters(KEYS[1], c)
+if ARGV[2] ~= '1' and ARGV[4] ~= '1' and set_count == 0 and remove_count == 0 then
+  publish(pub, KEYS[1], version_of(KEYS[1]), 'touch', now, ttl)
+  return redis.call('HGETALL', KEYS[1])
+end
+local change = {}
+if ARGV[2] == '1' then change.case = ARGV[3] end
+if ARGV[4] == '1' then change.clr = true end
+if set_count > 0 then
+  change.set = {}
+  for j = 0, set_count - 1 do change.set[ARGV[6 + 2 * j]] = ARGV[7 + 2 * j] end
+end
+if remove_count > 0 then
+  change.rm = {}
+  for j = 1, remove_count do change.rm[j] = ARGV[remove_at + j] end
+end
+publish(pub, KEYS[1], bump(KEYS[1]), 'update', now, ttl, ',"u":' .. cjson.encode(change))
 return redis.call('HGETALL', KEYS[1])
 `,
   { idempotent: { replay: SESSION_AS_IT_IS_NOW } },
@@ -118,20 +142,25 @@ return redis.call('HGETALL', KEYS[1])
 
 /**
  * Delete: removes the hash and, when given, the client index (only if it
- * still points here) and the session's entry in the user index. No ARGV.
- * Returns {session_id, user_id, client_id}, or nil when there was none.
+ * still points here) and the session's entry in the user index. ARGV: the
+ * publish command only. Returns {session_id, user_id, client_id}, or nil
+ * when there was none. Its event (the last of the session) has the version
+ * the delete would have made, and no expiry.
  */
 export const DELETE = new LuaScript(
   "session_delete",
-  `
-local f = redis.call('HMGET', KEYS[1], 'session_id', 'user_id', 'client_id')
+  PRELUDE +
+    `
+local pub = take_publish_command()
+local f = redis.call('HMGET', KEYS[1], 'session_id', 'user_id', 'client_id', 'ver')
 if not f[1] then return nil end
 redis.call('DEL', KEYS[1])
+publish(pub, KEYS[1], tonumber(f[4] or '0') + 1, 'delete', now_ms(), 0)
 if #KEYS == 3 then
   if redis.call('GET', KEYS[2]) == f[1] then redis.call('DEL', KEYS[2]) end
   redis.call('ZREM', KEYS[3], f[1])
 end
-return f
+return {f[1], f[2], f[3]}
 `,
   { idempotent: {} },
 );
@@ -146,6 +175,7 @@ export const LOCK_ACQUIRE = new LuaScript(
   "session_lock_acquire",
   PRELUDE +
     `
+local pub = take_publish_command()
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local now = now_ms()
 local held = redis.call('HMGET', KEYS[1], 'lock_owner', 'lock_until')
@@ -156,6 +186,8 @@ renew_indexes(ttl)
 local fence = redis.call('HINCRBY', KEYS[1], 'lock_fence', 1)
 local expires = now + tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], 'lock_owner', ARGV[2], 'lock_until', expires)
+publish(pub, KEYS[1], bump(KEYS[1]), 'lock_acquire', now, ttl,
+  ',"own":' .. cjson.encode(ARGV[2]) .. string.format(',"f":%d,"until":%d', fence, expires))
 local f = redis.call('HMGET', KEYS[1], 'user_id', 'client_id')
 return {'ok', fence, expires, ttl, f[1], f[2]}
 `,
@@ -173,6 +205,7 @@ export const LOCK_RENEW_OR_RELEASE = new LuaScript(
   "session_lock_renew_or_release",
   PRELUDE +
     `
+local pub = take_publish_command()
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local held = redis.call('HMGET', KEYS[1], 'lock_owner', 'lock_fence')
 if held[1] ~= ARGV[2] or held[2] ~= ARGV[3] then return {'not_held'} end
@@ -182,11 +215,14 @@ if not ttl then return nil end
 renew_indexes(ttl)
 local f = redis.call('HMGET', KEYS[1], 'user_id', 'client_id')
 local lease = tonumber(ARGV[4])
+local owner = ',"own":' .. cjson.encode(ARGV[2]) .. string.format(',"f":%d,"until":%d', tonumber(held[2]), now + lease)
 if lease == 0 then
   redis.call('HDEL', KEYS[1], 'lock_owner', 'lock_until')
+  publish(pub, KEYS[1], bump(KEYS[1]), 'lock_release', now, ttl, owner)
   return {'ok', tonumber(held[2]), now, ttl, f[1], f[2]}
 end
 redis.call('HSET', KEYS[1], 'lock_until', now + lease)
+publish(pub, KEYS[1], bump(KEYS[1]), 'lock_refresh', now, ttl, owner)
 return {'ok', tonumber(held[2]), now + lease, ttl, f[1], f[2]}
 `,
   { idempotent: {} },

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file faultmaven/session/v1/session_service.proto.
  */
 export const file_faultmaven_session_v1_session_service: GenFile = /*@__PURE__*/
-  fileDesc("CitmYXVsdG1hdmVuL3Nlc3Npb24vdjEvc2Vzc2lvbl9zZXJ2aWNlLnByb3RvEhVmYXVsdG1hdmVuLnNlc3Npb24udjEirQIKFENyZWF0ZVNlc3Npb25SZXF1ZXN0Eh0KB3VzZXJfaWQYASABKAlCDLpICcgBAXIEiLUYARIfCgljbGllbnRfaWQYAiABKAlCDLpICcgBAXIEiLUYARIdCgdjYXNlX2lkGAMgASgJQgy6SAnYAQFyBIi1GAESYgoHY29udGV4dBgEIAMoCzI4LmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5DcmVhdGVTZXNzaW9uUmVxdWVzdC5Db250ZXh0RW50cnlCF7pIFJoBERBAIgZyBLC1GAEqBXIDKIAgEiIKD2lkZW1wb3RlbmN5X2tleRgPIAEoCUIJukgGcgTYtRgBGi4KDENvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlkKFUNyZWF0ZVNlc3Npb25SZXNwb25zZRIvCgdzZXNzaW9uGAEgASgLMh4uZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24SDwoHcmVzdW1lZBgCIAEoCCI1ChFHZXRTZXNzaW9uUmVxdWVzdBIgCgpzZXNzaW9uX2lkGAEgASgJQgy6SAnIAQFyBJC1GAEiRQoSR2V0U2Vzc2lvblJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiJcChpGaW5kU2Vzc2lvbkJ5Q2xpZW50UmVxdWVzdBIdCgd1c2VyX2lkGAEgASgJQgy6SAnIAQFyBIi1GAESHwoJY2xpZW50X2lkGAIgASgJQgy6SAnIAQFyBIi1GAEiTgobRmluZFNlc3Npb25CeUNsaWVudFJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiJuChNMaXN0U2Vzc2lvbnNSZXF1ZXN0Eh0KB3VzZXJfaWQYASABKAlCDLpICcgBAXIEiLUYARIaCglwYWdlX3NpemUYAiABKAVCB7pIBBoCKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAQiYQoUTGlzdFNlc3Npb25zUmVzcG9uc2USMAoIc2Vzc2lvbnMYASADKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkijQMKFFVwZGF0ZVNlc3Npb25SZXF1ZXN0EjcKB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbkIGukgDyAEBEkkKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IYukgV4gESEgdjYXNlX2lkEgdjb250ZXh0EmkKC3NldF9jb250ZXh0GAMgAygLMjsuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlVwZGF0ZVNlc3Npb25SZXF1ZXN0LlNldENvbnRleHRFbnRyeUIXukgUmgEREEAiBnIEsLUYASoFcgMogCASLwoTcmVtb3ZlX2NvbnRleHRfa2V5cxgEIAMoCUISukgPkgEMEEAYASIGcgSwtRgBEiIKD2lkZW1wb3RlbmN5X2tleRgPIAEoCUIJukgGcgTYtRgBGjEKD1NldENvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkgKFVVwZGF0ZVNlc3Npb25SZXNwb25zZRIvCgdzZXNzaW9uGAEgASgLMh4uZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24imQEKFEFwcGVuZE1lc3NhZ2VSZXF1ZXN0EiAKCnNlc3Npb25faWQYASABKAlCDLpICcgBAXIEkLUYARI7CgdtZXNzYWdlGAIgASgLMiIuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkNoYXRNZXNzYWdlQga6SAPIAQESIgoPaWRlbXBvdGVuY3lfa2V5GA8gASgJQgm6SAZyBNi1GAEiSAoVQXBwZW5kTWVzc2FnZVJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiI3ChNUb3VjaFNlc3Npb25SZXF1ZXN0EiAKCnNlc3Npb25faWQYASABKAlCDLpICcgBAXIEkLUYASJ5ChRUb3VjaFNlc3Npb25SZXNwb25zZRIxCg1sYXN0X2FjdGl2aXR5GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJzChREZWxldGVTZXNzaW9uUmVxdWVzdBIgCgpzZXNzaW9uX2lkGAEgASgJQgy6SAnIAQFyBJC1GAESFQoNYWxsb3dfbWlzc2luZxgCIAEoCBIiCg9pZGVtcG90ZW5jeV9rZXkYDyABKAlCCbpIBnIE2LUYASIXChVEZWxldGVTZXNzaW9uUmVzcG9uc2UivAEKGUFjcXVpcmVTZXNzaW9uTG9ja1JlcXVlc3QSIAoKc2Vzc2lvbl9pZBgBIAEoCUIMukgJyAEBcgSQtRgBEhsKBW93bmVyGAIgASgJQgy6SAnIAQFyBIi1GAESPAoFbGVhc2UYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CErpID6oBDCIDCNgEMgUQgMLXLxIiCg9pZGVtcG90ZW5jeV9rZXkYDyABKAlCCbpIBnIE2LUYASJOChpBY3F1aXJlU2Vzc2lvbkxvY2tSZXNwb25zZRIwCgRsb2NrGAEgASgLMiIuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb25Mb2NrIuYBChlSZWZyZXNoU2Vzc2lvbkxvY2tSZXF1ZXN0EiAKCnNlc3Npb25faWQYASABKAlCDLpICcgBAXIEkLUYARIbCgVvd25lchgCIAEoCUIMukgJyAEBcgSItRgBEigKDWZlbmNpbmdfdG9rZW4YAyABKARCEbpIDsgBATIJGP////////8PEjwKBWxlYXNlGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhK6SA+qAQwiAwjYBDIFEIDC1y8SIgoPaWRlbXBvdGVuY3lfa2V5GA8gASgJQgm6SAZyBNi1GAEiTgoaUmVmcmVzaFNlc3Npb25Mb2NrUmVzcG9uc2USMAoEbG9jaxgBIAEoCzIiLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5TZXNzaW9uTG9jayKoAQoZUmVsZWFzZVNlc3Npb25Mb2NrUmVxdWVzdBIgCgpzZXNzaW9uX2lkGAEgASgJQgy6SAnIAQFyBJC1GAESGwoFb3duZXIYAiABKAlCDLpICcgBAXIEiLUYARIoCg1mZW5jaW5nX3Rva2VuGAMgASgEQhG6SA7IAQEyCRj/////////DxIiCg9pZGVtcG90ZW5jeV9rZXkYDyABKAlCCbpIBnIE2LUYASJNChpSZWxlYXNlU2Vzc2lvbkxvY2tSZXNwb25zZRIvCgtyZWxlYXNlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAy5AkKDlNlc3Npb25TZXJ2aWNlEmoKDUNyZWF0ZVNlc3Npb24SKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuQ3JlYXRlU2Vzc2lvblJlcXVlc3QaLC5mYXVsdG1hdmVuLnNlc3Npb24udjEuQ3JlYXRlU2Vzc2lvblJlc3BvbnNlEmEKCkdldFNlc3Npb24SKC5mYXVsdG1hdmVuLnNlc3Npb24udjEuR2V0U2Vzc2lvblJlcXVlc3QaKS5mYXVsdG1hdmVuLnNlc3Npb24udjEuR2V0U2Vzc2lvblJlc3BvbnNlEnwKE0ZpbmRTZXNzaW9uQnlDbGllbnQSMS5mYXVsdG1hdmVuLnNlc3Npb24udjEuRmluZFNlc3Npb25CeUNsaWVudFJlcXVlc3QaMi5mYXVsdG1hdmVuLnNlc3Npb24udjEuRmluZFNlc3Npb25CeUNsaWVudFJlc3BvbnNlEmcKDExpc3RTZXNzaW9ucxIqLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5MaXN0U2Vzc2lvbnNSZXF1ZXN0GisuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkxpc3RTZXNzaW9uc1Jlc3BvbnNlEmoKDVVwZGF0ZVNlc3Npb24SKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuVXBkYXRlU2Vzc2lvblJlcXVlc3QaLC5mYXVsdG1hdmVuLnNlc3Npb24udjEuVXBkYXRlU2Vzc2lvblJlc3BvbnNlEmoKDUFwcGVuZE1lc3NhZ2USKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuQXBwZW5kTWVzc2FnZVJlcXVlc3QaLC5mYXVsdG1hdmVuLnNlc3Npb24udjEuQXBwZW5kTWVzc2FnZVJlc3BvbnNlEmcKDFRvdWNoU2Vzc2lvbhIqLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5Ub3VjaFNlc3Npb25SZXF1ZXN0GisuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlRvdWNoU2Vzc2lvblJlc3BvbnNlEmoKDURlbGV0ZVNlc3Npb24SKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuRGVsZXRlU2Vzc2lvblJlcXVlc3QaLC5mYXVsdG1hdmVuLnNlc3Npb24udjEuRGVsZXRlU2Vzc2lvblJlc3BvbnNlEnkKEkFjcXVpcmVTZXNzaW9uTG9jaxIwLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5BY3F1aXJlU2Vzc2lvbkxvY2tSZXF1ZXN0GjEuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkFjcXVpcmVTZXNzaW9uTG9ja1Jlc3BvbnNlEnkKElJlZnJlc2hTZXNzaW9uTG9jaxIwLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5SZWZyZXNoU2Vzc2lvbkxvY2tSZXF1ZXN0GjEuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlJlZnJlc2hTZXNzaW9uTG9ja1Jlc3BvbnNlEnkKElJlbGVhc2VTZXNzaW9uTG9jaxIwLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5SZWxlYXNlU2Vzc2lvbkxvY2tSZXF1ZXN0GjEuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlJlbGVhc2VTZXNzaW9uTG9ja1Jlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_faultmaven_session_v1_session, file_faultmaven_validate_v1_rules, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("CitmYXVsdG1hdmVuL3Nlc3Npb24vdjEvc2Vzc2lvbl9zZXJ2aWNlLnByb3RvEhVmYXVsdG1hdmVuLnNlc3Npb24udjEirQIKFENyZWF0ZVNlc3Npb25SZXF1ZXN0Eh0KB3VzZXJfaWQYASABKAlCDLpICcgBAXIEiLUYARIfCgljbGllbnRfaWQYAiABKAlCDLpICcgBAXIEiLUYARIdCgdjYXNlX2lkGAMgASgJQgy6SAnYAQFyBIi1GAESYgoHY29udGV4dBgEIAMoCzI4LmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5DcmVhdGVTZXNzaW9uUmVxdWVzdC5Db250ZXh0RW50cnlCF7pIFJoBERBAIgZyBLC1GAEqBXIDKIAgEiIKD2lkZW1wb3RlbmN5X2tleRgPIAEoCUIJukgGcgTYtRgBGi4KDENvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlkKFUNyZWF0ZVNlc3Npb25SZXNwb25zZRIvCgdzZXNzaW9uGAEgASgLMh4uZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24SDwoHcmVzdW1lZBgCIAEoCCI1ChFHZXRTZXNzaW9uUmVxdWVzdBIgCgpzZXNzaW9uX2lkGAEgASgJQgy6SAnIAQFyBJC1GAEiRQoSR2V0U2Vzc2lvblJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiJcChpGaW5kU2Vzc2lvbkJ5Q2xpZW50UmVxdWVzdBIdCgd1c2VyX2lkGAEgASgJQgy6SAnIAQFyBIi1GAESHwoJY2xpZW50X2lkGAIgASgJQgy6SAnIAQFyBIi1GAEiTgobRmluZFNlc3Npb25CeUNsaWVudFJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiJuChNMaXN0U2Vzc2lvbnNSZXF1ZXN0Eh0KB3VzZXJfaWQYASABKAlCDLpICcgBAXIEiLUYARIaCglwYWdlX3NpemUYAiABKAVCB7pIBBoCKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAQiYQoUTGlzdFNlc3Npb25zUmVzcG9uc2USMAoIc2Vzc2lvbnMYASADKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkijQMKFFVwZGF0ZVNlc3Npb25SZXF1ZXN0EjcKB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbkIGukgDyAEBEkkKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IYukgV4gESEgdjYXNlX2lkEgdjb250ZXh0EmkKC3NldF9jb250ZXh0GAMgAygLMjsuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlVwZGF0ZVNlc3Npb25SZXF1ZXN0LlNldENvbnRleHRFbnRyeUIXukgUmgEREEAiBnIEsLUYASoFcgMogCASLwoTcmVtb3ZlX2NvbnRleHRfa2V5cxgEIAMoCUISukgPkgEMEEAYASIGcgSwtRgBEiIKD2lkZW1wb3RlbmN5X2tleRgPIAEoCUIJukgGcgTYtRgBGjEKD1NldENvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkgKFVVwZGF0ZVNlc3Npb25SZXNwb25zZRIvCgdzZXNzaW9uGAEgASgLMh4uZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24imQEKFEFwcGVuZE1lc3NhZ2VSZXF1ZXN0EiAKCnNlc3Npb25faWQYASABKAlCDLpICcgBAXIEkLUYARI7CgdtZXNzYWdlGAIgASgLMiIuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkNoYXRNZXNzYWdlQga6SAPIAQESIgoPaWRlbXBvdGVuY3lfa2V5GA8gASgJQgm6SAZyBNi1GAEiSAoVQXBwZW5kTWVzc2FnZVJlc3BvbnNlEi8KB3Nlc3Npb24YASABKAsyHi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbiI3ChNUb3VjaFNlc3Npb25SZXF1ZXN0EiAKCnNlc3Npb25faWQYASABKAlCDLpICcgBAXIEkLUYASJ5ChRUb3VjaFNlc3Npb25SZXNwb25zZRIxCg1sYXN0X2FjdGl2aXR5GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJzChREZWxldGVTZXNzaW9uUmVxdWVzdBIgCgpzZXNzaW9uX2lkGAEgASgJQgy6SAnIAQFyBJC1GAESFQoNYWxsb3dfbWlzc2luZxgCIAEoCBIiCg9pZGVtcG90ZW5jeV9rZXkYDyABKAlCCbpIBnIE2LUYASIXChVEZWxldGVTZXNzaW9uUmVzcG9uc2UivAEKGUFjcXVpcmVTZXNzaW9uTG9ja1JlcXVlc3QSIAoKc2Vzc2lvbl9pZBgBIAEoCUIMukgJyAEBcgSQtRgBEhsKBW93bmVyGAIgASgJQgy6SAnIAQFyBIi1GAESPAoFbGVhc2UYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CErpID6oBDCIDCNgEMgUQgMLXLxIiCg9pZGVtcG90ZW5jeV9rZXkYDyABKAlCCbpIBnIE2LUYASJOChpBY3F1aXJlU2Vzc2lvbkxvY2tSZXNwb25zZRIwCgRsb2NrGAEgASgLMiIuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb25Mb2NrIuYBChlSZWZyZXNoU2Vzc2lvbkxvY2tSZXF1ZXN0EiAKCnNlc3Npb25faWQYASABKAlCDLpICcgBAXIEkLUYARIbCgVvd25lchgCIAEoCUIMukgJyAEBcgSItRgBEigKDWZlbmNpbmdfdG9rZW4YAyABKARCEbpIDsgBATIJGP////////8PEjwKBWxlYXNlGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhK6SA+qAQwiAwjYBDIFEIDC1y8SIgoPaWRlbXBvdGVuY3lfa2V5GA8gASgJQgm6SAZyBNi1GAEiTgoaUmVmcmVzaFNlc3Npb25Mb2NrUmVzcG9uc2USMAoEbG9jaxgBIAEoCzIiLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5TZXNzaW9uTG9jayKoAQoZUmVsZWFzZVNlc3Npb25Mb2NrUmVxdWVzdBIgCgpzZXNzaW9uX2lkGAEgASgJQgy6SAnIAQFyBJC1GAESGwoFb3duZXIYAiABKAlCDLpICcgBAXIEiLUYARIoCg1mZW5jaW5nX3Rva2VuGAMgASgEQhG6SA7IAQEyCRj/////////DxIiCg9pZGVtcG90ZW5jeV9rZXkYDyABKAlCCbpIBnIE2LUYASJNChpSZWxlYXNlU2Vzc2lvbkxvY2tSZXNwb25zZRIvCgtyZWxlYXNlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAidgoTV2F0Y2hTZXNzaW9uUmVxdWVzdBIgCgpzZXNzaW9uX2lkGAEgASgJQgy6SAnIAQFyBJC1GAESJAoMZnJvbV92ZXJzaW9uGAIgASgEQg66SAsyCRj/////////DxIXCg9pbmNsdWRlX3RvdWNoZXMYAyABKAgi2goKFFdhdGNoU2Vzc2lvblJlc3BvbnNlEg8KB3ZlcnNpb24YASABKAQSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASSAoIc25hcHNob3QYAyABKAsyNC5mYXVsdG1hdmVuLnNlc3Npb24udjEuV2F0Y2hTZXNzaW9uUmVzcG9uc2UuU25hcHNob3RIABJJCgljYXVnaHRfdXAYBCABKAsyNC5mYXVsdG1hdmVuLnNlc3Npb24udjEuV2F0Y2hTZXNzaW9uUmVzcG9uc2UuQ2F1Z2h0VXBIABJXChBtZXNzYWdlX2FwcGVuZGVkGAUgASgLMjsuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLldhdGNoU2Vzc2lvblJlc3BvbnNlLk1lc3NhZ2VBcHBlbmRlZEgAElUKD3Nlc3Npb25fdXBkYXRlZBgGIAEoCzI6LmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5XYXRjaFNlc3Npb25SZXNwb25zZS5TZXNzaW9uVXBkYXRlZEgAEjsKDWxvY2tfYWNxdWlyZWQYByABKAsyIi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbkxvY2tIABI8Cg5sb2NrX3JlZnJlc2hlZBgIIAEoCzIiLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5TZXNzaW9uTG9ja0gAEjsKDWxvY2tfcmVsZWFzZWQYCSABKAsyIi5mYXVsdG1hdmVuLnNlc3Npb24udjEuU2Vzc2lvbkxvY2tIABJGCgd0b3VjaGVkGAogASgLMjMuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLldhdGNoU2Vzc2lvblJlc3BvbnNlLlRvdWNoZWRIABJGCgdkZWxldGVkGAsgASgLMjMuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLldhdGNoU2Vzc2lvblJlc3BvbnNlLkRlbGV0ZWRIABJGCgdleHBpcmVkGAwgASgLMjMuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLldhdGNoU2Vzc2lvblJlc3BvbnNlLkV4cGlyZWRIABpLCghTbmFwc2hvdBIvCgdzZXNzaW9uGAEgASgLMh4uZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlNlc3Npb24SDgoGcmVzeW5jGAIgASgIGgoKCENhdWdodFVwGncKD01lc3NhZ2VBcHBlbmRlZBIzCgdtZXNzYWdlGAEgASgLMiIuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkNoYXRNZXNzYWdlEhUKDW1lc3NhZ2VfY291bnQYAiABKAQSGAoQdHJpbW1lZF9tZXNzYWdlcxgDIAEoDRr8AQoOU2Vzc2lvblVwZGF0ZWQSDgoGZmllbGRzGAEgAygJEg8KB2Nhc2VfaWQYAiABKAkSFwoPY29udGV4dF9jbGVhcmVkGAMgASgIEl8KC3NldF9jb250ZXh0GAQgAygLMkouZmF1bHRtYXZlbi5zZXNzaW9uLnYxLldhdGNoU2Vzc2lvblJlc3BvbnNlLlNlc3Npb25VcGRhdGVkLlNldENvbnRleHRFbnRyeRIcChRyZW1vdmVkX2NvbnRleHRfa2V5cxgFIAMoCRoxCg9TZXRDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARo8CgdUb3VjaGVkEjEKDWxhc3RfYWN0aXZpdHkYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGgkKB0RlbGV0ZWQaCQoHRXhwaXJlZEIHCgVldmVudDLkCQoOU2Vzc2lvblNlcnZpY2USagoNQ3JlYXRlU2Vzc2lvbhIrLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5DcmVhdGVTZXNzaW9uUmVxdWVzdBosLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5DcmVhdGVTZXNzaW9uUmVzcG9uc2USYQoKR2V0U2Vzc2lvbhIoLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5HZXRTZXNzaW9uUmVxdWVzdBopLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5HZXRTZXNzaW9uUmVzcG9uc2USfAoTRmluZFNlc3Npb25CeUNsaWVudBIxLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5GaW5kU2Vzc2lvbkJ5Q2xpZW50UmVxdWVzdBoyLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5GaW5kU2Vzc2lvbkJ5Q2xpZW50UmVzcG9uc2USZwoMTGlzdFNlc3Npb25zEiouZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuTGlzdFNlc3Npb25zUmVzcG9uc2USagoNVXBkYXRlU2Vzc2lvbhIrLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5VcGRhdGVTZXNzaW9uUmVxdWVzdBosLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5VcGRhdGVTZXNzaW9uUmVzcG9uc2USagoNQXBwZW5kTWVzc2FnZRIrLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5BcHBlbmRNZXNzYWdlUmVxdWVzdBosLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5BcHBlbmRNZXNzYWdlUmVzcG9uc2USZwoMVG91Y2hTZXNzaW9uEiouZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlRvdWNoU2Vzc2lvblJlcXVlc3QaKy5mYXVsdG1hdmVuLnNlc3Npb24udjEuVG91Y2hTZXNzaW9uUmVzcG9uc2USagoNRGVsZXRlU2Vzc2lvbhIrLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5EZWxldGVTZXNzaW9uUmVxdWVzdBosLmZhdWx0bWF2ZW4uc2Vzc2lvbi52MS5EZWxldGVTZXNzaW9uUmVzcG9uc2USeQoSQWNxdWlyZVNlc3Npb25Mb2NrEjAuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLkFjcXVpcmVTZXNzaW9uTG9ja1JlcXVlc3QaMS5mYXVsdG1hdmVuLnNlc3Npb24udjEuQWNxdWlyZVNlc3Npb25Mb2NrUmVzcG9uc2USeQoSUmVmcmVzaFNlc3Npb25Mb2NrEjAuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlJlZnJlc2hTZXNzaW9uTG9ja1JlcXVlc3QaMS5mYXVsdG1hdmVuLnNlc3Npb24udjEuUmVmcmVzaFNlc3Npb25Mb2NrUmVzcG9uc2USeQoSUmVsZWFzZVNlc3Npb25Mb2NrEjAuZmF1bHRtYXZlbi5zZXNzaW9uLnYxLlJlbGVhc2VTZXNzaW9uTG9ja1JlcXVlc3QaMS5mYXVsdG1hdmVuLnNlc3Npb24udjEuUmVsZWFzZVNlc3Npb25Mb2NrUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_faultmaven_session_v1_session, file_faultmaven_validate_v1_rules, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * Ids a caller chooses (user_id, client_id, case_id, owner) are 1-128
@@ -678,6 +678,313 @@ export type ReleaseSessionLockResponse = Message<"faultmaven.session.v1.ReleaseS
  */
 export const ReleaseSessionLockResponseSchema: GenMessage<ReleaseSessionLockResponse> = /*@__PURE__*/
   messageDesc(file_faultmaven_session_v1_session_service, 21);
+
+/**
+ * @generated from message faultmaven.session.v1.WatchSessionRequest
+ */
+export type WatchSessionRequest = Message<"faultmaven.session.v1.WatchSessionRequest"> & {
+  /**
+   * Required.
+   *
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * A version the caller already has (Session.version or an event's
+   * version): when the session is still at it, the stream opens with
+   * caught_up instead of a snapshot. 0: open with a snapshot.
+   *
+   * @generated from field: uint64 from_version = 2;
+   */
+  fromVersion: bigint;
+
+  /**
+   * Also send `touched` events (a touch slides the expiry and leaves the
+   * version as it is). Off by default: touches can be frequent.
+   *
+   * @generated from field: bool include_touches = 3;
+   */
+  includeTouches: boolean;
+};
+
+/**
+ * Describes the message faultmaven.session.v1.WatchSessionRequest.
+ * Use `create(WatchSessionRequestSchema)` to create a new message.
+ */
+export const WatchSessionRequestSchema: GenMessage<WatchSessionRequest> = /*@__PURE__*/
+  messageDesc(file_faultmaven_session_v1_session_service, 22);
+
+/**
+ * @generated from message faultmaven.session.v1.WatchSessionResponse
+ */
+export type WatchSessionResponse = Message<"faultmaven.session.v1.WatchSessionResponse"> & {
+  /**
+   * The session's version after this event (for `touched`, `deleted` is the
+   * version of the delete itself, `expired` the last version seen).
+   *
+   * @generated from field: uint64 version = 1;
+   */
+  version: bigint;
+
+  /**
+   * When the session expires unless it is used again, as of this event;
+   * unset on `deleted` and `expired`.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 2;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from oneof faultmaven.session.v1.WatchSessionResponse.event
+   */
+  event: {
+    /**
+     * The whole session: first on the stream, and again after a gap.
+     *
+     * @generated from field: faultmaven.session.v1.WatchSessionResponse.Snapshot snapshot = 3;
+     */
+    value: WatchSessionResponse_Snapshot;
+    case: "snapshot";
+  } | {
+    /**
+     * The session is still at WatchSessionRequest.from_version.
+     *
+     * @generated from field: faultmaven.session.v1.WatchSessionResponse.CaughtUp caught_up = 4;
+     */
+    value: WatchSessionResponse_CaughtUp;
+    case: "caughtUp";
+  } | {
+    /**
+     * @generated from field: faultmaven.session.v1.WatchSessionResponse.MessageAppended message_appended = 5;
+     */
+    value: WatchSessionResponse_MessageAppended;
+    case: "messageAppended";
+  } | {
+    /**
+     * @generated from field: faultmaven.session.v1.WatchSessionResponse.SessionUpdated session_updated = 6;
+     */
+    value: WatchSessionResponse_SessionUpdated;
+    case: "sessionUpdated";
+  } | {
+    /**
+     * The lock's owner, fencing token and lease end.
+     *
+     * @generated from field: faultmaven.session.v1.SessionLock lock_acquired = 7;
+     */
+    value: SessionLock;
+    case: "lockAcquired";
+  } | {
+    /**
+     * @generated from field: faultmaven.session.v1.SessionLock lock_refreshed = 8;
+     */
+    value: SessionLock;
+    case: "lockRefreshed";
+  } | {
+    /**
+     * expires_at of the lock is the release time.
+     *
+     * @generated from field: faultmaven.session.v1.SessionLock lock_released = 9;
+     */
+    value: SessionLock;
+    case: "lockReleased";
+  } | {
+    /**
+     * Only with include_touches.
+     *
+     * @generated from field: faultmaven.session.v1.WatchSessionResponse.Touched touched = 10;
+     */
+    value: WatchSessionResponse_Touched;
+    case: "touched";
+  } | {
+    /**
+     * Last event: the session was deleted.
+     *
+     * @generated from field: faultmaven.session.v1.WatchSessionResponse.Deleted deleted = 11;
+     */
+    value: WatchSessionResponse_Deleted;
+    case: "deleted";
+  } | {
+    /**
+     * Last event: the session reached its idle expiry or lifetime cap.
+     *
+     * @generated from field: faultmaven.session.v1.WatchSessionResponse.Expired expired = 12;
+     */
+    value: WatchSessionResponse_Expired;
+    case: "expired";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message faultmaven.session.v1.WatchSessionResponse.
+ * Use `create(WatchSessionResponseSchema)` to create a new message.
+ */
+export const WatchSessionResponseSchema: GenMessage<WatchSessionResponse> = /*@__PURE__*/
+  messageDesc(file_faultmaven_session_v1_session_service, 23);
+
+/**
+ * @generated from message faultmaven.session.v1.WatchSessionResponse.Snapshot
+ */
+export type WatchSessionResponse_Snapshot = Message<"faultmaven.session.v1.WatchSessionResponse.Snapshot"> & {
+  /**
+   * @generated from field: faultmaven.session.v1.Session session = 1;
+   */
+  session?: Session | undefined;
+
+  /**
+   * False for the stream's first message; true when the service sends it
+   * again because it detected a gap: replace what you hold with it.
+   *
+   * @generated from field: bool resync = 2;
+   */
+  resync: boolean;
+};
+
+/**
+ * Describes the message faultmaven.session.v1.WatchSessionResponse.Snapshot.
+ * Use `create(WatchSessionResponse_SnapshotSchema)` to create a new message.
+ */
+export const WatchSessionResponse_SnapshotSchema: GenMessage<WatchSessionResponse_Snapshot> = /*@__PURE__*/
+  messageDesc(file_faultmaven_session_v1_session_service, 23, 0);
+
+/**
+ * @generated from message faultmaven.session.v1.WatchSessionResponse.CaughtUp
+ */
+export type WatchSessionResponse_CaughtUp = Message<"faultmaven.session.v1.WatchSessionResponse.CaughtUp"> & {
+};
+
+/**
+ * Describes the message faultmaven.session.v1.WatchSessionResponse.CaughtUp.
+ * Use `create(WatchSessionResponse_CaughtUpSchema)` to create a new message.
+ */
+export const WatchSessionResponse_CaughtUpSchema: GenMessage<WatchSessionResponse_CaughtUp> = /*@__PURE__*/
+  messageDesc(file_faultmaven_session_v1_session_service, 23, 1);
+
+/**
+ * @generated from message faultmaven.session.v1.WatchSessionResponse.MessageAppended
+ */
+export type WatchSessionResponse_MessageAppended = Message<"faultmaven.session.v1.WatchSessionResponse.MessageAppended"> & {
+  /**
+   * The appended message, with its server timestamp.
+   *
+   * @generated from field: faultmaven.session.v1.ChatMessage message = 1;
+   */
+  message?: ChatMessage | undefined;
+
+  /**
+   * Session.message_count after the append.
+   *
+   * @generated from field: uint64 message_count = 2;
+   */
+  messageCount: bigint;
+
+  /**
+   * How many of the oldest kept messages the append dropped to stay within
+   * the session's message limits: drop as many from the front of yours.
+   *
+   * @generated from field: uint32 trimmed_messages = 3;
+   */
+  trimmedMessages: number;
+};
+
+/**
+ * Describes the message faultmaven.session.v1.WatchSessionResponse.MessageAppended.
+ * Use `create(WatchSessionResponse_MessageAppendedSchema)` to create a new message.
+ */
+export const WatchSessionResponse_MessageAppendedSchema: GenMessage<WatchSessionResponse_MessageAppended> = /*@__PURE__*/
+  messageDesc(file_faultmaven_session_v1_session_service, 23, 2);
+
+/**
+ * @generated from message faultmaven.session.v1.WatchSessionResponse.SessionUpdated
+ */
+export type WatchSessionResponse_SessionUpdated = Message<"faultmaven.session.v1.WatchSessionResponse.SessionUpdated"> & {
+  /**
+   * Which fields changed: "case_id", "context" (the paths of
+   * UpdateSessionRequest.update_mask).
+   *
+   * @generated from field: repeated string fields = 1;
+   */
+  fields: string[];
+
+  /**
+   * The new case_id, when fields has "case_id" ("" unlinks).
+   *
+   * @generated from field: string case_id = 2;
+   */
+  caseId: string;
+
+  /**
+   * The context was emptied first (a whole-map replace); set_context then
+   * holds the whole new map.
+   *
+   * @generated from field: bool context_cleared = 3;
+   */
+  contextCleared: boolean;
+
+  /**
+   * Context keys set to these values.
+   *
+   * @generated from field: map<string, string> set_context = 4;
+   */
+  setContext: { [key: string]: string };
+
+  /**
+   * Context keys removed.
+   *
+   * @generated from field: repeated string removed_context_keys = 5;
+   */
+  removedContextKeys: string[];
+};
+
+/**
+ * Describes the message faultmaven.session.v1.WatchSessionResponse.SessionUpdated.
+ * Use `create(WatchSessionResponse_SessionUpdatedSchema)` to create a new message.
+ */
+export const WatchSessionResponse_SessionUpdatedSchema: GenMessage<WatchSessionResponse_SessionUpdated> = /*@__PURE__*/
+  messageDesc(file_faultmaven_session_v1_session_service, 23, 3);
+
+/**
+ * @generated from message faultmaven.session.v1.WatchSessionResponse.Touched
+ */
+export type WatchSessionResponse_Touched = Message<"faultmaven.session.v1.WatchSessionResponse.Touched"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp last_activity = 1;
+   */
+  lastActivity?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message faultmaven.session.v1.WatchSessionResponse.Touched.
+ * Use `create(WatchSessionResponse_TouchedSchema)` to create a new message.
+ */
+export const WatchSessionResponse_TouchedSchema: GenMessage<WatchSessionResponse_Touched> = /*@__PURE__*/
+  messageDesc(file_faultmaven_session_v1_session_service, 23, 4);
+
+/**
+ * @generated from message faultmaven.session.v1.WatchSessionResponse.Deleted
+ */
+export type WatchSessionResponse_Deleted = Message<"faultmaven.session.v1.WatchSessionResponse.Deleted"> & {
+};
+
+/**
+ * Describes the message faultmaven.session.v1.WatchSessionResponse.Deleted.
+ * Use `create(WatchSessionResponse_DeletedSchema)` to create a new message.
+ */
+export const WatchSessionResponse_DeletedSchema: GenMessage<WatchSessionResponse_Deleted> = /*@__PURE__*/
+  messageDesc(file_faultmaven_session_v1_session_service, 23, 5);
+
+/**
+ * @generated from message faultmaven.session.v1.WatchSessionResponse.Expired
+ */
+export type WatchSessionResponse_Expired = Message<"faultmaven.session.v1.WatchSessionResponse.Expired"> & {
+};
+
+/**
+ * Describes the message faultmaven.session.v1.WatchSessionResponse.Expired.
+ * Use `create(WatchSessionResponse_ExpiredSchema)` to create a new message.
+ */
+export const WatchSessionResponse_ExpiredSchema: GenMessage<WatchSessionResponse_Expired> = /*@__PURE__*/
+  messageDesc(file_faultmaven_session_v1_session_service, 23, 6);
 
 /**
  * SessionService keeps the short-lived conversation state of FaultMaven.

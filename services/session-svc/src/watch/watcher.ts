@@ -1,0 +1,120 @@
+import type { SessionEvent } from "../domain/session-event.js";
+import type { WatchLimits } from "./watch-limits.js";
+
+/** What a watcher hands its stream next: an event, a request for a fresh snapshot, or the end. */
+export type WatcherStep = { readonly event: SessionEvent } | { readonly resync: true } | { readonly end: true };
+
+interface Queued {
+  readonly event: SessionEvent;
+  readonly bytes: number;
+}
+
+/**
+ * One watch's buffer between the store's events and its stream, with the
+ * gap check. Events arrive in publish order; a change must have the version
+ * after the last one taken, a touch the same version: anything else is a
+ * gap, and the watcher asks its stream for a fresh snapshot (events that
+ * arrive meanwhile wait, and those the snapshot covers are dropped). The
+ * buffer holds at most `bufferEvents` events and `bufferBytes` bytes: a
+ * reader that falls further behind loses its buffer and gets a snapshot
+ * instead, so a slow reader costs bounded memory. It starts waiting for its
+ * first snapshot.
+ */
+export class Watcher {
+  #queue: Queued[] = [];
+  #bytes = 0;
+  #version = 0;
+  #resync = true;
+  #ended: { error: unknown } | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(
+    private readonly includeTouches: boolean,
+    private readonly limits: Pick<WatchLimits, "bufferEvents" | "bufferBytes">,
+  ) {}
+
+  /** An event from the store (the same object is offered to every watcher of the session). */
+  offer(event: SessionEvent, bytes: number): void {
+    if (this.#ended) return;
+    if (!this.#resync) {
+      const verdict = this.#verdict(event);
+      if (verdict === "drop") return;
+      if (verdict === "gap") this.#resync = true;
+      else if (event.kind !== "touched") this.#version = event.version;
+    }
+    if (this.#queue.length >= this.limits.bufferEvents || this.#bytes + bytes > this.limits.bufferBytes) {
+      this.#queue = [];
+      this.#bytes = 0;
+      this.#resync = true;
+    }
+    this.#queue.push({ event, bytes });
+    this.#bytes += bytes;
+    this.#notify();
+  }
+
+  /** The stream took a snapshot at `version`: drop what it covers and check the rest from there. */
+  resynced(version: number): void {
+    const waiting = this.#queue;
+    this.#queue = [];
+    this.#bytes = 0;
+    this.#version = version;
+    this.#resync = false;
+    for (const { event, bytes } of waiting) this.offer(event, bytes);
+  }
+
+  /** Ends the watch: with `error` its stream fails at once; without, it ends after the events it holds. */
+  end(error?: unknown): void {
+    if (this.#ended) return;
+    this.#ended = { error };
+    if (error !== undefined) {
+      this.#queue = [];
+      this.#bytes = 0;
+    }
+    this.#notify();
+  }
+
+  /** The last version this watcher has handed out or queued. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Waits for the next step. */
+  async next(): Promise<WatcherStep> {
+    for (;;) {
+      if (this.#ended?.error !== undefined) throw this.#ended.error;
+      if (this.#resync) return { resync: true };
+      const head = this.#queue.shift();
+      if (head) {
+        this.#bytes -= head.bytes;
+        return { event: head.event };
+      }
+      if (this.#ended) return { end: true };
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
+
+  #verdict(event: SessionEvent): "keep" | "drop" | "gap" {
+    switch (event.kind) {
+      case "deleted":
+      case "expired":
+        return "keep";
+      case "touched":
+        if (event.version > this.#version) return "gap";
+        return event.version === this.#version && this.includeTouches ? "keep" : "drop";
+      case "snapshot":
+      case "caught_up":
+        return "drop";
+      default:
+        if (event.version <= this.#version) return "drop";
+        return event.version === this.#version + 1 ? "keep" : "gap";
+    }
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
