@@ -2,7 +2,10 @@ import { SESSION_LIMITS } from "../src/domain/session-limits.js";
 import { EnvReader } from "@faultmaven/config";
 import { runInCallScope } from "@faultmaven/call-scope";
 import { createRedisClient, readRedisConfig, scanKeys } from "@faultmaven/redis";
-import { RedisCluster } from "@faultmaven/test-kit";
+import { RedisCluster, waitFor } from "@faultmaven/test-kit";
+import type { Cluster } from "ioredis";
+import { sessionChannel } from "../src/redis/session-channel.js";
+import { WatchReader } from "./session-watch-contract.js";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
 import { sessionLimitsContract } from "./session-limits-contract.js";
 import { type StoreFactory, sessionStoreContract } from "./session-store-contract.js";
@@ -92,6 +95,41 @@ describe("RedisSessionStore on Redis Cluster: CreateSession retried with an idem
       expect(sessions.filter((key) => key.endsWith(first.session.sessionId))).toHaveLength(1);
       expect((await Promise.all(sessions.map((key) => client.hget(key, "user_id")))).filter((user) => user === "ru")).toHaveLength(1);
     } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("RedisSessionStore on Redis Cluster: watch subscription", () => {
+  it("subscribes with SSUBSCRIBE on the session's shard (SHARDNUMSUB 1) and unsubscribes with the last watcher (back to 0)", async () => {
+    const config = readRedisConfig(new EnvReader(cluster.env));
+    const client = createRedisClient(config, "cluster-watch-subscription");
+    await client.connect();
+    const store = new RedisSessionStore(
+      client,
+      { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 10, limits: SESSION_LIMITS },
+      "cluster",
+    );
+    const admin = createRedisClient(config, "cluster-watch-admin") as Cluster;
+    await admin.connect();
+    const shardSubscribers = async (channel: string) => {
+      const counts = await Promise.all(
+        admin.nodes("master").map(async (node) => Number(((await node.call("PUBSUB", "SHARDNUMSUB", channel)) as [string, number])[1])),
+      );
+      return counts.reduce((a, b) => a + b, 0);
+    };
+    try {
+      const { session } = await store.createOrResume({ userId: "wu", clientId: "wc", caseId: "", context: {} });
+      const channel = sessionChannel(session.sessionId);
+      const readers = Array.from({ length: 20 }, () => new WatchReader(store, session.sessionId));
+      await Promise.all(readers.map((r) => r.take(1)));
+      expect(await shardSubscribers(channel)).toBe(1);
+      await store.appendMessage(session.sessionId, { role: "user", content: "x", metadata: {} });
+      for (const r of readers) expect((await r.take(1)).map((e) => e.kind)).toEqual(["message_appended"]);
+      for (const r of readers) r.cancel();
+      await waitFor("the shard channel unsubscribed", async () => (await shardSubscribers(channel)) === 0);
+    } finally {
+      admin.disconnect();
       await store.close();
     }
   });
