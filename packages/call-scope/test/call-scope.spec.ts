@@ -33,6 +33,13 @@ describe("openCallScope", () => {
     expect(opened.scope.signal.reason).toBeInstanceOf(DeadlineExceededError);
   });
 
+  it("names a cancellation just before the deadline (the caller's own deadline timer) a DeadlineExceededError", () => {
+    const opened = openCallScope(Date.now() + 50);
+    opened.cancel();
+    expect(opened.scope.signal.reason).toBeInstanceOf(DeadlineExceededError);
+    opened.close();
+  });
+
   it("never aborts after close when it has no deadline and no cancel", async () => {
     const opened = openCallScope(undefined);
     opened.close();

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Binding } from "./binding.js";
 import { HealthStatus } from "./health.js";
+import { OpenStreams } from "./open-streams.js";
 import { createLogger } from "./logger.js";
 import { ServiceMetrics } from "./metrics.js";
 import type { ReadinessSource } from "./readiness.js";
@@ -71,11 +72,13 @@ export async function startService<C extends BaseServiceConfig, S>(spec: Service
     const bindings = spec.handlers(opened.stores, context);
     const health = new HealthStatus(bindings.map((b) => b.service.typeName)).watch(opened.readiness, logger);
     const observers = [metrics.observer];
+    const streams = new OpenStreams(config.server.limits.maxServerStreams, metrics.streamObserver);
     return await serve({
       services: bindings.map((b) => ({
         service: b.service,
-        implementation: b.implement({ logger, observers, idempotencyWindowMs: config.server.idempotencyWindowMs }),
+        implementation: b.implement({ logger, observers, streams, idempotencyWindowMs: config.server.idempotencyWindowMs }),
       })),
+      streams,
       config: config.server,
       maxRequestBytes: spec.maxRequestBytes,
       health,

@@ -1,4 +1,4 @@
-import type { Metadata, ServerUnaryCall } from "@grpc/grpc-js";
+import type { Metadata, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
 import { type Caller, openCallScope } from "@faultmaven/call-scope";
 import type { Logger } from "pino";
 
@@ -8,7 +8,11 @@ export interface CallContext {
   readonly method: string;
   /** The caller's deadline, when it set one. */
   readonly deadline: Date | undefined;
-  /** Aborted when the caller cancels (CancelledError) or the deadline passes (DeadlineExceededError): stop work then. */
+  /**
+   * Aborted when the caller cancels (CancelledError), the deadline passes
+   * (DeadlineExceededError) or, for a stream, the server ends it
+   * (ServerShuttingDownError): stop work then.
+   */
   readonly signal: AbortSignal;
   readonly metadata: Metadata;
   /** The caller's address, for the log. */
@@ -20,15 +24,17 @@ export interface CallContext {
 }
 
 /**
- * Builds the context of one unary call: its signal aborts at the deadline
- * (our own timer, so store work is interrupted on time) or when the caller
- * cancels. `close` stops the timer and stops listening once the call is
- * answered (grpc-js reports every finished call as "cancelled").
+ * Builds the context of one call: its signal aborts at the deadline (our
+ * own timer, so store work is interrupted on time), when the caller
+ * cancels, or when `serverEnd` aborts (a stream the server ends). `close`
+ * stops the timer and stops listening once the call is answered (grpc-js
+ * reports every finished call as "cancelled").
  */
 export function createCallContext(
-  call: ServerUnaryCall<unknown, unknown>,
+  call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
   method: string,
   logger: Logger,
+  serverEnd?: AbortSignal,
 ): { context: CallContext; close: () => void } {
   const rawDeadline = call.getDeadline();
   const deadlineMs = rawDeadline instanceof Date ? rawDeadline.getTime() : Number.isFinite(rawDeadline) ? rawDeadline : undefined;
@@ -40,7 +46,7 @@ export function createCallContext(
   const context: CallContext = {
     method,
     deadline: deadlineMs === undefined ? undefined : new Date(deadlineMs),
-    signal: opened.scope.signal,
+    signal: serverEnd ? AbortSignal.any([opened.scope.signal, serverEnd]) : opened.scope.signal,
     metadata: call.metadata,
     peer: call.getPeer(),
     caller: { identity: undefined, source: call.getPeer() },

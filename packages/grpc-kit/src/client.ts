@@ -8,6 +8,7 @@ import {
   type ChannelOptions,
   type ChannelCredentials,
   type Client,
+  type ClientReadableStream,
   type ServiceError as GrpcServiceError,
 } from "@grpc/grpc-js";
 import { clientTarget } from "./client-target.js";
@@ -18,11 +19,22 @@ import { toServiceDefinition } from "./service-definition.js";
 export interface ClientCallOptions {
   readonly timeoutMs?: number;
   readonly metadata?: Record<string, string>;
+  /** Cancels the call when aborted (a stream's reader stops waiting: CANCELLED). */
+  readonly signal?: AbortSignal;
 }
 
-/** A promise client: one async method per unary RPC. */
+/**
+ * One method of a PromiseClient: a unary RPC resolves with its response, a
+ * server-streaming one is read with `for await` (leaving the loop cancels
+ * the call; an error status is thrown from the loop).
+ */
+export type ClientMethod<M extends GenServiceMethods[string]> = M["methodKind"] extends "server_streaming"
+  ? (request: MessageInitShape<M["input"]>, options?: ClientCallOptions) => AsyncIterable<MessageShape<M["output"]>>
+  : (request: MessageInitShape<M["input"]>, options?: ClientCallOptions) => Promise<MessageShape<M["output"]>>;
+
+/** A promise client: one async method per unary RPC, one async iterable per server-streaming RPC. */
 export type PromiseClient<T extends GenServiceMethods> = {
-  [K in keyof T]: (request: MessageInitShape<T[K]["input"]>, options?: ClientCallOptions) => Promise<MessageShape<T[K]["output"]>>;
+  [K in keyof T]: ClientMethod<T[K]>;
 } & { close(): void };
 
 /** How createClient connects; every field is optional. */
@@ -54,7 +66,8 @@ export interface ClientOptions {
  * static list of replicas (IP literals, see clientTarget); give a list or a
  * `dns:` target a `serviceConfig` with round_robin to spread calls over every
  * replica. Errors are grpc-js ServiceErrors (`code`, `details`, `metadata`).
- * Default deadline: 5 s per call.
+ * Default deadline: 5 s per unary call; a stream has none unless its
+ * `timeoutMs` sets one (it lives until the server ends it or it is cancelled).
  */
 export function createClient<T extends GenServiceMethods>(
   service: GenService<T>,
@@ -73,9 +86,17 @@ export function createClient<T extends GenServiceMethods>(
     Record<string, (...args: unknown[]) => unknown>;
   const promiseClient: Record<string, unknown> = { close: () => client.close() };
   for (const method of service.methods) {
+    if (method.methodKind === "server_streaming") {
+      promiseClient[method.localName] = (request: MessageInitShape<typeof method.input>, call: ClientCallOptions = {}) => {
+        const callOptions: CallOptions = call.timeoutMs === undefined ? {} : { deadline: Date.now() + call.timeoutMs };
+        const start = () =>
+          client[method.localName]!(create(method.input, request), metadataOf(call), callOptions) as ClientReadableStream<unknown>;
+        return readStream(start, call.signal);
+      };
+      continue;
+    }
     promiseClient[method.localName] = (request: MessageInitShape<typeof method.input>, call: ClientCallOptions = {}) => {
-      const metadata = new Metadata();
-      for (const [key, value] of Object.entries(call.metadata ?? {})) metadata.set(key, value);
+      const metadata = metadataOf(call);
       const callOptions: CallOptions = {
         deadline: Date.now() + (call.timeoutMs ?? options.defaultTimeoutMs ?? 5000),
       };
@@ -90,4 +111,29 @@ export function createClient<T extends GenServiceMethods>(
     };
   }
   return promiseClient as PromiseClient<T>;
+}
+
+function metadataOf(call: ClientCallOptions): Metadata {
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(call.metadata ?? {})) metadata.set(key, value);
+  return metadata;
+}
+
+/**
+ * Starts the call when the loop first asks for a message and yields what
+ * arrives; grpc-js reads from the network only as the loop asks, so a slow
+ * loop slows the server down (HTTP/2 flow control). Leaving the loop, or
+ * `signal` aborting, cancels the call.
+ */
+async function* readStream(start: () => ClientReadableStream<unknown>, signal: AbortSignal | undefined): AsyncGenerator<unknown> {
+  signal?.throwIfAborted();
+  const stream = start();
+  const cancel = () => stream.cancel();
+  signal?.addEventListener("abort", cancel, { once: true });
+  try {
+    for await (const message of stream) yield message;
+  } finally {
+    signal?.removeEventListener("abort", cancel);
+    stream.cancel();
+  }
 }

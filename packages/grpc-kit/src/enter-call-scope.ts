@@ -1,4 +1,5 @@
 import { callOverError, runInCallScope, type CallScope } from "@faultmaven/call-scope";
+import { CancelledError, DeadlineExceededError, ServiceError } from "@faultmaven/errors";
 import type { Middleware } from "./middleware.js";
 
 /**
@@ -7,7 +8,8 @@ import type { Middleware } from "./middleware.js";
  * the deadline and aborted on cancellation. A call that arrives past its
  * deadline is answered DEADLINE_EXCEEDED before anything runs; a call that
  * ends after its deadline or cancellation is reported as such, whatever the
- * handler made of it (the caller has already been told).
+ * handler made of it (the caller has already been told); so is a stream
+ * the server ended itself (shutdown), with the error it was ended with.
  */
 export const enterCallScope: Middleware = async (call, next) => {
   const scope: CallScope = {
@@ -28,10 +30,11 @@ export const enterCallScope: Middleware = async (call, next) => {
   return response;
 };
 
-/** The call's own end (deadline, cancellation) wins over what a handler threw after it. */
+/** The call's own end (deadline, cancellation, the server ending a stream) wins over what a handler threw after it. */
 function lateError(scope: CallScope, cause: unknown) {
   if (!scope.signal.aborted) return undefined;
   const reason: unknown = scope.signal.reason;
+  if (reason instanceof ServiceError && !(reason instanceof CancelledError || reason instanceof DeadlineExceededError)) return reason;
   if (cause instanceof Error && reason instanceof Error && cause.constructor === reason.constructor) return undefined;
   return callOverError(scope, cause);
 }

@@ -1,6 +1,6 @@
 import { create, type DescMethod, type Message, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
-import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
+import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { createCallContext, type CallContext } from "./call-context.js";
 import { bindIdempotencyKeys } from "./bind-idempotency-key.js";
@@ -8,17 +8,28 @@ import { enterCallScope } from "./enter-call-scope.js";
 import { logCalls } from "./log-calls.js";
 import { composeMiddleware, type Middleware, type UnaryCall, type UnaryMethod } from "./middleware.js";
 import { observeCalls, type CallObserver } from "./observe-calls.js";
+import { OpenStreams } from "./open-streams.js";
+import { serveServerStream, type StreamHandler } from "./serve-server-stream.js";
+import type { ServerStream } from "./server-stream.js";
 import { rejectUndecodableRequests } from "./reject-undecodable-requests.js";
 import { toStatus } from "./status-details.js";
 import { validateRequests } from "./validate-requests.js";
 
-/** One async function per unary RPC, keyed by the method's localName. */
+/** The handler of one method: a unary one resolves with its response, a server-streaming one sends through `stream` and resolves when done. */
+export type MethodHandler<M extends GenServiceMethods[string]> = M["methodKind"] extends "server_streaming"
+  ? (request: MessageShape<M["input"]>, context: CallContext, stream: ServerStream<M["output"]>) => Promise<void>
+  : (request: MessageShape<M["input"]>, context: CallContext) => Promise<MessageInitShape<M["output"]>>;
+
+/** One async function per RPC (unary or server-streaming), keyed by the method's localName. */
 export type UnaryHandlers<T extends GenServiceMethods> = {
-  [K in keyof T]: (request: MessageShape<T[K]["input"]>, context: CallContext) => Promise<MessageInitShape<T[K]["output"]>>;
+  [K in keyof T]: MethodHandler<T[K]>;
 };
 
 /** The handlers of a generated service: `ServiceHandlers<typeof SessionService>`. */
 export type ServiceHandlers<S> = S extends GenService<infer T> ? UnaryHandlers<T> : never;
+
+/** Default for GRPC_MAX_SERVER_STREAMS when `implement` is used on its own. */
+const DEFAULT_MAX_SERVER_STREAMS = 1000;
 
 /** What `implement` needs besides the handlers. */
 export interface ImplementOptions {
@@ -28,6 +39,8 @@ export interface ImplementOptions {
   readonly idempotencyWindowMs?: number;
   /** Extra steps run after validation, just before the handler (authorization, limits, ...). */
   readonly middleware?: readonly Middleware[];
+  /** The process's open server streams (cap, shutdown, metrics); share one between `implement` and `serve`. */
+  readonly streams?: OpenStreams;
 }
 
 /**
@@ -53,6 +66,8 @@ export function pipeline(options: ImplementOptions): Middleware {
  * context (deadline, abort signal, logger) and runs through `pipeline`;
  * whatever it throws is answered through `toStatus` (an unexpected error is
  * logged with its stack while the caller only sees "internal error").
+ * Unary and server-streaming methods are served (see `serveServerStream`);
+ * a service with client- or bidi-streaming methods is refused at start.
  */
 export function implement<T extends GenServiceMethods>(
   service: GenService<T>,
@@ -60,13 +75,25 @@ export function implement<T extends GenServiceMethods>(
   options: ImplementOptions,
 ): UntypedServiceImplementation {
   const middleware = pipeline(options);
+  const streams = options.streams ?? new OpenStreams(DEFAULT_MAX_SERVER_STREAMS);
   const implementation: UntypedServiceImplementation = {};
   for (const method of service.methods) {
     const handler = handlers[method.localName as keyof T];
-    if (method.methodKind !== "unary" || handler === undefined) {
-      throw new Error(`${service.typeName}/${method.name}: no unary handler`);
+    if (handler === undefined) throw new Error(`${service.typeName}/${method.name}: no handler`);
+    if (method.methodKind === "unary") {
+      implementation[method.localName] = unary(service.typeName, method, handler as never, middleware, options.logger);
+    } else if (method.methodKind === "server_streaming") {
+      implementation[method.localName] = serveServerStream(
+        service.typeName,
+        method,
+        handler as unknown as StreamHandler,
+        middleware,
+        options.logger,
+        streams,
+      ) as (call: ServerWritableStream<unknown, unknown>) => void;
+    } else {
+      throw new Error(`${service.typeName}/${method.name}: ${method.methodKind} methods are not supported`);
     }
-    implementation[method.localName] = unary(service.typeName, method, handler as never, middleware, options.logger);
   }
   return implementation;
 }

@@ -4,7 +4,17 @@
  * The pipeline's steps, health, reflection and serve are its internals.
  */
 export { toServiceDefinition } from "./service-definition.js";
-export { implement, pipeline, type UnaryHandlers, type ServiceHandlers, type ImplementOptions } from "./implement.js";
+export {
+  implement,
+  pipeline,
+  type MethodHandler,
+  type UnaryHandlers,
+  type ServiceHandlers,
+  type ImplementOptions,
+} from "./implement.js";
+export type { ServerStream } from "./server-stream.js";
+export { OpenStreams, type StreamObserver } from "./open-streams.js";
+export { ServerShuttingDownError } from "./server-shutting-down-error.js";
 export { composeMiddleware, type Middleware, type Next, type UnaryCall, type UnaryMethod } from "./middleware.js";
 export {
   decodeRequest,

@@ -36,7 +36,10 @@ function serverBusyAnswers(calls: InFlightCalls): Record<ShedReason | "refused",
  * Holds a slot from the call's start until its status is sent or it is
  * cancelled (the stream closed), counting the request bytes it receives
  * until the request is whole (the caller's half-close). A refused call is
- * answered before its request is read, so it costs no request buffer.
+ * answered before its request is read, so it costs no request buffer. A
+ * server-streaming call gives its slot back once its request is whole: its
+ * long sending life counts against GRPC_MAX_SERVER_STREAMS instead (see
+ * OpenStreams), so open streams cannot starve unary calls.
  */
 class InFlightLimitedCall extends ServerInterceptingCall implements Slot {
   #holdsSlot = false;
@@ -47,6 +50,7 @@ class InFlightLimitedCall extends ServerInterceptingCall implements Slot {
     private readonly calls: InFlightCalls,
     private readonly answers: Record<ShedReason | "refused", StatusObject>,
     private readonly onLimit: () => void,
+    private readonly releaseOnceReceived: boolean,
   ) {
     super(next);
   }
@@ -61,6 +65,7 @@ class InFlightLimitedCall extends ServerInterceptingCall implements Slot {
       onReceiveHalfClose: () => {
         this.#stopCounting();
         this.calls.received(this);
+        if (this.releaseOnceReceived) this.#release();
         listener.onReceiveHalfClose();
       },
       onCancel: () => {
@@ -98,10 +103,11 @@ class InFlightLimitedCall extends ServerInterceptingCall implements Slot {
 
 /**
  * A grpc-js server interceptor capping the calls open at once in the
- * process (every method) and the bytes their unfinished requests hold;
+ * process (every method; server streams until their request is whole) and
+ * the bytes their unfinished requests hold;
  * `onLimit` is told of each call refused or shed.
  */
 export function limitInFlightCalls(calls: InFlightCalls, onLimit: () => void = () => {}): ServerInterceptor {
   const answers = serverBusyAnswers(calls);
-  return (_method, call) => new InFlightLimitedCall(call, calls, answers, onLimit);
+  return (method, call) => new InFlightLimitedCall(call, calls, answers, onLimit, method.responseStream && !method.requestStream);
 }

@@ -8,8 +8,9 @@ import { statusCodeOf } from "./status-details.js";
 const WARN = new Set<status>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.CANCELLED, status.ABORTED]);
 
 /**
- * Logs one "rpc" line per call: status code, duration, peer, the ErrorInfo
- * reason and the cause chain of a failure ("redis: Command timed out").
+ * Logs one "rpc" line per call: status code, duration, peer, the caller's
+ * identity when known, the messages a stream sent, the ErrorInfo reason and
+ * the cause chain of a failure ("redis: Command timed out").
  * Never the request or response body. An unexpected error (answered
  * INTERNAL) is logged with its stack.
  */
@@ -19,6 +20,8 @@ export const logCalls: Middleware = async (call, next) => {
     code: status[code],
     duration_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
     peer: call.context.peer,
+    ...(call.context.caller.identity === undefined ? {} : { caller: call.context.caller.identity }),
+    ...(call.stream === undefined ? {} : { messages_sent: call.stream.sent }),
   });
   try {
     const response = await next(call);

@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { status } from "@grpc/grpc-js";
 import { status as codes } from "@grpc/grpc-js";
 import type { CallObserver } from "./observe-calls.js";
+import type { StreamObserver } from "./open-streams.js";
 
 /**
  * A process's Prometheus metrics: the go-grpc-prometheus names callers know
@@ -17,6 +18,8 @@ export class ServiceMetrics {
   readonly #seconds: Histogram<"grpc_service" | "grpc_method">;
   readonly #storeErrors: Counter<"store">;
   readonly #limitHits: Counter<"limit">;
+  readonly #streamsStarted: Counter<"grpc_service" | "grpc_method">;
+  readonly #messagesSent: Counter<"grpc_service" | "grpc_method">;
 
   constructor(serviceName: string) {
     this.registry.setDefaultLabels({ service: serviceName });
@@ -42,25 +45,45 @@ export class ServiceMetrics {
     });
     this.#limitHits = new Counter({
       name: "grpc_server_transport_limit_hits_total",
-      help: "Calls and connections ended by a transport limit: in_flight_calls (refused or shed, RESOURCE_EXHAUSTED), request_receive_timeout (DEADLINE_EXCEEDED), connections (closed at the cap: the idlest or the new one), ping_strikes (connections closed for pinging too often).",
+      help: "Calls and connections ended by a transport limit: in_flight_calls (refused or shed, RESOURCE_EXHAUSTED), server_streams (refused, RESOURCE_EXHAUSTED), request_receive_timeout (DEADLINE_EXCEEDED), connections (closed at the cap: the idlest or the new one), ping_strikes (connections closed for pinging too often).",
       labelNames: ["limit"],
+      registers: [this.registry],
+    });
+    this.#streamsStarted = new Counter({
+      name: "grpc_server_streams_started_total",
+      help: "Server-streaming calls started (they end in grpc_server_handled_total, by code).",
+      labelNames: ["grpc_service", "grpc_method"],
+      registers: [this.registry],
+    });
+    this.#messagesSent = new Counter({
+      name: "grpc_server_msg_sent_total",
+      help: "Messages server-streaming calls handed to the transport.",
+      labelNames: ["grpc_service", "grpc_method"],
       registers: [this.registry],
     });
   }
 
   /** Counts one call or connection a transport limit ended. */
-  limitHit(limit: "in_flight_calls" | "request_receive_timeout" | "connections" | "ping_strikes"): void {
+  limitHit(limit: "in_flight_calls" | "server_streams" | "request_receive_timeout" | "connections" | "ping_strikes"): void {
     this.#limitHits.inc({ limit });
   }
 
-  /** Exposes the open calls and connections as gauges, read at each scrape. */
-  watchTransport(read: { calls: () => number; connections: () => number }): void {
+  /** Exposes the open calls, server streams and connections as gauges, read at each scrape. */
+  watchTransport(read: { calls: () => number; streams: () => number; connections: () => number }): void {
     new Gauge({
       name: "grpc_server_calls_in_flight",
-      help: "Calls open in the process (against GRPC_MAX_IN_FLIGHT_CALLS).",
+      help: "Calls open in the process (against GRPC_MAX_IN_FLIGHT_CALLS; a server stream only until its request is in).",
       registers: [this.registry],
       collect() {
         this.set(read.calls());
+      },
+    });
+    new Gauge({
+      name: "grpc_server_streams_open",
+      help: "Server-streaming calls open in the process (against GRPC_MAX_SERVER_STREAMS).",
+      registers: [this.registry],
+      collect() {
+        this.set(read.streams());
       },
     });
     new Gauge({
@@ -78,6 +101,13 @@ export class ServiceMetrics {
     this.#handled.inc({ grpc_service: service, grpc_method: method, grpc_code: codeName(code) });
     this.#seconds.observe({ grpc_service: service, grpc_method: method }, seconds);
     if (error instanceof UnavailableError) this.#storeErrors.inc({ store: error.store });
+  };
+
+  /** Feeds the stream counters (pass to `OpenStreams`). */
+  readonly streamObserver: StreamObserver = {
+    started: (service, method) => this.#streamsStarted.inc({ grpc_service: service, grpc_method: method }),
+    sent: (service, method) => this.#messagesSent.inc({ grpc_service: service, grpc_method: method }),
+    refused: () => this.limitHit("server_streams"),
   };
 
   /** Serves GET /metrics on `port` (0 picks one); resolves with the bound port. */

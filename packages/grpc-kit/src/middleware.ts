@@ -1,7 +1,7 @@
 import type { DescMessage, Message } from "@bufbuild/protobuf";
 import type { CallContext } from "./call-context.js";
 
-/** The unary method a call is for. */
+/** The method a call is for (unary or server-streaming). */
 export interface UnaryMethod {
   /** e.g. "faultmaven.session.v1.SessionService". */
   readonly service: string;
@@ -11,14 +11,20 @@ export interface UnaryMethod {
   readonly output: DescMessage;
 }
 
-/** One unary call as it travels through the pipeline. */
+/**
+ * One call as it travels through the pipeline: a unary call, or a
+ * server-streaming one (its single request; `stream` set), which the same
+ * middleware serves.
+ */
 export interface UnaryCall {
   readonly method: UnaryMethod;
   readonly request: Message;
   readonly context: CallContext;
+  /** Set for a server-streaming call: how many messages it has sent so far. */
+  readonly stream?: { readonly sent: number };
 }
 
-/** The rest of the pipeline: resolves with the response (a message init shape) or throws. */
+/** The rest of the pipeline: resolves with the response (a message init shape; `{}` for a stream) or throws. */
 export type Next = (call: UnaryCall) => Promise<object>;
 
 /**

@@ -12,6 +12,7 @@ import { limitInFlightCalls } from "./limit-in-flight-calls.js";
 import { limitRequestReceiveTime } from "./limit-request-receive-time.js";
 import type { ServiceMetrics } from "./metrics.js";
 import { oneRequestMessage } from "./one-request-message.js";
+import { OpenStreams } from "./open-streams.js";
 import { isAddressInUse, PortInUseError } from "./port-in-use-error.js";
 import { addReflection } from "./reflection.js";
 import type { ServerConfig } from "./server-config.js";
@@ -36,8 +37,10 @@ export interface RunningServer {
  * logs one "ready" line with the bound addresses (GRPC_PORT=0 and
  * METRICS_PORT=0 pick free ports), and drains gracefully
  * on SIGTERM/SIGINT: health turns NOT_SERVING, new calls are refused,
- * in-flight calls get `shutdownGraceMs` to finish, then `onShutdown` closes
- * the stores and the process exits 0. The transport limits of
+ * every open server stream is ended UNAVAILABLE (SERVER_SHUTTING_DOWN) so
+ * its caller re-opens it on another replica, in-flight unary calls get
+ * `shutdownGraceMs` to finish, then `onShutdown` closes the stores and the
+ * process exits 0. `streams` is the registry given to `implement`. The transport limits of
  * `config.limits` apply to every call; `maxRequestBytes` is the service's
  * largest valid request, the receive limit unless GRPC_MAX_RECEIVE_BYTES
  * says otherwise.
@@ -51,8 +54,10 @@ export async function serve(options: {
   logger: Logger;
   onShutdown: () => Promise<void>;
   environment: string;
+  streams?: OpenStreams;
 }): Promise<RunningServer> {
   const { config, health, logger, metrics } = options;
+  const streams = options.streams ?? new OpenStreams(config.limits.maxServerStreams, metrics.streamObserver);
   const inputs = new Map(
     options.services.flatMap(({ service }) => service.methods.map((m) => [`/${service.typeName}/${m.name}`, m.input] as const)),
   );
@@ -97,7 +102,7 @@ export async function serve(options: {
     throw isAddressInUse(error) ? new PortInUseError(`gRPC port ${config.host}:${config.port}`, "GRPC_PORT", { cause: error }) : error;
   });
   const { port } = listener;
-  metrics.watchTransport({ calls: () => inFlight.open, connections: () => connections.size });
+  metrics.watchTransport({ calls: () => inFlight.open, streams: () => streams.size, connections: () => connections.size });
   const metricsServer = await metrics.serve(config.host, config.metricsPort).catch((error: unknown) => {
     listener.close();
     server.forceShutdown();
@@ -116,6 +121,8 @@ export async function serve(options: {
     (stopping ??= (async () => {
       logger.info({ reason, grace_ms: config.shutdownGraceMs }, "shutting down");
       health.shutDown();
+      const ended = streams.endAll();
+      if (ended > 0) logger.info({ streams: ended }, "ended the open streams UNAVAILABLE");
       await drain(server, listener, connections, config.shutdownGraceMs, logger);
       await metricsServer.close();
       await options.onShutdown();

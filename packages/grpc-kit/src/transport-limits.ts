@@ -16,6 +16,12 @@ export interface TransportLimits {
   /** Open calls in the whole process; a call beyond them is answered RESOURCE_EXHAUSTED at once. */
   readonly maxInFlightCalls: number;
   /**
+   * Open server-streaming calls (watches) in the whole process, counted
+   * apart from maxInFlightCalls; one beyond them is answered
+   * RESOURCE_EXHAUSTED once its request is in.
+   */
+  readonly maxServerStreams: number;
+  /**
    * Request bytes that calls whose request has not arrived whole may hold in
    * all; past it the call holding the most is ended RESOURCE_EXHAUSTED. At
    * least the receive limit, so that one request of the largest size fits.
@@ -48,7 +54,7 @@ const DAY_MS = 86_400_000;
 
 /**
  * GRPC_MAX_CONNECTIONS (1000), GRPC_MAX_CONCURRENT_STREAMS (500),
- * GRPC_MAX_IN_FLIGHT_CALLS (2000), GRPC_MAX_RECEIVING_BYTES (64 MiB),
+ * GRPC_MAX_IN_FLIGHT_CALLS (2000), GRPC_MAX_SERVER_STREAMS (1000), GRPC_MAX_RECEIVING_BYTES (64 MiB),
  * GRPC_REQUEST_RECEIVE_TIMEOUT_MS (10000), GRPC_MAX_CONNECTION_IDLE_MS
  * (300000), GRPC_MAX_CONNECTION_AGE_MS (1800000),
  * GRPC_MAX_CONNECTION_AGE_GRACE_MS (30000), GRPC_KEEPALIVE_TIME_MS
@@ -63,6 +69,7 @@ export function readTransportLimits(env: EnvReader): TransportLimits {
     maxConnections: env.integer("GRPC_MAX_CONNECTIONS", 1000, 1, 1_000_000),
     maxConcurrentStreams: env.integer("GRPC_MAX_CONCURRENT_STREAMS", 500, 1, 100_000),
     maxInFlightCalls: env.integer("GRPC_MAX_IN_FLIGHT_CALLS", 2000, 1, 1_000_000),
+    maxServerStreams: env.integer("GRPC_MAX_SERVER_STREAMS", 1000, 1, 1_000_000),
     maxReceivingBytes: env.integer("GRPC_MAX_RECEIVING_BYTES", 64 * MIB, 1024, 16 * 1024 * MIB),
     requestReceiveTimeoutMs: env.integer("GRPC_REQUEST_RECEIVE_TIMEOUT_MS", 10_000, 1, 600_000),
     maxConnectionIdleMs: env.integer("GRPC_MAX_CONNECTION_IDLE_MS", 300_000, 1, 30 * DAY_MS),

@@ -276,6 +276,7 @@ describe("readTransportLimits", () => {
       maxConnections: 1000,
       maxConcurrentStreams: 500,
       maxInFlightCalls: 2000,
+      maxServerStreams: 1000,
       maxReceivingBytes: 64 * 1024 * 1024,
       requestReceiveTimeoutMs: 10_000,
       maxConnectionIdleMs: 300_000,
@@ -290,12 +291,15 @@ describe("readTransportLimits", () => {
     });
   });
 
-  it.each(["GRPC_MAX_CONNECTIONS", "GRPC_MAX_IN_FLIGHT_CALLS", "GRPC_REQUEST_RECEIVE_TIMEOUT_MS", "GRPC_MAX_RECEIVE_BYTES"])(
-    "stops on a bad %s, naming it",
-    (variable) => {
-      expect(() => readTransportLimits(new EnvReader({ [variable]: "0" }))).toThrow(
-        expect.objectContaining({ constructor: ConfigError, message: expect.stringContaining(variable) }),
-      );
-    },
-  );
+  it.each([
+    "GRPC_MAX_CONNECTIONS",
+    "GRPC_MAX_IN_FLIGHT_CALLS",
+    "GRPC_MAX_SERVER_STREAMS",
+    "GRPC_REQUEST_RECEIVE_TIMEOUT_MS",
+    "GRPC_MAX_RECEIVE_BYTES",
+  ])("stops on a bad %s, naming it", (variable) => {
+    expect(() => readTransportLimits(new EnvReader({ [variable]: "0" }))).toThrow(
+      expect.objectContaining({ constructor: ConfigError, message: expect.stringContaining(variable) }),
+    );
+  });
 });

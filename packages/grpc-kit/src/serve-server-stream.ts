@@ -1,0 +1,80 @@
+import type { DescMethod, Message } from "@bufbuild/protobuf";
+import type { ServiceError } from "@faultmaven/errors";
+import type { ServerWritableStream } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { createCallContext, type CallContext } from "./call-context.js";
+import type { Middleware, UnaryCall, UnaryMethod } from "./middleware.js";
+import type { OpenStreams } from "./open-streams.js";
+import { StreamSender, type ServerStream } from "./server-stream.js";
+import { toStatus } from "./status-details.js";
+
+/** A server-streaming handler as `implement` holds it, untyped. */
+export type StreamHandler = (request: Message, context: CallContext, stream: ServerStream<DescMethod["output"]>) => Promise<void>;
+
+/**
+ * The grpc-js handler of one server-streaming method. The call runs through
+ * the same pipeline as a unary one (metrics, the "rpc" log line with the
+ * messages sent, the call scope, validation, the caller's middleware); the
+ * handler gets a place among the process's open streams once its request
+ * passed all that, and gives it back when it settles. The call ends OK when
+ * the handler resolves, or with the status `toStatus` maps what it threw to
+ * (before or after its first message). When the server ends the stream
+ * (shutdown), the caller is answered at once and the handler's signal
+ * aborts, so its sends and store calls stop.
+ */
+export function serveServerStream(
+  serviceName: string,
+  method: DescMethod,
+  handler: StreamHandler,
+  middleware: Middleware,
+  logger: Logger,
+  streams: OpenStreams,
+) {
+  const info: UnaryMethod = { service: serviceName, name: method.name, input: method.input, output: method.output };
+  const fullName = `${serviceName}/${method.name}`;
+  return (call: ServerWritableStream<Message, unknown>) => {
+    streams.observer.started(serviceName, method.name);
+    const serverEnd = new AbortController();
+    const { context, close } = createCallContext(call as ServerWritableStream<unknown, unknown>, fullName, logger, serverEnd.signal);
+    const sender = new StreamSender(call as ServerWritableStream<unknown, unknown>, method.output, context.signal, () =>
+      streams.observer.sent(serviceName, method.name),
+    );
+    let answered = false;
+    const answer = (error?: unknown) => {
+      if (answered) return;
+      answered = true;
+      sender.close();
+      // grpc-js's writable call sends the status it is given through "error" once the messages before it are out.
+      if (error === undefined) call.end();
+      else call.emit("error", toStatus(error).status);
+    };
+    const stream = {
+      end(error: ServiceError) {
+        serverEnd.abort(error);
+        answer(error);
+      },
+    };
+    const last = async (passed: UnaryCall) => {
+      const release = streams.admit(stream);
+      try {
+        await handler(passed.request, passed.context, sender);
+      } finally {
+        release();
+      }
+      return {};
+    };
+    // Promise.resolve().then: a middleware that throws synchronously still ends in the error path.
+    Promise.resolve()
+      .then(() => middleware({ method: info, request: call.request, context, stream: sender }, last))
+      .then(
+        () => {
+          close();
+          answer();
+        },
+        (error: unknown) => {
+          close();
+          answer(error);
+        },
+      );
+  };
+}
