@@ -3,6 +3,7 @@ import { readServerConfig, type ServerConfig } from "@faultmaven/grpc-kit";
 import { readRedisConfig, readStorageChoice, type Environment, type RedisConfig, type StorageType } from "@faultmaven/redis";
 import type { SessionPolicy } from "./domain/session.js";
 import { SESSION_LIMITS } from "./domain/session-limits.js";
+import { DEFAULT_WATCH_LIMITS, type WatchLimits } from "./watch/watch-limits.js";
 
 /** Everything session-svc reads from the environment, validated at start. */
 export interface SessionServiceConfig {
@@ -10,6 +11,7 @@ export interface SessionServiceConfig {
   /** SESSION_STORAGE_TYPE: redis (default) or inmemory (development only). */
   readonly storageType: StorageType;
   readonly policy: SessionPolicy;
+  readonly watch: WatchLimits;
   readonly redis: RedisConfig;
   readonly server: ServerConfig;
 }
@@ -23,7 +25,9 @@ export const DEFAULT_PORT = 50051;
 /**
  * ENVIRONMENT, SESSION_STORAGE_TYPE, SESSION_IDLE_TTL_SECONDS (default 1800),
  * SESSION_MAX_LIFETIME_SECONDS (absolute cap, default 0 = none),
- * SESSION_MAX_MESSAGES (default 50), plus the REDIS_* and GRPC_* variables.
+ * SESSION_MAX_MESSAGES (default 50), WATCH_MAX_WATCHERS (default 1000),
+ * WATCH_BUFFER_EVENTS (default 256), WATCH_BUFFER_BYTES (default 1 MiB),
+ * plus the REDIS_* and GRPC_* variables.
  * The size limits of a session are constants (SESSION_LIMITS).
  */
 export function readSessionConfig(env = new EnvReader()): SessionServiceConfig {
@@ -38,6 +42,11 @@ export function readSessionConfig(env = new EnvReader()): SessionServiceConfig {
       maxLifetimeMs: maxLifetimeSeconds * 1000,
       maxMessages: env.integer("SESSION_MAX_MESSAGES", 50, 1, 1000),
       limits: SESSION_LIMITS,
+    },
+    watch: {
+      maxWatchers: env.integer("WATCH_MAX_WATCHERS", DEFAULT_WATCH_LIMITS.maxWatchers, 1, 1_000_000),
+      bufferEvents: env.integer("WATCH_BUFFER_EVENTS", DEFAULT_WATCH_LIMITS.bufferEvents, 1, 100_000),
+      bufferBytes: env.integer("WATCH_BUFFER_BYTES", DEFAULT_WATCH_LIMITS.bufferBytes, 1024, 1024 * 1024 * 1024),
     },
     redis: readRedisConfig(env),
     server: readServerConfig(DEFAULT_PORT, DEFAULT_METRICS_PORT, env),

@@ -25,8 +25,8 @@ runService({
       connectionName: "session-svc",
       logger,
       setServing: (ready) => redis.set(ready),
-      createRedisStore: (client, mode) => new RedisSessionStore(client, config.policy, mode),
-      createMemoryStore: () => new MemorySessionStore(config.policy),
+      createRedisStore: (client, mode) => new RedisSessionStore(client, config.policy, mode, config.watch),
+      createMemoryStore: () => new MemorySessionStore(config.policy, Date.now, config.watch),
       keyspace,
     });
     return { stores: store, readiness: { redis }, close };

@@ -6,6 +6,7 @@ import type { SessionStore } from "../domain/session-store.js";
 import { lockToProto, roleName, sessionToProto } from "./to-proto.js";
 import { DEFAULTS, leaseMs } from "./request-values.js";
 import { sessionChanges } from "./session-changes.js";
+import { builtWatchResponse } from "./watch-event-to-proto.js";
 
 type Handlers = ServiceHandlers<typeof SessionService>;
 
@@ -79,6 +80,13 @@ export function sessionHandlers(store: SessionStore): Handlers {
       // The contract bounds the token to a safe integer.
       const token = Number(request.fencingToken);
       return { lock: lockToProto(await store.refreshLock(sessionId, owner, token, leaseMs(request.lease))) };
+    },
+
+    async watchSession(request, context, stream) {
+      const fromVersion = request.fromVersion > 0n ? Number(request.fromVersion) : undefined;
+      const events = store.watch(request.sessionId, { fromVersion, includeTouches: request.includeTouches, signal: context.signal });
+      // Each send waits for the transport (flow control), so a slow caller holds events in the store's bounded buffer.
+      for await (const event of events) await stream.send(builtWatchResponse(event));
     },
 
     async releaseSessionLock(request) {

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { MessageRole, type SessionLockSchema, type SessionSchema } from "@faultmaven/contract/session";
-import type { LockRecord, MessageRole as RoleName, SessionRecord } from "../domain/session.js";
+import { type ChatMessageSchema, MessageRole, type SessionLockSchema, type SessionSchema } from "@faultmaven/contract/session";
+import type { LockRecord, MessageRecord, MessageRole as RoleName, SessionRecord } from "../domain/session.js";
 
 const ROLE_TO_PROTO: Record<RoleName, MessageRole> = {
   user: MessageRole.USER,
@@ -27,15 +27,19 @@ export function sessionToProto(session: SessionRecord): MessageInitShape<typeof 
     lastActivity: timestampFromMs(session.lastActivity),
     expiresAt: timestampFromMs(session.expiresAt),
     ...(session.absoluteExpiresAt !== undefined ? { absoluteExpiresAt: timestampFromMs(session.absoluteExpiresAt) } : {}),
-    messages: session.messages.map((m) => ({
-      role: ROLE_TO_PROTO[m.role] ?? MessageRole.UNSPECIFIED,
-      content: m.content,
-      timestamp: timestampFromMs(m.timestamp),
-      metadata: { ...m.metadata },
-    })),
+    messages: session.messages.map(messageToProto),
     messageCount: BigInt(session.messageCount),
     context: { ...session.context },
     version: BigInt(session.version),
+  };
+}
+
+export function messageToProto(message: MessageRecord): MessageInitShape<typeof ChatMessageSchema> {
+  return {
+    role: ROLE_TO_PROTO[message.role] ?? MessageRole.UNSPECIFIED,
+    content: message.content,
+    timestamp: timestampFromMs(message.timestamp),
+    metadata: { ...message.metadata },
   };
 }
 

@@ -8,4 +8,4 @@ export interface WatchLimits {
   readonly bufferBytes: number;
 }
 
-export const DEFAULT_WATCH_LIMITS: WatchLimits = { maxWatchers: 10_000, bufferEvents: 256, bufferBytes: 1024 * 1024 };
+export const DEFAULT_WATCH_LIMITS: WatchLimits = { maxWatchers: 1000, bufferEvents: 256, bufferBytes: 1024 * 1024 };

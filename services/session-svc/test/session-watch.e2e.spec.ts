@@ -1,0 +1,137 @@
+import { MessageRole, SessionService } from "@faultmaven/contract/session";
+import { createClient } from "@faultmaven/grpc-kit";
+import { status } from "@grpc/grpc-js";
+import { RedisServer, waitFor } from "@faultmaven/test-kit";
+import { sessionChannel } from "../src/redis/session-channel.js";
+import { failure, startSessionService } from "./service-harness.js";
+import { untilEach, WatchStream } from "./watch-streams.js";
+
+/** WatchSession as callers see it: real session-svc processes on a real Redis, over gRPC. */
+let redis: RedisServer;
+let svc: Awaited<ReturnType<typeof startSessionService>>;
+let replica: Awaited<ReturnType<typeof startSessionService>>;
+
+beforeAll(async () => {
+  redis = await RedisServer.start();
+  [svc, replica] = await Promise.all([startSessionService(redis.env), startSessionService(redis.env)]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([svc?.stop(), replica?.stop()]);
+  await redis?.close();
+});
+
+let n = 0;
+const newSession = async () => (await svc.client.createSession({ userId: `watch_user_${++n}`, clientId: "c" })).session!;
+const numsub = async (sessionId: string) =>
+  Number(((await redis.admin.pubsub("NUMSUB", sessionChannel(sessionId))) as [string, number])[1]);
+/** Separate client connections (each with its own HTTP/2 connection), as separate callers have. */
+const connections = (count: number, address: string) =>
+  Array.from({ length: count }, () => createClient(SessionService, address, { channelOptions: { "grpc.use_local_subchannel_pool": 1 } }));
+
+describe("WatchSession over gRPC", () => {
+  it("sends every one of 200 interleaved appends and updates, in version order with no gap, to each of 500 watchers", async () => {
+    const session = await newSession();
+    const clients = connections(5, svc.service.address);
+    try {
+      const watchers = Array.from({ length: 500 }, (_, i) => new WatchStream(clients[i % 5]!, { sessionId: session.sessionId }));
+      await untilEach(watchers, 1, 30_000);
+      const writes = Array.from({ length: 200 }, (_, i) => i);
+      // Ten writers at a time, appends and updates interleaved.
+      for (let i = 0; i < writes.length; i += 10) {
+        await Promise.all(
+          writes
+            .slice(i, i + 10)
+            .map((w) =>
+              w % 2 === 0
+                ? svc.client.appendMessage({ sessionId: session.sessionId, message: { role: MessageRole.USER, content: `m${w}` } })
+                : svc.client.updateSession({ session: { sessionId: session.sessionId }, setContext: { [`k${w}`]: `v${w}` } }),
+            ),
+        );
+      }
+      await untilEach(watchers, 201, 150_000);
+      for (const watcher of watchers) {
+        expect(watcher.messages[0]!.event.case).toBe("snapshot");
+        expect(watcher.messages.map((m) => Number(m.version))).toEqual(Array.from({ length: 201 }, (_, i) => i + 1));
+        expect(watcher.messages.filter((m) => m.event.case === "messageAppended")).toHaveLength(100);
+        expect(watcher.messages.filter((m) => m.event.case === "sessionUpdated")).toHaveLength(100);
+      }
+      for (const watcher of watchers) watcher.cancel();
+      await Promise.all(watchers.map((w) => w.ended));
+      await waitFor("the channel unsubscribed", async () => (await numsub(session.sessionId)) === 0);
+    } finally {
+      for (const client of clients) client.close();
+    }
+  }, 240_000);
+
+  it("brings a write made through one replica to a watcher connected to another", async () => {
+    const session = await newSession();
+    const watcher = new WatchStream(replica.client, { sessionId: session.sessionId });
+    await untilEach([watcher], 1, 10_000);
+    await svc.client.appendMessage({
+      sessionId: session.sessionId,
+      message: { role: MessageRole.ASSISTANT, content: "from the other replica" },
+    });
+    await svc.client.deleteSession({ sessionId: session.sessionId });
+    expect(await watcher.ended).toBe(status.OK);
+    expect(watcher.messages.map((m) => [m.event.case, Number(m.version)])).toEqual([
+      ["snapshot", 1],
+      ["messageAppended", 2],
+      ["deleted", 3],
+    ]);
+    expect(watcher.messages[1]!.event.value).toMatchObject({ message: { content: "from the other replica" }, messageCount: 1n });
+  });
+
+  it("opens with caughtUp for a caller at the current version, and answers NOT_FOUND and INVALID_ARGUMENT before any message", async () => {
+    const session = await newSession();
+    const current = new WatchStream(svc.client, { sessionId: session.sessionId, fromVersion: 1n, includeTouches: true });
+    await untilEach([current], 1, 10_000);
+    await svc.client.touchSession({ sessionId: session.sessionId });
+    await untilEach([current], 2, 10_000);
+    expect(current.messages.map((m) => [m.event.case, Number(m.version)])).toEqual([
+      ["caughtUp", 1],
+      ["touched", 1],
+    ]);
+    current.cancel();
+    const missing = new WatchStream(svc.client, { sessionId: "sess_AAAAAAAAAAAAAAAAAAAAAAAA" });
+    expect(await missing.ended).toBe(status.NOT_FOUND);
+    expect(missing.messages).toEqual([]);
+    const invalid = await failure(collect(svc.client.watchSession({ sessionId: "nope" })));
+    expect(invalid).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ["session_id"] });
+  });
+
+  it("leaves no subscription behind and does not grow the process after 10,000 watch/cancel cycles", async () => {
+    const session = await newSession();
+    const clients = connections(4, svc.service.address);
+    const cycles = async (count: number) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 40 }, async (_, lane) => {
+          while (next < count) {
+            next += 1;
+            const watcher = new WatchStream(clients[lane % 4]!, { sessionId: session.sessionId });
+            await untilEach([watcher], 1, 10_000);
+            watcher.cancel();
+            await watcher.ended;
+          }
+        }),
+      );
+    };
+    try {
+      await cycles(1000);
+      const before = svc.service.rssBytes();
+      await cycles(10_000);
+      await waitFor("the channel unsubscribed", async () => (await numsub(session.sessionId)) === 0);
+      const after = svc.service.rssBytes();
+      // RSS moves with the garbage collector; a leak of even 2 KB a cycle would add 20 MB.
+      expect(after - before).toBeLessThan(20 * 1024 * 1024);
+    } finally {
+      for (const client of clients) client.close();
+    }
+  }, 180_000);
+});
+
+async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of stream) all.push(item);
+  return all;
+}
