@@ -45,6 +45,8 @@ export class WatchStream {
 export async function untilEach(streams: readonly WatchStream[], n: number, timeoutMs: number): Promise<void> {
   const started = Date.now();
   while (streams.some((s) => s.messages.length < n)) {
+    const ended = streams.find((s) => s.done && s.messages.length < n);
+    if (ended) throw new Error(`a watcher ended with status ${await ended.ended} after ${ended.messages.length} of ${n} messages`);
     if (Date.now() - started > timeoutMs) {
       const least = Math.min(...streams.map((s) => s.messages.length));
       throw new Error(`after ${timeoutMs} ms the slowest of ${streams.length} watchers had ${least} of ${n} messages`);

@@ -21,8 +21,8 @@ const HEARTBEAT_MS = 1000;
  * connection is reported (`lost`) and the owner ends its watches, whose
  * callers come back and subscribe afresh. On standalone and Sentinel a ping
  * every second, within the command timeout, finds a server that stopped
- * answering (frozen, or a dead peer the kernel has not noticed) and drops
- * the connection.
+ * answering (frozen, or a dead peer the kernel has not noticed): two missed
+ * in a row drop the connection.
  */
 export class ChannelSubscriber {
   readonly #sharded: boolean;
@@ -98,13 +98,26 @@ export class ChannelSubscriber {
   }
 
   #startHeartbeat(connection: Redis): void {
+    let pending = false;
+    let missed = 0;
     this.#heartbeat = setInterval(() => {
-      if (connection.status !== "ready") return;
-      // The client's command timeout bounds the ping; no answer means the server is gone or frozen.
-      connection.ping().catch(() => {
-        if (connection.status === "ready") connection.disconnect(true);
-        this.events.lost();
-      });
+      if (connection.status !== "ready" || pending) return;
+      pending = true;
+      // The client's command timeout bounds the ping. Two missed in a row (not one: a busy event loop can make
+      // one late) mean the server is gone or frozen.
+      connection.ping().then(
+        () => {
+          pending = false;
+          missed = 0;
+        },
+        () => {
+          pending = false;
+          if (++missed < 2) return;
+          missed = 0;
+          if (connection.status === "ready") connection.disconnect(true);
+          this.events.lost();
+        },
+      );
     }, HEARTBEAT_MS);
     this.#heartbeat.unref();
   }

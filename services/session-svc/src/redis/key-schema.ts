@@ -23,6 +23,7 @@ export const sessionKeySchema = defineKeySchema({
         ["`created_at`, `last_activity`, `absolute_expires_at`", "Unix ms (Redis clock); the last only with a lifetime cap"],
         ["`c:{key}`", "one context entry per field, so updates of different keys never collide"],
         ["`msg_seq`", "messages ever appended"],
+        ["`ver`", "the session's version: 1 at creation, +1 with every change (not touches); WatchSession events carry it"],
         [
           "`m:{seq}`",
           "one recent message as JSON `{role, content, metadata, timestamp}` (timestamp: Unix ms, Redis clock); the oldest beyond `SESSION_MAX_MESSAGES` or beyond the message byte limit are removed",
@@ -90,5 +91,8 @@ export const sessionKeySchema = defineKeySchema({
       "not know them yet (a session this process has not seen), and always on Redis Cluster, where those keys sit in " +
       "other slots, the script runs on the session key alone and the store renews the indexes with follow-up single-key " +
       "scripts (`REDIS_CLUSTER_NODES` selects Cluster).",
+    "**Watch events** (WatchSession) are not keys: every session write script publishes its change, from the script, on " +
+      "the channel `{session:{session_id}}:events` (PUBLISH; SPUBLISH on Cluster, where the hash tag puts the channel in " +
+      "the session's slot). Nothing is stored for them.",
   ],
 });
