@@ -12,6 +12,8 @@ export class WatchStream {
   /** Arrival time (ms) of each message. */
   readonly arrivals: number[] = [];
   readonly controller = new AbortController();
+  /** The error status's message, when it ended with one. */
+  details: string | undefined;
   /** The stream's final status code (OK when it ended normally). */
   readonly ended: Promise<status>;
   #done = false;
@@ -25,6 +27,7 @@ export class WatchStream {
         }
         return status.OK;
       } catch (error) {
+        this.details = (error as ServiceError).details;
         return (error as ServiceError).code ?? status.UNKNOWN;
       } finally {
         this.#done = true;
@@ -46,7 +49,11 @@ export async function untilEach(streams: readonly WatchStream[], n: number, time
   const started = Date.now();
   while (streams.some((s) => s.messages.length < n)) {
     const ended = streams.find((s) => s.done && s.messages.length < n);
-    if (ended) throw new Error(`a watcher ended with status ${await ended.ended} after ${ended.messages.length} of ${n} messages`);
+    if (ended) {
+      throw new Error(
+        `a watcher ended with status ${await ended.ended} (${ended.details}) after ${ended.messages.length} of ${n} messages`,
+      );
+    }
     if (Date.now() - started > timeoutMs) {
       const least = Math.min(...streams.map((s) => s.messages.length));
       throw new Error(`after ${timeoutMs} ms the slowest of ${streams.length} watchers had ${least} of ${n} messages`);
