@@ -6,6 +6,7 @@
  * redis-server, both started here on free ports. Appends are sent one at a
  * time, 20 ms apart; p50/p99 over every (watcher, append) pair.
  */
+import { setMaxListeners } from "node:events";
 import { EnvReader } from "@faultmaven/config";
 import { MessageRole, SessionService } from "@faultmaven/contract/session";
 import { createClient } from "@faultmaven/grpc-kit";
@@ -26,6 +27,8 @@ async function fanOut(watchers: number): Promise<{ p50: number; p99: number; sam
   const { session } = await service.client.createSession({ userId: `bench_watch_${watchers}`, clientId: "c" });
   const sessionId = session!.sessionId;
   const controller = new AbortController();
+  // One signal cancels every stream at the end.
+  setMaxListeners(watchers + 10, controller.signal);
   const sentAt = new Map<bigint, number>();
   const latencies: number[] = [];
   let opened = 0;

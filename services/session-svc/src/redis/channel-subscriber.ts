@@ -12,6 +12,25 @@ export interface SubscriberEvents {
 /** How often the subscriber connection is pinged, so a frozen server is noticed (not on Cluster). */
 const HEARTBEAT_MS = 1000;
 
+/** How long a subscribe waits for a reconnecting subscriber connection (Redis just came back) before failing. */
+const RECONNECT_WAIT_MS = 2000;
+
+/** Resolves when `connection` is ready, at once if it is; rejects after RECONNECT_WAIT_MS. */
+function ready(connection: Redis): Promise<void> {
+  if (connection.status === "ready") return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      connection.off("ready", onReady);
+      reject(new Error(`the subscriber connection is ${connection.status}`));
+    }, RECONNECT_WAIT_MS);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    connection.once("ready", onReady);
+  });
+}
+
 /**
  * This process's one subscriber connection for watch events, made from the
  * store's client on first use: plain SUBSCRIBE on standalone and Sentinel;
@@ -42,6 +61,7 @@ export class ChannelSubscriber {
   async subscribe(channel: string): Promise<void> {
     const connection = await this.#connected();
     try {
+      if (!this.#sharded) await ready(connection as Redis);
       if (this.#sharded) await connection.ssubscribe(channel);
       else await connection.subscribe(channel);
     } catch (cause) {
