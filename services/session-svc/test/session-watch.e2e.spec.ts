@@ -102,6 +102,15 @@ describe("WatchSession over gRPC", () => {
     expect(invalid).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ["session_id"] });
   });
 
+  it("ends a stream at its deadline with DEADLINE_EXCEEDED and frees its subscription at once", async () => {
+    const session = await newSession();
+    const started = Date.now();
+    const outcome = await failure(collect(svc.client.watchSession({ sessionId: session.sessionId }, { timeoutMs: 500 })));
+    expect(outcome.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(Date.now() - started).toBeLessThan(2000);
+    await waitFor("the channel unsubscribed", async () => (await numsub(session.sessionId)) === 0, 1000);
+  });
+
   it("runs the README's buf curl watch line: the snapshot, a message appended from another terminal, then deleted", async () => {
     const session = await newSession();
     const readme = readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8");
