@@ -1,5 +1,6 @@
 import { SESSION_LIMITS } from "../src/domain/session-limits.js";
 import { EnvReader } from "@faultmaven/config";
+import { UnavailableError } from "@faultmaven/errors";
 import { runInCallScope } from "@faultmaven/call-scope";
 import { createRedisClient, readRedisConfig, scanKeys } from "@faultmaven/redis";
 import { RedisCluster, waitFor } from "@faultmaven/test-kit";
@@ -133,4 +134,40 @@ describe("RedisSessionStore on Redis Cluster: watch subscription", () => {
       await store.close();
     }
   });
+
+  it("ends every watch with UNAVAILABLE when the sharded subscriber connections are killed, and watches again afterwards", async () => {
+    const config = readRedisConfig(new EnvReader(cluster.env));
+    const client = createRedisClient(config, "cluster-watch-loss");
+    await client.connect();
+    const store = new RedisSessionStore(
+      client,
+      { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 10, limits: SESSION_LIMITS },
+      "cluster",
+    );
+    const admin = createRedisClient(config, "cluster-watch-loss-admin") as Cluster;
+    await admin.connect();
+    try {
+      const { session } = await store.createOrResume({ userId: "lu", clientId: "lc", caseId: "", context: {} });
+      const readers = Array.from({ length: 5 }, () => new WatchReader(store, session.sessionId));
+      await Promise.all(readers.map((r) => r.take(1)));
+      await Promise.all(admin.nodes("master").map((node) => node.call("CLIENT", "KILL", "TYPE", "pubsub")));
+      for (const r of readers) await expect(r.next(5000)).rejects.toBeInstanceOf(UnavailableError);
+      await waitFor(
+        "a new watch",
+        async () => {
+          const again = new WatchReader(store, session.sessionId);
+          const ok = await again.take(1).then(
+            () => true,
+            () => false,
+          );
+          again.cancel();
+          return ok;
+        },
+        15_000,
+      );
+    } finally {
+      admin.disconnect();
+      await store.close();
+    }
+  }, 30_000);
 });
