@@ -1,8 +1,9 @@
 import type { DescMethod, Message } from "@bufbuild/protobuf";
 import type { ServiceError } from "@faultmaven/errors";
-import type { ServerWritableStream } from "@grpc/grpc-js";
+import type { ServerInterceptingCallInterface, ServerWritableStream } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { createCallContext, type CallContext } from "./call-context.js";
+import { http2StreamOf } from "./http2-stream-of.js";
 import type { Middleware, UnaryCall, UnaryMethod } from "./middleware.js";
 import type { OpenStreams } from "./open-streams.js";
 import { StreamSender, type ServerStream } from "./server-stream.js";
@@ -19,8 +20,8 @@ export type StreamHandler = (request: Message, context: CallContext, stream: Ser
  * passed all that, and gives it back when it settles. The call ends OK when
  * the handler resolves, or with the status `toStatus` maps what it threw to
  * (before or after its first message). When the server ends the stream
- * (shutdown), the caller is answered at once and the handler's signal
- * aborts, so its sends and store calls stop.
+ * (shutdown, its connection closing), the caller is answered at once and
+ * the handler's signal aborts, so its sends and store calls stop.
  */
 export function serveServerStream(
   serviceName: string,
@@ -48,7 +49,12 @@ export function serveServerStream(
       if (error === undefined) call.end();
       else call.emit("error", toStatus(error).status);
     };
+    const session = http2StreamOf((call as unknown as { call: ServerInterceptingCallInterface }).call).session;
     const stream = {
+      get connectionClosing() {
+        // Node marks the session closed once grpc-js sends GOAWAY and close()s it (max connection age).
+        return session?.closed ?? true;
+      },
       end(error: ServiceError) {
         serverEnd.abort(error);
         answer(error);

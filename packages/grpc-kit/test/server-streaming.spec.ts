@@ -202,6 +202,17 @@ describe("server-streaming calls", () => {
     expect(server.rpcLines()).toEqual([expect.objectContaining({ code: "OK", messages_sent: TOTAL })]);
   });
 
+  it("stop a handler that does not await its sends at 16 unaccepted ones, answering INTERNAL", async () => {
+    server = await startStreamingServer();
+    server.setWatch(async (_context, stream) => {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => stream.send({ reason: `m${i}` })));
+    });
+    const { error } = await collect(server.client.watch({ sessionId: SESSION_ID }));
+    expect(error?.code).toBe(status.INTERNAL);
+    const [line] = server.rpcLines();
+    expect(line).toMatchObject({ code: "INTERNAL", err: expect.objectContaining({ message: expect.stringContaining("await each send") }) });
+  });
+
   it("are refused RESOURCE_EXHAUSTED beyond GRPC_MAX_SERVER_STREAMS, while unary calls go on beside them", async () => {
     server = await startStreamingServer({ GRPC_MAX_SERVER_STREAMS: "2", GRPC_MAX_IN_FLIGHT_CALLS: "2" });
     server.setWatch(async (context, stream) => {
@@ -259,6 +270,25 @@ describe("server-streaming calls", () => {
       [0, 1, 2].map(() => expect.objectContaining({ code: "UNAVAILABLE", reason: "SERVER_SHUTTING_DOWN", messages_sent: 1 })),
     );
     expect(server.lines).toContainEqual(expect.objectContaining({ msg: "ended the open streams UNAVAILABLE", streams: 3 }));
+  });
+
+  it("are ended UNAVAILABLE (CONNECTION_CLOSING) when their connection reaches its max age, before the grace cuts it", async () => {
+    server = await startStreamingServer({ GRPC_MAX_CONNECTION_AGE_MS: "300", GRPC_MAX_CONNECTION_AGE_GRACE_MS: "60000" });
+    server.setWatch(async (context, stream) => {
+      await stream.send({ reason: "open" });
+      await aborted(context.signal);
+      throw context.signal.reason;
+    });
+    const started = Date.now();
+    const { reasons, error } = await collect(server.client.watch({ sessionId: SESSION_ID }));
+    expect(reasons).toEqual(["open"]);
+    expect(error?.code).toBe(status.UNAVAILABLE);
+    expect(decodeStatusDetails(error?.metadata).reason).toBe("CONNECTION_CLOSING");
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(server.rpcLines()).toEqual([expect.objectContaining({ code: "UNAVAILABLE", reason: "CONNECTION_CLOSING" })]);
+    // The caller re-opens it on a new connection.
+    server.setWatch(async (_context, stream) => stream.send({ reason: "again" }));
+    expect((await collect(server.client.watch({ sessionId: SESSION_ID }))).reasons).toEqual(["again"]);
   });
 
   it("can be listed and called through reflection with buf curl (as with grpcurl)", async () => {
