@@ -137,7 +137,7 @@ describe("server-streaming calls", () => {
     expect(reasons).toEqual(["m0", "m1", "m2"]);
     await waitFor("the stream's rpc line", () => server!.rpcLines().length === 1);
     expect(reason).toBeInstanceOf(CancelledError);
-    expect(server.rpcLines()).toEqual([expect.objectContaining({ code: "CANCELLED", level: 40 })]);
+    expect(server.rpcLines()).toEqual([expect.objectContaining({ code: "CANCELLED", level: 30 })]);
     expect(server.streams.size).toBe(0);
     expect(await server.metric("grpc_server_streams_open")).toBe(0);
   });
@@ -267,7 +267,7 @@ describe("server-streaming calls", () => {
     }
     expect(reasons).toEqual([0, 1, 2].map(() => expect.any(ServerShuttingDownError)));
     expect(server.rpcLines()).toEqual(
-      [0, 1, 2].map(() => expect.objectContaining({ code: "UNAVAILABLE", reason: "SERVER_SHUTTING_DOWN", messages_sent: 1 })),
+      [0, 1, 2].map(() => expect.objectContaining({ level: 30, code: "UNAVAILABLE", reason: "SERVER_SHUTTING_DOWN", messages_sent: 1 })),
     );
     expect(server.lines).toContainEqual(expect.objectContaining({ msg: "ended the open streams UNAVAILABLE", streams: 3 }));
   });
