@@ -1,3 +1,4 @@
+import { constants } from "node:http2";
 import type { DescMethod, Message } from "@bufbuild/protobuf";
 import type { ServiceError } from "@faultmaven/errors";
 import type { ServerInterceptingCallInterface, ServerWritableStream } from "@grpc/grpc-js";
@@ -8,6 +9,15 @@ import type { Middleware, UnaryCall, UnaryMethod } from "./middleware.js";
 import type { OpenStreams } from "./open-streams.js";
 import { StreamSender, type ServerStream } from "./server-stream.js";
 import { toStatus } from "./status-details.js";
+
+/**
+ * How long a stream the server ended may take to deliver its status: a
+ * caller that is not reading never gets the status queued behind the
+ * messages it has not read, so its stream is then reset REFUSED_STREAM,
+ * which gRPC clients report UNAVAILABLE (the call committed with its first
+ * message, so none retries it transparently), and the connection can close.
+ */
+export const STALLED_END_RESET_MS = 1000;
 
 /** A server-streaming handler as `implement` holds it, untyped. */
 export type StreamHandler = (request: Message, context: CallContext, stream: ServerStream<DescMethod["output"]>) => Promise<void>;
@@ -49,15 +59,18 @@ export function serveServerStream(
       if (error === undefined) call.end();
       else call.emit("error", toStatus(error).status);
     };
-    const session = http2StreamOf((call as unknown as { call: ServerInterceptingCallInterface }).call).session;
+    const transport = http2StreamOf((call as unknown as { call: ServerInterceptingCallInterface }).call);
     const stream = {
       get connectionClosing() {
         // Node marks the session closed once grpc-js sends GOAWAY and close()s it (max connection age).
-        return session?.closed ?? true;
+        return transport.session?.closed ?? true;
       },
       end(error: ServiceError) {
         serverEnd.abort(error);
         answer(error);
+        setTimeout(() => {
+          if (!transport.closed) transport.close(constants.NGHTTP2_REFUSED_STREAM);
+        }, STALLED_END_RESET_MS).unref();
       },
     };
     const last = async (passed: UnaryCall) => {

@@ -272,6 +272,43 @@ describe("server-streaming calls", () => {
     expect(server.lines).toContainEqual(expect.objectContaining({ msg: "ended the open streams UNAVAILABLE", streams: 3 }));
   });
 
+  it("end UNAVAILABLE at shutdown, reset a second later, when their caller stopped reading", async () => {
+    server = await startStreamingServer({ GRPC_SHUTDOWN_GRACE_MS: "10000" });
+    const filler = "x".repeat(16 * 1024);
+    let accepted = 0;
+    server.setWatch(async (context, stream) => {
+      for (let i = 0; !context.signal.aborted; i++) {
+        await stream.send({ reason: `m${i}`, domain: filler });
+        accepted = i + 1;
+      }
+    });
+    const reader = server.client.watch({ sessionId: SESSION_ID })[Symbol.asyncIterator]();
+    await reader.next();
+    let previous = -1;
+    await waitFor(
+      "the handler to stall",
+      () => {
+        const stalled = accepted === previous;
+        previous = accepted;
+        return stalled;
+      },
+      10_000,
+      300,
+    );
+    const started = Date.now();
+    await server.running.shutdown("test");
+    // The status is queued behind unread messages; the reset a second later frees the connection, well within the grace.
+    expect(Date.now() - started).toBeLessThan(3000);
+    let end: GrpcError | undefined;
+    try {
+      for (let next = await reader.next(); !next.done; next = await reader.next());
+    } catch (error) {
+      end = error as GrpcError;
+    }
+    expect(end?.code).toBe(status.UNAVAILABLE);
+    expect(server.rpcLines()).toEqual([expect.objectContaining({ code: "UNAVAILABLE", reason: "SERVER_SHUTTING_DOWN" })]);
+  });
+
   it("are ended UNAVAILABLE (CONNECTION_CLOSING) when their connection reaches its max age, before the grace cuts it", async () => {
     server = await startStreamingServer({ GRPC_MAX_CONNECTION_AGE_MS: "300", GRPC_MAX_CONNECTION_AGE_GRACE_MS: "60000" });
     server.setWatch(async (context, stream) => {
