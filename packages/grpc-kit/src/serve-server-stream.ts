@@ -66,6 +66,7 @@ export function serveServerStream(
         return transport.session?.closed ?? true;
       },
       end(error: ServiceError) {
+        if (serverEnd.signal.aborted) return;
         serverEnd.abort(error);
         answer(error);
         setTimeout(() => {
