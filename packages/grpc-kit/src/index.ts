@@ -15,6 +15,7 @@ export {
 export type { ServerStream } from "./server-stream.js";
 export { OpenStreams, type StreamObserver } from "./open-streams.js";
 export { ServerShuttingDownError } from "./server-shutting-down-error.js";
+export { ConnectionClosingError } from "./connection-closing-error.js";
 export { composeMiddleware, type Middleware, type Next, type UnaryCall, type UnaryMethod } from "./middleware.js";
 export {
   decodeRequest,

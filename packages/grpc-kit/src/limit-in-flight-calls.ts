@@ -103,11 +103,17 @@ class InFlightLimitedCall extends ServerInterceptingCall implements Slot {
 
 /**
  * A grpc-js server interceptor capping the calls open at once in the
- * process (every method; server streams until their request is whole) and
- * the bytes their unfinished requests hold;
+ * process (every method, but the kit's server streams, paths in
+ * `serverStreams`, only until their request is whole: OpenStreams caps
+ * them after that; health Watch keeps its slot) and the bytes their
+ * unfinished requests hold;
  * `onLimit` is told of each call refused or shed.
  */
-export function limitInFlightCalls(calls: InFlightCalls, onLimit: () => void = () => {}): ServerInterceptor {
+export function limitInFlightCalls(
+  calls: InFlightCalls,
+  onLimit: () => void = () => {},
+  serverStreams: ReadonlySet<string> = new Set(),
+): ServerInterceptor {
   const answers = serverBusyAnswers(calls);
-  return (method, call) => new InFlightLimitedCall(call, calls, answers, onLimit, method.responseStream && !method.requestStream);
+  return (method, call) => new InFlightLimitedCall(call, calls, answers, onLimit, serverStreams.has(method.path));
 }

@@ -1,7 +1,9 @@
 import { status } from "@grpc/grpc-js";
 import { ServiceError } from "@faultmaven/errors";
 import { causeChain } from "./cause-chain.js";
+import { ConnectionClosingError } from "./connection-closing-error.js";
 import type { Middleware } from "./middleware.js";
+import { ServerShuttingDownError } from "./server-shutting-down-error.js";
 import { statusCodeOf } from "./status-details.js";
 
 /** Codes that mean a store, contention or the caller's clock stopped the call: worth a warning, not an error. */
@@ -12,7 +14,9 @@ const WARN = new Set<status>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, stat
  * identity when known, the messages a stream sent, the ErrorInfo reason and
  * the cause chain of a failure ("redis: Command timed out").
  * Never the request or response body. An unexpected error (answered
- * INTERNAL) is logged with its stack.
+ * INTERNAL) is logged with its stack. A stream's ordinary ends (its caller
+ * leaving, the server draining or closing its connection) are info, not
+ * warnings.
  */
 export const logCalls: Middleware = async (call, next) => {
   const started = process.hrtime.bigint();
@@ -36,8 +40,12 @@ export const logCalls: Middleware = async (call, next) => {
       ...(cause === undefined ? {} : { cause }),
     };
     if (!(error instanceof ServiceError)) call.context.logger.error(fields, "rpc");
-    else if (WARN.has(code)) call.context.logger.warn(fields, "rpc");
+    else if (WARN.has(code) && !(call.stream !== undefined && ordinaryStreamEnd(error))) call.context.logger.warn(fields, "rpc");
     else call.context.logger.info(fields, "rpc");
     throw error;
   }
 };
+
+function ordinaryStreamEnd(error: ServiceError): boolean {
+  return error.code === "CANCELLED" || error instanceof ServerShuttingDownError || error instanceof ConnectionClosingError;
+}

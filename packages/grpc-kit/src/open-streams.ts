@@ -1,8 +1,11 @@
 import { ResourceExhaustedError, type ServiceError } from "@faultmaven/errors";
+import { ConnectionClosingError } from "./connection-closing-error.js";
 import { ServerShuttingDownError } from "./server-shutting-down-error.js";
 
 /** A server-streaming call the process has open, as the registry sees it. */
 export interface OpenStream {
+  /** True once the server is closing the stream's connection (GOAWAY sent: max connection age). */
+  readonly connectionClosing: boolean;
   /** Ends the stream now with `error` (sent to the caller) and aborts its handler's signal. */
   end(error: ServiceError): void;
 }
@@ -22,14 +25,19 @@ const UNOBSERVED: StreamObserver = { started: () => {}, sent: () => {}, refused:
  * that long-lived streams cannot starve unary calls. A stream beyond the
  * cap is refused RESOURCE_EXHAUSTED; at shutdown every open stream is ended
  * UNAVAILABLE (SERVER_SHUTTING_DOWN) and new ones are refused the same way.
+ * A stream whose connection the server is closing (max connection age) is
+ * ended UNAVAILABLE (CONNECTION_CLOSING) within `sweepMs`, long before the
+ * age grace period cuts the connection, so its caller re-opens it at once.
  */
 export class OpenStreams {
   readonly #open = new Set<OpenStream>();
   #closing = false;
+  #sweep: NodeJS.Timeout | undefined;
 
   constructor(
     readonly max: number,
     readonly observer: StreamObserver = UNOBSERVED,
+    private readonly sweepMs = 1000,
   ) {}
 
   get size(): number {
@@ -48,7 +56,11 @@ export class OpenStreams {
       );
     }
     this.#open.add(stream);
-    return () => this.#open.delete(stream);
+    this.#sweep ??= setInterval(() => this.#endClosingConnections(), this.sweepMs).unref();
+    return () => {
+      this.#open.delete(stream);
+      if (this.#open.size === 0) this.#stopSweep();
+    };
   }
 
   /** Ends every open stream UNAVAILABLE and refuses new ones (graceful shutdown); returns how many were ended. */
@@ -57,5 +69,14 @@ export class OpenStreams {
     const ending = [...this.#open];
     for (const stream of ending) stream.end(new ServerShuttingDownError());
     return ending.length;
+  }
+
+  #endClosingConnections(): void {
+    for (const stream of this.#open) if (stream.connectionClosing) stream.end(new ConnectionClosingError());
+  }
+
+  #stopSweep(): void {
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
   }
 }

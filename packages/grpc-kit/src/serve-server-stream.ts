@@ -1,12 +1,23 @@
+import { constants } from "node:http2";
 import type { DescMethod, Message } from "@bufbuild/protobuf";
 import type { ServiceError } from "@faultmaven/errors";
-import type { ServerWritableStream } from "@grpc/grpc-js";
+import type { ServerInterceptingCallInterface, ServerWritableStream } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { createCallContext, type CallContext } from "./call-context.js";
+import { http2StreamOf } from "./http2-stream-of.js";
 import type { Middleware, UnaryCall, UnaryMethod } from "./middleware.js";
 import type { OpenStreams } from "./open-streams.js";
 import { StreamSender, type ServerStream } from "./server-stream.js";
 import { toStatus } from "./status-details.js";
+
+/**
+ * How long a stream the server ended may take to deliver its status: a
+ * caller that is not reading never gets the status queued behind the
+ * messages it has not read, so its stream is then reset REFUSED_STREAM,
+ * which gRPC clients report UNAVAILABLE (the call committed with its first
+ * message, so none retries it transparently), and the connection can close.
+ */
+export const STALLED_END_RESET_MS = 1000;
 
 /** A server-streaming handler as `implement` holds it, untyped. */
 export type StreamHandler = (request: Message, context: CallContext, stream: ServerStream<DescMethod["output"]>) => Promise<void>;
@@ -19,8 +30,8 @@ export type StreamHandler = (request: Message, context: CallContext, stream: Ser
  * passed all that, and gives it back when it settles. The call ends OK when
  * the handler resolves, or with the status `toStatus` maps what it threw to
  * (before or after its first message). When the server ends the stream
- * (shutdown), the caller is answered at once and the handler's signal
- * aborts, so its sends and store calls stop.
+ * (shutdown, its connection closing), the caller is answered at once and
+ * the handler's signal aborts, so its sends and store calls stop.
  */
 export function serveServerStream(
   serviceName: string,
@@ -48,10 +59,19 @@ export function serveServerStream(
       if (error === undefined) call.end();
       else call.emit("error", toStatus(error).status);
     };
+    const transport = http2StreamOf((call as unknown as { call: ServerInterceptingCallInterface }).call);
     const stream = {
+      get connectionClosing() {
+        // Node marks the session closed once grpc-js sends GOAWAY and close()s it (max connection age).
+        return transport.session?.closed ?? true;
+      },
       end(error: ServiceError) {
+        if (serverEnd.signal.aborted) return;
         serverEnd.abort(error);
         answer(error);
+        setTimeout(() => {
+          if (!transport.closed) transport.close(constants.NGHTTP2_REFUSED_STREAM);
+        }, STALLED_END_RESET_MS).unref();
       },
     };
     const last = async (passed: UnaryCall) => {

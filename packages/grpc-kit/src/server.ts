@@ -61,6 +61,12 @@ export async function serve(options: {
   const inputs = new Map(
     options.services.flatMap(({ service }) => service.methods.map((m) => [`/${service.typeName}/${m.name}`, m.input] as const)),
   );
+  // The kit's server-streaming methods: capped by `streams` once their request is in, not by the in-flight calls.
+  const serverStreams = new Set(
+    options.services.flatMap(({ service }) =>
+      service.methods.filter((m) => m.methodKind === "server_streaming").map((m) => `/${service.typeName}/${m.name}`),
+    ),
+  );
   const { limits } = config;
   const maxReceiveBytes = limits.maxReceiveBytes ?? options.maxRequestBytes;
   if (limits.maxReceivingBytes < maxReceiveBytes) {
@@ -77,7 +83,7 @@ export async function serve(options: {
       enforcePingPolicy(
         new PingPolicy(limits.keepaliveMinPingIntervalMs, limits.keepaliveMaxPingStrikes, () => metrics.limitHit("ping_strikes")),
       ),
-      limitInFlightCalls(inFlight, () => metrics.limitHit("in_flight_calls")),
+      limitInFlightCalls(inFlight, () => metrics.limitHit("in_flight_calls"), serverStreams),
       limitRequestReceiveTime(limits.requestReceiveTimeoutMs, () => metrics.limitHit("request_receive_timeout")),
       oneRequestMessage(inputs),
     ],

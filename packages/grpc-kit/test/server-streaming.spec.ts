@@ -137,7 +137,7 @@ describe("server-streaming calls", () => {
     expect(reasons).toEqual(["m0", "m1", "m2"]);
     await waitFor("the stream's rpc line", () => server!.rpcLines().length === 1);
     expect(reason).toBeInstanceOf(CancelledError);
-    expect(server.rpcLines()).toEqual([expect.objectContaining({ code: "CANCELLED", level: 40 })]);
+    expect(server.rpcLines()).toEqual([expect.objectContaining({ code: "CANCELLED", level: 30 })]);
     expect(server.streams.size).toBe(0);
     expect(await server.metric("grpc_server_streams_open")).toBe(0);
   });
@@ -202,6 +202,17 @@ describe("server-streaming calls", () => {
     expect(server.rpcLines()).toEqual([expect.objectContaining({ code: "OK", messages_sent: TOTAL })]);
   });
 
+  it("stop a handler that does not await its sends at 16 unaccepted ones, answering INTERNAL", async () => {
+    server = await startStreamingServer();
+    server.setWatch(async (_context, stream) => {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => stream.send({ reason: `m${i}` })));
+    });
+    const { error } = await collect(server.client.watch({ sessionId: SESSION_ID }));
+    expect(error?.code).toBe(status.INTERNAL);
+    const [line] = server.rpcLines();
+    expect(line).toMatchObject({ code: "INTERNAL", err: expect.objectContaining({ message: expect.stringContaining("await each send") }) });
+  });
+
   it("are refused RESOURCE_EXHAUSTED beyond GRPC_MAX_SERVER_STREAMS, while unary calls go on beside them", async () => {
     server = await startStreamingServer({ GRPC_MAX_SERVER_STREAMS: "2", GRPC_MAX_IN_FLIGHT_CALLS: "2" });
     server.setWatch(async (context, stream) => {
@@ -256,9 +267,65 @@ describe("server-streaming calls", () => {
     }
     expect(reasons).toEqual([0, 1, 2].map(() => expect.any(ServerShuttingDownError)));
     expect(server.rpcLines()).toEqual(
-      [0, 1, 2].map(() => expect.objectContaining({ code: "UNAVAILABLE", reason: "SERVER_SHUTTING_DOWN", messages_sent: 1 })),
+      [0, 1, 2].map(() => expect.objectContaining({ level: 30, code: "UNAVAILABLE", reason: "SERVER_SHUTTING_DOWN", messages_sent: 1 })),
     );
     expect(server.lines).toContainEqual(expect.objectContaining({ msg: "ended the open streams UNAVAILABLE", streams: 3 }));
+  });
+
+  it("end UNAVAILABLE at shutdown, reset a second later, when their caller stopped reading", async () => {
+    server = await startStreamingServer({ GRPC_SHUTDOWN_GRACE_MS: "10000" });
+    const filler = "x".repeat(16 * 1024);
+    let accepted = 0;
+    server.setWatch(async (context, stream) => {
+      for (let i = 0; !context.signal.aborted; i++) {
+        await stream.send({ reason: `m${i}`, domain: filler });
+        accepted = i + 1;
+      }
+    });
+    const reader = server.client.watch({ sessionId: SESSION_ID })[Symbol.asyncIterator]();
+    await reader.next();
+    let previous = -1;
+    await waitFor(
+      "the handler to stall",
+      () => {
+        const stalled = accepted === previous;
+        previous = accepted;
+        return stalled;
+      },
+      10_000,
+      300,
+    );
+    const started = Date.now();
+    await server.running.shutdown("test");
+    // The status is queued behind unread messages; the reset a second later frees the connection, well within the grace.
+    expect(Date.now() - started).toBeLessThan(3000);
+    let end: GrpcError | undefined;
+    try {
+      for (let next = await reader.next(); !next.done; next = await reader.next());
+    } catch (error) {
+      end = error as GrpcError;
+    }
+    expect(end?.code).toBe(status.UNAVAILABLE);
+    expect(server.rpcLines()).toEqual([expect.objectContaining({ code: "UNAVAILABLE", reason: "SERVER_SHUTTING_DOWN" })]);
+  });
+
+  it("are ended UNAVAILABLE (CONNECTION_CLOSING) when their connection reaches its max age, before the grace cuts it", async () => {
+    server = await startStreamingServer({ GRPC_MAX_CONNECTION_AGE_MS: "300", GRPC_MAX_CONNECTION_AGE_GRACE_MS: "60000" });
+    server.setWatch(async (context, stream) => {
+      await stream.send({ reason: "open" });
+      await aborted(context.signal);
+      throw context.signal.reason;
+    });
+    const started = Date.now();
+    const { reasons, error } = await collect(server.client.watch({ sessionId: SESSION_ID }));
+    expect(reasons).toEqual(["open"]);
+    expect(error?.code).toBe(status.UNAVAILABLE);
+    expect(decodeStatusDetails(error?.metadata).reason).toBe("CONNECTION_CLOSING");
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(server.rpcLines()).toEqual([expect.objectContaining({ code: "UNAVAILABLE", reason: "CONNECTION_CLOSING" })]);
+    // The caller re-opens it on a new connection.
+    server.setWatch(async (_context, stream) => stream.send({ reason: "again" }));
+    expect((await collect(server.client.watch({ sessionId: SESSION_ID }))).reasons).toEqual(["again"]);
   });
 
   it("can be listed and called through reflection with buf curl (as with grpcurl)", async () => {
