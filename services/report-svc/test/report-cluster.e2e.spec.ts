@@ -2,6 +2,7 @@ import { ReportStatus, ReportType } from "@faultmaven/contract/report";
 import { Cluster } from "ioredis";
 import { ChromaServer, RedisCluster } from "@faultmaven/test-kit";
 import { startReportService } from "./report-harness.js";
+import { reportKeys } from "../src/redis/keys.js";
 
 /** report-svc on a real 3-master Redis Cluster (REDIS_CLUSTER_NODES). */
 it("saves concurrently with gapless versions, closes and reopens a case, on Redis Cluster", async () => {
@@ -28,10 +29,10 @@ it("saves concurrently with gapless versions, closes and reopens a case, on Redi
     const admin = new Cluster([{ host: "127.0.0.1", port: cluster.ports[0]! }]);
     try {
       const keys = [
-        "case:cluster_case:reports",
-        "case:cluster_case:reports:RCA_REPORT",
-        "case:cluster_case:reports:current",
-        `report:${reports[0]!.reportId}:metadata`,
+        "case:{cluster_case}:reports",
+        "case:{cluster_case}:reports:RCA_REPORT",
+        "case:{cluster_case}:reports:current",
+        reportKeys.metadata(reports[0]!.reportId),
       ];
       await svc.client.closeCase({ caseId: "cluster_case" });
       for (const key of keys) expect(await admin.ttl(key)).toBeGreaterThan(90 * 86_400 - 60);
