@@ -183,8 +183,23 @@ export class RedisReportStore implements ReportStore {
     const end = offset + limit;
     const ids = reverse ? await this.client.zrevrange(key, offset, end) : await this.client.zrange(key, String(offset), String(end));
     const page = ids.slice(0, limit);
-    const reports = (await this.getMany(page)).filter((r): r is ReportRecord => r !== undefined);
+    const reports = (await this.#atOneInstant(page)).filter((r): r is ReportRecord => r !== undefined);
     return { reports, nextOffset: ids.length > limit ? end : undefined };
+  }
+
+  /**
+   * The metadata of reports of one case read in one MULTI (their keys share
+   * the case's slot), so the page shows the is_current flags of one instant:
+   * never two current reports of a type, as reads between a save's flips could.
+   */
+  async #atOneInstant(reportIds: readonly string[]): Promise<(ReportRecord | undefined)[]> {
+    if (reportIds.length === 0) return [];
+    const replies = await this.client.multi(reportIds.map((id) => ["hgetall", reportKeys.metadata(id)])).exec();
+    if (replies === null) throw new Error("the MULTI reading a page of reports was aborted");
+    return replies.map(([error, hash]) => {
+      if (error) throw error;
+      return parseMetadata(hash as Record<string, string>);
+    });
   }
 }
 
