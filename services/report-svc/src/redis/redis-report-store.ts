@@ -1,5 +1,5 @@
 import { currentCallScope } from "@faultmaven/call-scope";
-import { callRedis, idempotencyRecordKey, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
+import { callRedis, idempotencyRecordKey, pairsToHash, type RedisClient, type RedisMode, slotTagOf } from "@faultmaven/redis";
 import { ReportLimitError } from "../domain/errors.js";
 import {
   contentLocation,
@@ -43,7 +43,10 @@ export class RedisReportStore implements ReportStore {
   constructor(
     private readonly client: RedisClient,
     private readonly mode: RedisMode = "standalone",
-  ) {}
+  ) {
+    // Builds the slot-tag table (~0.1 s of CPU) at start, not inside the first save.
+    slotTagOf("");
+  }
 
   newReportId(caseId: string): string {
     return newCaseReportId(caseId);
