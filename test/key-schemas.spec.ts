@@ -13,6 +13,8 @@ const SAMPLES: Record<string, string> = {
   case_id: "case_1",
   type: "RCA_REPORT",
   report_id: "rep_abcdefghijklmnopqrstuv",
+  slot_tag: "abc",
+  anchor_rest: "{case_1}:reports",
   method: "AppendMessage",
   idempotency_key: "key_1",
 };

@@ -13,7 +13,7 @@ beforeAll(async () => {
   await admin.hset("session:sess_abcdefghijklmnopqrstuvwx", "session_id", "sess_abcdefghijklmnopqrstuvwx");
   await admin.set("client_session:user_1:browser", "sess_abcdefghijklmnopqrstuvwx");
   await admin.rpush("auth:user_list", "usr_aaaaaaaaaaaaaaaaaaaaaa");
-  await admin.zadd("case:case_1:reports:RCA_REPORT", -1, "rep_aaaaaaaaaaaaaaaaaaaaaa");
+  await admin.zadd("case:{case_1}:reports:RCA_REPORT", -1, "rep_aaaaaaaaaaaaaaaaaaaaaa");
   await admin.set("case:case_1", "{}"); // deprecated
   await admin.sadd("user:user_1:cases", "case_1"); // deprecated
   await admin.sadd("case_index", "case_1"); // deprecated
@@ -33,7 +33,7 @@ it("reports known, deprecated and unknown keys, and deletes nothing by default",
   const { stdout } = await audit();
   expect(stdout).toContain("scanned 9 keys");
   expect(stdout).toMatch(/1 {2}client_session:\{user_id\}:\{client_id\}/);
-  expect(stdout).toMatch(/1 {2}case:\{case_id\}:reports:\{type\}/);
+  expect(stdout).toMatch(/1 {2}case:\{\{case_id\}\}:reports:\{type\}/);
   expect(stdout).toContain("deprecated keys: 3");
   for (const key of ["case:case_1", "user:user_1:cases", "case_index", "something:else", "session:not-a-session"])
     expect(stdout).toContain(`  ${key}`);
@@ -46,5 +46,5 @@ it("deletes only the deprecated keys when asked", async () => {
   const { stdout } = await audit("--delete-deprecated");
   expect(stdout).toContain("deleted 3 deprecated keys");
   expect(await redis.admin.exists("case:case_1", "user:user_1:cases", "case_index")).toBe(0);
-  expect(await redis.admin.exists("something:else", "session:not-a-session", "auth:user_list", "case:case_1:reports:RCA_REPORT")).toBe(4);
+  expect(await redis.admin.exists("something:else", "session:not-a-session", "auth:user_list", "case:{case_1}:reports:RCA_REPORT")).toBe(4);
 });

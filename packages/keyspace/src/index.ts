@@ -2,3 +2,4 @@
 export { DEPRECATED_KEYS, classifyKey, type KeyClass } from "./classify-key.js";
 export { auditKeyspace, type AuditReport } from "./audit.js";
 export { renderKeySchemaDoc } from "./key-schema-doc.js";
+export { migrateReportKeys, migratedReportKey, type ReportKeyMigration } from "./report-key-migration.js";

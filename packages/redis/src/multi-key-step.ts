@@ -33,13 +33,17 @@ export interface MultiKeyStepDefinition<I, R> {
    * share a script (standalone and Sentinel). It may read first to learn a
    * key it must declare (such as the report a pointer names); the script
    * then re-checks what was read and answers STALE_PLAN when it changed.
-   * Undefined when the keys cannot be known up front: the split form runs.
+   * Undefined when the keys cannot be known up front: the split form runs
+   * (a step without one must always plan).
    */
   plan(client: RedisClient, input: I): ScriptCall | undefined | Promise<ScriptCall | undefined>;
   /** The planned script's reply as the step's result. */
   decode(reply: unknown, input: I): R;
-  /** The same step as a declared sequence of single-key calls (Redis Cluster, where the keys sit in different slots). */
-  split(calls: SingleKeyCalls, input: I): Promise<R>;
+  /**
+   * The same step as a declared sequence of single-key calls (Redis Cluster, where the keys sit in different slots).
+   * Left out when every key of the step shares one hash tag: the planned script then runs on Cluster too.
+   */
+  split?(calls: SingleKeyCalls, input: I): Promise<R>;
 }
 
 /**
@@ -47,6 +51,8 @@ export interface MultiKeyStepDefinition<I, R> {
  * standalone/Sentinel, single-key steps on Cluster": Redis Cluster refuses a
  * script whose keys sit in different slots (CROSSSLOT), and every other
  * topology runs the step as one atomic script with all its keys declared.
+ * A step without a split form (its keys share one hash tag, so one slot)
+ * runs as that one script on Cluster too.
  * A stale plan is planned again, after a jittered backoff once a few went
  * stale (contention-backoff.ts); when every plan goes stale the step answers
  * ABORTED (contention, Redis itself is fine).
@@ -59,18 +65,20 @@ export class MultiKeyStep<I, R> {
   ) {}
 
   async run(client: RedisClient, mode: RedisMode, input: I): Promise<R> {
-    if (sharesScripts(mode)) {
-      for (let plan = 0; plan < this.contention.maxPlans; plan++) {
-        await backOff(this.contention, plan);
-        const call = await this.definition.plan(client, input);
-        if (call === undefined) return this.definition.split(singleKeyCalls(client), input);
-        const reply = await call.script.run(client, call.keys, call.args);
-        if (reply !== STALE_PLAN) return this.definition.decode(reply, input);
+    const { split } = this.definition;
+    if (!sharesScripts(mode) && split) return split(singleKeyCalls(client), input);
+    for (let plan = 0; plan < this.contention.maxPlans; plan++) {
+      await backOff(this.contention, plan);
+      const call = await this.definition.plan(client, input);
+      if (call === undefined) {
+        if (!split) throw new Error(`${this.name}: no plan and no split form`);
+        return split(singleKeyCalls(client), input);
       }
-      // Only a storm of concurrent writers to the same keys gets here: worth a retry.
-      throw new AbortedError(this.name);
+      const reply = await call.script.run(client, call.keys, call.args);
+      if (reply !== STALE_PLAN) return this.definition.decode(reply, input);
     }
-    return this.definition.split(singleKeyCalls(client), input);
+    // Only a storm of concurrent writers to the same keys gets here: worth a retry.
+    throw new AbortedError(this.name);
   }
 }
 

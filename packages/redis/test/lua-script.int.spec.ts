@@ -2,7 +2,15 @@ import { runInCallScope, type CallScope } from "@faultmaven/call-scope";
 import { EnvReader } from "@faultmaven/config";
 import { DeadlineExceededError, InvalidArgumentError, UnavailableError } from "@faultmaven/errors";
 import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
-import { callRedis, createRedisClient, idempotencyRecordKey, LuaScript, readRedisConfig, type RedisClient } from "@faultmaven/redis";
+import {
+  callRedis,
+  createRedisClient,
+  idempotencyRecordKey,
+  LuaScript,
+  readRedisConfig,
+  slotTagOf,
+  type RedisClient,
+} from "@faultmaven/redis";
 
 /** Counts its runs in KEYS[1] and answers the new count with ARGV as given: the script's own view of its arguments. */
 const COUNT = new LuaScript("test_count", "local n = redis.call('INCR', KEYS[1]); return {n, #KEYS, #ARGV, ARGV[1]}", { idempotent: {} });
@@ -140,5 +148,25 @@ describe("LuaScript idempotency on Redis Cluster", () => {
     const record = idempotencyRecordKey("session:sess_x", "Count:k1");
     expect(record).toBe("session:idem:{session:sess_x}:Count:k1");
     expect(await clusterClient.cluster("KEYSLOT", record)).toBe(await clusterClient.cluster("KEYSLOT", "session:sess_x"));
+  });
+
+  it("keeps the record of an anchor with its own hash tag in that tag's slot", async () => {
+    const anchor = "case:{c1}:reports";
+    const runOn = () => runInCallScope(scope(key("k2")), () => callRedis(() => COUNT.run(clusterClient, [anchor], ["x"])));
+    expect(await runOn()).toEqual([1, 1, 1, "x"]);
+    expect(await runOn()).toEqual([1, 1, 1, "x"]);
+    const record = idempotencyRecordKey(anchor, "Count:k2");
+    expect(record).toBe("case:idem:{c1}:reports:Count:k2");
+    expect(await clusterClient.cluster("KEYSLOT", record)).toBe(await clusterClient.cluster("KEYSLOT", anchor));
+  });
+
+  it("gives every slot a slot tag: slotTagOf(text) is in the slot of keys tagged {text}", async () => {
+    for (const text of ["c1", "case_42", "user@example.com", "x".repeat(128)]) {
+      const tag = slotTagOf(text);
+      expect(tag).toMatch(/^[A-Za-z0-9_-]{3}$/);
+      expect(await clusterClient.cluster("KEYSLOT", `report:{${tag}}:r`)).toBe(
+        await clusterClient.cluster("KEYSLOT", `case:{${text}}:reports`),
+      );
+    }
   });
 });

@@ -67,6 +67,16 @@ describe("MultiKeyStep", () => {
     ]);
   });
 
+  it("runs the one script on Cluster too when the step has no split form (its keys share a hash tag)", async () => {
+    const { client, calls } = fakeClient({ whole: ["ok"] });
+    const tagged = new MultiKeyStep<string, string>("tagged", {
+      plan: (_, input) => ({ script: WHOLE, keys: [`a:{${input}}`, `b:{${input}}`], args: [] }),
+      decode: (reply) => `atomic ${String(reply)}`,
+    });
+    expect(await tagged.run(client, "cluster", "x")).toBe("atomic ok");
+    expect(calls).toEqual([{ script: "whole", keys: ["a:{x}", "b:{x}"] }]);
+  });
+
   it("falls back to the sequence on standalone when the keys cannot be planned", async () => {
     const { client, calls } = fakeClient({ part: ["1", "2"] });
     expect(await step(() => false).run(client, "standalone", "x")).toBe("split 1 2");

@@ -83,7 +83,18 @@ export class RedisCluster {
     return { REDIS_CLUSTER_NODES: this.ports.map((p) => `127.0.0.1:${p}`).join(",") };
   }
 
+  /** Freezes every node (SIGSTOP): connections stay open but nothing answers, like hung hosts. */
+  pause(): void {
+    for (const child of this.processes) child.kill("SIGSTOP");
+  }
+
+  /** Thaws paused nodes (SIGCONT). */
+  resume(): void {
+    for (const child of this.processes) child.kill("SIGCONT");
+  }
+
   async close(): Promise<void> {
+    this.resume();
     await Promise.all(
       this.processes.map(
         (child) =>

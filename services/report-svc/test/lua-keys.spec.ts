@@ -1,9 +1,10 @@
 import { LuaScript } from "@faultmaven/redis";
 import { reportKeySchema } from "../src/redis/key-schema.js";
 import * as atomicScripts from "../src/redis/scripts.js";
-import * as clusterScripts from "../src/redis/cluster-scripts.js";
+import * as idempotencyScripts from "../src/redis/idempotency-scripts.js";
+import * as intentScripts from "../src/redis/save-intent-scripts.js";
 
-const scripts = [atomicScripts, clusterScripts].flatMap((module) =>
+const scripts = [atomicScripts, idempotencyScripts, intentScripts].flatMap((module) =>
   Object.values(module).filter((value): value is LuaScript => value instanceof LuaScript),
 );
 

@@ -5,9 +5,10 @@ import { createRedisClient, readRedisConfig, type RedisClient } from "@faultmave
 import { ChromaServer, RedisServer } from "@faultmaven/test-kit";
 import { ChromaContentStore } from "../src/chroma/chroma-content-store.js";
 import { HashingEmbedder } from "../src/domain/hashing-embedder.js";
-import { CONTENT_COLLECTION, newReportId, type NewReport } from "../src/domain/report.js";
+import { CONTENT_COLLECTION, type NewReport } from "../src/domain/report.js";
 import { DEFAULT_REPORTS_POLICY, Reports, type ReportsPolicy } from "../src/domain/reports.js";
 import { RedisReportStore } from "../src/redis/redis-report-store.js";
+import { newCaseReportId, reportKeys } from "../src/redis/keys.js";
 
 /** Reconciliation (issue 9 item 7) on a real Redis and a real ChromaDB, run on demand. */
 let redis: RedisServer;
@@ -42,7 +43,7 @@ const meta = (caseId: string) => ({ caseId, type: "RCA_REPORT" as const, status:
 
 /** A save that wrote its intent and content and then failed before its commit, as a stalled Redis leaves it. */
 async function failedSave(stores: ReturnType<typeof open>, caseId: string, windowMs = 30): Promise<NewReport> {
-  const report = { ...meta(caseId), reportId: newReportId() };
+  const report = { ...meta(caseId), reportId: newCaseReportId(caseId) };
   await stores.store.recordIntent(report, windowMs);
   const [vector] = await embedder.embed([`content of ${report.reportId}`]);
   await stores.content.put(report.reportId, `content of ${report.reportId}`, vector!, report);
@@ -83,9 +84,9 @@ it("deletes the content and intent of a failed save once its intent has passed, 
   await sleep(100);
   expect(await stores.reports.reconcile()).toEqual({ examined: 3, failed: 1, deleted: 1, orphans: 0, deferred: 0 });
   expect(await stores.content.get(failed.reportId)).toBeUndefined();
-  expect(await redis.admin.exists(`report:${failed.reportId}:metadata`)).toBe(0);
+  expect(await redis.admin.exists(reportKeys.metadata(failed.reportId))).toBe(0);
   expect(await stores.content.get(pending.reportId)).toBe(`content of ${pending.reportId}`);
-  expect(await redis.admin.hget(`report:${pending.reportId}:metadata`, "save_intent")).not.toBeNull();
+  expect(await redis.admin.hget(reportKeys.metadata(pending.reportId), "save_intent")).not.toBeNull();
   expect(await stores.content.get(saved.reportId)).toBe("saved report");
   // The failed save can never commit now: its intent is gone.
   await expect(stores.store.save(failed)).rejects.toThrow("redis is unavailable");

@@ -2,10 +2,10 @@ import { saveWithIntent } from "./save-with-intent.js";
 import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, readRedisConfig, STALE_PLAN } from "@faultmaven/redis";
 import { RedisCluster, RedisServer, withServiceClockADayBehind } from "@faultmaven/test-kit";
-import { newReportId } from "../src/domain/report.js";
 import { RedisReportStore } from "../src/redis/redis-report-store.js";
 import { CASE_KEYS, SAVE } from "../src/redis/scripts.js";
 import { reportStoreContract } from "./report-store-contract.js";
+import { newCaseReportId, reportKeys } from "../src/redis/keys.js";
 
 let redis: RedisServer;
 let cluster: RedisCluster;
@@ -32,7 +32,7 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
     const store = await open();
     try {
       const saved = await saveWithIntent(store, {
-        reportId: newReportId(),
+        reportId: newCaseReportId("case_ttl"),
         caseId: "case_ttl",
         type: "RCA_REPORT",
         status: "final",
@@ -40,7 +40,7 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
         createdBy: "u",
       });
       await saveWithIntent(store, {
-        reportId: newReportId(),
+        reportId: newCaseReportId("case_ttl"),
         caseId: "case_ttl",
         type: "RUNBOOK",
         status: "draft",
@@ -48,10 +48,10 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
         createdBy: "u",
       });
       const admin = redis.admin;
-      expect(await admin.type("case:case_ttl:reports")).toBe("zset");
-      expect(await admin.zscore("case:case_ttl:reports:RCA_REPORT", saved.reportId)).toBe("-1");
-      expect(await admin.hget("case:case_ttl:reports:current", "RCA_REPORT")).toBe(saved.reportId);
-      expect(await admin.hgetall(`report:${saved.reportId}:metadata`)).toMatchObject({
+      expect(await admin.type("case:{case_ttl}:reports")).toBe("zset");
+      expect(await admin.zscore("case:{case_ttl}:reports:RCA_REPORT", saved.reportId)).toBe("-1");
+      expect(await admin.hget("case:{case_ttl}:reports:current", "RCA_REPORT")).toBe(saved.reportId);
+      expect(await admin.hgetall(reportKeys.metadata(saved.reportId))).toMatchObject({
         report_id: saved.reportId,
         case_id: "case_ttl",
         type: "RCA_REPORT",
@@ -62,7 +62,7 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
         content_location: `chromadb://faultmaven_case_reports/${saved.reportId}`,
       });
       const keys = await admin.keys("*case_ttl*");
-      const metadataKeys = (await admin.zrange("case:case_ttl:reports", "0", "-1")).map((id) => `report:${id}:metadata`);
+      const metadataKeys = (await admin.zrange("case:{case_ttl}:reports", "0", "-1")).map((id) => reportKeys.metadata(id));
       const all = [...keys, ...metadataKeys];
       expect(all).toHaveLength(6);
       const ninetyDays = 90 * 86_400;
@@ -71,18 +71,18 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
 
       // A report saved into a closed case inherits the closure.
       const late = await saveWithIntent(store, {
-        reportId: newReportId(),
+        reportId: newCaseReportId("case_ttl"),
         caseId: "case_ttl",
         type: "POST_MORTEM",
         status: "draft",
         title: "",
         createdBy: "u",
       });
-      expect(await admin.ttl(`report:${late.reportId}:metadata`)).toBeGreaterThan(ninetyDays - 10);
-      expect(await admin.ttl("case:case_ttl:reports:POST_MORTEM")).toBeGreaterThan(ninetyDays - 10);
+      expect(await admin.ttl(reportKeys.metadata(late.reportId))).toBeGreaterThan(ninetyDays - 10);
+      expect(await admin.ttl("case:{case_ttl}:reports:POST_MORTEM")).toBeGreaterThan(ninetyDays - 10);
 
       await store.reopenCase("case_ttl");
-      for (const key of [...all, `report:${late.reportId}:metadata`, "case:case_ttl:reports:POST_MORTEM"])
+      for (const key of [...all, reportKeys.metadata(late.reportId), "case:{case_ttl}:reports:POST_MORTEM"])
         expect(await admin.ttl(key)).toBe(-1);
       expect(await admin.exists("case:case_ttl", "case_index")).toBe(0);
     } finally {
@@ -100,9 +100,9 @@ describe.each([
     const admin = createRedisClient(readRedisConfig(new EnvReader(env())), "closure-test");
     await admin.connect();
     const caseId = `case_closure_${mode.replace(" ", "_")}`;
-    const closedKey = `case:${caseId}:closed`;
+    const closedKey = `case:{${caseId}}:closed`;
     const report = () => ({
-      reportId: newReportId(),
+      reportId: newCaseReportId(caseId),
       caseId,
       type: "RCA_REPORT" as const,
       status: "draft" as const,
@@ -116,16 +116,16 @@ describe.each([
       expect(await admin.get(closedKey)).toBe(String(expiresAt));
       expect(await admin.pttl(closedKey)).toBeGreaterThan(hour - 5_000);
       await store.delete(first.reportId);
-      expect(await admin.exists(`case:${caseId}:reports`)).toBe(0);
+      expect(await admin.exists(`case:{${caseId}}:reports`)).toBe(0);
       expect(await admin.exists(closedKey)).toBe(1);
       // Half the closure has passed: the next save must get what remains, not a full TTL.
       await admin.pexpire(closedKey, hour / 2);
       const late = await saveWithIntent(store, report());
       const newKeys = [
-        `report:${late.reportId}:metadata`,
-        `case:${caseId}:reports`,
-        `case:${caseId}:reports:RCA_REPORT`,
-        `case:${caseId}:reports:current`,
+        reportKeys.metadata(late.reportId),
+        `case:{${caseId}}:reports`,
+        `case:{${caseId}}:reports:RCA_REPORT`,
+        `case:{${caseId}}:reports:current`,
       ];
       for (const key of newKeys) {
         const ttl = await admin.pttl(key);
@@ -150,7 +150,7 @@ describe("report scripts planned from a read (standalone)", () => {
     const store = await open();
     try {
       const first = await saveWithIntent(store, {
-        reportId: newReportId(),
+        reportId: newCaseReportId("case_stale"),
         caseId: "case_stale",
         type: "RUNBOOK",
         status: "draft",
@@ -158,20 +158,20 @@ describe("report scripts planned from a read (standalone)", () => {
         createdBy: "u",
       });
       const admin = redis.admin;
-      const lateId = newReportId();
+      const lateId = newCaseReportId("case_stale");
       // Planned as if nothing were current yet: the script must notice `first`.
       const keys = [
-        "case:case_stale:reports:RUNBOOK",
-        "case:case_stale:reports",
-        "case:case_stale:reports:current",
-        `report:${lateId}:metadata`,
-        "case:case_stale:closed",
+        "case:{case_stale}:reports:RUNBOOK",
+        "case:{case_stale}:reports",
+        "case:{case_stale}:reports:current",
+        reportKeys.metadata(lateId),
+        "case:{case_stale}:closed",
       ];
       expect(await SAVE.run(admin, keys, [lateId, "RUNBOOK", ""])).toBe(STALE_PLAN);
-      expect(await admin.exists(`report:${lateId}:metadata`)).toBe(0);
-      expect(await admin.zcard("case:case_stale:reports:RUNBOOK")).toBe(1);
+      expect(await admin.exists(reportKeys.metadata(lateId))).toBe(0);
+      expect(await admin.zcard("case:{case_stale}:reports:RUNBOOK")).toBe(1);
       // A case-wide step planned before `first` existed.
-      expect(await CASE_KEYS.run(admin, ["case:case_stale:reports"], ["delete", 0])).toBe(STALE_PLAN);
+      expect(await CASE_KEYS.run(admin, ["case:{case_stale}:reports"], ["delete", 0])).toBe(STALE_PLAN);
       expect(await store.get(first.reportId)).toMatchObject({ isCurrent: true });
     } finally {
       await store.close();
@@ -186,7 +186,7 @@ describe("RedisReportStore on Redis Cluster: one clock", () => {
       const [seconds] = await redis.admin.time();
       const saved = await withServiceClockADayBehind(() =>
         saveWithIntent(store, {
-          reportId: newReportId(),
+          reportId: newCaseReportId("case_clock"),
           caseId: "case_clock",
           type: "RUNBOOK",
           status: "draft",

@@ -2,8 +2,9 @@ import { saveWithIntent } from "./save-with-intent.js";
 import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
 import { RedisServer } from "@faultmaven/test-kit";
-import { newReportId, type ReportType } from "../src/domain/report.js";
+import type { ReportType } from "../src/domain/report.js";
 import { RedisReportStore } from "../src/redis/redis-report-store.js";
+import { newCaseReportId, reportKeys } from "../src/redis/keys.js";
 
 let redis: RedisServer;
 let store: RedisReportStore;
@@ -21,20 +22,20 @@ afterAll(async () => {
 
 const TYPE: ReportType = "RCA_REPORT";
 const save = (caseId: string) =>
-  saveWithIntent(store, { reportId: newReportId(), caseId, type: TYPE, status: "final", title: "", createdBy: "u" });
+  saveWithIntent(store, { reportId: newCaseReportId(caseId), caseId, type: TYPE, status: "final", title: "", createdBy: "u" });
 
 /** The (case, type)'s versions as Redis holds them: the sorted set, each report's metadata, the current pointer. */
 async function versionsInRedis(caseId: string) {
   const admin = redis.admin;
-  const ids = await admin.zrange(`case:${caseId}:reports:${TYPE}`, "0", "-1");
-  const scores = await Promise.all(ids.map((id) => admin.zscore(`case:${caseId}:reports:${TYPE}`, id)));
-  const metadata = await Promise.all(ids.map((id) => admin.hgetall(`report:${id}:metadata`)));
+  const ids = await admin.zrange(`case:{${caseId}}:reports:${TYPE}`, "0", "-1");
+  const scores = await Promise.all(ids.map((id) => admin.zscore(`case:{${caseId}}:reports:${TYPE}`, id)));
+  const metadata = await Promise.all(ids.map((id) => admin.hgetall(reportKeys.metadata(id))));
   return {
     fromScores: scores.map((s) => -Number(s)).sort((a, b) => a - b),
     fromMetadata: metadata.map((m) => Number(m.version)).sort((a, b) => a - b),
     current: ids.filter((_, i) => metadata[i]!.is_current === "true"),
     newest: ids[0],
-    pointer: await admin.hget(`case:${caseId}:reports:current`, TYPE),
+    pointer: await admin.hget(`case:{${caseId}}:reports:current`, TYPE),
   };
 }
 

@@ -48,7 +48,7 @@ async function contentOf(caseId: string): Promise<string[]> {
  * hashes of its reports (a bare save intent, with no report_id, is not one).
  */
 async function redisKeysOf(caseId: string): Promise<string[]> {
-  const caseKeys = await redis.admin.keys(`case:${caseId}:*`);
+  const caseKeys = await redis.admin.keys(`case:{${caseId}}:*`);
   const metadata = await redis.admin.keys("report:*:metadata");
   const owners = await Promise.all(metadata.map((key) => redis.admin.hmget(key, "case_id", "report_id")));
   return [...caseKeys, ...metadata.filter((_, i) => owners[i]![0] === caseId && owners[i]![1] !== null)];

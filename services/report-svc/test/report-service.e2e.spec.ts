@@ -3,6 +3,7 @@ import { ChromaClient } from "chromadb";
 import { ReportStatus, ReportType } from "@faultmaven/contract/report";
 import { ChromaServer, HttpTap, listMethods, RedisServer, waitFor, type TappedExchange } from "@faultmaven/test-kit";
 import { failure, startReportService } from "./report-harness.js";
+import { reportKeys } from "../src/redis/keys.js";
 
 /** report-svc as callers see it: a real process on a real Redis and a real ChromaDB. */
 let redis: RedisServer;
@@ -55,8 +56,8 @@ describe("report-svc over gRPC", () => {
     expect(reports.filter((r) => r.isCurrent)).toHaveLength(1);
     const v20 = reports.find((r) => r.version === 20)!;
     expect(v20.isCurrent).toBe(true);
-    expect(await redis.admin.hget(`case:${c}:reports:current`, "INCIDENT_REPORT")).toBe(v20.reportId);
-    const flags = await Promise.all(reports.map((r) => redis.admin.hget(`report:${r.reportId}:metadata`, "is_current")));
+    expect(await redis.admin.hget(`case:{${c}}:reports:current`, "INCIDENT_REPORT")).toBe(v20.reportId);
+    const flags = await Promise.all(reports.map((r) => redis.admin.hget(reportKeys.metadata(r.reportId), "is_current")));
     expect(flags.filter((f) => f === "true")).toHaveLength(1);
     expect(await contentIn(reports.map((r) => r.reportId))).toHaveLength(20);
   });
@@ -87,12 +88,12 @@ describe("report-svc over gRPC", () => {
     const a = (await save(c)).report!;
     const b = (await save(c, ReportType.POST_MORTEM)).report!;
     const keys = [
-      `case:${c}:reports`,
-      `case:${c}:reports:RCA_REPORT`,
-      `case:${c}:reports:POST_MORTEM`,
-      `case:${c}:reports:current`,
-      `report:${a.reportId}:metadata`,
-      `report:${b.reportId}:metadata`,
+      `case:{${c}}:reports`,
+      `case:{${c}}:reports:RCA_REPORT`,
+      `case:{${c}}:reports:POST_MORTEM`,
+      `case:{${c}}:reports:current`,
+      reportKeys.metadata(a.reportId),
+      reportKeys.metadata(b.reportId),
     ];
     const closed = await svc.client.closeCase({ caseId: c });
     expect(Number(closed.expiresAt!.seconds) - Date.now() / 1000).toBeGreaterThan(90 * 86_400 - 60);
@@ -113,14 +114,19 @@ describe("report-svc over gRPC", () => {
     await svc.client.deleteReport({ reportId: only.reportId });
     expect((await failure(svc.client.closeCase({ caseId: c }))).code).toBe(status.NOT_FOUND);
     const late = (await save(c)).report!;
-    const keys = [`case:${c}:reports`, `case:${c}:reports:RCA_REPORT`, `case:${c}:reports:current`, `report:${late.reportId}:metadata`];
+    const keys = [
+      `case:{${c}}:reports`,
+      `case:{${c}}:reports:RCA_REPORT`,
+      `case:{${c}}:reports:current`,
+      reportKeys.metadata(late.reportId),
+    ];
     for (const key of keys) expect(await redis.admin.ttl(key)).toBeGreaterThan(90 * 86_400 - 60);
     await svc.client.deleteReport({ reportId: late.reportId });
     await svc.client.reopenCase({ caseId: c });
-    expect(await redis.admin.exists(`case:${c}:closed`)).toBe(0);
+    expect(await redis.admin.exists(`case:{${c}}:closed`)).toBe(0);
     expect((await failure(svc.client.reopenCase({ caseId: c }))).code).toBe(status.NOT_FOUND);
     const open = (await save(c)).report!;
-    expect(await redis.admin.ttl(`report:${open.reportId}:metadata`)).toBe(-1);
+    expect(await redis.admin.ttl(reportKeys.metadata(open.reportId))).toBe(-1);
   });
 
   it("forgets a closed case on DeleteCaseReports: the next save gets no TTL", async () => {
@@ -128,9 +134,9 @@ describe("report-svc over gRPC", () => {
     await save(c);
     await svc.client.closeCase({ caseId: c });
     await svc.client.deleteCaseReports({ caseId: c });
-    expect(await redis.admin.exists(`case:${c}:closed`)).toBe(0);
+    expect(await redis.admin.exists(`case:{${c}}:closed`)).toBe(0);
     const fresh = (await save(c)).report!;
-    for (const key of [`case:${c}:reports`, `report:${fresh.reportId}:metadata`]) expect(await redis.admin.ttl(key)).toBe(-1);
+    for (const key of [`case:{${c}}:reports`, reportKeys.metadata(fresh.reportId)]) expect(await redis.admin.ttl(key)).toBe(-1);
   });
 
   it("deletes a report and a case's reports from both stores", async () => {
@@ -145,7 +151,7 @@ describe("report-svc over gRPC", () => {
     await svc.client.deleteReport({ reportId: v2.reportId, allowMissing: true });
     expect((await svc.client.deleteCaseReports({ caseId: c })).deletedCount).toBe(2);
     expect(await contentIn([v1.reportId, other.reportId])).toEqual([]);
-    expect(await redis.admin.keys(`case:${c}:*`)).toEqual([]);
+    expect(await redis.admin.keys(`case:{${c}}:*`)).toEqual([]);
   });
 
   it("fails clearly when a report's content is gone instead of returning empty content", async () => {
@@ -215,8 +221,8 @@ describe("report-svc with a store down", () => {
     );
     expect(result.code).toBe(status.UNAVAILABLE);
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(await redis.admin.zcard(`case:${c}:reports`)).toBe(1);
-    expect(await redis.admin.zcard(`case:${c}:reports:RCA_REPORT`)).toBe(1);
+    expect(await redis.admin.zcard(`case:{${c}}:reports`)).toBe(1);
+    expect(await redis.admin.zcard(`case:{${c}}:reports:RCA_REPORT`)).toBe(1);
     await waitFor("NOT_SERVING", async () => !(await svc.serving()), 5000);
     await chroma.start();
     await waitFor("SERVING again", () => svc.serving(), 15_000);
@@ -253,7 +259,7 @@ describe("report-svc with a store down", () => {
       // ...then removed again by the failed save itself (no reconciler run: it waits 5 minutes), and no metadata exists.
       expect(await contentIn([reportId!])).toEqual([]);
       await ownRedis.start();
-      expect(await ownRedis.admin.exists(`report:${reportId}:metadata`)).toBe(0);
+      expect(await ownRedis.admin.exists(reportKeys.metadata(reportId))).toBe(0);
     } finally {
       await own?.stop();
       await tap.close();

@@ -2,7 +2,8 @@ import { saveWithIntent } from "./save-with-intent.js";
 import { runInCallScope } from "@faultmaven/call-scope";
 import { InvalidArgumentError, UnavailableError } from "@faultmaven/errors";
 import { ReportLimitError } from "../src/domain/errors.js";
-import { MAX_VERSIONS_PER_TYPE, newReportId, type ReportType } from "../src/domain/report.js";
+import { MAX_VERSIONS_PER_TYPE, type ReportType } from "../src/domain/report.js";
+import { newCaseReportId } from "../src/redis/keys.js";
 import type { ReportStore } from "../src/domain/report-store.js";
 
 export type ReportStoreFactory = () => Promise<ReportStore>;
@@ -29,7 +30,7 @@ export function reportStoreContract(name: string, makeStore: ReportStoreFactory)
     });
 
     const save = (caseId: string, type: ReportType = "RCA_REPORT") =>
-      saveWithIntent(store, { reportId: newReportId(), caseId, type, status: "final", title: "t", createdBy: "user_1" });
+      saveWithIntent(store, { reportId: newCaseReportId(caseId), caseId, type, status: "final", title: "t", createdBy: "user_1" });
 
     it("numbers versions per (case, type) and keeps exactly one current", async () => {
       const caseId = uniqueCase();
@@ -170,7 +171,14 @@ export function reportStoreContract(name: string, makeStore: ReportStoreFactory)
 
     it("commits a save only while its intent is live: without one, or once it has passed, nothing is saved", async () => {
       const caseId = uniqueCase();
-      const report = { reportId: newReportId(), caseId, type: "RUNBOOK" as const, status: "final" as const, title: "", createdBy: "u" };
+      const report = {
+        reportId: newCaseReportId(caseId),
+        caseId,
+        type: "RUNBOOK" as const,
+        status: "final" as const,
+        title: "",
+        createdBy: "u",
+      };
       await expect(store.save(report)).rejects.toBeInstanceOf(UnavailableError);
       await store.recordIntent(report, 50);
       await sleep(120);
@@ -185,12 +193,19 @@ export function reportStoreContract(name: string, makeStore: ReportStoreFactory)
     it("tells saved, pending, failed and unknown saves apart", async () => {
       const caseId = uniqueCase();
       const saved = await save(caseId);
-      const pending = { reportId: newReportId(), caseId, type: "RUNBOOK" as const, status: "final" as const, title: "", createdBy: "u" };
-      const failed = { ...pending, reportId: newReportId() };
+      const pending = {
+        reportId: newCaseReportId(caseId),
+        caseId,
+        type: "RUNBOOK" as const,
+        status: "final" as const,
+        title: "",
+        createdBy: "u",
+      };
+      const failed = { ...pending, reportId: newCaseReportId(caseId) };
       await store.recordIntent(pending, 60_000);
       await store.recordIntent(failed, 30);
       await sleep(100);
-      expect(await store.saveStates([saved.reportId, pending.reportId, failed.reportId, newReportId()])).toEqual([
+      expect(await store.saveStates([saved.reportId, pending.reportId, failed.reportId, newCaseReportId(caseId)])).toEqual([
         "saved",
         "pending",
         "failed",
@@ -206,10 +221,10 @@ export function reportStoreContract(name: string, makeStore: ReportStoreFactory)
     it("answers a save retried with the same idempotency key with the first report, and keeps one version", async () => {
       const caseId = uniqueCase();
       const meta = { caseId, type: "RCA_REPORT" as const, status: "final" as const, title: "t", createdBy: "user_1" };
-      const first = await keyed("SaveReport:k1", () => saveWithIntent(store, { ...meta, reportId: newReportId() }));
+      const first = await keyed("SaveReport:k1", () => saveWithIntent(store, { ...meta, reportId: newCaseReportId(caseId) }));
       expect(await keyed("SaveReport:k1", () => store.replayedSave(meta))).toEqual(first);
       // A retry that did not look first (it raced the first attempt) still gets the first report.
-      const second = await keyed("SaveReport:k1", () => saveWithIntent(store, { ...meta, reportId: newReportId() }));
+      const second = await keyed("SaveReport:k1", () => saveWithIntent(store, { ...meta, reportId: newCaseReportId(caseId) }));
       expect(second).toEqual(first);
       expect((await store.listVersions(caseId, "RCA_REPORT", 0, 10)).reports.map((r) => r.reportId)).toEqual([first.reportId]);
       // Another key, or none, saves anew.
@@ -220,7 +235,7 @@ export function reportStoreContract(name: string, makeStore: ReportStoreFactory)
     it("refuses an idempotency key reused with another request (idempotency_key)", async () => {
       const caseId = uniqueCase();
       const meta = { caseId, type: "RCA_REPORT" as const, status: "final" as const, title: "t", createdBy: "user_1" };
-      await keyed("SaveReport:k3", () => saveWithIntent(store, { ...meta, reportId: newReportId() }));
+      await keyed("SaveReport:k3", () => saveWithIntent(store, { ...meta, reportId: newCaseReportId(caseId) }));
       const reused = keyed("SaveReport:k3", () => store.replayedSave(meta), "e".repeat(64));
       await expect(reused).rejects.toBeInstanceOf(InvalidArgumentError);
       await expect(reused).rejects.toMatchObject({ violations: [{ field: "idempotency_key" }] });

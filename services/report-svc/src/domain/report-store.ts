@@ -13,22 +13,17 @@ export interface ReportPage {
  */
 export type SaveState = "saved" | "pending" | "failed" | "unknown";
 
-/** The report id a save works on (see ReportStore.reserveReportId). */
-export interface ReservedId {
-  readonly reportId: string;
-  /**
-   * True when other attempts with the same idempotency key work on this id
-   * too: one of them may still commit it, so a failed attempt leaves its
-   * content to reconciliation instead of deleting it.
-   */
-  readonly shared: boolean;
-}
-
 /**
  * Report metadata and indexes (Redis in production, memory in development),
  * under the seed's keys. One contract suite for both.
  */
 export interface ReportStore {
+  /**
+   * The id for a new report of `caseId` (see newReportId): the Redis store
+   * starts it with the case's slot characters, so the report's keys share
+   * the case's hash slot while the id alone still finds them.
+   */
+  newReportId(caseId: string): string;
   /**
    * The report a save with this call's idempotency key already saved into
    * the case (the first answer), or undefined: no key, or nothing recorded.
@@ -36,19 +31,11 @@ export interface ReportStore {
    */
   replayedSave(report: Omit<NewReport, "reportId">): Promise<ReportRecord | undefined>;
   /**
-   * The report id a save works on: `report.reportId`, or, where a save is a
-   * series of steps (Redis Cluster) and the call has an idempotency key, the
-   * id the first attempt with that key reserved, so a retry resumes that save.
-   */
-  reserveReportId(report: NewReport): Promise<ReservedId>;
-  /**
    * Records the intent to save `report`, which must commit within `windowMs`
    * (and before the call's deadline): its content may be written once this
-   * returns true. Until it commits the report is absent to every read.
-   * False (nothing written) when the report is saved already: a resumed
-   * save, whose content is in place.
+   * returns. Until it commits the report is absent to every read.
    */
-  recordIntent(report: NewReport, windowMs: number): Promise<boolean>;
+  recordIntent(report: NewReport, windowMs: number): Promise<void>;
   /**
    * Assigns version = previous + 1 for (case, type), atomically, and makes the
    * report current, only while its intent is live (removing it). With an

@@ -42,8 +42,15 @@ export const CONTENT_COLLECTION = "faultmaven_case_reports";
 
 export const REPORT_ID_PATTERN = /^rep_[A-Za-z0-9_-]{22}$/;
 
-export function newReportId(): string {
-  return `rep_${randomBytes(16).toString("base64url")}`;
+/**
+ * A new report id: `rep_` and 22 base64url characters, the first ones
+ * `lead` (where a store places the report, see ReportStore.newReportId),
+ * the rest random (at least 114 bits).
+ */
+export function newReportId(lead = ""): string {
+  return `rep_${lead}${randomBytes(16)
+    .toString("base64url")
+    .slice(0, 22 - lead.length)}`;
 }
 
 export function contentLocation(reportId: string): string {

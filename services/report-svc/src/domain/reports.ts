@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { ContentStore } from "./content-store.js";
 import type { Embedder } from "./embedder.js";
 import { ContentMissingError, ReportLimitError, ReportNotFoundError } from "./errors.js";
-import { newReportId, REPORT_ID_PATTERN, type NewReport, type ReportRecord, type ReportType } from "./report.js";
+import { REPORT_ID_PATTERN, type NewReport, type ReportRecord, type ReportType } from "./report.js";
 import type { ReportStore } from "./report-store.js";
 
 /** A search result: metadata, similarity (1 = identical) and the start of the content. */
@@ -57,9 +57,7 @@ export interface ReconcileOutcome {
  *   removes it once the intent's time has passed without metadata;
  * - a save with an idempotency key answers a retry from the first save's
  *   record before writing anything; a concurrent retry that commits second
- *   gets the first one's report and removes its own content. Where the
- *   store saves in steps (Redis Cluster) every attempt with one key works on
- *   one reserved report id, and a retry finishes an unfinished save;
+ *   gets the first one's report and removes its own content;
  * - deletes remove metadata first, so nothing visible points at missing
  *   content;
  * - reads never return empty content for a report that has content.
@@ -83,21 +81,17 @@ export class Reports {
     const replayed = await this.store.replayedSave(meta);
     if (replayed) return replayed;
     const [embedding] = await this.#embed([content], signal);
-    const { reportId, shared } = await this.store.reserveReportId({ ...meta, reportId: newReportId() });
-    const report = { ...meta, reportId };
-    // False: an earlier attempt with this key committed the report, so its content is in place.
-    if (await this.store.recordIntent(report, this.policy.saveWindowMs)) {
-      // A put that fails may still land (a frozen Chroma that resumes): its intent lets reconciliation remove it.
-      await this.content.put(report.reportId, content, embedding!, { caseId: meta.caseId, type: meta.type });
-    }
+    const report = { ...meta, reportId: this.store.newReportId(meta.caseId) };
+    await this.store.recordIntent(report, this.policy.saveWindowMs);
+    // A put that fails may still land (a frozen Chroma that resumes): its intent lets reconciliation remove it.
+    await this.content.put(report.reportId, content, embedding!, { caseId: meta.caseId, type: meta.type });
     let saved: ReportRecord;
     try {
       saved = await this.store.save(report);
     } catch (error) {
       // A refusal by the store (the type is full) wrote nothing, like a failure the adapter knows had no
-      // effect; a failure after the commit is never such a failure (the store says so). A shared id may
-      // still be committed by another attempt with the same key: reconciliation judges its content.
-      if (!shared && (error instanceof ReportLimitError || this.neverApplied(error))) await this.#discard(report.reportId);
+      // effect; any other failure may have committed (OUTCOME_UNKNOWN): reconciliation judges its content.
+      if (error instanceof ReportLimitError || this.neverApplied(error)) await this.#discard(report.reportId);
       throw error;
     }
     // A retry with the same idempotency key saved first: that is the answer, this content is not needed.

@@ -3,12 +3,13 @@ import { ReportLimitError } from "../domain/errors.js";
 import {
   contentLocation,
   MAX_VERSIONS_PER_TYPE,
+  newReportId,
   REPORT_TYPES,
   type NewReport,
   type ReportRecord,
   type ReportType,
 } from "../domain/report.js";
-import type { ReportPage, ReportStore, ReservedId, SaveState } from "../domain/report-store.js";
+import type { ReportPage, ReportStore, SaveState } from "../domain/report-store.js";
 import { MemoryIdempotency } from "./memory-idempotency.js";
 
 /**
@@ -34,14 +35,12 @@ export class MemoryReportStore implements ReportStore {
     return this.#idempotency.peek<ReportRecord>(caseAnchor(report.caseId))?.reply;
   }
 
-  async reserveReportId(report: NewReport): Promise<ReservedId> {
-    return { reportId: report.reportId, shared: false };
+  newReportId(): string {
+    return newReportId();
   }
 
-  async recordIntent(report: NewReport, windowMs: number): Promise<boolean> {
-    if (this.#reports.has(report.reportId)) return false;
-    this.#intents.set(report.reportId, this.clock() + windowMs);
-    return true;
+  async recordIntent(report: NewReport, windowMs: number): Promise<void> {
+    if (!this.#reports.has(report.reportId)) this.#intents.set(report.reportId, this.clock() + windowMs);
   }
 
   async save(report: NewReport): Promise<ReportRecord> {

@@ -1,5 +1,5 @@
 import { currentCallScope } from "@faultmaven/call-scope";
-import { callRedis, idempotencyRecordKey, pairsToHash, type RedisClient, type RedisMode } from "@faultmaven/redis";
+import { callRedis, idempotencyRecordKey, pairsToHash, type RedisClient, type RedisMode, slotTagOf } from "@faultmaven/redis";
 import { ReportLimitError } from "../domain/errors.js";
 import {
   contentLocation,
@@ -9,10 +9,9 @@ import {
   type ReportRecord,
   type ReportType,
 } from "../domain/report.js";
-import type { ReportPage, ReportStore, ReservedId, SaveState } from "../domain/report-store.js";
-import { failedPartWay } from "./after-commit.js";
-import { PEEK_RECORD, RECORD_REPLY, RESERVE_REPORT_ID } from "./idempotency-scripts.js";
-import { reportKeys } from "./keys.js";
+import type { ReportPage, ReportStore, SaveState } from "../domain/report-store.js";
+import { PEEK_RECORD } from "./idempotency-scripts.js";
+import { newCaseReportId, reportKeys } from "./keys.js";
 import { parseMetadata } from "./metadata-hash.js";
 import type { CaseKeysInput, CaseKeysOutcome, SaveOutcome } from "./report-step-inputs.js";
 import { CASE_KEYS_STEP, caseKeysOutcome, DELETE_REPORT, SAVE_REPORT } from "./report-steps.js";
@@ -30,26 +29,28 @@ export const INTENT_TTL_MS = 7 * 86_400_000;
 const STATE_BATCH = 500;
 
 /**
- * Report metadata in Redis. Every write is a MultiKeyStep (report-steps.ts):
- * one atomic script over the case's keys on standalone and Sentinel,
- * single-key steps on Cluster, where those keys live in different slots.
- * Reads are the same everywhere; GetReport is one HGETALL.
+ * Report metadata in Redis. Every write is one atomic script over the
+ * case's keys (report-steps.ts), on standalone, Sentinel and Cluster alike:
+ * a case's keys, its reports' metadata and the idempotency records anchored
+ * on them share one hash slot (key-schema.ts). Reads are the same
+ * everywhere; GetReport is one HGETALL.
  *
  * Idempotency keys: a keyed call first reads the reply recorded under its
- * key (PEEK_RECORD) and answers a retry from it without redoing any step.
- * On standalone and Sentinel the final script records its reply atomically
- * with its effect. On Cluster, where no script spans a call's keys, a keyed
- * save first reserves its report id under the key (RESERVE_REPORT_ID), so
- * every attempt with that key works on one report and a retry finishes what
- * an earlier attempt left undone; the reply is recorded by one more step
- * after the others (RECORD_REPLY). DeleteReport's last step there
- * (DELETE_METADATA) records its reply with its effect.
+ * key (PEEK_RECORD) and answers a retry from it without redoing any step;
+ * the script records its reply atomically with its effect.
  */
 export class RedisReportStore implements ReportStore {
   constructor(
     private readonly client: RedisClient,
     private readonly mode: RedisMode = "standalone",
-  ) {}
+  ) {
+    // Builds the slot-tag table (~0.1 s of CPU) at start, not inside the first save.
+    slotTagOf("");
+  }
+
+  newReportId(caseId: string): string {
+    return newCaseReportId(caseId);
+  }
 
   replayedSave(report: Omit<NewReport, "reportId">): Promise<ReportRecord | undefined> {
     return callRedis(async () => {
@@ -58,21 +59,11 @@ export class RedisReportStore implements ReportStore {
     });
   }
 
-  reserveReportId(report: NewReport): Promise<ReservedId> {
-    return callRedis(async () => {
-      if (this.mode !== "cluster" || currentCallScope()?.idempotency === undefined) return { reportId: report.reportId, shared: false };
-      // Anchored on a key of the case, not of the type: a key reused with another type is refused here, before any write.
-      const anchor = reportKeys.caseCurrent(report.caseId);
-      return { reportId: String(await RESERVE_REPORT_ID.run(this.client, [anchor], [report.reportId])), shared: true };
-    });
-  }
-
-  recordIntent(report: NewReport, windowMs: number): Promise<boolean> {
+  recordIntent(report: NewReport, windowMs: number): Promise<void> {
     return callRedis(async () => {
       const deadline = currentCallScope()?.deadline;
       const window = Math.max(1, Math.min(windowMs, deadline === undefined ? windowMs : deadline - Date.now()));
-      const args = [window, INTENT_TTL_MS, report.caseId, report.type];
-      return (await RECORD_INTENT.run(this.client, [reportKeys.metadata(report.reportId)], args)) !== 0;
+      await RECORD_INTENT.run(this.client, [reportKeys.metadata(report.reportId)], [window, INTENT_TTL_MS, report.caseId, report.type]);
     });
   }
 
@@ -88,18 +79,7 @@ export class RedisReportStore implements ReportStore {
       const saved = await SAVE_REPORT.run(this.client, this.mode, { report, fields }).catch((error: unknown) => {
         throw isVersionLimit(error) ? new ReportLimitError(MAX_VERSIONS_PER_TYPE) : error;
       });
-      if (this.mode !== "cluster") return savedRecord(report, saved);
-      const own = savedRecord(report, saved);
-      const reply = [saved.version, saved.createdAt, saved.reportId, saved.isCurrent ? 1 : 0];
-      // The report is committed: a failed record is "not finished", never "not saved" (a keyed retry records it).
-      const first = saveOutcome(
-        await this.#recordOnCluster(reportKeys.caseReports(report.caseId), reply).catch((error: unknown) => {
-          throw failedPartWay(error, "the report was committed");
-        }),
-      );
-      // A retry with the same key recorded first: this save is a duplicate, so it is deleted again.
-      if (first.reportId !== own.reportId) await DELETE_REPORT.run(this.client, this.mode, own);
-      return savedRecord(report, first);
+      return savedRecord(report, saved);
     });
   }
 
@@ -175,7 +155,6 @@ export class RedisReportStore implements ReportStore {
       if (replay !== null) return parseMetadata(pairsToHash(replay));
       const report = await this.get(reportId);
       if (!report) return undefined;
-      // On Cluster too the last step (DELETE_METADATA) records the reply with its effect.
       return DELETE_REPORT.run(this.client, this.mode, report);
     });
   }
@@ -193,9 +172,7 @@ export class RedisReportStore implements ReportStore {
     const anchor = reportKeys.caseReports(caseId);
     const replay = await this.#peek(anchor);
     if (replay !== null) return caseKeysOutcome(replay);
-    const outcome = await CASE_KEYS_STEP.run(this.client, this.mode, { caseId, action, ttlMs });
-    if (this.mode !== "cluster") return outcome;
-    return caseKeysOutcome(await this.#recordOnCluster(anchor, [outcome.now, outcome.ids, outcome.wasClosed ? 1 : 0]));
+    return CASE_KEYS_STEP.run(this.client, this.mode, { caseId, action, ttlMs });
   }
 
   /** The reply recorded under the call's idempotency key, anchored on `anchor`; null without key or record. */
@@ -205,25 +182,34 @@ export class RedisReportStore implements ReportStore {
     return PEEK_RECORD.run(this.client, [idempotencyRecordKey(anchor, key.name)], [key.fingerprint]);
   }
 
-  /** On Cluster, records `reply` under the call's idempotency key unless one is recorded: answers the recorded one. */
-  async #recordOnCluster(anchor: string, reply: unknown): Promise<unknown> {
-    if (currentCallScope()?.idempotency === undefined) return reply;
-    return RECORD_REPLY.run(this.client, [anchor], [JSON.stringify(reply)]);
-  }
-
   async #page(key: string, offset: number, limit: number, reverse: boolean): Promise<ReportPage> {
     const end = offset + limit;
     const ids = reverse ? await this.client.zrevrange(key, offset, end) : await this.client.zrange(key, String(offset), String(end));
     const page = ids.slice(0, limit);
-    const reports = (await this.getMany(page)).filter((r): r is ReportRecord => r !== undefined);
+    const reports = (await this.#atOneInstant(page)).filter((r): r is ReportRecord => r !== undefined);
     return { reports, nextOffset: ids.length > limit ? end : undefined };
+  }
+
+  /**
+   * The metadata of reports of one case read in one MULTI (their keys share
+   * the case's slot), so the page shows the is_current flags of one instant:
+   * never two current reports of a type, as reads between a save's flips could.
+   */
+  async #atOneInstant(reportIds: readonly string[]): Promise<(ReportRecord | undefined)[]> {
+    if (reportIds.length === 0) return [];
+    const replies = await this.client.multi(reportIds.map((id) => ["hgetall", reportKeys.metadata(id)])).exec();
+    if (replies === null) throw new Error("the MULTI reading a page of reports was aborted");
+    return replies.map(([error, hash]) => {
+      if (error) throw error;
+      return parseMetadata(hash as Record<string, string>);
+    });
   }
 }
 
-/** A recorded save reply; a save on standalone and Sentinel always makes its report current, and records no flag. */
+/** A recorded save reply {version, created_at, report id}: the save made its report current. */
 function saveOutcome(reply: unknown): SaveOutcome {
-  const [version, createdAt, reportId, current] = reply as [number, number, string, number | undefined];
-  return { reportId, version, createdAt, isCurrent: current !== 0 };
+  const [version, createdAt, reportId] = reply as [number, number, string];
+  return { reportId, version, createdAt, isCurrent: true };
 }
 
 /** The record a save answers: the request's fields with what the store decided. */

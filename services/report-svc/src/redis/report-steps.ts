@@ -1,6 +1,5 @@
 import { MultiKeyStep, pairsToHash } from "@faultmaven/redis";
 import { REPORT_TYPES, type ReportRecord } from "../domain/report.js";
-import { caseKeysInSteps, deleteInSteps, saveInSteps } from "./cluster-report-writes.js";
 import { reportKeys } from "./keys.js";
 import { parseMetadata } from "./metadata-hash.js";
 import type { CaseKeysInput, CaseKeysOutcome, SaveInput, SaveOutcome } from "./report-step-inputs.js";
@@ -8,9 +7,9 @@ import { CASE_KEYS, DELETE, SAVE } from "./scripts.js";
 
 /**
  * The report writes as MultiKeySteps: one atomic script over the case's
- * keys on standalone and Sentinel (planned from a read of the keys they
- * must name, see scripts.ts), single-key steps on Cluster (see
- * cluster-report-writes.ts, whose guarantees are weaker and documented).
+ * keys, planned from a read of the keys it must name (see scripts.ts). They
+ * have no split form: every key they name shares the case's hash slot, so
+ * the same script runs on standalone, Sentinel and Cluster.
  */
 export const SAVE_REPORT = new MultiKeyStep<SaveInput, SaveOutcome>("save_report", {
   plan: async (client, { report, fields }) => {
@@ -26,7 +25,6 @@ export const SAVE_REPORT = new MultiKeyStep<SaveInput, SaveOutcome>("save_report
     const [version, createdAt, reportId] = reply as [number, number, string];
     return { reportId, version, createdAt, isCurrent: true };
   },
-  split: saveInSteps,
 });
 
 /** Deletes a report (read first by the caller); answers what it deleted, undefined when it was gone by then. */
@@ -41,7 +39,6 @@ export const DELETE_REPORT = new MultiKeyStep<ReportRecord, ReportRecord | undef
     };
   },
   decode: (reply) => parseMetadata(pairsToHash(reply)),
-  split: deleteInSteps,
 });
 
 /**
@@ -64,7 +61,6 @@ export const CASE_KEYS_STEP = new MultiKeyStep<CaseKeysInput, CaseKeysOutcome>("
     };
   },
   decode: caseKeysOutcome,
-  split: caseKeysInSteps,
 });
 
 /** A case-wide step's reply {now, ids, was_closed (1/0)} as its outcome. */

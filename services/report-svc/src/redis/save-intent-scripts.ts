@@ -15,9 +15,8 @@ import { LuaScript } from "@faultmaven/redis";
  * Records a save intent on report:{id}:metadata. ARGV: how long the save may
  * take to commit (ms), the intent's TTL (ms), case id, type. Returns the
  * intent's not-after time, or 0 (nothing written) for a report that is
- * already saved: a resumed save, whose content is in place. A live intent
- * of another attempt on the same id (one idempotency key) is never
- * shortened, so that attempt may still commit in its window.
+ * already saved (never for a new id; a guard, so no intent lands on a report).
+ * A live intent is never shortened.
  */
 export const RECORD_INTENT = new LuaScript(
   "report_record_intent",

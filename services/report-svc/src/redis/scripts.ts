@@ -2,17 +2,18 @@ import { LuaScript } from "@faultmaven/redis";
 import { MAX_VERSIONS_PER_TYPE } from "../domain/report.js";
 
 /**
- * The atomic report scripts for standalone Redis and Sentinel (see
- * report-steps.ts). Every key they touch is declared in KEYS; the store
- * plans the keys it must read first to know (the previous or next current
- * report, a case's reports), and each script re-checks what the plan read,
- * answering 'stale_plan' (having written nothing) when it changed.
+ * The atomic report scripts, on every topology: the keys of one case share
+ * a hash slot (see key-schema.ts, report-steps.ts). Every key they touch is
+ * declared in KEYS; the store plans the keys it must read first to know (the
+ * previous or next current report, a case's reports), and each script
+ * re-checks what the plan read, answering 'stale_plan' (having written
+ * nothing) when it changed.
  */
 
 /**
- * The error SAVE and RESERVE_VERSION answer, having written nothing, when the
- * type is at MAX_VERSIONS_PER_TYPE (an error reply, so an idempotency key
- * never records it: the refused save did nothing).
+ * The error SAVE answers, having written nothing, when the type is at
+ * MAX_VERSIONS_PER_TYPE (an error reply, so an idempotency key never records
+ * it: the refused save did nothing).
  */
 export const VERSION_LIMIT = "VERSION_LIMIT";
 

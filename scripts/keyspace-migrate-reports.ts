@@ -1,0 +1,31 @@
+/**
+ * `pnpm keyspace-migrate-reports [--apply]`: renames report-svc's keys from
+ * before the Cluster hash tags (`case:{case_id}:reports`,
+ * `report:{report_id}:metadata`, ... without braces) to their current names,
+ * on the Redis that REDIS_* points at. Run it once with report-svc stopped
+ * (docs/operations.md). A dry run unless --apply is given; running it again
+ * finishes a run that stopped midway. On Cluster, cases whose report ids do
+ * not carry the case's slot are listed and left under the old names.
+ */
+import { EnvReader } from "@faultmaven/config";
+import { migrateReportKeys } from "@faultmaven/keyspace";
+import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
+
+const apply = process.argv.includes("--apply");
+const config = readRedisConfig(new EnvReader());
+const client = createRedisClient(config, "keyspace-migrate-reports");
+try {
+  await client.connect();
+  const outcome = await migrateReportKeys(client, { apply, cluster: config.mode === "cluster" });
+  console.log(`legacy report-svc keys: ${outcome.found}`);
+  console.log(apply ? `renamed: ${outcome.moved}` : "dry run: nothing renamed (pass --apply to rename them)");
+  if (outcome.leftCases.length > 0) {
+    console.log(`cases left under the old names (a report id does not carry the case's Cluster slot): ${outcome.leftCases.length}`);
+    for (const caseId of outcome.leftCases) console.log(`  ${caseId}`);
+  }
+} catch (error) {
+  console.error(`report key migration failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  client.disconnect();
+}
