@@ -1,3 +1,4 @@
+import { memoryThrottle } from "./throttle-harness.js";
 import { EnvReader } from "@faultmaven/config";
 import { UnauthenticatedError } from "@faultmaven/errors";
 import { createRedisClient, readRedisConfig, type RedisClient, scanKeys } from "@faultmaven/redis";
@@ -51,7 +52,7 @@ describe.each([
     await client.connect();
     try {
       const store = new RedisAuthStore(client, config.mode);
-      const accounts = new Accounts(store, passwords, 86_400_000);
+      const accounts = new Accounts(store, passwords, 86_400_000, memoryThrottle());
       const passwordHash = await passwords.hash(PASSWORD);
       const users = await Promise.all(
         Array.from({ length: RACES }, (_, i) =>
