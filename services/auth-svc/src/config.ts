@@ -43,8 +43,8 @@ export const DEFAULT_PORT = 50052;
  * the contract's `max_len`; both in characters, i.e. code points, as
  * protovalidate counts them and passwordLength does),
  * AUTH_ARGON2_MEMORY_KIB (19456, OWASP's floor), AUTH_ARGON2_ITERATIONS (2),
- * AUTH_PASSWORD_HASH_CONCURRENCY (cores − 1, at least 1: a core stays free
- * for the event loop) and AUTH_PASSWORD_HASH_QUEUE (64), the AUTH_LOGIN_*
+ * AUTH_PASSWORD_HASH_CONCURRENCY (see defaultHashConcurrency) and
+ * AUTH_PASSWORD_HASH_QUEUE (128), the AUTH_LOGIN_*
  * throttling variables (see readLoginThrottle),
  * REDIS_WAIT_REPLICAS (0) and REDIS_WAIT_TIMEOUT_MS (500) for the writes
  * that must not be lost (see RedisAuthStore), plus the REDIS_* and GRPC_*
@@ -67,8 +67,8 @@ export function readAuthConfig(env = new EnvReader()): AuthServiceConfig {
       iterations: env.integer("AUTH_ARGON2_ITERATIONS", 2, 2, 100),
     },
     hashing: {
-      concurrency: env.integer("AUTH_PASSWORD_HASH_CONCURRENCY", Math.max(1, availableParallelism() - 1), 1, 64),
-      queue: env.integer("AUTH_PASSWORD_HASH_QUEUE", 64, 0, 10_000),
+      concurrency: env.integer("AUTH_PASSWORD_HASH_CONCURRENCY", defaultHashConcurrency(env), 1, 64),
+      queue: env.integer("AUTH_PASSWORD_HASH_QUEUE", 128, 0, 10_000),
     },
     loginThrottle: readLoginThrottle(env),
     redis,
@@ -96,4 +96,16 @@ export function readLoginThrottle(env: EnvReader): LoginThrottlePolicy {
     maxDelayMs,
     windowMs: env.integer("AUTH_LOGIN_WINDOW_MS", LOGIN.windowMs, 1000, 86_400_000),
   };
+}
+
+/**
+ * argon2 runs at once unless AUTH_PASSWORD_HASH_CONCURRENCY says: cores − 1
+ * (at least 1), so that a core stays free for the event loop, which answers
+ * every other call; at most libuv's thread pool (UV_THREADPOOL_SIZE, 4 by
+ * default), where the runs take place. Node counts the host's cores, not a
+ * container's CPU limit: set the variable to that limit − 1 in containers.
+ */
+function defaultHashConcurrency(env: EnvReader): number {
+  const pool = env.integer("UV_THREADPOOL_SIZE", 4, 1, 1024);
+  return Math.min(pool, Math.max(1, availableParallelism() - 1));
 }
