@@ -2,7 +2,8 @@
  * `pnpm bench`: the services' hot calls under h2load (64 streams on
  * loopback), each side by side with its baseline, a bare grpc-js server that
  * sends Redis the same commands and answers with a reply of the same bytes;
- * Redis round trips per call (MONITOR); then Redis memory per record. All
+ * Redis round trips per call (MONITOR); ValidateToken alone and under a
+ * flood of 50 concurrent Logins; then Redis memory per record. All
  * processes (redis-server, ChromaDB, the services, the baseline) are started
  * here on free ports; under four minutes with the defaults.
  */
@@ -15,6 +16,7 @@ import { ChromaServer, RedisServer } from "@faultmaven/test-kit";
 import { startBaseline } from "./baseline.js";
 import { ensureH2load } from "./h2load.js";
 import { type HotCall, hotCall } from "./hot-call.js";
+import { FLOOD, loginFlood } from "./login-flood.js";
 import { bytesPerRecord, RECORDS } from "./memory-per-record.js";
 import { commandsOfOneCall, roundTripsPerCall } from "./redis-commands.js";
 import { RawCaller } from "./raw-call.js";
@@ -165,6 +167,25 @@ try {
     }
   } finally {
     baseline.stop();
+  }
+
+  const validate = hotCall(AuthService.method.validateToken, { token });
+  const floodName = `${validate.name} under a Login flood`;
+  if (only === undefined || floodName.includes(only)) {
+    const flood = await loginFlood(auth, validate, `127.0.0.1:${auth.port}`);
+    console.log(
+      `\n${floodName}: ${FLOOD.logins} Logins in flight (each its own user, argon2 each time) vs none; ValidateToken from h2load ` +
+        `${FLOOD.connections} x ${FLOOD.streams} streams, ${LOAD.rounds} x ${LOAD.seconds} s per side (alone, flooded alternating)`,
+    );
+    const row = (label: string, f: typeof flood.alone) =>
+      `  ${label.padEnd(10)} ${pad(Math.round(f.perSecond), 7)} req/s  p50 ${pad(fixed(f.p50), 7)} ms  p99 ${pad(fixed(f.p99), 7)} ms  h2load-failed ${f.failed}`;
+    console.log(row("alone", flood.alone));
+    console.log(row("flooded", flood.flooded));
+    const logins = [...flood.logins].filter(([, count]) => count > 0).map(([code, count]) => `${code} ${count}`);
+    console.log(
+      `  p99 flooded / alone: ${fixed(flood.flooded.p99 / flood.alone.p99)} (the goal: at most 2); Logins during the flood: ${logins.join(", ")} ` +
+        `(~${Math.round([...flood.logins.values()].reduce((a, b) => a + b, 0) / flood.seconds)}/s)`,
+    );
   }
 } finally {
   for (const svc of [sessions, auth, reports]) svc.stop();

@@ -33,7 +33,8 @@ export function sideBySide(
   return { real: pooled(real), baseline: pooled(baseline) };
 }
 
-function pooled(runs: LoadFigures[]): Figures {
+/** Throughput and percentiles of several runs taken together. */
+export function pooled(runs: LoadFigures[]): Figures {
   const latencies = runs.flatMap((run) => run.latenciesMs).sort((a, b) => a - b);
   const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN;
   const requests = runs.reduce((sum, run) => sum + run.requests, 0);

@@ -9,7 +9,14 @@ import {
   RetryInfoSchema,
   StatusSchema,
 } from "@faultmaven/contract/rpc";
-import { InvalidArgumentError, LimitExceededError, NotFoundError, ServiceError, type ErrorCode } from "@faultmaven/errors";
+import {
+  InvalidArgumentError,
+  LimitExceededError,
+  NotFoundError,
+  ResourceExhaustedError,
+  ServiceError,
+  type ErrorCode,
+} from "@faultmaven/errors";
 
 /** The google.rpc error domain our ErrorInfo details carry. */
 export const ERROR_DOMAIN = "faultmaven.io";
@@ -79,7 +86,10 @@ export function toStatus(error: unknown): MappedStatus {
   }
   // An outage, a lost write race and a server at its limits are all worth a retry after a short delay.
   if (error.code === "UNAVAILABLE" || error.code === "ABORTED" || error.code === "RESOURCE_EXHAUSTED") {
-    details.push(anyPack(RetryInfoSchema, create(RetryInfoSchema, { retryDelay: { seconds: 1n } })));
+    // A limit that knows when it frees up (a login throttle) says so; the rest suggest 1 s.
+    const ms = error instanceof ResourceExhaustedError ? Math.max(0, Math.ceil(error.retryAfterMs)) : 1000;
+    const retryDelay = { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
+    details.push(anyPack(RetryInfoSchema, create(RetryInfoSchema, { retryDelay })));
   }
   return { status: statusObject(CODES[error.code], error.message, details), unexpected: false };
 }

@@ -2,7 +2,7 @@ import { status } from "@grpc/grpc-js";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { RetryInfoSchema, StatusSchema } from "@faultmaven/contract/rpc";
-import { AbortedError, CancelledError, DeadlineExceededError, LimitExceededError } from "@faultmaven/errors";
+import { AbortedError, CancelledError, DeadlineExceededError, LimitExceededError, ResourceExhaustedError } from "@faultmaven/errors";
 import { decodeStatusDetails, statusCodeOf, toStatus } from "@faultmaven/grpc-kit";
 
 describe("the status of a call's end", () => {
@@ -38,5 +38,23 @@ describe("the status of a write past a limit", () => {
       fields: [],
       subjects: ["session.context_entries"],
     });
+  });
+});
+
+describe("the status of a limit that knows when it frees up", () => {
+  it("ResourceExhaustedError with a retry delay sends that delay in RetryInfo (ms precision), and 1 s without one", () => {
+    const mapped = toStatus(new ResourceExhaustedError("too many attempts", "LOGIN_THROTTLED", "login_attempts", 2345));
+    expect(mapped.status.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(decodeStatusDetails(mapped.status.metadata!)).toEqual({
+      reason: "LOGIN_THROTTLED",
+      fields: [],
+      subjects: [],
+      retryDelayMs: 2345,
+    });
+    const rpcStatus = fromBinary(StatusSchema, mapped.status.metadata!.get("grpc-status-details-bin")[0] as Buffer);
+    const retry = rpcStatus.details.map((d) => anyUnpack(d, RetryInfoSchema)).find((r) => r !== undefined);
+    expect(retry?.retryDelay).toEqual(create(RetryInfoSchema, { retryDelay: { seconds: 2n, nanos: 345_000_000 } }).retryDelay);
+    const plain = toStatus(new ResourceExhaustedError("busy", "SERVER_BUSY", "grpc.max_in_flight_calls"));
+    expect(decodeStatusDetails(plain.status.metadata!).retryDelayMs).toBe(1000);
   });
 });

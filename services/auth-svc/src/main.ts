@@ -1,14 +1,35 @@
 import { AuthService } from "@faultmaven/contract/auth";
 import { bind, ReadinessFlag, runService } from "@faultmaven/grpc-kit";
 import { openStore } from "@faultmaven/redis";
+import { Counter, Gauge } from "prom-client";
 import { readAuthConfig } from "./config.js";
 import { Accounts } from "./domain/accounts.js";
 import type { AuthStore } from "./domain/auth-store.js";
+import { HashingSlots } from "./domain/hashing-slots.js";
+import type { LoginAttempts } from "./domain/login-attempts.js";
+import { LoginThrottle } from "./domain/login-throttle.js";
 import { Passwords } from "./domain/passwords.js";
 import { authHandlers } from "./grpc/auth-handlers.js";
 import { MemoryAuthStore } from "./memory/memory-auth-store.js";
+import { MemoryLoginAttempts } from "./memory/memory-login-attempts.js";
 import { RedisAuthStore } from "./redis/redis-auth-store.js";
 import { authKeySchema } from "./redis/key-schema.js";
+import { RedisLoginAttempts } from "./redis/redis-login-attempts.js";
+
+/** Users and tokens, and the failed-login counters, on one backend. */
+interface AuthStores {
+  readonly store: AuthStore;
+  readonly attempts: LoginAttempts;
+  close(): Promise<void>;
+}
+
+const together = (store: AuthStore, attempts: LoginAttempts): AuthStores => ({
+  store,
+  attempts,
+  close: async () => {
+    await Promise.all([store.close(), attempts.close()]);
+  },
+});
 
 runService({
   name: "auth-svc",
@@ -18,7 +39,7 @@ runService({
   maxRequestBytes: 64 * 1024,
   async open({ config, logger, keyspace }) {
     const redis = new ReadinessFlag();
-    const { store, close } = await openStore<AuthStore>({
+    const { store, close } = await openStore<AuthStores>({
       storageType: config.storageType,
       storageVariable: "AUTH_STORAGE_TYPE",
       environment: config.environment,
@@ -26,14 +47,30 @@ runService({
       connectionName: "auth-svc",
       logger,
       setServing: (ready) => redis.set(ready),
-      createRedisStore: (client, mode) => new RedisAuthStore(client, mode, config.replicationWait),
-      createMemoryStore: () => new MemoryAuthStore(),
+      createRedisStore: (client, mode) =>
+        together(new RedisAuthStore(client, mode, config.replicationWait), new RedisLoginAttempts(client)),
+      createMemoryStore: () => together(new MemoryAuthStore(), new MemoryLoginAttempts()),
       keyspace,
     });
     return { stores: store, readiness: { redis }, close };
   },
-  handlers(store, { config }) {
-    const passwords = new Passwords(config.passwordPolicy);
-    return [bind(AuthService, authHandlers(new Accounts(store, passwords, config.tokenTtlMs), store, passwords))];
+  handlers({ store, attempts }, { config, metrics }) {
+    const runs = new Counter({
+      name: "password_hash_runs_total",
+      help: "argon2 runs (hash or verify) started; a throttled Login starts none.",
+      registers: [metrics.registry],
+    });
+    const slots = new HashingSlots(config.hashing, () => runs.inc());
+    new Gauge({
+      name: "password_hash_queue",
+      help: "argon2 runs waiting for a slot (against AUTH_PASSWORD_HASH_QUEUE).",
+      registers: [metrics.registry],
+      collect() {
+        this.set(slots.waiting);
+      },
+    });
+    const passwords = new Passwords(config.passwordPolicy, slots);
+    const accounts = new Accounts(store, passwords, config.tokenTtlMs, new LoginThrottle(attempts, config.loginThrottle));
+    return [bind(AuthService, authHandlers(accounts, store, passwords))];
   },
 });

@@ -1,3 +1,4 @@
+import { memoryThrottle } from "./throttle-harness.js";
 import { UnauthenticatedError, UnavailableError } from "@faultmaven/errors";
 import { Accounts } from "../src/domain/accounts.js";
 import { Passwords } from "../src/domain/passwords.js";
@@ -19,7 +20,7 @@ describe("Accounts", () => {
       }
     }
     const store = new RacingStore();
-    const accounts = new Accounts(store, passwords, 60_000);
+    const accounts = new Accounts(store, passwords, 60_000, memoryThrottle());
     await accounts.createUser({ username: "racer", email: "racer@example.com", password: "the old password", displayName: "", roles: [] });
     await expect(accounts.login({ username: "racer" }, "the old password")).rejects.toBeInstanceOf(UnauthenticatedError);
     expect(await store.validateToken(issued!)).toBeUndefined();
@@ -38,7 +39,7 @@ describe("Accounts", () => {
       }
     }
     const store = new RacingStore();
-    accounts = new Accounts(store, passwords, 60_000);
+    accounts = new Accounts(store, passwords, 60_000, memoryThrottle());
     const user = await accounts.createUser({
       username: "doomed",
       email: "doomed@example.com",
@@ -63,7 +64,7 @@ describe("Accounts", () => {
       }
     }
     const store = new FailingStore();
-    const accounts = new Accounts(store, passwords, 60_000);
+    const accounts = new Accounts(store, passwords, 60_000, memoryThrottle());
     const user = await accounts.createUser({
       username: "unlucky",
       email: "unlucky@example.com",
@@ -80,7 +81,7 @@ describe("Accounts", () => {
   });
 
   it("answers an unknown user exactly like a wrong password", async () => {
-    const accounts = new Accounts(new MemoryAuthStore(), passwords, 60_000);
+    const accounts = new Accounts(new MemoryAuthStore(), passwords, 60_000, memoryThrottle());
     await accounts.createUser({ username: "known", email: "known@example.com", password: "right password", displayName: "", roles: [] });
     const wrong = await accounts.login({ username: "known" }, "wrong password").catch((e: unknown) => e);
     const unknown = await accounts.login({ username: "unknown" }, "wrong password").catch((e: unknown) => e);

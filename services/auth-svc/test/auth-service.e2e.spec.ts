@@ -12,7 +12,10 @@ const secrets = new Set<string>();
 beforeAll(async () => {
   redis = await RedisServer.start();
   // 130 characters, so that a 128-emoji password plus a suffix is allowed.
-  svc = await startAuthService({ ...redis.env, AUTH_PASSWORD_MAX_LENGTH: String(MAX_PASSWORD) });
+  // Hashing as wide as libuv's pool: these tests race dozens of concurrent calls against deletes and each
+  // other, which on a busy 2-core machine outlast the client's deadline at the default (one at a time);
+  // the hashing limit has its own tests (auth-login-throttle.e2e.spec.ts).
+  svc = await startAuthService({ ...redis.env, AUTH_PASSWORD_MAX_LENGTH: String(MAX_PASSWORD), AUTH_PASSWORD_HASH_CONCURRENCY: "4" });
 });
 afterAll(async () => {
   await svc?.stop();

@@ -1,13 +1,19 @@
+import { memoryThrottle } from "./throttle-harness.js";
 import { EnvReader } from "@faultmaven/config";
 import { UnauthenticatedError } from "@faultmaven/errors";
 import { createRedisClient, readRedisConfig, type RedisClient, scanKeys } from "@faultmaven/redis";
 import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
 import { Accounts } from "../src/domain/accounts.js";
+import { HashingSlots } from "../src/domain/hashing-slots.js";
 import { Passwords } from "../src/domain/passwords.js";
 import { RedisAuthStore } from "../src/redis/redis-auth-store.js";
 
 /** argon2's smallest memory cost: the race is about Redis, not about hashing time. */
-const passwords = new Passwords({ minLength: 10, maxLength: 128, memoryKiB: 1024, iterations: 2 });
+/** A queue for all 200 racing logins at once: this test is about the race, not the hashing limit. */
+const passwords = new Passwords(
+  { minLength: 10, maxLength: 128, memoryKiB: 1024, iterations: 2 },
+  new HashingSlots({ concurrency: 2, queue: 1000 }),
+);
 const PASSWORD = "the racing password";
 const RACES = 200;
 
@@ -51,7 +57,7 @@ describe.each([
     await client.connect();
     try {
       const store = new RedisAuthStore(client, config.mode);
-      const accounts = new Accounts(store, passwords, 86_400_000);
+      const accounts = new Accounts(store, passwords, 86_400_000, memoryThrottle());
       const passwordHash = await passwords.hash(PASSWORD);
       const users = await Promise.all(
         Array.from({ length: RACES }, (_, i) =>

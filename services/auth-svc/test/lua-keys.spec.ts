@@ -1,10 +1,11 @@
 import { LuaScript } from "@faultmaven/redis";
 import { authKeySchema } from "../src/redis/key-schema.js";
 import * as idempotencyScripts from "../src/redis/idempotency-scripts.js";
+import * as loginAttemptScripts from "../src/redis/login-attempt-scripts.js";
 import * as revocationScripts from "../src/redis/revocation-scripts.js";
 import * as authScripts from "../src/redis/scripts.js";
 
-const scripts = [authScripts, idempotencyScripts, revocationScripts].flatMap((module) =>
+const scripts = [authScripts, idempotencyScripts, loginAttemptScripts, revocationScripts].flatMap((module) =>
   Object.values(module).filter((value): value is LuaScript => value instanceof LuaScript),
 );
 

@@ -1,3 +1,4 @@
+import { memoryThrottle } from "./throttle-harness.js";
 import { createHash, randomUUID } from "node:crypto";
 import { runInCallScope } from "@faultmaven/call-scope";
 import { EnvReader } from "@faultmaven/config";
@@ -28,7 +29,7 @@ beforeAll(async () => {
   client = createRedisClient(config, "no-late-effects");
   await client.connect();
   store = new RedisAuthStore(client, config.mode);
-  accounts = new Accounts(store, passwords, 60_000);
+  accounts = new Accounts(store, passwords, 60_000, memoryThrottle());
 });
 afterAll(async () => {
   redis?.resume();

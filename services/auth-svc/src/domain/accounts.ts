@@ -1,25 +1,27 @@
-import { outsideCallScope } from "@faultmaven/call-scope";
+import { currentCallScope, outsideCallScope } from "@faultmaven/call-scope";
 import { UnauthenticatedError } from "@faultmaven/errors";
 import type { AuthStore } from "./auth-store.js";
-import { TokenNotFoundError, UserNotFoundError } from "./errors.js";
+import { LoginThrottledError, TokenNotFoundError, UserNotFoundError } from "./errors.js";
+import type { LoginName, LoginThrottle } from "./login-throttle.js";
 import type { Passwords } from "./passwords.js";
 import { mintToken, parseToken, type TokenIdentity, type TokenRecord } from "./token.js";
 import type { NewUser, PublicUser, UserRecord } from "./user.js";
 
-/** Who is logging in: a normalised username or e-mail. */
-export type LoginName = { username: string } | { email: string };
+export type { LoginName } from "./login-throttle.js";
 
 /**
  * The auth domain: passwords, logins and tokens on top of a store. Inputs
  * are validated and normalised by the handlers; this layer owns the rules
- * (same answer for unknown user and wrong password, password change and
- * deletion revoke tokens, plaintext tokens returned once).
+ * (same answer for unknown user and wrong password, failed logins
+ * throttled, password change and deletion revoke tokens, plaintext tokens
+ * returned once).
  */
 export class Accounts {
   constructor(
     private readonly store: AuthStore,
     private readonly passwords: Passwords,
     private readonly tokenTtlMs: number,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   async createUser(input: Omit<NewUser, "passwordHash"> & { password: string }): Promise<PublicUser> {
@@ -29,8 +31,22 @@ export class Accounts {
   }
 
   async login(name: LoginName, password: string): Promise<{ token: string; info: TokenRecord; user: UserRecord }> {
-    const user = "username" in name ? await this.store.findByUsername(name.username) : await this.store.findByEmail(name.email);
-    if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) throw new UnauthenticatedError();
+    // Before anything reads the account: a refusal looks the same whether or not it exists.
+    const attempt = await this.throttle.admit(name, currentCallScope()?.caller?.source);
+    if (attempt instanceof LoginThrottledError) throw attempt; // The one place a login is refused as throttled.
+    let verified: UserRecord | undefined;
+    try {
+      const user = "username" in name ? await this.store.findByUsername(name.username) : await this.store.findByEmail(name.email);
+      if ((await this.passwords.verify(user?.passwordHash, password)) && user) verified = user;
+    } catch (error) {
+      // No password was checked (an outage, the deadline, hashing busy): not a failure to count.
+      await attempt.abandoned();
+      throw error;
+    }
+    // A wrong password or unknown user keeps its count.
+    if (!verified) throw new UnauthenticatedError();
+    await attempt.succeeded(verified);
+    const user = verified;
     const { token, parsed } = mintToken(user.userId);
     const info = await this.store.stageToken(parsed, this.tokenTtlMs);
     try {

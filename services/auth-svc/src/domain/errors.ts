@@ -1,4 +1,4 @@
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "@faultmaven/errors";
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError, ResourceExhaustedError } from "@faultmaven/errors";
 
 export class UserNotFoundError extends NotFoundError {
   constructor(userId: string) {
@@ -28,5 +28,23 @@ export class TokenNotFoundError extends NotFoundError {
 export class EmailChangeInProgressError extends FailedPreconditionError {
   constructor() {
     super("another email change of this user is in progress; retry", "EMAIL_CHANGE_IN_PROGRESS");
+  }
+}
+
+/**
+ * Too many failed logins for the submitted account or from the caller's
+ * source: refused before any password check, the same way whether or not
+ * the account exists. RetryInfo carries when the lock ends.
+ */
+export class LoginThrottledError extends ResourceExhaustedError {
+  constructor(retryAfterMs: number) {
+    super("too many failed login attempts: retry later", "LOGIN_THROTTLED", "login_attempts", retryAfterMs);
+  }
+}
+
+/** Every password-hashing slot is busy and the queue is full (AUTH_PASSWORD_HASH_QUEUE). */
+export class PasswordHashingBusyError extends ResourceExhaustedError {
+  constructor() {
+    super("the server is busy checking passwords: retry later", "PASSWORD_HASHING_BUSY", "password_hashing_queue");
   }
 }

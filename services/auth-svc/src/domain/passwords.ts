@@ -1,5 +1,6 @@
 import argon2 from "argon2";
 import { InvalidArgumentError } from "@faultmaven/errors";
+import { HashingSlots } from "./hashing-slots.js";
 
 /** argon2id at OWASP's minimum (m=19 MiB, t=2, p=1) unless configured higher. */
 export interface PasswordPolicy {
@@ -12,6 +13,9 @@ export interface PasswordPolicy {
 }
 
 export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: 10, maxLength: 128, memoryKiB: 19456, iterations: 2 };
+
+/** Hashing slots when none are given: as many as libuv's default thread pool, and a queue of 128 (the service takes its own from AUTH_PASSWORD_HASH_*). */
+const DEFAULT_SLOTS = { concurrency: 4, queue: 128 };
 
 /**
  * A password's length in characters (Unicode code points): the unit
@@ -29,13 +33,18 @@ export function passwordLength(password: string): number {
 /**
  * Hashing and checking passwords. `verify` against an unknown user still
  * runs a full argon2 verification (of a dummy hash) so that an unknown user
- * and a wrong password take about the same time.
+ * and a wrong password take about the same time. Every argon2 run takes a
+ * slot of `slots` (bounded concurrency and queue, see HashingSlots).
  */
 export class Passwords {
   #dummyHash: Promise<string>;
 
-  constructor(readonly policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY) {
-    this.#dummyHash = this.hash("dummy-password-for-timing");
+  constructor(
+    readonly policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
+    readonly slots: HashingSlots = new HashingSlots(DEFAULT_SLOTS),
+  ) {
+    // Outside any call: the start's own hash must not wait on (or be refused by) a caller's deadline.
+    this.#dummyHash = argon2.hash("dummy-password-for-timing", this.#options());
   }
 
   /** Throws INVALID_ARGUMENT naming `field` when the password breaks the policy. */
@@ -50,26 +59,28 @@ export class Passwords {
     return password;
   }
 
+  /** Raises PasswordHashingBusyError when every slot and the queue are taken. */
   hash(password: string): Promise<string> {
-    return argon2.hash(password, {
-      type: argon2.argon2id,
-      memoryCost: this.policy.memoryKiB,
-      timeCost: this.policy.iterations,
-      parallelism: 1,
-    });
+    return this.slots.run(() => argon2.hash(password, this.#options()));
+  }
+
+  #options() {
+    return { type: argon2.argon2id, memoryCost: this.policy.memoryKiB, timeCost: this.policy.iterations, parallelism: 1 } as const;
   }
 
   /**
    * True when the whole `password` matches `hash`. Never truncates: a
    * password longer than the policy's maxLength cannot have been set, so it
    * is refused (after the same dummy work, so length does not show in the
-   * timing). With no hash, spends the same time and answers false.
+   * timing). With no hash, spends the same time and answers false. Raises
+   * PasswordHashingBusyError when every slot and the queue are taken.
    */
   async verify(hash: string | undefined, password: string): Promise<boolean> {
     if (hash === undefined || passwordLength(password) > this.policy.maxLength) {
-      await argon2.verify(await this.#dummyHash, "dummy-password-for-timing").catch(() => false);
+      const dummy = await this.#dummyHash;
+      await this.slots.run(() => argon2.verify(dummy, "dummy-password-for-timing").catch(() => false));
       return false;
     }
-    return argon2.verify(hash, password).catch(() => false);
+    return this.slots.run(() => argon2.verify(hash, password).catch(() => false));
   }
 }

@@ -6,6 +6,7 @@ const tokenId = part("token_id", { pattern: TOKEN_ID_PATTERN, patternDescription
 // Usernames and e-mails are lower-cased before they get here.
 const username = part("username", { maxLength: 64 });
 const email = part("email", { maxLength: 254 });
+const sourceSha256 = part("sha256_hex", { field: "source", pattern: /^[0-9a-f]{64}$/, patternDescription: "a SHA-256 hex digest" });
 const sha256 = part("sha256_hex", { field: "token", pattern: /^[0-9a-f]{64}$/, patternDescription: "a SHA-256 hex digest" });
 
 /**
@@ -69,6 +70,25 @@ export const authKeySchema = defineKeySchema({
         ["`usage_count`", "validations so far"],
       ],
     }),
+    usernameLoginFailures: new KeyPattern("auth:login_failures:username:{username}", [username], {
+      type: "Hash",
+      ttl: "AUTH_LOGIN_WINDOW_MS after the last counted attempt (plus the lock, while locked)",
+      writtenBy: "Login (counts each attempt it lets through; a success deletes it); whether or not the account exists",
+      fields: [
+        ["`failures`", "attempts counted in the window (a success takes its own back)"],
+        ["`locked_until`", "Unix ms (Redis clock): attempts before it are refused LOGIN_THROTTLED"],
+      ],
+    }),
+    emailLoginFailures: new KeyPattern("auth:login_failures:email:{email}", [email], {
+      type: "Hash (as `auth:login_failures:username:*`)",
+      ttl: "AUTH_LOGIN_WINDOW_MS after the last counted attempt (plus the lock, while locked)",
+      writtenBy: "Login by e-mail (counts each attempt it lets through; a success deletes it); whether or not the account exists",
+    }),
+    sourceLoginFailures: new KeyPattern("auth:login_failures:source:{sha256_hex}", [sourceSha256], {
+      type: "Hash (as `auth:login_failures:username:*`)",
+      ttl: "AUTH_LOGIN_WINDOW_MS after the last counted attempt (plus the lock, while locked)",
+      writtenBy: "Login (counts each attempt it lets through; a success takes its own back); keyed by the SHA-256 of the source address",
+    }),
     idempotencyRecord: idempotencyRecordPattern(
       "auth:",
       "CreateUser (anchors `auth:user_list`: the user id every attempt of the key works on; and `auth:user:{user_id}`: " +
@@ -103,6 +123,11 @@ export const authKeySchema = defineKeySchema({
       "not logged in since the revocation began (else revokes again). Because the token names its own keys, " +
       "ValidateToken is one Lua script over `auth:token:{sha256_hex}`, `auth:token_meta:{token_id}` and `auth:user:{user_id}` " +
       "(one round trip on standalone and Sentinel); on Cluster the three keys are read in parallel.",
+    "**Login throttling.** `auth:login_failures:*` count failed logins per submitted username, per submitted e-mail " +
+      "(whether or not such an account exists, so the answer never tells) and per source address (its SHA-256, without " +
+      "the port; an IPv6 source by its /64). Each attempt is counted when it is let through, before argon2 runs, by one " +
+      "script that also checks the lock, so concurrent attempts cannot all pass the threshold; a success deletes the " +
+      "account's counters and takes its own count back from the source's. See docs/operations.md (login protection).",
     "**Idempotency keys.** A keyed CreateUser first records, under `auth:user_list`, the user id it drew; every retry " +
       "works on that id (same pending user, same claims), and ACTIVATE records the created user (public fields only). " +
       "The other calls record their reply in their commit script (user hash, token metadata, or the user's token list " +
