@@ -15,11 +15,15 @@ COPY . .
 RUN pnpm install --offline --frozen-lockfile && pnpm build
 ARG SERVICE
 # A flat (hoisted) node_modules holding the service's production dependencies
-# and its workspace packages' ones, which the bundle in dist/ imports.
+# and its workspace packages' ones, which the bundle in dist/ imports. Not
+# kept: the workspace sources (bundled) and the chromadb package's native
+# server bindings (400 MB, used only by its `chroma` CLI; report-svc talks
+# to ChromaDB over HTTP).
 RUN test -n "${SERVICE}" || { echo "set --build-arg SERVICE=<name>-svc" >&2; exit 1; } \
  && pnpm --config.node-linker=hoisted --filter "@faultmaven/${SERVICE}" deploy --prod /out \
  && cp -r "services/${SERVICE}/dist" /out/dist \
- && rm -rf /out/src /out/test /out/node_modules/@faultmaven /out/node_modules/.pnpm /out/pnpm-lock.yaml /out/pnpm-workspace.yaml
+ && rm -rf /out/src /out/test /out/node_modules/@faultmaven /out/node_modules/.pnpm /out/pnpm-lock.yaml /out/pnpm-workspace.yaml \
+ && rm -rf /out/node_modules/chromadb-js-bindings-*
 
 FROM ${NODE_IMAGE}
 ARG PORT

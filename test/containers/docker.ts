@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { EnvReader } from "@faultmaven/config";
+import { EnvReader, processEnvironment } from "@faultmaven/config";
 
 const run = promisify(execFile);
 
@@ -33,4 +33,14 @@ export async function removeContainers(...names: string[]): Promise<void> {
 /** A name unique to this run, for containers and volumes. */
 export function uniqueName(what: string): string {
   return `fm-ct-${what}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** `docker-compose` (1.29, Debian's) with extra variables for the compose files' `${...}`. */
+export async function dockerCompose(variables: Record<string, string>, ...args: string[]): Promise<string> {
+  const { stdout } = await run("docker-compose", args, {
+    env: { ...processEnvironment(), ...variables },
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 900_000,
+  });
+  return stdout.trim();
 }
