@@ -104,15 +104,19 @@ export function describeServiceContainer(suite: ServiceContainerSuite): void {
       expect(log).toContain('"msg":"stopped"');
     });
 
-    it("serves gRPC over TLS, and its healthcheck turns healthy over TLS", async () => {
+    it("serves gRPC over mutual TLS, and its healthcheck turns healthy over it", async () => {
       const pki = await makeTestPki();
       // Readable by the image's user (uid 1000), mounted read-only.
       const dir = mkdtempSync(join(tmpdir(), "fm-ct-tls-"));
       tlsDirs.push(dir);
       copyFileSync(pki.serverCert, join(dir, "server.crt"));
       copyFileSync(pki.serverKey, join(dir, "server.key"));
-      for (const file of ["", "server.crt", "server.key"]) chmodSync(join(dir, file), file ? 0o644 : 0o755);
-      const tls = container({ GRPC_TLS_CERT_FILE: "/tls/server.crt", GRPC_TLS_KEY_FILE: "/tls/server.key" }, dir);
+      copyFileSync(pki.caCert, join(dir, "ca.crt"));
+      for (const file of ["", "server.crt", "server.key", "ca.crt"]) chmodSync(join(dir, file), file ? 0o644 : 0o755);
+      const tls = container(
+        { GRPC_TLS_CERT_FILE: "/tls/server.crt", GRPC_TLS_KEY_FILE: "/tls/server.key", GRPC_TLS_CLIENT_CA_FILE: "/tls/ca.crt" },
+        dir,
+      );
       await tls.start();
       await tls.waitHealthy();
       expect(await tls.logs()).not.toContain("gRPC is PLAINTEXT");
