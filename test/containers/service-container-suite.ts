@@ -1,6 +1,6 @@
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { freePort, freePorts, makeTestPki } from "@faultmaven/test-kit";
 import { eventually } from "./buf-curl-json.js";
 import { ChromaContainer } from "./chroma-container.js";
@@ -106,6 +106,7 @@ export function describeServiceContainer(suite: ServiceContainerSuite): void {
 
     it("serves gRPC over mutual TLS, and its healthcheck turns healthy over it", async () => {
       const pki = await makeTestPki();
+      tlsDirs.push(dirname(pki.caCert));
       // Readable by the image's user (uid 1000), mounted read-only.
       const dir = mkdtempSync(join(tmpdir(), "fm-ct-tls-"));
       tlsDirs.push(dir);
