@@ -19,6 +19,8 @@ export default {
   // Source imports use the .js extension (NodeNext); map them back to .ts.
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["<rootDir>/{packages,services}/*/{src,test}/**/*.spec.ts", "<rootDir>/test/**/*.spec.ts"],
+  // Container tests need a Docker Engine: `pnpm test:containers` (jest.containers.config.js).
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/containers/"],
   testTimeout: 30_000,
   reporters: ["default", "<rootDir>/scripts/summary-reporter.js"],
   // Tests start real redis-server and service processes: keep the 2 cores calm.
