@@ -37,3 +37,16 @@ export { decodeStatusDetails } from "./decode-status-details.js";
 export { encodePageToken, decodePageToken, pageSize } from "./paging.js";
 export { ServiceMetrics } from "./metrics.js";
 export { statusDetailsToJson, bufCurlErrorToJson } from "./error-details-json.js";
+export { AuthzPolicy, POLICY_VARIABLE } from "./authz-policy.js";
+export {
+  resolveAuthorization,
+  readAuthzConfig,
+  ALLOW_ALL,
+  ALLOW_ALL_VARIABLE,
+  type Authorization,
+  type AuthzConfig,
+} from "./authorization.js";
+export { authorizeCalls, type PermissionDenial } from "./authorize-calls.js";
+export { ANYONE } from "./identity-pattern.js";
+export { identityOfCertificate } from "./caller-identity.js";
+export { callerOf, peerAddress, CLIENT_ADDRESS_HEADER } from "./caller.js";

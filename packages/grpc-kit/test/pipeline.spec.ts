@@ -93,7 +93,11 @@ describe("the per-call pipeline", () => {
     const deadline = Date.now() + 10_000;
     const { call, opened } = fakeCall(deadline);
     const scope = await pipeline({ logger: call.context.logger })(call, async () => ({ scope: currentCallScope() }));
-    expect((scope as { scope: { deadline: number; signal: AbortSignal } }).scope).toEqual({ deadline, signal: call.context.signal, caller: call.context.caller });
+    expect((scope as { scope: { deadline: number; signal: AbortSignal } }).scope).toEqual({
+      deadline,
+      signal: call.context.signal,
+      caller: call.context.caller,
+    });
     opened.close();
   });
 
