@@ -30,6 +30,16 @@ describe("the example policy (config/authz-policy.example.json)", () => {
     expect(() => [AuthService, SessionService, ReportService].map((s) => example.accessFor(s))).not.toThrow();
   });
 
+  it("grants every method of the three services to some workload (a new RPC must be added to it)", () => {
+    for (const service of [AuthService, SessionService, ReportService]) {
+      const access = example.accessFor(service);
+      const ungranted = service.methods.filter((m) =>
+        [GATEWAY, ADMIN, AGENT].every((who) => access(m.name)!.refusal(who, {}) !== undefined),
+      );
+      expect(ungranted.map((m) => m.name)).toEqual([]);
+    }
+  });
+
   it("lets only the gateway log in and create users, and only an admin change roles, delete users or revoke all tokens", () => {
     for (const method of ["Login", "CreateUser"]) {
       expect(refusal(example, method, GATEWAY)).toBeUndefined();
