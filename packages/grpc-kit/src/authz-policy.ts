@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { DescService } from "@bufbuild/protobuf";
 import { ConfigError } from "@faultmaven/config";
-import { compileIdentityPattern, type IdentityMatcher } from "./identity-pattern.js";
+import { ANYONE, compileIdentityPattern, type IdentityMatcher } from "./identity-pattern.js";
 import { MethodAccess, type ServiceAccess } from "./method-access.js";
 
 /** The variable naming the policy file. */
@@ -59,7 +59,11 @@ export class AuthzPolicy {
     }
     const top = object(document, "", fail);
     known(top, ["trustClientAddressFrom", "services"], "", fail);
-    const trust = patterns(top.trustClientAddressFrom ?? [], "trustClientAddressFrom", fail);
+    const trusted = top.trustClientAddressFrom ?? [];
+    // End users must never name their own address: only identified callers can be trusted with it.
+    if (Array.isArray(trusted) && trusted.includes(ANYONE))
+      fail("trustClientAddressFrom", `${ANYONE} cannot be trusted to name the client address`);
+    const trust = patterns(trusted, "trustClientAddressFrom", fail);
     const services = new Map<string, Rule[]>();
     for (const [service, rules] of Object.entries(object(top.services, "services", fail))) {
       const at = `services["${service}"]`;

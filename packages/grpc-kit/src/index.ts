@@ -1,6 +1,7 @@
 /**
  * The gRPC server kit shared by the services: `runService` (bootstrap),
- * `implement` and its call pipeline, error mapping, the client, paging.
+ * `implement` and its call pipeline, error mapping, the client, paging,
+ * caller identity and the authorization policy.
  * The pipeline's steps, health, reflection and serve are its internals.
  */
 export { toServiceDefinition } from "./service-definition.js";

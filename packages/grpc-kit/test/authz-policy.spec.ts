@@ -108,6 +108,10 @@ describe("AuthzPolicy errors name the file and the entry", () => {
     ["[]", "policy.json: must be a JSON object"],
     [JSON.stringify({ services: {}, extra: 1 }), 'policy.json: unknown key "extra"'],
     [JSON.stringify({ trustClientAddressFrom: "gw", services: {} }), "policy.json: trustClientAddressFrom: must be a JSON array"],
+    [
+      JSON.stringify({ trustClientAddressFrom: ["<anyone>"], services: {} }),
+      "policy.json: trustClientAddressFrom: <anyone> cannot be trusted to name the client address",
+    ],
     [JSON.stringify({ services: { S: {} } }), 'policy.json: services["S"]: must be a JSON array'],
     [
       JSON.stringify({ services: { S: [{ methods: [], allow: [] }] } }),
