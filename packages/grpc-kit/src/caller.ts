@@ -1,7 +1,8 @@
 import { isIP } from "node:net";
-import type { ServerUnaryCall } from "@grpc/grpc-js";
+import type { ServerInterceptingCallInterface, ServerUnaryCall } from "@grpc/grpc-js";
 import type { Caller } from "@faultmaven/call-scope";
 import { identityOfCertificate } from "./caller-identity.js";
+import { http2StreamOf } from "./http2-stream-of.js";
 
 /**
  * The metadata key in which a trusted gateway names the end user's address
@@ -19,7 +20,7 @@ export function callerOf(
   call: ServerUnaryCall<unknown, unknown>,
   trustsClientAddressFrom: (identity: string | undefined) => boolean,
 ): { caller: Caller; problem?: string } {
-  const identity = identityOfCertificate(call.getAuthContext().sslPeerCertificate);
+  const identity = identityOf(call);
   const peer = peerAddress(call.getPeer());
   const passed = call.metadata.get(CLIENT_ADDRESS_HEADER);
   if (passed.length === 0 || !trustsClientAddressFrom(identity)) return { caller: { identity, source: peer } };
@@ -28,6 +29,20 @@ export function callerOf(
     return { caller: { identity, source: peer }, problem: `${CLIENT_ADDRESS_HEADER} must be one IP address` };
   }
   return { caller: { identity, source: unmapped(address) } };
+}
+
+// A connection's client certificate does not change; reading it costs
+// ~40-150 µs (Node builds the whole certificate object), so once per connection.
+const identities = new WeakMap<object, string | undefined>();
+
+function identityOf(call: ServerUnaryCall<unknown, unknown>): string | undefined {
+  const read = () => identityOfCertificate(call.getAuthContext().sslPeerCertificate);
+  // grpc-js's unary call wraps the intercepting call that leads to the HTTP/2 stream.
+  const inner = (call as { call?: ServerInterceptingCallInterface }).call;
+  const session = inner === undefined ? undefined : http2StreamOf(inner).session;
+  if (session === undefined) return read();
+  if (!identities.has(session)) identities.set(session, read());
+  return identities.get(session);
 }
 
 /** grpc-js names a peer `address:port` (IPv6 too, without brackets). */
