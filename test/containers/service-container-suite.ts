@@ -56,7 +56,13 @@ export function describeServiceContainer(suite: ServiceContainerSuite): void {
     });
 
     function container(env: Record<string, string> = {}, tlsDir?: string): ServiceContainer {
-      const base = { REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redis!.port), ...suite.env(chroma?.url) };
+      // Production without a policy file must be told to allow every caller (plaintext tests, no identities).
+      const base = {
+        REDIS_HOST: "127.0.0.1",
+        REDIS_PORT: String(redis!.port),
+        AUTHZ_ALLOW_ALL_CALLERS: "true",
+        ...suite.env(chroma?.url),
+      };
       const made = new ServiceContainer({ image, env: { ...base, ...env }, ...(tlsDir ? { tlsDir } : {}) });
       started.push(made);
       return made;

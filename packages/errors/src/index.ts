@@ -11,6 +11,7 @@ export { FailedPreconditionError } from "./failed-precondition-error.js";
 export { LimitExceededError } from "./limit-exceeded-error.js";
 export { AbortedError } from "./aborted-error.js";
 export { UnauthenticatedError } from "./unauthenticated-error.js";
+export { PermissionDeniedError } from "./permission-denied-error.js";
 export { UnavailableError } from "./unavailable-error.js";
 export { DeadlineExceededError } from "./deadline-exceeded-error.js";
 export { CancelledError } from "./cancelled-error.js";

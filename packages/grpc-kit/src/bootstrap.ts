@@ -1,5 +1,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { resolveAuthorization } from "./authorization.js";
+import type { PermissionDenial } from "./authorize-calls.js";
 import type { Binding } from "./binding.js";
 import { HealthStatus } from "./health.js";
 import { OpenStreams } from "./open-streams.js";
@@ -50,16 +52,24 @@ export interface ServiceSpec<C extends BaseServiceConfig, S> {
   readonly maxRequestBytes: number;
   /** The gRPC services and their handlers, built on the opened stores. */
   readonly handlers: (stores: S, context: StartContext<C>) => readonly Binding[];
+  /** Told of every call the authorization policy refuses (the audit trail); must not throw. */
+  readonly onPermissionDenied?: (denial: PermissionDenial) => void;
 }
 
 /**
- * A service's whole start, in order: configuration, logger, metrics, stores,
+ * A service's whole start, in order: configuration, authorization (production
+ * without a policy stops here), metrics, stores,
  * health aggregated over the stores' readiness, handlers through the call
  * pipeline, then `serve` (reflection, health, metrics endpoint, graceful
  * shutdown that closes the stores). Resolves once listening.
  */
 export async function startService<C extends BaseServiceConfig, S>(spec: ServiceSpec<C, S>, logger: Logger): Promise<RunningServer> {
   const config = spec.config();
+  const authorization = resolveAuthorization(config.server.authz, {
+    environment: config.environment,
+    mutualTls: config.server.tls?.clientCa !== undefined,
+    logger,
+  });
   const metrics = new ServiceMetrics(spec.name);
   const context: StartContext<C> = {
     config,
@@ -76,7 +86,14 @@ export async function startService<C extends BaseServiceConfig, S>(spec: Service
     return await serve({
       services: bindings.map((b) => ({
         service: b.service,
-        implementation: b.implement({ logger, observers, streams, idempotencyWindowMs: config.server.idempotencyWindowMs }),
+        implementation: b.implement({
+          logger,
+          observers,
+          streams,
+          idempotencyWindowMs: config.server.idempotencyWindowMs,
+          authorization,
+          ...(spec.onPermissionDenied ? { onPermissionDenied: spec.onPermissionDenied } : {}),
+        }),
       })),
       streams,
       config: config.server,

@@ -1,6 +1,7 @@
 import type { Metadata, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
 import { type Caller, openCallScope } from "@faultmaven/call-scope";
 import type { Logger } from "pino";
+import { callerOf } from "./caller.js";
 
 /** What a handler knows about the call besides its request. */
 export interface CallContext {
@@ -17,9 +18,9 @@ export interface CallContext {
   readonly metadata: Metadata;
   /** The caller's address, for the log. */
   readonly peer: string;
-  /** Who is calling (identity and source). */
+  /** Who is calling: its certificate's identity, and the end user's address (see caller.ts). */
   readonly caller: Caller;
-  /** Logger bound to this call (method, request id). */
+  /** Logger bound to this call (method, request id, caller identity). */
   readonly logger: Logger;
 }
 
@@ -29,11 +30,14 @@ export interface CallContext {
  * cancels, or when `serverEnd` aborts (a stream the server ends). `close`
  * stops the timer and stops listening once the call is answered (grpc-js
  * reports every finished call as "cancelled").
+ * `trustsClientAddressFrom` says which callers may name the end user's
+ * address (the authorization policy's gateways).
  */
 export function createCallContext(
   call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
   method: string,
   logger: Logger,
+  trustsClientAddressFrom: (identity: string | undefined) => boolean = () => false,
   serverEnd?: AbortSignal,
 ): { context: CallContext; close: () => void } {
   const rawDeadline = call.getDeadline();
@@ -43,14 +47,21 @@ export function createCallContext(
   if (call.cancelled) opened.cancel();
   else call.once("cancelled", onCancelled);
   const requestId = call.metadata.get("x-request-id")[0];
+  const { caller, problem } = callerOf(call, trustsClientAddressFrom);
+  const callLogger = logger.child({
+    method,
+    ...(requestId ? { request_id: String(requestId) } : {}),
+    ...(caller.identity === undefined ? {} : { caller: caller.identity }),
+  });
+  if (problem !== undefined) callLogger.warn({ peer: call.getPeer() }, `client address ignored: ${problem}`);
   const context: CallContext = {
     method,
     deadline: deadlineMs === undefined ? undefined : new Date(deadlineMs),
     signal: serverEnd ? AbortSignal.any([opened.scope.signal, serverEnd]) : opened.scope.signal,
     metadata: call.metadata,
     peer: call.getPeer(),
-    caller: { identity: undefined, source: call.getPeer() },
-    logger: logger.child({ method, ...(requestId ? { request_id: String(requestId) } : {}) }),
+    caller,
+    logger: callLogger,
   };
   return {
     context,

@@ -4,6 +4,8 @@ import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, UntypedServi
 import type { Logger } from "pino";
 import { createCallContext, type CallContext } from "./call-context.js";
 import { bindIdempotencyKeys } from "./bind-idempotency-key.js";
+import type { Authorization } from "./authorization.js";
+import { authorizeCalls, type PermissionDenial } from "./authorize-calls.js";
 import { enterCallScope } from "./enter-call-scope.js";
 import { logCalls } from "./log-calls.js";
 import { composeMiddleware, type Middleware, type UnaryCall, type UnaryMethod } from "./middleware.js";
@@ -37,23 +39,29 @@ export interface ImplementOptions {
   readonly observers?: readonly CallObserver[];
   /** How long replies to calls with an idempotency key are kept (default 15 min). */
   readonly idempotencyWindowMs?: number;
-  /** Extra steps run after validation, just before the handler (authorization, limits, ...). */
+  /** Extra steps run after validation, just before the handler (limits, ...). */
   readonly middleware?: readonly Middleware[];
   /** The process's open server streams (cap, shutdown, metrics); share one between `implement` and `serve`. */
   readonly streams?: OpenStreams;
+  /** Who may call what (resolveAuthorization); without it every caller may call every method. */
+  readonly authorization?: Authorization;
+  /** Told of every call the authorization policy refuses (for the audit trail); must not throw. */
+  readonly onPermissionDenied?: (denial: PermissionDenial) => void;
 }
 
 /**
  * The per-call pipeline, outermost first: metrics, the "rpc" log line,
  * the call scope (deadline and cancellation reach every store call),
+ * authorization (`authorize`: before anything looks at the request),
  * undecodable requests, request validation, the idempotency key, then the
  * caller's middleware and the handler.
  */
-export function pipeline(options: ImplementOptions): Middleware {
+export function pipeline(options: ImplementOptions, authorize?: Middleware): Middleware {
   return composeMiddleware(
     observeCalls(options.observers ?? []),
     logCalls,
     enterCallScope,
+    ...(authorize ? [authorize] : []),
     rejectUndecodableRequests,
     validateRequests,
     bindIdempotencyKeys(options.idempotencyWindowMs ?? 15 * 60_000),
@@ -74,14 +82,16 @@ export function implement<T extends GenServiceMethods>(
   handlers: UnaryHandlers<T>,
   options: ImplementOptions,
 ): UntypedServiceImplementation {
-  const middleware = pipeline(options);
+  const access = options.authorization?.accessFor(service);
+  const middleware = pipeline(options, access && authorizeCalls(access, options.onPermissionDenied));
+  const trust = (identity: string | undefined) => options.authorization?.trustsClientAddressFrom(identity) ?? false;
   const streams = options.streams ?? new OpenStreams(DEFAULT_MAX_SERVER_STREAMS);
   const implementation: UntypedServiceImplementation = {};
   for (const method of service.methods) {
     const handler = handlers[method.localName as keyof T];
     if (handler === undefined) throw new Error(`${service.typeName}/${method.name}: no handler`);
     if (method.methodKind === "unary") {
-      implementation[method.localName] = unary(service.typeName, method, handler as never, middleware, options.logger);
+      implementation[method.localName] = unary(service.typeName, method, handler as never, middleware, options.logger, trust);
     } else if (method.methodKind === "server_streaming") {
       implementation[method.localName] = serveServerStream(
         service.typeName,
@@ -90,6 +100,7 @@ export function implement<T extends GenServiceMethods>(
         middleware,
         options.logger,
         streams,
+        trust,
       ) as (call: ServerWritableStream<unknown, unknown>) => void;
     } else {
       throw new Error(`${service.typeName}/${method.name}: ${method.methodKind} methods are not supported`);
@@ -104,12 +115,13 @@ function unary(
   handler: (request: Message, context: CallContext) => Promise<object>,
   middleware: Middleware,
   logger: Logger,
+  trustsClientAddressFrom: (identity: string | undefined) => boolean,
 ) {
   const info: UnaryMethod = { service: serviceName, name: method.name, input: method.input, output: method.output };
   const fullName = `${serviceName}/${method.name}`;
   const last = (call: UnaryCall) => handler(call.request, call.context);
   return (call: ServerUnaryCall<Message, unknown>, callback: sendUnaryData<unknown>) => {
-    const { context, close } = createCallContext(call as ServerUnaryCall<unknown, unknown>, fullName, logger);
+    const { context, close } = createCallContext(call as ServerUnaryCall<unknown, unknown>, fullName, logger, trustsClientAddressFrom);
     // Promise.resolve().then: a middleware that throws synchronously still ends in the error path.
     Promise.resolve()
       .then(() => middleware({ method: info, request: call.request, context }, last))

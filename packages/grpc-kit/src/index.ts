@@ -1,6 +1,7 @@
 /**
  * The gRPC server kit shared by the services: `runService` (bootstrap),
- * `implement` and its call pipeline, error mapping, the client, paging.
+ * `implement` and its call pipeline, error mapping, the client, paging,
+ * caller identity and the authorization policy.
  * The pipeline's steps, health, reflection and serve are its internals.
  */
 export { toServiceDefinition } from "./service-definition.js";
@@ -48,3 +49,16 @@ export { decodeStatusDetails } from "./decode-status-details.js";
 export { encodePageToken, decodePageToken, pageSize } from "./paging.js";
 export { ServiceMetrics } from "./metrics.js";
 export { statusDetailsToJson, bufCurlErrorToJson } from "./error-details-json.js";
+export { AuthzPolicy, POLICY_VARIABLE } from "./authz-policy.js";
+export {
+  resolveAuthorization,
+  readAuthzConfig,
+  ALLOW_ALL,
+  ALLOW_ALL_VARIABLE,
+  type Authorization,
+  type AuthzConfig,
+} from "./authorization.js";
+export { authorizeCalls, type PermissionDenial } from "./authorize-calls.js";
+export { ANYONE } from "./identity-pattern.js";
+export { identityOfCertificate } from "./caller-identity.js";
+export { callerOf, peerAddress, CLIENT_ADDRESS_HEADER } from "./caller.js";

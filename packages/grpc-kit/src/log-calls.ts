@@ -1,5 +1,6 @@
 import { status } from "@grpc/grpc-js";
 import { ServiceError } from "@faultmaven/errors";
+import { peerAddress } from "./caller.js";
 import { causeChain } from "./cause-chain.js";
 import { ConnectionClosingError } from "./connection-closing-error.js";
 import type { Middleware } from "./middleware.js";
@@ -10,9 +11,10 @@ import { statusCodeOf } from "./status-details.js";
 const WARN = new Set<status>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.CANCELLED, status.ABORTED]);
 
 /**
- * Logs one "rpc" line per call: status code, duration, peer, the caller's
- * identity when known, the messages a stream sent, the ErrorInfo reason and
- * the cause chain of a failure ("redis: Command timed out").
+ * Logs one "rpc" line per call (bound to the call: method, request id,
+ * caller identity): status code, duration, peer, source, the messages a
+ * stream sent, the ErrorInfo reason and the cause chain of a failure
+ * ("redis: Command timed out").
  * Never the request or response body. An unexpected error (answered
  * INTERNAL) is logged with its stack. A stream's ordinary ends (its caller
  * leaving, the server draining or closing its connection) are info, not
@@ -24,7 +26,8 @@ export const logCalls: Middleware = async (call, next) => {
     code: status[code],
     duration_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
     peer: call.context.peer,
-    ...(call.context.caller.identity === undefined ? {} : { caller: call.context.caller.identity }),
+    // The end user's address, when a trusted gateway named it.
+    ...(call.context.caller.source === peerAddress(call.context.peer) ? {} : { source: call.context.caller.source }),
     ...(call.stream === undefined ? {} : { messages_sent: call.stream.sent }),
   });
   try {

@@ -40,13 +40,20 @@ export function serveServerStream(
   middleware: Middleware,
   logger: Logger,
   streams: OpenStreams,
+  trustsClientAddressFrom: (identity: string | undefined) => boolean,
 ) {
   const info: UnaryMethod = { service: serviceName, name: method.name, input: method.input, output: method.output };
   const fullName = `${serviceName}/${method.name}`;
   return (call: ServerWritableStream<Message, unknown>) => {
     streams.observer.started(serviceName, method.name);
     const serverEnd = new AbortController();
-    const { context, close } = createCallContext(call as ServerWritableStream<unknown, unknown>, fullName, logger, serverEnd.signal);
+    const { context, close } = createCallContext(
+      call as ServerWritableStream<unknown, unknown>,
+      fullName,
+      logger,
+      trustsClientAddressFrom,
+      serverEnd.signal,
+    );
     const sender = new StreamSender(call as ServerWritableStream<unknown, unknown>, method.output, context.signal, () =>
       streams.observer.sent(serviceName, method.name),
     );

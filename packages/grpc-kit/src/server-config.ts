@@ -1,4 +1,5 @@
 import { ConfigError, EnvReader } from "@faultmaven/config";
+import { type AuthzConfig, readAuthzConfig } from "./authorization.js";
 import { readTransportLimits, type TransportLimits } from "./transport-limits.js";
 
 /** Where and how the gRPC server listens, read once at start. */
@@ -17,6 +18,8 @@ export interface ServerConfig {
   readonly idempotencyWindowMs: number;
   /** Streams, calls, receive time, connection lifetime and message sizes (the GRPC_MAX_* variables). */
   readonly limits: TransportLimits;
+  /** The authorization policy (AUTHZ_POLICY_FILE) or the switch that does without one (AUTHZ_ALLOW_ALL_CALLERS). */
+  readonly authz: AuthzConfig;
 }
 
 /**
@@ -26,7 +29,8 @@ export interface ServerConfig {
  * GRPC_SHUTDOWN_GRACE_MS (default 10000), METRICS_PORT (the service's
  * default), METRICS_KEYSPACE_INTERVAL_SECONDS (default 60),
  * IDEMPOTENCY_WINDOW_SECONDS (default 900), and the transport limits
- * (see readTransportLimits).
+ * (see readTransportLimits), AUTHZ_POLICY_FILE and AUTHZ_ALLOW_ALL_CALLERS
+ * (see resolveAuthorization).
  */
 export function readServerConfig(defaultPort: number, defaultMetricsPort: number, env = new EnvReader()): ServerConfig {
   const cert = env.file("GRPC_TLS_CERT_FILE");
@@ -47,5 +51,6 @@ export function readServerConfig(defaultPort: number, defaultMetricsPort: number
     keyspaceSampleIntervalMs: env.integer("METRICS_KEYSPACE_INTERVAL_SECONDS", 60, 1, 86_400) * 1000,
     idempotencyWindowMs: env.integer("IDEMPOTENCY_WINDOW_SECONDS", 900, 1, 86_400) * 1000,
     limits: readTransportLimits(env),
+    authz: readAuthzConfig(env),
   };
 }

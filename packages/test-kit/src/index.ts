@@ -7,7 +7,7 @@ export { ServiceProcess, type LogLine } from "./service-process.js";
 export { bufCurl, listMethods } from "./buf-curl.js";
 export { startGrpcService, failure, type RunningService } from "./grpc-service.js";
 export { ChromaServer, chromaCli } from "./chroma-server.js";
-export { makeTestPki, type TestPki } from "./test-pki.js";
+export { makeTestPki, issueClientCertificate, type TestPki, type TestClientCertificate } from "./test-pki.js";
 export { RedisSentinel } from "./redis-sentinel.js";
 export { HttpTap, type TappedExchange } from "./http-tap.js";
 export { withServiceClockADayBehind } from "./skewed-clock.js";

@@ -129,7 +129,10 @@ function parse(line: string): LogLine | undefined {
 function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(processEnvironment())) {
-    if (value === undefined || /^(REDIS_|GRPC_|METRICS_|SESSION_|AUTH_|REPORT_|CHROMA_|EMBEDDING_|ENVIRONMENT$|NODE_OPTIONS$)/.test(key))
+    if (
+      value === undefined ||
+      /^(REDIS_|GRPC_|METRICS_|SESSION_|AUTH_|REPORT_|CHROMA_|EMBEDDING_|AUTHZ_|ENVIRONMENT$|NODE_OPTIONS$)/.test(key)
+    )
       continue;
     env[key] = value;
   }

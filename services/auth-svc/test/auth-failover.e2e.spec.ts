@@ -33,6 +33,7 @@ describe("auth-svc start-up without Redis", () => {
     const port = await freePort();
     const result = await ServiceProcess.runToExit(ENTRY, {
       ENVIRONMENT: "production",
+      AUTHZ_ALLOW_ALL_CALLERS: "true",
       REDIS_HOST: "127.0.0.1",
       REDIS_PORT: String(port),
       REDIS_CONNECT_TIMEOUT_MS: "500",

@@ -40,7 +40,10 @@ describe("OpenAiEmbedder (the switch to a real model provider)", () => {
 
 describe("report-svc start-up", () => {
   it.each([
-    [{ ENVIRONMENT: "production", CHROMA_URL: "http://127.0.0.1:1", CHROMA_TIMEOUT_MS: "300" }, "ChromaDB is unreachable"],
+    [
+      { ENVIRONMENT: "production", AUTHZ_ALLOW_ALL_CALLERS: "true", CHROMA_URL: "http://127.0.0.1:1", CHROMA_TIMEOUT_MS: "300" },
+      "ChromaDB is unreachable",
+    ],
     [{ EMBEDDING_PROVIDER: "openai" }, "EMBEDDING_URL:"],
     [{ CHROMA_URL: "localhost" }, "CHROMA_URL:"],
   ])("refuses %j", async (env, message) => {

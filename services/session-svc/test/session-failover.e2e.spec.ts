@@ -82,6 +82,7 @@ describe("session-svc start-up without Redis", () => {
   it("production: exits non-zero with a clear message", async () => {
     const result = await ServiceProcess.runToExit(ENTRY, {
       ENVIRONMENT: "production",
+      AUTHZ_ALLOW_ALL_CALLERS: "true",
       REDIS_HOST: "127.0.0.1",
       REDIS_PORT: String(deadPort),
       REDIS_CONNECT_TIMEOUT_MS: "500",

@@ -59,7 +59,7 @@ it("requires a client certificate signed by the configured CA (mutual TLS)", asy
 });
 
 it("warns loudly in production when gRPC is plaintext", async () => {
-  const svc = await ServiceProcess.start(ENTRY, { ...redis.env, ENVIRONMENT: "production" });
+  const svc = await ServiceProcess.start(ENTRY, { ...redis.env, ENVIRONMENT: "production", AUTHZ_ALLOW_ALL_CALLERS: "true" });
   try {
     expect(svc.logs.find((l) => l.msg?.startsWith("gRPC is PLAINTEXT"))).toMatchObject({ level: 40 });
   } finally {
