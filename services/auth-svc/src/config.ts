@@ -1,3 +1,4 @@
+import { type AuditConfig, readAuditConfig } from "@faultmaven/audit";
 import { ConfigError, EnvReader } from "@faultmaven/config";
 import { readServerConfig, type ServerConfig } from "@faultmaven/grpc-kit";
 import {
@@ -22,6 +23,8 @@ export interface AuthServiceConfig {
   /** REDIS_WAIT_REPLICAS / REDIS_WAIT_TIMEOUT_MS: replicas that must confirm a must-not-lose write (0: off). */
   readonly replicationWait: ReplicationWait;
   readonly server: ServerConfig;
+  /** AUDIT_STREAM_MAX_LEN, AUDIT_QUEUE_MAX. */
+  readonly audit: AuditConfig;
 }
 
 /** Prometheus /metrics port when METRICS_PORT is unset. */
@@ -38,7 +41,7 @@ export const DEFAULT_PORT = 50052;
  * AUTH_ARGON2_MEMORY_KIB (19456, OWASP's floor), AUTH_ARGON2_ITERATIONS (2),
  * REDIS_WAIT_REPLICAS (0) and REDIS_WAIT_TIMEOUT_MS (500) for the writes
  * that must not be lost (see RedisAuthStore), plus the REDIS_* and GRPC_*
- * variables.
+ * variables, and AUDIT_STREAM_MAX_LEN / AUDIT_QUEUE_MAX (the audit trail).
  */
 export function readAuthConfig(env = new EnvReader()): AuthServiceConfig {
   const storage = readStorageChoice("AUTH_STORAGE_TYPE", env);
@@ -59,5 +62,6 @@ export function readAuthConfig(env = new EnvReader()): AuthServiceConfig {
     redis,
     replicationWait: readReplicationWait(env, redis),
     server: readServerConfig(DEFAULT_PORT, DEFAULT_METRICS_PORT, env),
+    audit: readAuditConfig(env),
   };
 }

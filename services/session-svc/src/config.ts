@@ -1,3 +1,4 @@
+import { type AuditConfig, readAuditConfig } from "@faultmaven/audit";
 import { EnvReader } from "@faultmaven/config";
 import { readServerConfig, type ServerConfig } from "@faultmaven/grpc-kit";
 import { readRedisConfig, readStorageChoice, type Environment, type RedisConfig, type StorageType } from "@faultmaven/redis";
@@ -12,6 +13,8 @@ export interface SessionServiceConfig {
   readonly policy: SessionPolicy;
   readonly redis: RedisConfig;
   readonly server: ServerConfig;
+  /** AUDIT_STREAM_MAX_LEN, AUDIT_QUEUE_MAX. */
+  readonly audit: AuditConfig;
 }
 
 /** Prometheus /metrics port when METRICS_PORT is unset. */
@@ -23,7 +26,7 @@ export const DEFAULT_PORT = 50051;
 /**
  * ENVIRONMENT, SESSION_STORAGE_TYPE, SESSION_IDLE_TTL_SECONDS (default 1800),
  * SESSION_MAX_LIFETIME_SECONDS (absolute cap, default 0 = none),
- * SESSION_MAX_MESSAGES (default 50), plus the REDIS_* and GRPC_* variables.
+ * SESSION_MAX_MESSAGES (default 50), plus the REDIS_*, GRPC_* and AUDIT_* variables.
  * The size limits of a session are constants (SESSION_LIMITS).
  */
 export function readSessionConfig(env = new EnvReader()): SessionServiceConfig {
@@ -41,5 +44,6 @@ export function readSessionConfig(env = new EnvReader()): SessionServiceConfig {
     },
     redis: readRedisConfig(env),
     server: readServerConfig(DEFAULT_PORT, DEFAULT_METRICS_PORT, env),
+    audit: readAuditConfig(env),
   };
 }

@@ -1,3 +1,4 @@
+import { auditStreamPattern } from "@faultmaven/audit";
 import { defineKeySchema, idempotencyRecordPattern, KeyPattern, part } from "@faultmaven/redis";
 import { MAX_LIVE_TOKENS_PER_USER, TOKEN_ID_PATTERN, USER_ID_PATTERN } from "../domain/token.js";
 
@@ -69,6 +70,7 @@ export const authKeySchema = defineKeySchema({
         ["`usage_count`", "validations so far"],
       ],
     }),
+    audit: auditStreamPattern("auth:"),
     idempotencyRecord: idempotencyRecordPattern(
       "auth:",
       "CreateUser (anchors `auth:user_list`: the user id every attempt of the key works on; and `auth:user:{user_id}`: " +
