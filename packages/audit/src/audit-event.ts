@@ -50,6 +50,8 @@ export interface AuditDetail {
   readonly emailBefore?: string;
   readonly emailAfter?: string;
   readonly revokedCount?: number;
+  /** The authorization policy entry that refused a call (`DeleteUser`, `UpdateUser.roles`). */
+  readonly policyEntry?: string;
 }
 
 /** One event to record; time, service and caller are filled in by the trail. */

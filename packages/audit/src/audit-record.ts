@@ -26,6 +26,7 @@ export interface StoredAuditRecord extends AuditRecord {
 }
 
 const ROLE = /^[A-Za-z0-9_.:-]{1,64}$/;
+const POLICY_ENTRY = /^[A-Za-z0-9_.]{1,128}$/;
 /** A source is an address ("ipv4:1.2.3.4:5678", "ipv6:[::1]:80", "unix:/path"); anything else is not recorded. */
 const SOURCE = /^[A-Za-z0-9_.:[\]%/@-]{1,200}$/;
 /** A workload identity: a SPIFFE URI or a certificate CN. */
@@ -56,6 +57,7 @@ function detailFields(detail: AuditDetail): Record<string, string> {
   if (detail.rolesAfter !== undefined) fields.roles_after = roles(detail.rolesAfter);
   if (detail.emailBefore !== undefined) fields.email_before = checkedId("login_name", detail.emailBefore);
   if (detail.emailAfter !== undefined) fields.email_after = checkedId("login_name", detail.emailAfter);
+  if (detail.policyEntry !== undefined) fields.policy_entry = POLICY_ENTRY.test(detail.policyEntry) ? detail.policyEntry : "[invalid]";
   if (detail.revokedCount !== undefined) fields.revoked_count = String(Math.max(0, Math.trunc(detail.revokedCount)));
   return fields;
 }

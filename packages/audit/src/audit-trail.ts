@@ -11,6 +11,8 @@ export interface DeniedCall {
   /** The full method, "/faultmaven.auth.v1.AuthService/DeleteUser" or without the leading slash. */
   readonly method: string;
   readonly caller: Caller;
+  /** The policy entry that refused it: the method's name, or `Method.field` for a guarded field. */
+  readonly entry?: string;
 }
 
 /**
@@ -44,8 +46,16 @@ export class AuditTrail {
   }
 
   /** Records a call refused by the authorization policy (PERMISSION_DENIED); the grpc-kit hook's target. */
-  readonly recordDenial = ({ method, caller }: DeniedCall): void => {
-    this.record({ action: "permission_denied", target: auditTarget.method(method), outcome: failed("PERMISSION_DENIED") }, caller);
+  readonly recordDenial = ({ method, caller, entry }: DeniedCall): void => {
+    this.record(
+      {
+        action: "permission_denied",
+        target: auditTarget.method(method),
+        outcome: failed("PERMISSION_DENIED"),
+        ...(entry === undefined ? {} : { detail: { policyEntry: entry } }),
+      },
+      caller,
+    );
   };
 
   /** Up to `size` records older than `before` (the newest when undefined), newest first. */

@@ -8,6 +8,8 @@ import { AuditTrail } from "./audit-trail.js";
 import { MemoryAuditLog } from "./memory-audit-log.js";
 import { RedisAuditLog } from "./redis-audit-log.js";
 
+const MEMORY_MAX_LEN = 10_000;
+
 /**
  * A service's audit trail: on its Redis stream (`streamKey`) when the
  * service runs on Redis, else in memory (capped alike). `logger` gets the
@@ -34,6 +36,7 @@ export function openAuditTrail(options: {
         metrics,
         options.logger,
       )
-    : new MemoryAuditLog(options.config.streamMaxLen);
+    : // The development fallback keeps at most 10000 records in the process.
+      new MemoryAuditLog(Math.min(options.config.streamMaxLen, MEMORY_MAX_LEN));
   return new AuditTrail(options.service, log, options.auditLogger ?? createAuditLogger(options.service), metrics);
 }

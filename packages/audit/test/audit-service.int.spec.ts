@@ -48,7 +48,7 @@ afterAll(async () => {
 
 describe("denials in the audit stream", () => {
   it("records each PERMISSION_DENIED given to the hook, with the refused caller, and ListAuditRecords pages through them", async () => {
-    const methods = ["DeleteReport", "DeleteCaseReports", "SaveReport"].map((m) => `/faultmaven.report.v1.ReportService/${m}`);
+    const methods = ["DeleteReport", "DeleteCaseReports", "SaveReport"].map((m) => `faultmaven.report.v1.ReportService/${m}`);
     for (const [i, method] of methods.entries()) {
       trail.recordDenial({ method, caller: { identity: `spiffe://faultmaven/caller-${i}`, source: `ipv4:10.0.0.${i}:4000` } });
     }

@@ -63,17 +63,19 @@ describe("AuditTrail", () => {
     const { logger } = capturedLogger();
     const trail = new AuditTrail("report-svc", new MemoryAuditLog(10), logger, new AuditMetrics());
     trail.recordDenial({
-      method: "/faultmaven.report.v1.ReportService/DeleteReport",
+      method: "faultmaven.report.v1.ReportService/DeleteReport",
       caller: { identity: undefined, source: "ipv6:[::1]:4000" },
+      entry: "UpdateUser.roles",
     });
     const [record] = (await trail.page(undefined, 1)).records;
     expect(record).toMatchObject({
       identity: "",
       source: "ipv6:[::1]:4000",
       action: "permission_denied",
-      target: "method:/faultmaven.report.v1.ReportService/DeleteReport",
+      target: "method:faultmaven.report.v1.ReportService/DeleteReport",
       outcome: "failure",
       reason: "PERMISSION_DENIED",
+      detail: { policy_entry: "UpdateUser.roles" },
     });
   });
 

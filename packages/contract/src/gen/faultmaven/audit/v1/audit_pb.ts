@@ -72,7 +72,7 @@ export type AuditRecord = Message<"faultmaven.audit.v1.AuditRecord"> & {
 
   /**
    * What it happened to, as "<kind>:<id>": user:usr_..., token:tok_...,
-   * login_name:<username or e-mail>, method:/pkg.Service/Method.
+   * login_name:<username or e-mail>, method:pkg.Service/Method.
    *
    * @generated from field: string target = 7;
    */
@@ -95,7 +95,8 @@ export type AuditRecord = Message<"faultmaven.audit.v1.AuditRecord"> & {
 
   /**
    * Facts of the event by name: roles_before, roles_after (comma-separated),
-   * email_before, email_after, token_id, user_id, revoked_count.
+   * email_before, email_after, token_id, user_id, revoked_count,
+   * policy_entry (the authorization policy entry that refused a call).
    *
    * @generated from field: map<string, string> detail = 10;
    */
