@@ -1,5 +1,7 @@
 import { fileURLToPath } from "node:url";
-import { AuditService } from "@faultmaven/contract/audit";
+import { AuditOutcome, AuditService } from "@faultmaven/contract/audit";
+import { AuthService } from "@faultmaven/contract/auth";
+import { createClient } from "@faultmaven/grpc-kit";
 import { freePort, listMethods, RedisServer, startGrpcService } from "@faultmaven/test-kit";
 
 /** Every service serves AuditService over its own stream (auth-svc's records: services/auth-svc/test/auth-audit.e2e.spec.ts). */
@@ -24,6 +26,23 @@ describe.each([
       expect(await listMethods(running.service.address)).toContain("faultmaven.audit.v1.AuditService/ListAuditRecords");
       expect(await running.client.listAuditRecords({ pageSize: 10 })).toMatchObject({ records: [], nextPageToken: "" });
     } finally {
+      await running.stop();
+    }
+  });
+});
+
+describe("auth-svc on the in-memory fallback (AUTH_STORAGE_TYPE=inmemory)", () => {
+  it("keeps its audit records in the process and serves them through ListAuditRecords", async () => {
+    const running = await startGrpcService(entry("auth-svc"), AuditService, { AUTH_STORAGE_TYPE: "inmemory" });
+    const auth = createClient(AuthService, running.service.address);
+    try {
+      const { user } = await auth.createUser({ username: "memory_user", email: "memory@example.com", password: "a long passphrase" });
+      const { records } = await running.client.listAuditRecords({});
+      expect(records.map((r) => [r.action, r.target, r.outcome, r.detail])).toEqual([
+        ["user_create", "login_name:memory_user", AuditOutcome.SUCCESS, { user_id: user!.userId }],
+      ]);
+    } finally {
+      auth.close();
       await running.stop();
     }
   });
