@@ -42,7 +42,7 @@ afterAll(async () => {
   audit?.close();
   server?.forceShutdown();
   await trail?.close();
-  client?.disconnect();
+  await client?.quit();
   await redis?.close();
 });
 

@@ -26,7 +26,7 @@ beforeAll(async () => {
   await client.connect();
 });
 afterAll(async () => {
-  client?.disconnect();
+  await client?.quit();
   await redis?.close();
 });
 
