@@ -151,3 +151,27 @@ describe("after the flow", () => {
     expect(secretParts.filter((part) => everything.includes(part) || logs.includes(part))).toEqual([]);
   });
 });
+
+describe("at shutdown", () => {
+  it("writes the records Redis could not take yet before exiting 0 on SIGTERM (none silently lost)", async () => {
+    redis.pause();
+    try {
+      const refused = await failure(
+        svc.client.login({ identifier: { case: "username", value: "shutdown_probe" }, password: "any password at all" }),
+      );
+      expect(refused.code).toBe(status.UNAVAILABLE);
+      await waitFor("the flush to fail", () =>
+        svc.service.logs.some((line) => line.msg === "audit stream unreachable: records queued for a retry"),
+      );
+    } finally {
+      redis.resume();
+    }
+    expect(await svc.stop()).toBe(0);
+    const entries = await redis.admin.xrevrange("auth:audit", "+", "-", "COUNT", 5);
+    const probes = entries.filter(([, fields]) => fields.includes("login_name:shutdown_probe"));
+    // At least once: a batch whose reply was lost may have been written twice.
+    expect(probes.length).toBeGreaterThanOrEqual(1);
+    expect(probes[0]![1]).toEqual(expect.arrayContaining(["action", "login", "outcome", "failure", "reason", "STORE_UNAVAILABLE"]));
+    expect(svc.service.logs.filter((line) => String(line.msg).startsWith("audit records not written"))).toEqual([]);
+  });
+});
