@@ -125,9 +125,12 @@ describe("auth-svc audit trail", () => {
     expect(new Set(records.map((r) => r.recordId)).size).toBe(length);
   });
 
-  it("refuses a page_token that is no record id and a negative page_size, naming the field", async () => {
+  it("refuses a page_token that is no record id and a negative page_size, naming the field; nothing is before record 0-0", async () => {
     const badToken = await failure(audit.listAuditRecords({ pageToken: "fm1.not-an-id" }));
     expect(badToken).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ["page_token"] });
+    const beyondIds = await failure(audit.listAuditRecords({ pageToken: "99999999999999999999-0" }));
+    expect(beyondIds).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ["page_token"] });
+    expect(await audit.listAuditRecords({ pageToken: "0-0" })).toMatchObject({ records: [], nextPageToken: "" });
     const badSize = await failure(audit.listAuditRecords({ pageSize: -1 }));
     expect(badSize).toMatchObject({ code: status.INVALID_ARGUMENT, fields: ["page_size"] });
   });
