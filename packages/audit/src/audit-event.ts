@@ -31,7 +31,7 @@ export interface AuditTarget {
 /** Failure reasons are stable UPPER_SNAKE identifiers (ErrorInfo reasons). */
 const REASON = /^[A-Z][A-Z0-9_]{0,63}$/;
 
-/** How an event ended: success, or failure with a reason such as INVALID_CREDENTIALS or THROTTLED. */
+/** How an event ended: success, or failure with a reason such as INVALID_CREDENTIALS or LOGIN_THROTTLED. */
 export type AuditOutcome = { readonly result: "success" } | { readonly result: "failure"; readonly reason: string };
 
 export const succeeded: AuditOutcome = { result: "success" };

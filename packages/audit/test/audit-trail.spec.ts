@@ -116,7 +116,7 @@ describe("AuditTrail", () => {
     const registry = new (await import("prom-client")).Registry();
     const trail = new AuditTrail("auth-svc", new MemoryAuditLog(10), pino({ level: "silent" }), new AuditMetrics(registry));
     trail.record({ action: "login", target: auditTarget.loginName("alice"), outcome: succeeded });
-    trail.record({ action: "login", target: auditTarget.loginName("alice"), outcome: failed("THROTTLED") });
+    trail.record({ action: "login", target: auditTarget.loginName("alice"), outcome: failed("LOGIN_THROTTLED") });
     trail.record({ action: "login", target: auditTarget.loginName("bob"), outcome: failed("INVALID_CREDENTIALS") });
     const text = await registry.metrics();
     expect(text).toContain('audit_records_total{action="login",outcome="success"} 1');

@@ -33,8 +33,12 @@ export class AuthAudit {
     return result;
   }
 
-  /** A login refused by the login throttle before any password check: one line at the refusal. */
+  /**
+   * A login refused by the login throttle, for a refusal made outside
+   * `around`. A throttle inside `accounts.login` needs none: its error
+   * (reason LOGIN_THROTTLED) is recorded by the login's `around`.
+   */
   loginThrottled(name: LoginName): void {
-    this.trail.record({ action: "login", target: loginTarget(name), outcome: failed("THROTTLED") });
+    this.trail.record({ action: "login", target: loginTarget(name), outcome: failed("LOGIN_THROTTLED") });
   }
 }

@@ -87,7 +87,7 @@ export type AuditRecord = Message<"faultmaven.audit.v1.AuditRecord"> & {
 
   /**
    * Why it failed: a stable UPPER_SNAKE reason (INVALID_CREDENTIALS,
-   * THROTTLED, PERMISSION_DENIED, USER_NOT_FOUND, ...); empty on success.
+   * LOGIN_THROTTLED, PERMISSION_DENIED, USER_NOT_FOUND, ...); empty on success.
    *
    * @generated from field: string reason = 9;
    */
