@@ -37,6 +37,8 @@ export class RedisAuditLog implements AuditLog {
   #closed = false;
   /** Set from the first drop until a write succeeds again: one log line per episode, the counter counts each. */
   #dropping = false;
+  /** Set from the first failed write until one succeeds: one warning per outage, not one per retry. */
+  #unreachable = false;
 
   constructor(
     private readonly client: RedisClient,
@@ -88,7 +90,15 @@ export class RedisAuditLog implements AuditLog {
 
   #startFlush(): void {
     // After the current call's answer is on its way, and never inside its scope.
-    this.#flushing = outsideCallScope(() => new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush()));
+    this.#flushing = outsideCallScope(() =>
+      new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => this.#flush())
+        .catch((error: unknown) => {
+          // A bug, not an outage: never an unhandled rejection; the records wait for the next try.
+          this.logger.error({ err: error }, "audit flush failed");
+          this.#scheduleRetry();
+        }),
+    );
   }
 
   async #flush(): Promise<void> {
@@ -99,12 +109,18 @@ export class RedisAuditLog implements AuditLog {
         this.#queue.splice(0, written);
         if (written < batch.length) {
           // Redis is away: keep the rest, in order, and try again later (unless shutting down).
-          if (!this.#closed) this.#retry = setTimeout(() => this.#retryFlush(), this.options.retryMs ?? 1000).unref();
+          this.#scheduleRetry();
           return;
         }
       }
     } finally {
       this.#flushing = undefined;
+    }
+  }
+
+  #scheduleRetry(): void {
+    if (!this.#closed && this.#retry === undefined) {
+      this.#retry = setTimeout(() => this.#retryFlush(), this.options.retryMs ?? 1000).unref();
     }
   }
 
@@ -124,25 +140,32 @@ export class RedisAuditLog implements AuditLog {
       this.#logUnwritten(error);
       return 0;
     }
-    this.#dropping = false;
+    if (results.some(([error]) => error === null)) {
+      this.#dropping = false;
+      if (this.#unreachable) this.logger.info({ queued: this.#queue.length }, "audit stream reachable again: writing the queued records");
+      this.#unreachable = false;
+    }
     let done = 0;
+    let refused = 0;
     for (const [error] of results) {
-      if (error === null) {
-        done++;
-      } else if (isRedisUnavailable(error)) {
+      if (error !== null && isRedisUnavailable(error)) {
         this.#logUnwritten(error);
-        return done;
-      } else {
-        // An answer, not an outage (a wrong key type): retrying would never help.
-        this.metrics.dropped(1);
-        this.logger.error({ err: error.message }, "audit record refused by Redis (it is in the log)");
-        done++;
+        break;
       }
+      // Written, or refused for good (an answer such as WRONGTYPE, not an outage: retrying would never help).
+      if (error !== null) refused++;
+      done++;
+    }
+    if (refused > 0) {
+      this.metrics.dropped(refused);
+      this.logger.error({ records: refused }, "audit records refused by Redis (they are in the log)");
     }
     return results.length === batch.length ? done : 0;
   }
 
   #logUnwritten(error: unknown): void {
+    if (this.#unreachable) return;
+    this.#unreachable = true;
     const message = error instanceof Error ? error.message : String(error);
     this.logger.warn({ queued: this.#queue.length, err: message }, "audit stream unreachable: records queued for a retry");
   }

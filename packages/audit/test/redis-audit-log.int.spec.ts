@@ -116,5 +116,17 @@ describe("RedisAuditLog", () => {
     );
     await log.close();
     expect(await metrics.droppedCount()).toBe(30);
+    // Retried every 100 ms through the outage, warned once.
+    expect(warnings.filter((w) => w.startsWith("audit stream unreachable"))).toHaveLength(1);
+  });
+
+  it("drops and counts records Redis refuses for good (the key is no stream) instead of retrying them forever", async () => {
+    await redis.admin.set("auth:audit-wrongtype", "not a stream");
+    const { log, metrics } = open("auth:audit-wrongtype");
+    for (let i = 0; i < 3; i++) log.append(record());
+    await waitFor("the refusal", () => warnings.includes("audit records refused by Redis (they are in the log)"));
+    await log.close();
+    expect(await metrics.droppedCount()).toBe(3);
+    expect(await redis.admin.get("auth:audit-wrongtype")).toBe("not a stream");
   });
 });
