@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { AuditService } from "@faultmaven/contract/audit";
 import { AuthService } from "@faultmaven/contract/auth";
 import { ReportService } from "@faultmaven/contract/report";
 import { SessionService } from "@faultmaven/contract/session";
@@ -16,7 +17,7 @@ const config = JSON.parse(readFileSync("config/grpc-service-config.json", "utf8"
 /** Writes that have no idempotency_key: a retry after the server ran them would run them twice. */
 const NOT_RETRIED = ["faultmaven.auth.v1.AuthService/Login", "faultmaven.auth.v1.AuthService/ValidateToken"];
 
-const methods = [SessionService, AuthService, ReportService].flatMap((service) =>
+const methods = [SessionService, AuthService, ReportService, AuditService].flatMap((service) =>
   service.methods.map((method) => ({
     name: `${service.typeName}/${method.name}`,
     keyed: method.input.fields.some((field) => field.name === "idempotency_key"),
@@ -34,7 +35,7 @@ describe("config/grpc-service-config.json", () => {
     }
   });
 
-  it("retries every RPC of the three services but Login and ValidateToken, each named once", () => {
+  it("retries every RPC of the services but Login and ValidateToken, each named once", () => {
     expect([...retried].sort()).toEqual(
       methods
         .map((m) => m.name)

@@ -73,6 +73,14 @@ const expectations: Record<string, (reply: Record<string, unknown>) => void> = {
   "AuthService/Login": (r) => expect(r).toMatchObject({ token: expect.stringMatching(/^fm1\./), user: { username: "john" } }),
   "AuthService/ValidateToken": (r) => expect(r).toMatchObject({ userId: seen.get("usr_...") }),
   "AuthService/RevokeUserTokens": (r) => expect(r).toEqual({ revokedCount: 1 }),
+  "AuditService/ListAuditRecords": (r) =>
+    expect((r as { records: unknown[] }).records[0]).toMatchObject({
+      service: "auth-svc",
+      action: "token_revoke_all",
+      target: `user:${seen.get("usr_...")}`,
+      outcome: "AUDIT_OUTCOME_SUCCESS",
+      detail: { revoked_count: "1" },
+    }),
   "ReportService/SaveReport": (r) => expect(r).toMatchObject({ report: { version: 1, isCurrent: true, createdBy: seen.get("usr_...") } }),
   "ReportService/GetReport": (r) =>
     expect(r).toMatchObject({ report: { reportId: seen.get("rep_..."), content: "Root cause: WAL archiving stalled" } }),

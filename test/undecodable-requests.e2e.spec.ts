@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { fromBinary, type DescService } from "@bufbuild/protobuf";
+import { AuditService } from "@faultmaven/contract/audit";
 import { AuthService } from "@faultmaven/contract/auth";
 import { ReportService } from "@faultmaven/contract/report";
 import { SessionService } from "@faultmaven/contract/session";
@@ -110,5 +111,19 @@ describe.each([
     await waitFor("rpc lines", () => rpcLinesFor(process, "UNDECODABLE_REQUEST").length >= rejected.length);
     expect(rpcLinesFor(process, "UNDECODABLE_REQUEST")).toHaveLength(rejected.length);
     expect(rpcLinesFor(process, "UNDECODABLE_REQUEST").every((l) => l.code === "INVALID_ARGUMENT")).toBe(true);
+  }, 30_000);
+});
+
+describe("AuditService (every service serves it; fuzzed on auth-svc)", () => {
+  it("answers fuzzed ListAuditRecords with 0 INTERNAL / UNKNOWN / UNIMPLEMENTED, and INVALID_ARGUMENT for every undecodable one", async () => {
+    const { process } = services.find((s) => s.name === "auth-svc")!;
+    const outcomes = await fuzz(process.address, AuditService, 4);
+    expect(outcomes.length).toBeGreaterThan(20);
+    expect(outcomes.filter((o) => FORBIDDEN.has(o.code)).map((o) => `${o.call} -> ${FORBIDDEN.get(o.code)}`)).toEqual([]);
+    expect(
+      outcomes
+        .filter((o) => o.undecodable && (o.code !== INVALID_ARGUMENT || o.reason !== "UNDECODABLE_REQUEST"))
+        .map((o) => `${o.call} -> ${o.code} ${o.reason}`),
+    ).toEqual([]);
   }, 30_000);
 });

@@ -5,5 +5,6 @@
 export * as session from "./session.js";
 export * as auth from "./auth.js";
 export * as report from "./report.js";
+export * as audit from "./audit.js";
 export * as rpc from "./rpc.js";
 export * as validate from "./validate.js";

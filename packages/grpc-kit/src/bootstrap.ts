@@ -33,6 +33,8 @@ export interface OpenedStores<S> {
   /** SERVING only while every one of these is ready; a log line names the ones that are down. */
   readonly readiness: Readonly<Record<string, ReadinessSource>>;
   close(): Promise<void>;
+  /** Told of every call the authorization policy refuses (the audit trail, which lives with the stores); must not throw. */
+  readonly onPermissionDenied?: (denial: PermissionDenial) => void;
 }
 
 /** One service process, described once; `runService` does the rest. */
@@ -52,8 +54,6 @@ export interface ServiceSpec<C extends BaseServiceConfig, S> {
   readonly maxRequestBytes: number;
   /** The gRPC services and their handlers, built on the opened stores. */
   readonly handlers: (stores: S, context: StartContext<C>) => readonly Binding[];
-  /** Told of every call the authorization policy refuses (the audit trail); must not throw. */
-  readonly onPermissionDenied?: (denial: PermissionDenial) => void;
 }
 
 /**
@@ -92,7 +92,7 @@ export async function startService<C extends BaseServiceConfig, S>(spec: Service
           streams,
           idempotencyWindowMs: config.server.idempotencyWindowMs,
           authorization,
-          ...(spec.onPermissionDenied ? { onPermissionDenied: spec.onPermissionDenied } : {}),
+          ...(opened.onPermissionDenied ? { onPermissionDenied: opened.onPermissionDenied } : {}),
         }),
       })),
       streams,

@@ -31,12 +31,18 @@ export async function openStore<S extends ClosableStore>(options: {
   createMemoryStore: () => S;
   /** Key namespaces this service owns, sampled into `registry` every `intervalMs` (Redis only). */
   keyspace?: { namespaces: readonly string[]; registry: Registry; intervalMs: number };
-}): Promise<{ store: S; backend: "redis" | "memory"; close: () => Promise<void> }> {
+}): Promise<{
+  store: S;
+  backend: "redis" | "memory";
+  /** The store's Redis client (for companions on the same connection: the audit trail); undefined in memory. */
+  client: RedisClient | undefined;
+  close: () => Promise<void>;
+}> {
   const { logger, setServing } = options;
   const inMemory = () => {
     setServing(true);
     const store = options.createMemoryStore();
-    return { store, backend: "memory" as const, close: () => store.close() };
+    return { store, backend: "memory" as const, client: undefined, close: () => store.close() };
   };
   if (options.storageType === "inmemory") {
     logger.warn(`${options.storageVariable}=inmemory: data lives in this process only and is lost on restart`);
@@ -64,6 +70,7 @@ export async function openStore<S extends ClosableStore>(options: {
   return {
     store,
     backend: "redis",
+    client: choice.client,
     close: async () => {
       sampler?.stop();
       readiness.stop();

@@ -2,6 +2,7 @@
 export { freePort, freePorts, occupyPorts } from "./free-port.js";
 export { waitFor } from "./wait-for.js";
 export { RedisServer } from "./redis-server.js";
+export { dumpRedis } from "./redis-dump.js";
 export { RedisCluster } from "./redis-cluster.js";
 export { ServiceProcess, type LogLine } from "./service-process.js";
 export { bufCurl, listMethods } from "./buf-curl.js";

@@ -1,3 +1,4 @@
+import { type AuditConfig, readAuditConfig } from "@faultmaven/audit";
 import { ConfigError, EnvReader } from "@faultmaven/config";
 import { readServerConfig, type ServerConfig } from "@faultmaven/grpc-kit";
 import {
@@ -29,6 +30,8 @@ export interface AuthServiceConfig {
   /** REDIS_WAIT_REPLICAS / REDIS_WAIT_TIMEOUT_MS: replicas that must confirm a must-not-lose write (0: off). */
   readonly replicationWait: ReplicationWait;
   readonly server: ServerConfig;
+  /** AUDIT_STREAM_MAX_LEN, AUDIT_QUEUE_MAX. */
+  readonly audit: AuditConfig;
 }
 
 /** Prometheus /metrics port when METRICS_PORT is unset. */
@@ -48,7 +51,7 @@ export const DEFAULT_PORT = 50052;
  * throttling variables (see readLoginThrottle),
  * REDIS_WAIT_REPLICAS (0) and REDIS_WAIT_TIMEOUT_MS (500) for the writes
  * that must not be lost (see RedisAuthStore), plus the REDIS_* and GRPC_*
- * variables.
+ * variables, and AUDIT_STREAM_MAX_LEN / AUDIT_QUEUE_MAX (the audit trail).
  */
 export function readAuthConfig(env = new EnvReader()): AuthServiceConfig {
   const storage = readStorageChoice("AUTH_STORAGE_TYPE", env);
@@ -74,6 +77,7 @@ export function readAuthConfig(env = new EnvReader()): AuthServiceConfig {
     redis,
     replicationWait: readReplicationWait(env, redis),
     server: readServerConfig(DEFAULT_PORT, DEFAULT_METRICS_PORT, env),
+    audit: readAuditConfig(env),
   };
 }
 

@@ -1,3 +1,4 @@
+import { auditBinding, openAuditTrail } from "@faultmaven/audit";
 import { AuthService } from "@faultmaven/contract/auth";
 import { bind, ReadinessFlag, runService } from "@faultmaven/grpc-kit";
 import { openStore } from "@faultmaven/redis";
@@ -9,11 +10,13 @@ import { HashingSlots } from "./domain/hashing-slots.js";
 import type { LoginAttempts } from "./domain/login-attempts.js";
 import { LoginThrottle } from "./domain/login-throttle.js";
 import { Passwords } from "./domain/passwords.js";
+import { AuthAudit } from "./grpc/auth-audit.js";
 import { authHandlers } from "./grpc/auth-handlers.js";
 import { MemoryAuthStore } from "./memory/memory-auth-store.js";
 import { MemoryLoginAttempts } from "./memory/memory-login-attempts.js";
 import { RedisAuthStore } from "./redis/redis-auth-store.js";
 import { authKeySchema } from "./redis/key-schema.js";
+import { authKeys } from "./redis/keys.js";
 import { RedisLoginAttempts } from "./redis/redis-login-attempts.js";
 
 /** Users and tokens, and the failed-login counters, on one backend. */
@@ -37,9 +40,13 @@ runService({
   namespaces: authKeySchema.namespaces,
   // The largest valid request (a user with 32 roles, 1024-character passwords) is under 16 KB.
   maxRequestBytes: 64 * 1024,
-  async open({ config, logger, keyspace }) {
+  async open({ config, logger, keyspace, metrics }) {
     const redis = new ReadinessFlag();
-    const { store, close } = await openStore<AuthStores>({
+    const {
+      store: stores,
+      client,
+      close,
+    } = await openStore<AuthStores>({
       storageType: config.storageType,
       storageVariable: "AUTH_STORAGE_TYPE",
       environment: config.environment,
@@ -52,9 +59,23 @@ runService({
       createMemoryStore: () => together(new MemoryAuthStore(), new MemoryLoginAttempts()),
       keyspace,
     });
-    return { stores: store, readiness: { redis }, close };
+    const audit = openAuditTrail({
+      service: "auth-svc",
+      streamKey: authKeys.audit(),
+      client,
+      config: config.audit,
+      logger,
+      registry: metrics.registry,
+    });
+    return {
+      stores: { store: stores.store, attempts: stores.attempts, audit },
+      readiness: { redis },
+      // The queued audit records go out before the connection closes.
+      close: () => audit.close().finally(close),
+      onPermissionDenied: audit.recordDenial,
+    };
   },
-  handlers({ store, attempts }, { config, metrics }) {
+  handlers({ store, attempts, audit }, { config, metrics }) {
     const runs = new Counter({
       name: "password_hash_runs_total",
       help: "argon2 runs (hash or verify) started; a throttled Login starts none.",
@@ -71,6 +92,6 @@ runService({
     });
     const passwords = new Passwords(config.passwordPolicy, slots);
     const accounts = new Accounts(store, passwords, config.tokenTtlMs, new LoginThrottle(attempts, config.loginThrottle));
-    return [bind(AuthService, authHandlers(accounts, store, passwords))];
+    return [bind(AuthService, authHandlers(accounts, store, passwords, new AuthAudit(audit))), auditBinding(audit)];
   },
 });

@@ -1,5 +1,5 @@
 import { status } from "@grpc/grpc-js";
-import { bufCurl, listMethods, RedisServer } from "@faultmaven/test-kit";
+import { bufCurl, dumpRedis, listMethods, RedisServer } from "@faultmaven/test-kit";
 import { failure, startAuthService } from "./auth-harness.js";
 
 /** auth-svc as its callers see it: a real process on a real Redis, over gRPC. */
@@ -388,20 +388,10 @@ describe("auth-svc over gRPC", () => {
 describe("after the whole suite", () => {
   it("finds no plaintext token or password anywhere in Redis or in the service's logs", async () => {
     expect(secrets.size).toBeGreaterThan(20);
-    const values: string[] = [];
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.admin.scan(cursor, "COUNT", 500);
-      cursor = next;
-      for (const key of keys) {
-        values.push(key);
-        const type = await redis.admin.type(key);
-        if (type === "string") values.push((await redis.admin.get(key)) ?? "");
-        else if (type === "hash") values.push(...Object.entries(await redis.admin.hgetall(key)).flat());
-        else if (type === "list") values.push(...(await redis.admin.lrange(key, 0, -1)));
-      }
-    } while (cursor !== "0");
-    const everything = values.join("\n");
+    // Every key and value, of every type (the audit stream included).
+    const dump = await dumpRedis(redis.admin);
+    expect(dump.get("auth:audit")).toContain("login");
+    const everything = [...dump].flat().join("\n");
     expect(everything).toContain("$argon2id$");
     const logs = svc.service.rawOutput.join("\n");
     expect(logs).toContain('"msg":"rpc"');

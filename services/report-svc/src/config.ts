@@ -1,3 +1,4 @@
+import { type AuditConfig, readAuditConfig } from "@faultmaven/audit";
 import { ConfigError, EnvReader } from "@faultmaven/config";
 import { readServerConfig, type ServerConfig } from "@faultmaven/grpc-kit";
 import { readEnvironment, readRedisConfig, type Environment, type RedisConfig } from "@faultmaven/redis";
@@ -15,6 +16,8 @@ export interface ReportServiceConfig {
   readonly reports: ReportsPolicy;
   readonly redis: RedisConfig;
   readonly server: ServerConfig;
+  /** AUDIT_STREAM_MAX_LEN, AUDIT_QUEUE_MAX. */
+  readonly audit: AuditConfig;
 }
 
 /** Prometheus /metrics port when METRICS_PORT is unset. */
@@ -30,7 +33,7 @@ export const DEFAULT_PORT = 50053;
  * (5): a pass deletes at most the larger of the two, REPORT_SAVE_WINDOW_MS
  * (10000): how long a save may take from its intent to its metadata commit,
  * EMBEDDING_PROVIDER (hashing | openai) with EMBEDDING_URL,
- * EMBEDDING_MODEL and EMBEDDING_API_KEY for openai, plus REDIS_* and GRPC_*.
+ * EMBEDDING_MODEL and EMBEDDING_API_KEY for openai, plus REDIS_*, GRPC_* and AUDIT_*.
  */
 export function readReportConfig(env = new EnvReader()): ReportServiceConfig {
   const redis = readRedisConfig(env);
@@ -58,5 +61,6 @@ export function readReportConfig(env = new EnvReader()): ReportServiceConfig {
     },
     redis,
     server: readServerConfig(DEFAULT_PORT, DEFAULT_METRICS_PORT, env),
+    audit: readAuditConfig(env),
   };
 }

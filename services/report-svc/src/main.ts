@@ -1,3 +1,4 @@
+import { auditBinding, openAuditTrail } from "@faultmaven/audit";
 import { ReportService } from "@faultmaven/contract/report";
 import { bind, ReadinessFlag, runService } from "@faultmaven/grpc-kit";
 import { neverReachedRedis, openStore, StartupError } from "@faultmaven/redis";
@@ -13,6 +14,7 @@ import { reportHandlers } from "./grpc/report-handlers.js";
 import { MemoryReportStore } from "./memory/memory-report-store.js";
 import { RedisReportStore } from "./redis/redis-report-store.js";
 import { reportKeySchema } from "./redis/key-schema.js";
+import { reportKeys } from "./redis/keys.js";
 
 runService({
   name: "report-svc",
@@ -20,7 +22,7 @@ runService({
   namespaces: reportKeySchema.namespaces,
   // The largest valid request, a SaveReport of 200000 characters (at most 4 bytes each), is under 0.81 MB.
   maxRequestBytes: 1024 * 1024,
-  async open({ config, logger, keyspace }) {
+  async open({ config, logger, keyspace, metrics }) {
     const embedder: Embedder =
       config.embedding.provider === "openai"
         ? new OpenAiEmbedder(config.embedding.url, config.embedding.model, config.embedding.apiKey)
@@ -33,7 +35,7 @@ runService({
     }
 
     const redis = new ReadinessFlag();
-    const { store, backend, close } = await openStore<ReportStore>({
+    const { store, backend, client, close } = await openStore<ReportStore>({
       storageType: "redis",
       storageVariable: "REDIS_HOST",
       environment: config.environment,
@@ -56,16 +58,30 @@ runService({
     const reconciler = backend === "redis" ? setInterval(() => void reconcile(), config.reconcileIntervalMs).unref() : undefined;
     if (backend === "redis") void reconcile();
 
+    const audit = openAuditTrail({
+      service: "report-svc",
+      streamKey: reportKeys.audit(),
+      client,
+      config: config.audit,
+      logger,
+      registry: metrics.registry,
+    });
+
     return {
-      stores: { reports, store },
+      stores: { reports, store, audit },
       // Reports need both stores (seed §8): serving only while both answer.
       readiness: { redis, chromadb: chroma },
       close: async () => {
         clearInterval(reconciler);
         chroma.stop();
-        await close();
+        // The queued audit records go out before the connection closes.
+        await audit.close().finally(close);
       },
+      onPermissionDenied: audit.recordDenial,
     };
   },
-  handlers: ({ reports, store }, { config }) => [bind(ReportService, reportHandlers(reports, store, config.closedCaseTtlMs))],
+  handlers: ({ reports, store, audit }, { config }) => [
+    bind(ReportService, reportHandlers(reports, store, config.closedCaseTtlMs)),
+    auditBinding(audit),
+  ],
 });

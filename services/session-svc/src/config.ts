@@ -1,3 +1,4 @@
+import { type AuditConfig, readAuditConfig } from "@faultmaven/audit";
 import { EnvReader } from "@faultmaven/config";
 import { readServerConfig, type ServerConfig } from "@faultmaven/grpc-kit";
 import { readRedisConfig, readStorageChoice, type Environment, type RedisConfig, type StorageType } from "@faultmaven/redis";
@@ -14,6 +15,8 @@ export interface SessionServiceConfig {
   readonly watch: WatchLimits;
   readonly redis: RedisConfig;
   readonly server: ServerConfig;
+  /** AUDIT_STREAM_MAX_LEN, AUDIT_QUEUE_MAX. */
+  readonly audit: AuditConfig;
 }
 
 /** Prometheus /metrics port when METRICS_PORT is unset. */
@@ -27,7 +30,7 @@ export const DEFAULT_PORT = 50051;
  * SESSION_MAX_LIFETIME_SECONDS (absolute cap, default 0 = none),
  * SESSION_MAX_MESSAGES (default 50), WATCH_MAX_WATCHERS (default 1000),
  * WATCH_BUFFER_EVENTS (default 256), WATCH_BUFFER_BYTES (default 1 MiB),
- * plus the REDIS_* and GRPC_* variables.
+ * plus the REDIS_*, GRPC_* and AUDIT_* variables.
  * The size limits of a session are constants (SESSION_LIMITS).
  */
 export function readSessionConfig(env = new EnvReader()): SessionServiceConfig {
@@ -50,5 +53,6 @@ export function readSessionConfig(env = new EnvReader()): SessionServiceConfig {
     },
     redis: readRedisConfig(env),
     server: readServerConfig(DEFAULT_PORT, DEFAULT_METRICS_PORT, env),
+    audit: readAuditConfig(env),
   };
 }

@@ -1,3 +1,4 @@
+import { auditBinding, openAuditTrail } from "@faultmaven/audit";
 import { SessionService } from "@faultmaven/contract/session";
 import { bind, ReadinessFlag, runService } from "@faultmaven/grpc-kit";
 import { openStore } from "@faultmaven/redis";
@@ -7,6 +8,7 @@ import { sessionHandlers } from "./grpc/session-handlers.js";
 import { MemorySessionStore } from "./memory/memory-session-store.js";
 import { RedisSessionStore } from "./redis/redis-session-store.js";
 import { sessionKeySchema } from "./redis/key-schema.js";
+import { sessionKeys } from "./redis/keys.js";
 
 runService({
   name: "session-svc",
@@ -15,9 +17,9 @@ runService({
   // The largest valid request, an UpdateSession with 64 context entries in both
   // session.context and set_context (values at most 4096 bytes), is about 0.55 MB.
   maxRequestBytes: 1024 * 1024,
-  async open({ config, logger, keyspace }) {
+  async open({ config, logger, keyspace, metrics }) {
     const redis = new ReadinessFlag();
-    const { store, close } = await openStore<SessionStore>({
+    const { store, client, close } = await openStore<SessionStore>({
       storageType: config.storageType,
       storageVariable: "SESSION_STORAGE_TYPE",
       environment: config.environment,
@@ -29,7 +31,21 @@ runService({
       createMemoryStore: () => new MemorySessionStore(config.policy, Date.now, config.watch),
       keyspace,
     });
-    return { stores: store, readiness: { redis }, close };
+    const audit = openAuditTrail({
+      service: "session-svc",
+      streamKey: sessionKeys.audit(),
+      client,
+      config: config.audit,
+      logger,
+      registry: metrics.registry,
+    });
+    // The queued audit records go out before the connection closes.
+    return {
+      stores: { store, audit },
+      readiness: { redis },
+      close: () => audit.close().finally(close),
+      onPermissionDenied: audit.recordDenial,
+    };
   },
-  handlers: (store) => [bind(SessionService, sessionHandlers(store))],
+  handlers: ({ store, audit }) => [bind(SessionService, sessionHandlers(store)), auditBinding(audit)],
 });

@@ -1,4 +1,5 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { auditTarget, succeeded } from "@faultmaven/audit";
 import type { AuthService } from "@faultmaven/contract/auth";
 import { InvalidArgumentError } from "@faultmaven/errors";
 import { decodePageToken, encodePageToken, pageSize, type ServiceHandlers } from "@faultmaven/grpc-kit";
@@ -9,7 +10,9 @@ import type { Passwords } from "../domain/passwords.js";
 import type { UserChanges } from "../domain/user.js";
 import { tokenToProto, userToProto } from "./to-proto.js";
 import { normalise } from "./normalise.js";
-import { isWellFormedToken } from "../domain/token.js";
+import { isWellFormedToken, parseToken } from "../domain/token.js";
+import { type AuthAudit, loginTarget } from "./auth-audit.js";
+import { updateAudited } from "./update-audited.js";
 
 type Handlers = ServiceHandlers<typeof AuthService>;
 
@@ -19,8 +22,13 @@ function wellFormedToken(field: string, token: string): string {
   return token;
 }
 
-/** AuthService: normalise, call the domain, encode. Requests arrive checked against the contract's rules. */
-export function authHandlers(accounts: Accounts, store: AuthStore, passwords: Passwords): Handlers {
+/**
+ * AuthService: normalise, call the domain, encode. Requests arrive checked
+ * against the contract's rules. Security events go to the audit trail
+ * (user create and delete, login and the token it issues, password, e-mail
+ * and role changes, revocations), success or failure.
+ */
+export function authHandlers(accounts: Accounts, store: AuthStore, passwords: Passwords, audit: AuthAudit): Handlers {
   const requireUser = async (userId: string) => {
     const user = await store.getUser(userId);
     if (!user) throw new UserNotFoundError(userId);
@@ -36,7 +44,13 @@ export function authHandlers(accounts: Accounts, store: AuthStore, passwords: Pa
         displayName: request.displayName,
         roles: normalise.roles(request.roles),
       };
-      return { user: userToProto(await accounts.createUser(input)) };
+      const user = await audit.around(
+        "user_create",
+        auditTarget.loginName(input.username),
+        () => accounts.createUser(input),
+        (created) => ({ userId: created.userId }),
+      );
+      return { user: userToProto(user) };
     },
 
     async getUser(request) {
@@ -76,16 +90,28 @@ export function authHandlers(accounts: Accounts, store: AuthStore, passwords: Pa
           changes.email = normalise.email(user.email);
         }
       }
-      return { user: userToProto(await store.updateUser(user.userId, changes)) };
+      return { user: userToProto(await updateAudited(audit.trail, store, user.userId, changes)) };
     },
 
     async changePassword(request) {
       const next = passwords.check("new_password", request.newPassword);
-      return { revokedCount: await accounts.changePassword(request.userId, request.currentPassword, next) };
+      const revokedCount = await audit.around(
+        "password_change",
+        auditTarget.user(request.userId),
+        () => accounts.changePassword(request.userId, request.currentPassword, next),
+        (count) => ({ revokedCount: count }),
+      );
+      return { revokedCount };
     },
 
     async deleteUser(request) {
-      return { revokedCount: await accounts.deleteUser(request.userId) };
+      const revokedCount = await audit.around(
+        "user_delete",
+        auditTarget.user(request.userId),
+        () => accounts.deleteUser(request.userId),
+        (count) => ({ revokedCount: count }),
+      );
+      return { revokedCount };
     },
 
     async login(request) {
@@ -93,7 +119,18 @@ export function authHandlers(accounts: Accounts, store: AuthStore, passwords: Pa
       const id = request.identifier;
       const name: LoginName =
         id.case === "username" ? { username: normalise.username(id.value) } : { email: normalise.email(id.value ?? "") };
-      const { token, info, user } = await accounts.login(name, request.password);
+      const { token, info, user } = await audit.around(
+        "login",
+        loginTarget(name),
+        () => accounts.login(name, request.password),
+        (done) => ({ userId: done.user.userId, tokenId: done.info.tokenId }),
+      );
+      audit.trail.record({
+        action: "token_issue",
+        target: auditTarget.token(info.tokenId),
+        outcome: succeeded,
+        detail: { userId: info.userId },
+      });
       return { token, tokenInfo: tokenToProto(info), user: userToProto(user) };
     },
 
@@ -110,13 +147,26 @@ export function authHandlers(accounts: Accounts, store: AuthStore, passwords: Pa
     async revokeToken(request) {
       // The contract requires one of the two.
       const target = request.target;
-      return target.case === "token"
-        ? accounts.revokeToken({ token: wellFormedToken("token", target.value) })
-        : accounts.revokeToken({ tokenId: target.value ?? "" });
+      const named: { token: string } | { tokenId: string } =
+        target.case === "token" ? { token: wellFormedToken("token", target.value) } : { tokenId: target.value ?? "" };
+      // Named by its id, or by the id inside the token: the token itself is never recorded.
+      const tokenId = "token" in named ? parseToken(named.token)!.tokenId : named.tokenId;
+      return audit.around(
+        "token_revoke",
+        auditTarget.token(tokenId),
+        () => accounts.revokeToken(named),
+        (revoked) => ({ userId: revoked.userId }),
+      );
     },
 
     async revokeUserTokens(request) {
-      return { revokedCount: await store.revokeUserTokens(request.userId) };
+      const revokedCount = await audit.around(
+        "token_revoke_all",
+        auditTarget.user(request.userId),
+        () => store.revokeUserTokens(request.userId),
+        (count) => ({ revokedCount: count }),
+      );
+      return { revokedCount };
     },
 
     async listUserTokens(request) {

@@ -1,3 +1,4 @@
+import { auditStreamPattern } from "@faultmaven/audit";
 import { defineKeySchema, idempotencyRecordPattern, KeyPattern, part } from "@faultmaven/redis";
 import { MAX_LIVE_TOKENS_PER_USER, TOKEN_ID_PATTERN, USER_ID_PATTERN } from "../domain/token.js";
 
@@ -89,6 +90,7 @@ export const authKeySchema = defineKeySchema({
       ttl: "AUTH_LOGIN_WINDOW_MS after the last counted attempt (plus the lock, while locked)",
       writtenBy: "Login (counts each attempt it lets through; a success takes its own back); keyed by the SHA-256 of the source address",
     }),
+    audit: auditStreamPattern("auth:"),
     idempotencyRecord: idempotencyRecordPattern(
       "auth:",
       "CreateUser (anchors `auth:user_list`: the user id every attempt of the key works on; and `auth:user:{user_id}`: " +

@@ -1,3 +1,4 @@
+import { auditStreamPattern } from "@faultmaven/audit";
 import { defineKeySchema, idempotencyRecordPattern, KeyPattern, oneOf, part, SLOT_TAG_LENGTH } from "@faultmaven/redis";
 import { MAX_VERSIONS_PER_TYPE, REPORT_ID_PATTERN, REPORT_TYPES } from "../domain/report.js";
 
@@ -65,6 +66,7 @@ export const reportKeySchema = defineKeySchema({
       writtenBy:
         "CloseCase; removed by ReopenCase and DeleteCaseReports, kept by DeleteReport; SaveReport reads its remaining TTL for new keys",
     }),
+    audit: auditStreamPattern("report:"),
     caseIdempotency: idempotencyRecordPattern(
       "case:",
       "SaveReport, CloseCase, ReopenCase, DeleteCaseReports (anchor case:{{case_id}}:reports)",

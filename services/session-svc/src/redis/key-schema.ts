@@ -1,3 +1,4 @@
+import { auditStreamPattern } from "@faultmaven/audit";
 import { defineKeySchema, idempotencyRecordPattern, KeyPattern, part } from "@faultmaven/redis";
 import { SESSION_ID_PATTERN } from "../domain/session-id.js";
 import { LIST_PAGE_MAX_BYTES, SESSION_LIMITS } from "../domain/session-limits.js";
@@ -48,6 +49,7 @@ export const sessionKeySchema = defineKeySchema({
       ttl: "the longest of its sessions' TTLs (only ever extended)",
       writtenBy: "CreateSession; ListSessions prunes ids of expired sessions; keeps the newest 1000",
     }),
+    audit: auditStreamPattern("session:"),
     sessionCallRecord: idempotencyRecordPattern(
       "session:",
       "UpdateSession, AppendMessage, DeleteSession, AcquireSessionLock, RefreshSessionLock, ReleaseSessionLock (anchor: `session:{session_id}`)",
