@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { credentials, status } from "@grpc/grpc-js";
+import { AuditOutcome, AuditService } from "@faultmaven/contract/audit";
 import { AuthService } from "@faultmaven/contract/auth";
 import { ReportService, ReportStatus, ReportType } from "@faultmaven/contract/report";
 import { createClient, type PromiseClient } from "@faultmaven/grpc-kit";
@@ -137,6 +138,31 @@ describe("the example policy over mutual TLS", () => {
     expect((await admin.getUser({ userId })).user!.roles).toEqual([]);
     expect((await agent.validateToken({ token })).userId).toBe(userId);
     expect((await reportAs("agent").getReport({ reportId: saved.report!.reportId })).report!.caseId).toBe(caseId);
+  });
+
+  it("records each denial in the service's audit stream, which the admin may page through and the agent may not", async () => {
+    const { userId } = await newUser();
+    const caseId = `authz_case_${++n}`;
+    await expectDenied(authAs("agent").deleteUser({ userId }), "faultmaven.auth.v1.AuthService/DeleteUser", AGENT);
+    await expectDenied(reportAs("agent").deleteCaseReports({ caseId }), "faultmaven.report.v1.ReportService/DeleteCaseReports", AGENT);
+    const deniedIn = async (svc: ServiceProcess, method: string) => {
+      const { records } = await connect(AuditService, svc, certs.admin).listAuditRecords({ pageSize: 500 });
+      return records.filter((r) => r.action === "permission_denied" && r.target.endsWith(method));
+    };
+    await waitFor("the auth-svc denial in its stream", async () => (await deniedIn(auth, "AuthService/DeleteUser")).length > 0, 5000);
+    await waitFor(
+      "the report-svc denial in its stream",
+      async () => (await deniedIn(report, "ReportService/DeleteCaseReports")).length > 0,
+      5000,
+    );
+    const expected = { callerIdentity: AGENT, outcome: AuditOutcome.FAILURE, reason: "PERMISSION_DENIED", source: "127.0.0.1" };
+    expect((await deniedIn(auth, "AuthService/DeleteUser"))[0]).toMatchObject({ ...expected, service: "auth-svc" });
+    expect((await deniedIn(report, "ReportService/DeleteCaseReports"))[0]).toMatchObject({ ...expected, service: "report-svc" });
+    await expectDenied(
+      connect(AuditService, auth, certs.agent).listAuditRecords({}),
+      "faultmaven.audit.v1.AuditService/ListAuditRecords",
+      AGENT,
+    );
   });
 
   it("allows the agent what the policy grants it: ValidateToken, SaveReport and the report reads", async () => {
