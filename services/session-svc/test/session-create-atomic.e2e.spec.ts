@@ -64,9 +64,10 @@ describe("CreateSession under tiny deadlines", () => {
 
     const codes = [...codeOf.values()];
     const written = (await sessionHashes()).filter((h) => h.userId.startsWith("tiny_"));
-    // Deadlines cut many calls short, and many others wrote.
-    expect(codes.filter((code) => code === "DEADLINE_EXCEEDED").length).toBeGreaterThan(100);
-    expect(codes.filter((code) => code === "OK").length).toBeGreaterThan(100);
+    // Deadlines cut many calls short, and many others wrote (how many of each depends on the machine's load:
+    // 65 of 1200 answered OK once under a loaded full run, ~500 on a quiet one).
+    expect(codes.filter((code) => code === "DEADLINE_EXCEEDED").length).toBeGreaterThan(30);
+    expect(codes.filter((code) => code === "OK").length).toBeGreaterThan(30);
     expect(new Set(codes)).toEqual(new Set(["OK", "DEADLINE_EXCEEDED"]));
     // Every call answered OK left its session. (A call whose reply came back in the last milliseconds
     // before the caller's own deadline timer may have written too: its outcome is unknown to the caller,
