@@ -65,7 +65,7 @@ describe("CreateSession under tiny deadlines", () => {
     const codes = [...codeOf.values()];
     const written = (await sessionHashes()).filter((h) => h.userId.startsWith("tiny_"));
     // Deadlines cut many calls short, and many others wrote (how many of each depends on the machine's load:
-    // 65 of 1200 answered OK once under a loaded full run, ~500 on a quiet one).
+    // 65 of 1200 answered OK once in a full run on a loaded machine).
     expect(codes.filter((code) => code === "DEADLINE_EXCEEDED").length).toBeGreaterThan(30);
     expect(codes.filter((code) => code === "OK").length).toBeGreaterThan(30);
     expect(new Set(codes)).toEqual(new Set(["OK", "DEADLINE_EXCEEDED"]));
