@@ -1,3 +1,4 @@
+import { AbortedError } from "@faultmaven/errors";
 import { currentCallScope } from "@faultmaven/call-scope";
 import { callRedis, idempotencyRecordKey, pairsToHash, type RedisClient, type RedisMode, slotTagOf } from "@faultmaven/redis";
 import { ReportLimitError } from "../domain/errors.js";
@@ -184,27 +185,33 @@ export class RedisReportStore implements ReportStore {
 
   async #page(key: string, offset: number, limit: number, reverse: boolean): Promise<ReportPage> {
     const end = offset + limit;
-    const ids = reverse ? await this.client.zrevrange(key, offset, end) : await this.client.zrange(key, String(offset), String(end));
-    const page = ids.slice(0, limit);
-    const reports = (await this.#atOneInstant(page)).filter((r): r is ReportRecord => r !== undefined);
-    return { reports, nextOffset: ids.length > limit ? end : undefined };
-  }
-
-  /**
-   * The metadata of reports of one case read in one MULTI (their keys share
-   * the case's slot), so the page shows the is_current flags of one instant:
-   * never two current reports of a type, as reads between a save's flips could.
-   */
-  async #atOneInstant(reportIds: readonly string[]): Promise<(ReportRecord | undefined)[]> {
-    if (reportIds.length === 0) return [];
-    const replies = await this.client.multi(reportIds.map((id) => ["hgetall", reportKeys.metadata(id)])).exec();
-    if (replies === null) throw new Error("the MULTI reading a page of reports was aborted");
-    return replies.map(([error, hash]) => {
-      if (error) throw error;
-      return parseMetadata(hash as Record<string, string>);
-    });
+    const range = (): [string, ...string[]] =>
+      reverse ? ["zrevrange", key, String(offset), String(end)] : ["zrange", key, String(offset), String(end)];
+    let ids = (await this.client.call(...range())) as string[];
+    // The index and the page's metadata are read again in one MULTI (one slot: the case's); a save that
+    // landed since the first read changes the range, and the page is read again with the new ids, so a
+    // page shows one instant: the newest report on it is the current one, never a page with none.
+    for (let attempt = 1; ; attempt++) {
+      const page = ids.slice(0, limit);
+      const replies = await this.client.multi([range(), ...page.map((id) => ["hgetall", reportKeys.metadata(id)])]).exec();
+      if (replies === null) throw new Error("the MULTI reading a page of reports was aborted");
+      for (const [error] of replies) if (error) throw error;
+      const now = replies[0]![1] as string[];
+      if (now.join() === ids.join()) {
+        const reports = replies
+          .slice(1)
+          .map(([, hash]) => parseMetadata(hash as Record<string, string>))
+          .filter((r): r is ReportRecord => r !== undefined);
+        return { reports, nextOffset: ids.length > limit ? end : undefined };
+      }
+      if (attempt === MAX_PAGE_READS) throw new AbortedError("list_reports");
+      ids = now;
+    }
   }
 }
+
+/** Reads of one page before it answers ABORTED (saves landing faster than a page can be read). */
+const MAX_PAGE_READS = 10;
 
 /** A recorded save reply {version, created_at, report id}: the save made its report current. */
 function saveOutcome(reply: unknown): SaveOutcome {
