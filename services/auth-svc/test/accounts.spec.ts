@@ -1,5 +1,9 @@
 import { memoryThrottle } from "./throttle-harness.js";
-import { UnauthenticatedError, UnavailableError } from "@faultmaven/errors";
+import { openCallScope, runInCallScope } from "@faultmaven/call-scope";
+import { CancelledError, UnauthenticatedError, UnavailableError } from "@faultmaven/errors";
+import { waitFor } from "@faultmaven/test-kit";
+import { LoginThrottledError } from "../src/domain/errors.js";
+import { HashingSlots } from "../src/domain/hashing-slots.js";
 import { Accounts } from "../src/domain/accounts.js";
 import { Passwords } from "../src/domain/passwords.js";
 import type { ParsedToken } from "../src/domain/token.js";
@@ -87,5 +91,28 @@ describe("Accounts", () => {
     const unknown = await accounts.login({ username: "unknown" }, "wrong password").catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(UnauthenticatedError);
     expect(unknown).toEqual(wrong);
+  });
+});
+
+describe("Accounts login throttling", () => {
+  it("keeps the counts of logins cancelled while waiting for a hashing slot (a caller cannot take its own guesses back)", async () => {
+    const slots = new HashingSlots({ concurrency: 1, queue: 50 });
+    const accounts = new Accounts(new MemoryAuthStore(), new Passwords(undefined, slots), 60_000, memoryThrottle({ accountThreshold: 10 }));
+    // Hold the only hashing slot, and park 9 wrong logins behind it, each in a call that is then cancelled.
+    let free!: () => void;
+    const held = slots.run(() => new Promise<void>((resolve) => (free = resolve)));
+    const parked = Array.from({ length: 9 }, () => {
+      const call = openCallScope(undefined);
+      const login = runInCallScope(call.scope, () => accounts.login({ username: "victim" }, "a wrong guess")).catch((e: unknown) => e);
+      return { call, login };
+    });
+    await waitFor("the 9 logins to wait for a slot", () => slots.waiting === 9);
+    for (const { call } of parked) call.cancel();
+    for (const { login } of parked) expect(await login).toBeInstanceOf(CancelledError);
+    free();
+    await held;
+    // The 9 cancelled attempts still count: the 10th reaches the threshold, and the next is refused.
+    await expect(accounts.login({ username: "victim" }, "a wrong guess")).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(accounts.login({ username: "victim" }, "a wrong guess")).rejects.toBeInstanceOf(LoginThrottledError);
   });
 });
