@@ -70,6 +70,25 @@ describe("on standalone Redis", () => {
     expect(await redis.admin.hget(`report:{Abc}:${ids[0]}:metadata`, "version")).toBe("1");
     expect((await migrate(env, "--apply")).stdout).toContain("legacy report-svc keys: 0");
   });
+
+  it("never overwrites a key whose new name holds other data (lists it, keeps both, exit code 2), and finishes a run stopped before its DEL", async () => {
+    const [id] = [idWith("Qrs", "q")];
+    await redis.admin.zadd("case:{case_clash}:reports", 5000, "rep_NEWER_REPORT_KEPT_AAA");
+    await redis.admin.zadd("case:case_clash:reports", 1000, id);
+    // A run that restored but stopped before deleting the legacy key: the same value under both names.
+    await redis.admin.hset(`report:${id}:metadata`, { report_id: id, case_id: "case_clash", version: "1" });
+    await redis.admin.hset(`report:{Qrs}:${id}:metadata`, { report_id: id, case_id: "case_clash", version: "1" });
+    const failed = await migrate(env, "--apply").then(
+      () => ({ stdout: "", code: 0 }),
+      (error: { stdout: string; code: number }) => error,
+    );
+    expect(failed.code).toBe(2);
+    expect(failed.stdout).toContain("their new name holds something else (both left): 1\n  case:case_clash:reports");
+    expect(await redis.admin.zrange("case:{case_clash}:reports", "0", "-1")).toEqual(["rep_NEWER_REPORT_KEPT_AAA"]);
+    expect(await redis.admin.exists("case:case_clash:reports")).toBe(1);
+    expect(await redis.admin.exists(`report:${id}:metadata`)).toBe(0);
+    expect(await redis.admin.hget(`report:{Qrs}:${id}:metadata`, "version")).toBe("1");
+  });
 });
 
 describe("on a 3-master Redis Cluster", () => {
@@ -91,7 +110,12 @@ describe("on a 3-master Redis Cluster", () => {
     await writeLegacyCase(admin, "case_fits", fitting);
     const left = await writeLegacyCase(admin, "case_foreign", foreign);
 
-    const { stdout } = await migrate(cluster.env, "--apply");
+    // Something left behind: exit code 2, so an upgrade script stops before starting the new version.
+    const { stdout, code } = await migrate(cluster.env, "--apply").then(
+      () => ({ stdout: "", code: 0 }),
+      (error: { stdout: string; code: number }) => error,
+    );
+    expect(code).toBe(2);
     expect(stdout).toContain("legacy report-svc keys: 10");
     expect(stdout).toContain("renamed: 5");
     expect(stdout).toContain("cases left under the old names (a report id does not carry the case's Cluster slot): 1\n  case_foreign");

@@ -19,6 +19,8 @@ export interface ReportKeyMigration {
    * the case's slot and no script could span the case.
    */
   readonly leftCases: string[];
+  /** Legacy keys whose new name already holds something else: both are left for an operator to look at. */
+  readonly conflicts: string[];
 }
 
 /** The new name of a legacy report-svc key (the rule of services/report-svc/src/redis/key-schema.ts). */
@@ -32,9 +34,11 @@ export function migratedReportKey(key: string): string | undefined {
 
 /**
  * Renames report-svc's legacy keys to their hash-tagged names, once, with
- * report-svc stopped: DUMP, RESTORE under the new name with the remaining
- * TTL (REPLACE: the legacy key is the truth while it exists), then DEL of the
- * legacy key, so a run that stops midway is finished by running it again.
+ * report-svc stopped: DUMP and PTTL at one instant (MULTI), RESTORE under the
+ * new name with the remaining TTL, never over an existing key, then DEL of
+ * the legacy key. A run that stopped midway is finished by running it again
+ * (a new name holding the same value only loses its legacy copy); a new name
+ * holding anything else is a conflict, listed, and both keys are left.
  * A dry run (`apply` false) only counts. On Cluster a case moves only when
  * every report id in its timeline carries the case's slot (ids made before
  * this version do so by chance only): the others are listed and left.
@@ -44,20 +48,39 @@ export async function migrateReportKeys(client: RedisClient, options: { apply: b
   for await (const key of scanKeys(client)) if (migratedReportKey(key) !== undefined) legacy.push(key);
   const leftCases = options.cluster ? await casesOutOfSlot(client, legacy) : new Set<string>();
   let moved = 0;
+  const conflicts: string[] = [];
   for (const key of legacy) {
     const caseId = LEGACY_CASE_KEY.exec(key)?.[1] ?? (await caseOfMetadata(client, key));
     if (caseId !== undefined && leftCases.has(caseId)) continue;
-    if (options.apply) moved += await move(client, key, migratedReportKey(key)!);
+    if (!options.apply) continue;
+    const outcome = await move(client, key, migratedReportKey(key)!);
+    if (outcome === "moved") moved++;
+    if (outcome === "conflict") conflicts.push(key);
   }
-  return { found: legacy.length, moved, leftCases: [...leftCases].sort() };
+  return { found: legacy.length, moved, leftCases: [...leftCases].sort(), conflicts };
 }
 
-async function move(client: RedisClient, from: string, to: string): Promise<number> {
-  const [dump, ttl] = await Promise.all([client.dumpBuffer(from), client.pttl(from)]);
-  if (dump === null) return 0; // gone meanwhile (expired)
-  await client.restore(to, Math.max(ttl, 0), dump, "REPLACE");
+async function move(client: RedisClient, from: string, to: string): Promise<"moved" | "gone" | "conflict"> {
+  // One instant: a key that expires between a DUMP and a PTTL read apart would come back with no TTL.
+  const [dump, ttl] = await valueAndTtl(client, from);
+  if (dump === null || ttl === -2) return "gone"; // expired meanwhile
+  try {
+    await client.restore(to, Math.max(ttl, 0), dump); // -1 (no TTL): restored with none
+  } catch (error) {
+    if (!String((error as Error).message).startsWith("BUSYKEY")) throw error;
+    const [there] = await valueAndTtl(client, to);
+    // A run that stopped between its RESTORE and its DEL left the same value under the new name.
+    if (there === null || !there.equals(dump)) return "conflict";
+  }
   await client.del(from);
-  return 1;
+  return "moved";
+}
+
+async function valueAndTtl(client: RedisClient, key: string): Promise<[Buffer | null, number]> {
+  const replies = await client.multi().dumpBuffer(key).pttl(key).exec();
+  if (replies === null) throw new Error(`the MULTI reading ${key} was aborted`);
+  for (const [error] of replies) if (error) throw error;
+  return [replies[0]![1] as Buffer | null, replies[1]![1] as number];
 }
 
 /** The case a legacy metadata hash belongs to (a report's or a save intent's `case_id`). */
