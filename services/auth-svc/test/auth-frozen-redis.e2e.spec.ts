@@ -25,10 +25,11 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The gRPC code of a call's answer: OK or its error's. */
-const outcome = (call: Promise<unknown>) =>
+/** How a call ended: its code, and its ErrorInfo reason when it failed. */
+const outcome = (call: Promise<unknown>): Promise<{ code: status; reason: string | undefined }> =>
   call.then(
-    () => status.OK,
-    (error: { code: status }) => error.code,
+    () => ({ code: status.OK, reason: undefined }),
+    () => failure(call),
   );
 
 describe("auth-svc with Redis frozen past the command timeout", () => {
@@ -91,21 +92,33 @@ describe("auth-svc with Redis frozen past the command timeout", () => {
     // Whatever was held up in the sockets has run by now (as no-ops past their bound).
     await sleep(500);
 
-    const failed = (codes: status[]) => codes.flatMap((code, i) => (code === status.OK ? [] : [i]));
-    for (const codes of [created, changed, revoked]) {
-      expect(failed(codes).length).toBeGreaterThan(0);
-      expect(codes.filter((code) => code !== status.OK && code !== status.UNAVAILABLE)).toEqual([]);
+    type Outcome = Awaited<ReturnType<typeof outcome>>;
+    const failed = (answers: Outcome[]) => answers.flatMap((a, i) => (a.code === status.OK ? [] : [i]));
+    for (const answers of [created, changed, revoked]) {
+      expect(failed(answers).length).toBeGreaterThan(0);
+      expect(answers.filter((a) => a.code !== status.OK && a.code !== status.UNAVAILABLE)).toEqual([]);
     }
-    // Nothing answered with an error has taken effect.
+    // Nothing answered with an error has taken effect, but for a call answered OUTCOME_UNKNOWN whose write
+    // ran in time just as Redis froze (its reply lost), as that answer allows: at most one such in a run.
+    const acted: Outcome[] = [];
     for (const i of failed(created)) {
-      expect((await failure(svc.client.lookupUser({ key: { case: "username", value: creates[i]!.username } }))).code).toBe(
-        status.NOT_FOUND,
+      const answer = await failure(svc.client.lookupUser({ key: { case: "username", value: creates[i]!.username } })).catch(
+        () => undefined,
       );
+      if (answer?.code !== status.NOT_FOUND) acted.push(created[i]!);
     }
-    for (const i of failed(changed))
-      expect(await redis.admin.hget(`auth:user:${changers[i]!.userId}`, "password_hash")).toBe(changers[i]!.hash);
-    for (const i of failed(revoked))
-      expect((await svc.client.validateToken({ token: holders[i]!.token })).tokenId).toBe(holders[i]!.tokenInfo!.tokenId);
+    for (const i of failed(changed)) {
+      if ((await redis.admin.hget(`auth:user:${changers[i]!.userId}`, "password_hash")) !== changers[i]!.hash) acted.push(changed[i]!);
+    }
+    for (const i of failed(revoked)) {
+      const valid = await svc.client.validateToken({ token: holders[i]!.token }).then(
+        (info) => info.tokenId === holders[i]!.tokenInfo!.tokenId,
+        () => false,
+      );
+      if (!valid) acted.push(revoked[i]!);
+    }
+    expect(acted.length).toBeLessThanOrEqual(1);
+    expect(acted.filter((a) => a.reason !== "OUTCOME_UNKNOWN")).toEqual([]);
 
     // Every call retried with its key now answers OK and has acted exactly once.
     const createdIds = await Promise.all(creates.map(async (request) => (await svc.client.createUser(request)).user!.userId));
