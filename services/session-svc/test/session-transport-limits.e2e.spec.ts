@@ -16,7 +16,7 @@ const LIMITS = {
 
 /** docs/operations.md, "Transport limits": what callers can add to the process's RSS, whatever they send. */
 const MEMORY_BOUND =
-  LIMITS.GRPC_MAX_CONNECTIONS * 32 * 1024 + LIMITS.GRPC_MAX_IN_FLIGHT_CALLS * 32 * 1024 + 2 * LIMITS.GRPC_MAX_RECEIVING_BYTES + 64 * MIB;
+  LIMITS.GRPC_MAX_CONNECTIONS * 32 * 1024 + LIMITS.GRPC_MAX_IN_FLIGHT_CALLS * 32 * 1024 + 2 * LIMITS.GRPC_MAX_RECEIVING_BYTES + 80 * MIB;
 
 let redis: RedisServer;
 let svc: Awaited<ReturnType<typeof startSessionService>>;
