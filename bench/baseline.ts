@@ -8,6 +8,7 @@ import type { BaselineMethod } from "./baseline-server.js";
 /** A running baseline-server.ts process. */
 export interface Baseline {
   readonly port: number;
+  readonly pid: number;
   stop(): void;
 }
 
@@ -28,5 +29,5 @@ export async function startBaseline(redisPort: number, methods: BaselineMethod[]
   ]);
   rmSync(dir, { recursive: true, force: true });
   const { port } = JSON.parse(line ?? "{}") as { port: number };
-  return { port, stop: () => void child.kill("SIGTERM") };
+  return { port, pid: child.pid!, stop: () => void child.kill("SIGTERM") };
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { grpcRequestFrame } from "./grpc-frame.js";
+import { processCpuMs } from "./process-cpu.js";
 
 /** What one h2load run measured: requests per second, latency percentiles in ms, and failures h2load saw. */
 export interface LoadFigures {
@@ -10,6 +11,8 @@ export interface LoadFigures {
   readonly seconds: number;
   readonly latenciesMs: number[];
   readonly failed: number;
+  /** CPU µs the server process used per request over the whole run (warm-up included), when its pid was given. */
+  readonly cpuMicrosPerCall: number;
 }
 
 /** Makes sure h2load (Debian's nghttp2-client) is on PATH: installs it when running as root, else says how. */
@@ -28,7 +31,7 @@ export function ensureH2load(): void {
  * statuses, not grpc-status trailers: the caller checks gRPC codes itself.
  */
 export function h2load(
-  target: { port: number; path: string; request: Uint8Array },
+  target: { port: number; path: string; request: Uint8Array; pid?: number },
   load: { connections: number; streams: number; seconds: number },
 ): LoadFigures {
   const dir = mkdtempSync(join(tmpdir(), "fm-h2load-"));
@@ -39,9 +42,13 @@ export function h2load(
     const args = ["-c", String(load.connections), "-m", String(load.streams), "-D", String(load.seconds), "--warm-up-time", "1"];
     args.push("-H", "content-type: application/grpc", "-H", "te: trailers", "-d", body, "--log-file", log);
     args.push(`http://127.0.0.1:${target.port}${target.path}`);
+    const cpuBefore = target.pid === undefined ? Number.NaN : processCpuMs(target.pid);
     const run = spawnSync("h2load", args, { encoding: "utf8" });
     if (run.status !== 0) throw new Error(`h2load failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
-    return { ...summary(run.stdout), latenciesMs: latencies(readFileSync(log, "utf8"), load.seconds) };
+    const cpuMs = target.pid === undefined ? Number.NaN : processCpuMs(target.pid) - cpuBefore;
+    const text = readFileSync(log, "utf8");
+    const everyRequest = text.trim().split("\n").length;
+    return { ...summary(run.stdout), latenciesMs: latencies(text, load.seconds), cpuMicrosPerCall: (cpuMs * 1000) / everyRequest };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,8 +8,9 @@ export const RECORDS = 15;
  * counted) summed over all keys before and after `create` makes RECORDS
  * records, divided by RECORDS. New keys and growth of shared keys (indexes,
  * lists) both count, so nothing else may write to Redis meanwhile.
- * Idempotency records (`…idem:{…}`: the kit's client sends a key with every
- * write; they expire after the retry window) are left out.
+ * Left out: idempotency records (`…idem:{…}`: the kit's client sends a key
+ * with every write; they expire after the retry window) and the audit streams
+ * (`<ns>audit`: one capped log per service, bounded as a whole, not per record).
  */
 export async function bytesPerRecord(admin: Redis, create: (i: number) => Promise<unknown>): Promise<number> {
   const before = await totalUsage(admin);
@@ -23,7 +24,7 @@ async function totalUsage(admin: Redis): Promise<number> {
   do {
     const [next, keys] = await admin.scan(cursor, "COUNT", 1000);
     cursor = next;
-    for (const key of keys.filter((k) => !k.includes("idem:{")))
+    for (const key of keys.filter((k) => !k.includes("idem:{") && !k.endsWith(":audit")))
       total += Number((await admin.call("MEMORY", "USAGE", key, "SAMPLES", "0")) ?? 0);
   } while (cursor !== "0");
   return total;

@@ -21,15 +21,16 @@ import { bytesPerRecord, RECORDS } from "./memory-per-record.js";
 import { commandsOfOneCall, roundTripsPerCall } from "./redis-commands.js";
 import { RawCaller } from "./raw-call.js";
 import { LOAD, sideBySide } from "./side-by-side.js";
-import { startService, type ServiceUnderTest } from "./service-under-test.js";
+import { buildServices, startService, type ServiceUnderTest } from "./service-under-test.js";
 
 ensureH2load();
+buildServices("session-svc", "auth-svc", "report-svc");
 const [redis, chroma] = await Promise.all([RedisServer.start(), ChromaServer.start()]);
 const env = { ...redis.env, ...chroma.env, LOG_LEVEL: new EnvReader().string("LOG_LEVEL") ?? "info" };
 const [sessions, auth, reports] = await Promise.all([
-  startService("services/session-svc/src/main.ts", SessionService, env),
-  startService("services/auth-svc/src/main.ts", AuthService, env),
-  startService("services/report-svc/src/main.ts", ReportService, env),
+  startService("session-svc", SessionService, env),
+  startService("auth-svc", AuthService, env),
+  startService("report-svc", ReportService, env),
 ]);
 
 const pad = (value: string | number, width: number) => String(value).padStart(width);
@@ -142,13 +143,16 @@ try {
     console.log(
       `\nHot calls: h2load ${LOAD.connections} connections x ${LOAD.streams} streams, ${LOAD.rounds} x ${LOAD.seconds} s per side (real, baseline alternating);`,
     );
-    console.log("baseline = bare grpc-js server sending the same Redis commands, replying with the same bytes; loopback, one redis-server");
     console.log(
-      `${"call".padEnd(34)} ${pad("req/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} | ${pad("base/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} | ${pad("x req/s", 7)} ${pad("x p99", 6)} | ${pad("redis RT", 8)} ${pad("base RT", 7)} ${pad("reply B", 7)} ${pad("non-OK", 6)} ${pad("stopped", 7)}`,
+      "baseline = bare grpc-js server sending the same Redis commands, replying with the same bytes; loopback, one redis-server;",
+    );
+    console.log("CPU µs = the server process's CPU time per call (/proc, warm-up included): steadier than req/s on a shared box");
+    console.log(
+      `${"call".padEnd(34)} ${pad("req/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} | ${pad("base/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} | ${pad("x req/s", 7)} ${pad("x p99", 6)} | ${pad("CPU µs", 6)} ${pad("base", 5)} ${pad("x CPU", 5)} | ${pad("redis RT", 8)} ${pad("base RT", 7)} ${pad("reply B", 7)} ${pad("non-OK", 6)} ${pad("stopped", 7)}`,
     );
     for (const { svc, hot, reply, roundTrips, baselineRoundTrips } of prepared) {
       const before = await svc.handled(hot.method.name);
-      const { real, baseline: base } = sideBySide(hot.path, hot.request, { real: svc.port, baseline: baseline.port });
+      const { real, baseline: base } = sideBySide(hot.path, hot.request, { real: svc, baseline });
       const after = await svc.handled(hot.method.name);
       const notOk = [...after].filter(([code]) => code !== "OK").map(([code, count]) => [code, count - (before.get(code) ?? 0)] as const);
       // h2load stops with up to 64 calls in flight: the service ends those CANCELLED. Not failures: a column apart.
@@ -156,7 +160,7 @@ try {
       const failures =
         notOk.filter(([code]) => code !== "CANCELLED").reduce((sum, [, count]) => sum + count, 0) + real.failed + base.failed;
       console.log(
-        `${hot.name.padEnd(34)} ${pad(Math.round(real.perSecond), 7)} ${pad(fixed(real.p50), 7)} ${pad(fixed(real.p99), 7)} | ${pad(Math.round(base.perSecond), 7)} ${pad(fixed(base.p50), 7)} ${pad(fixed(base.p99), 7)} | ${pad(fixed(real.perSecond / base.perSecond), 7)} ${pad(fixed(real.p99 / base.p99), 6)} | ${pad(fixed(roundTrips), 8)} ${pad(fixed(baselineRoundTrips), 7)} ${pad(reply.length, 7)} ${pad(failures, 6)} ${pad(cancelled, 7)}`,
+        `${hot.name.padEnd(34)} ${pad(Math.round(real.perSecond), 7)} ${pad(fixed(real.p50), 7)} ${pad(fixed(real.p99), 7)} | ${pad(Math.round(base.perSecond), 7)} ${pad(fixed(base.p50), 7)} ${pad(fixed(base.p99), 7)} | ${pad(fixed(real.perSecond / base.perSecond), 7)} ${pad(fixed(real.p99 / base.p99), 6)} | ${pad(Math.round(real.cpuMicrosPerCall), 6)} ${pad(Math.round(base.cpuMicrosPerCall), 5)} ${pad(fixed(real.cpuMicrosPerCall / base.cpuMicrosPerCall, 1), 5)} | ${pad(fixed(roundTrips), 8)} ${pad(fixed(baselineRoundTrips), 7)} ${pad(reply.length, 7)} ${pad(failures, 6)} ${pad(cancelled, 7)}`,
       );
       if (failures > 0) {
         const codes = notOk.filter(([code, count]) => code !== "CANCELLED" && count > 0).map(([code, count]) => `${code} ${count}`);

@@ -16,19 +16,27 @@ export interface Figures {
   readonly p50: number;
   readonly p99: number;
   readonly failed: number;
+  /** Server CPU µs per call, averaged over the rounds. */
+  readonly cpuMicrosPerCall: number;
+}
+
+/** A server to load: its port, and its pid for CPU per call. */
+export interface Server {
+  readonly port: number;
+  readonly pid: number;
 }
 
 /** Loads the real service and its baseline in turn (real, baseline, real, ...), LOAD.rounds times each. */
 export function sideBySide(
   path: string,
   request: Uint8Array,
-  ports: { real: number; baseline: number },
+  servers: { real: Server; baseline: Server },
 ): { real: Figures; baseline: Figures } {
   const real: LoadFigures[] = [];
   const baseline: LoadFigures[] = [];
   for (let round = 0; round < LOAD.rounds; round++) {
-    real.push(h2load({ port: ports.real, path, request }, LOAD));
-    baseline.push(h2load({ port: ports.baseline, path, request }, LOAD));
+    real.push(h2load({ ...servers.real, path, request }, LOAD));
+    baseline.push(h2load({ ...servers.baseline, path, request }, LOAD));
   }
   return { real: pooled(real), baseline: pooled(baseline) };
 }
@@ -39,5 +47,11 @@ export function pooled(runs: LoadFigures[]): Figures {
   const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN;
   const requests = runs.reduce((sum, run) => sum + run.requests, 0);
   const seconds = runs.reduce((sum, run) => sum + run.seconds, 0);
-  return { perSecond: requests / seconds, p50: at(0.5), p99: at(0.99), failed: runs.reduce((sum, run) => sum + run.failed, 0) };
+  return {
+    perSecond: requests / seconds,
+    p50: at(0.5),
+    p99: at(0.99),
+    failed: runs.reduce((sum, run) => sum + run.failed, 0),
+    cpuMicrosPerCall: runs.reduce((sum, run) => sum + run.cpuMicrosPerCall, 0) / runs.length,
+  };
 }

@@ -11,11 +11,12 @@ import { EnvReader } from "@faultmaven/config";
 import { MessageRole, SessionService } from "@faultmaven/contract/session";
 import { createClient } from "@faultmaven/grpc-kit";
 import { RedisServer } from "@faultmaven/test-kit";
-import { startService } from "./service-under-test.js";
+import { buildServices, startService } from "./service-under-test.js";
 
 const APPENDS = new EnvReader().integer("BENCH_WATCH_APPENDS", 50, 1, 10_000);
 const redis = await RedisServer.start();
-const service = await startService("services/session-svc/src/main.ts", SessionService, { ...redis.env, LOG_LEVEL: "warn" });
+buildServices("session-svc");
+const service = await startService("session-svc", SessionService, { ...redis.env, LOG_LEVEL: "warn" });
 const address = `127.0.0.1:${service.port}`;
 const clients = Array.from({ length: 5 }, () =>
   createClient(SessionService, address, { channelOptions: { "grpc.use_local_subchannel_pool": 1 } }),
