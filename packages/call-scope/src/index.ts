@@ -14,5 +14,5 @@ export {
   type IdempotencyKey,
 } from "./call-scope.js";
 export { openCallScope, type OpenCallScope } from "./open-call-scope.js";
-export { callOverError, scopedSignal } from "./call-over.js";
+export { callOverError, isCallOver, scopedSignal } from "./call-over.js";
 export { MemoryIdempotencyRecords, type RecordLookup } from "./memory-idempotency-records.js";

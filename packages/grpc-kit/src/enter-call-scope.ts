@@ -1,4 +1,4 @@
-import { callOverError, runInCallScope, type CallScope } from "@faultmaven/call-scope";
+import { callOverError, isCallOver, runInCallScope, type CallScope } from "@faultmaven/call-scope";
 import { CancelledError, DeadlineExceededError, ServiceError } from "@faultmaven/errors";
 import type { Middleware } from "./middleware.js";
 
@@ -17,14 +17,15 @@ export const enterCallScope: Middleware = async (call, next) => {
     signal: call.context.signal,
     caller: call.context.caller,
   };
-  const early = callOverError(scope, new Error("the call was over when it arrived"));
-  if (early) throw early;
+  // Errors (and their stacks) only when the call is over: this runs for every call.
+  if (isCallOver(scope)) throw callOverError(scope, new Error("the call was over when it arrived"))!;
   let response: object;
   try {
     response = await runInCallScope(scope, () => next(call));
   } catch (error) {
     throw lateError(scope, error) ?? error;
   }
+  if (!scope.signal.aborted) return response;
   const late = lateError(scope, new Error("the handler finished after the call was over"));
   if (late) throw late;
   return response;

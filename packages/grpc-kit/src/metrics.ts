@@ -6,6 +6,12 @@ import { status as codes } from "@grpc/grpc-js";
 import type { CallObserver } from "./observe-calls.js";
 import type { StreamObserver } from "./open-streams.js";
 
+/** One method's series: its handled counter per status code (indexed by code), its duration histogram. */
+interface MethodSeries {
+  readonly handled: { inc(): void }[];
+  readonly seconds: { observe(value: number): void };
+}
+
 /**
  * A process's Prometheus metrics: the go-grpc-prometheus names callers know
  * (grpc_server_handled_total, grpc_server_handling_seconds), store outage
@@ -20,6 +26,8 @@ export class ServiceMetrics {
   readonly #limitHits: Counter<"limit">;
   readonly #streamsStarted: Counter<"grpc_service" | "grpc_method">;
   readonly #messagesSent: Counter<"grpc_service" | "grpc_method">;
+  /** Label children per method (and code), made once: prom-client hashes a label object on every inc otherwise. */
+  readonly #perMethod = new Map<string, MethodSeries>();
 
   constructor(serviceName: string) {
     this.registry.setDefaultLabels({ service: serviceName });
@@ -98,10 +106,26 @@ export class ServiceMetrics {
 
   /** Feeds the counters from every finished call (pass to `implement`). */
   readonly observer: CallObserver = ({ service, method, code, seconds, error }) => {
-    this.#handled.inc({ grpc_service: service, grpc_method: method, grpc_code: codeName(code) });
-    this.#seconds.observe({ grpc_service: service, grpc_method: method }, seconds);
+    const series = this.#seriesOf(service, method);
+    let handled = series.handled[code];
+    if (handled === undefined) {
+      handled = this.#handled.labels({ grpc_service: service, grpc_method: method, grpc_code: codeName(code) });
+      series.handled[code] = handled;
+    }
+    handled.inc();
+    series.seconds.observe(seconds);
     if (error instanceof UnavailableError) this.#storeErrors.inc({ store: error.store });
   };
+
+  #seriesOf(service: string, method: string): MethodSeries {
+    const name = `${service}/${method}`;
+    let series = this.#perMethod.get(name);
+    if (series === undefined) {
+      series = { handled: [], seconds: this.#seconds.labels({ grpc_service: service, grpc_method: method }) };
+      this.#perMethod.set(name, series);
+    }
+    return series;
+  }
 
   /** Feeds the stream counters (pass to `OpenStreams`). */
   readonly streamObserver: StreamObserver = {

@@ -1,4 +1,4 @@
-import { callOverError, currentCallScope, outsideCallScope, type CallScope } from "@faultmaven/call-scope";
+import { callOverError, currentCallScope, isCallOver, outsideCallScope, type CallScope } from "@faultmaven/call-scope";
 import type { ServiceError } from "@faultmaven/errors";
 import { Cluster, type Command, type Redis } from "ioredis";
 
@@ -8,6 +8,8 @@ type SendCommand = (command: Command, stream?: unknown, node?: unknown) => unkno
 const commandScopes = new WeakMap<Command, CallScope>();
 /** One decision for all commands of a pipeline written in one go (a partial one would misalign replies). */
 const pipelineDecisions = new WeakMap<object, ServiceError | null>();
+/** A call's commands awaiting their reply: one abort listener per call rejects them all (a listener per command costs). */
+const unanswered = new WeakMap<AbortSignal, Set<Command>>();
 
 /**
  * Makes every command sent through `client` honour the call scope it is sent
@@ -52,7 +54,9 @@ function guard(connection: Redis | Cluster): void {
 function decide(scope: CallScope, command: Command, stream: unknown): ServiceError | undefined {
   const pipeline = typeof stream === "object" && stream !== null && "isPipeline" in stream ? stream : undefined;
   if (pipeline && pipelineDecisions.has(pipeline)) return pipelineDecisions.get(pipeline) ?? undefined;
-  const refusal = callOverError(scope, new Error(`redis ${command.name.toUpperCase()} not sent: the call was over`));
+  const refusal = isCallOver(scope)
+    ? callOverError(scope, new Error(`redis ${command.name.toUpperCase()} not sent: the call was over`))
+    : undefined;
   if (pipeline) {
     // A pipeline sends all its commands in one synchronous loop: decide once for that loop.
     pipelineDecisions.set(pipeline, refusal ?? null);
@@ -63,12 +67,21 @@ function decide(scope: CallScope, command: Command, stream: unknown): ServiceErr
 
 function track(scope: CallScope, command: Command): void {
   commandScopes.set(command, scope);
-  const onEnd = () => {
-    if (!command.isSettled) {
-      command.reject(callOverError(scope, new Error(`redis ${command.name.toUpperCase()} had no reply when the call ended`))!);
-    }
-  };
-  scope.signal.addEventListener("abort", onEnd, { once: true });
-  const settled = () => scope.signal.removeEventListener("abort", onEnd);
+  let commands = unanswered.get(scope.signal);
+  if (commands === undefined) {
+    const tracked = new Set<Command>();
+    unanswered.set(scope.signal, tracked);
+    const onEnd = () => {
+      for (const pending of tracked) {
+        if (pending.isSettled) continue;
+        pending.reject(callOverError(scope, new Error(`redis ${pending.name.toUpperCase()} had no reply when the call ended`))!);
+      }
+      tracked.clear();
+    };
+    scope.signal.addEventListener("abort", onEnd, { once: true });
+    commands = tracked;
+  }
+  commands.add(command);
+  const settled = () => commands.delete(command);
   command.promise.then(settled, settled);
 }

@@ -12,9 +12,8 @@
 // `createValidator({registry: createRegistry(file_faultmaven_validate_v1_rules)})`.
 // `= false` turns a rule off. Lengths count characters (Unicode code points),
 // as the standard min_len/max_len rules do. The patterns are RE2, as every
-// protovalidate pattern; grpc-kit matches the ASCII-only ones with the
-// platform RegExp (packages/grpc-kit/src/regex-match.ts lists them): change
-// one here and change it there.
+// protovalidate pattern, and grpc-kit matches them with protovalidate's own
+// RE2 engine.
 //
 // proto2 because proto3 may extend only options messages, and
 // buf.validate.StringRules is not one.
