@@ -71,3 +71,6 @@ server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, port
   if (error) throw error;
   console.log(JSON.stringify({ port }));
 });
+
+// Exit normally on SIGTERM, so that a `--cpu-prof` of the baseline (BENCH_NODE_FLAGS) is written.
+process.on("SIGTERM", () => process.exit(0));

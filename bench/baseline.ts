@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { EnvReader } from "@faultmaven/config";
 import type { BaselineMethod } from "./baseline-server.js";
 
 /** A running baseline-server.ts process. */
@@ -17,7 +18,8 @@ export async function startBaseline(redisPort: number, methods: BaselineMethod[]
   const dir = mkdtempSync(join(tmpdir(), "fm-baseline-"));
   const specFile = join(dir, "spec.json");
   writeFileSync(specFile, JSON.stringify({ redisPort, methods }));
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/baseline-server.ts", specFile], {
+  const flags = new EnvReader().string("BENCH_NODE_FLAGS")?.split(" ").filter(Boolean) ?? []; // as for the services
+  const child = spawn(process.execPath, [...flags, "--import", "tsx", "bench/baseline-server.ts", specFile], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const [line] = await Promise.race([

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 import type { RedisConfig } from "./config.js";
+import { batchWritesPerTick } from "./batch-writes.js";
 import { RedisClock } from "./redis-clock.js";
 import { honourCallScopes } from "./scoped-commands.js";
 import { boundWrites } from "./write-bound.js";
@@ -22,6 +23,7 @@ export type RedisClient = Redis | Cluster;
  */
 export function createRedisClient(config: RedisConfig, connectionName: string): RedisClient {
   const client = createClient(config, connectionName);
+  batchWritesPerTick(client);
   honourCallScopes(client);
   const clock = new RedisClock(client);
   client.on("end", () => clock.stop());
