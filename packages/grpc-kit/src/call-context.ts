@@ -20,8 +20,10 @@ export interface CallContext {
   readonly peer: string;
   /** Who is calling: its certificate's identity, and the end user's address (see caller.ts). */
   readonly caller: Caller;
-  /** Logger bound to this call (method, request id, caller identity). */
+  /** Logger bound to this call (method, request id, caller identity): made when first used. */
   readonly logger: Logger;
+  /** What `logger` is bound to, for lines logged without it (the "rpc" line). */
+  readonly logBindings: Readonly<Record<string, string>>;
 }
 
 /**
@@ -48,12 +50,13 @@ export function createCallContext(
   else call.once("cancelled", onCancelled);
   const requestId = call.metadata.get("x-request-id")[0];
   const { caller, problem } = callerOf(call, trustsClientAddressFrom);
-  const callLogger = logger.child({
+  const logBindings = {
     method,
     ...(requestId ? { request_id: String(requestId) } : {}),
     ...(caller.identity === undefined ? {} : { caller: caller.identity }),
-  });
-  if (problem !== undefined) callLogger.warn({ peer: call.getPeer() }, `client address ignored: ${problem}`);
+  };
+  // A child logger costs its bindings' serialization: most calls never log but their "rpc" line.
+  let callLogger: Logger | undefined;
   const context: CallContext = {
     method,
     deadline: deadlineMs === undefined ? undefined : new Date(deadlineMs),
@@ -61,8 +64,13 @@ export function createCallContext(
     metadata: call.metadata,
     peer: call.getPeer(),
     caller,
-    logger: callLogger,
+    get logger() {
+      callLogger ??= logger.child(logBindings);
+      return callLogger;
+    },
+    logBindings,
   };
+  if (problem !== undefined) context.logger.warn({ peer: context.peer }, `client address ignored: ${problem}`);
   return {
     context,
     close() {

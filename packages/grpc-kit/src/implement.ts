@@ -59,7 +59,7 @@ export interface ImplementOptions {
 export function pipeline(options: ImplementOptions, authorize?: Middleware): Middleware {
   return composeMiddleware(
     observeCalls(options.observers ?? []),
-    logCalls,
+    logCalls(options.logger),
     enterCallScope,
     ...(authorize ? [authorize] : []),
     rejectUndecodableRequests,

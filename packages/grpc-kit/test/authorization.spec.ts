@@ -38,6 +38,7 @@ function deleteUserCall(identity: string | undefined) {
     peer: "10.0.0.5:40000",
     caller: { identity, source: "10.0.0.5" },
     logger: logger.child({ method, ...(identity === undefined ? {} : { caller: identity }) }),
+    logBindings: { method, ...(identity === undefined ? {} : { caller: identity }) },
   };
   const call: UnaryCall = {
     method: { service: AuthService.typeName, name: "DeleteUser", input: DeleteUserRequestSchema, output: DeleteUserResponseSchema },

@@ -17,6 +17,7 @@ async function keyOf(input: DescMessage, request: Message): Promise<IdempotencyK
     peer: "ipv4:127.0.0.1:1234",
     caller: { identity: undefined, source: "ipv4:127.0.0.1:1234" },
     logger: pino({ level: "silent" }),
+    logBindings: {},
   };
   let seen: IdempotencyKey | undefined;
   const run = pipeline({ logger: context.logger, idempotencyWindowMs: 5000 });

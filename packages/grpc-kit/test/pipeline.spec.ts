@@ -19,6 +19,7 @@ function fakeCall(deadline: number | undefined) {
     peer: "ipv4:127.0.0.1:1234",
     caller: { identity: undefined, source: "ipv4:127.0.0.1:1234" },
     logger,
+    logBindings: { method: "test.v1.TestService/Do" },
   };
   const call: UnaryCall = {
     method: { service: "test.v1.TestService", name: "Do", input: ErrorInfoSchema, output: ErrorInfoSchema },

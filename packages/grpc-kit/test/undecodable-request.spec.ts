@@ -53,6 +53,7 @@ describe("the pipeline on an undecodable request", () => {
         peer: "p",
         caller: { identity: undefined, source: "p" },
         logger,
+        logBindings: { method: "test.v1.TestService/Do" },
       },
     };
     let reached = false;
