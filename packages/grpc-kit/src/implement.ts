@@ -109,6 +109,15 @@ export function implement<T extends GenServiceMethods>(
   return implementation;
 }
 
+/** The pipeline's promise for a call; a middleware that throws synchronously still ends in the error path. */
+function started(middleware: Middleware, call: UnaryCall, last: (call: UnaryCall) => Promise<object>): Promise<object> {
+  try {
+    return middleware(call, last);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 function unary(
   serviceName: string,
   method: DescMethod,
@@ -122,18 +131,15 @@ function unary(
   const last = (call: UnaryCall) => handler(call.request, call.context);
   return (call: ServerUnaryCall<Message, unknown>, callback: sendUnaryData<unknown>) => {
     const { context, close } = createCallContext(call as ServerUnaryCall<unknown, unknown>, fullName, logger, trustsClientAddressFrom);
-    // Promise.resolve().then: a middleware that throws synchronously still ends in the error path.
-    Promise.resolve()
-      .then(() => middleware({ method: info, request: call.request, context }, last))
-      .then(
-        (response) => {
-          close();
-          callback(null, create(method.output, response as MessageInitShape<DescMethod["output"]>));
-        },
-        (error: unknown) => {
-          close();
-          callback(toStatus(error).status);
-        },
-      );
+    started(middleware, { method: info, request: call.request, context }, last).then(
+      (response) => {
+        close();
+        callback(null, create(method.output, response as MessageInitShape<DescMethod["output"]>));
+      },
+      (error: unknown) => {
+        close();
+        callback(toStatus(error).status);
+      },
+    );
   };
 }
