@@ -1,6 +1,7 @@
 import { SESSION_LIMITS } from "../src/domain/session-limits.js";
 import type { Redis } from "ioredis";
-import { createRedisClient, readRedisConfig, type RedisClient, STALE_PLAN } from "@faultmaven/redis";
+import { createRedisClient, idempotencyRecordKey, readRedisConfig, type RedisClient, STALE_PLAN } from "@faultmaven/redis";
+import { runInCallScope } from "@faultmaven/call-scope";
 import { EnvReader } from "@faultmaven/config";
 import { RedisServer, withServiceClockADayBehind } from "@faultmaven/test-kit";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
@@ -363,6 +364,24 @@ describe("RedisSessionStore on sessions written by the earlier layout (messages 
     const stored = await redis.admin.lrange(`{session:${id}}:msgs`, 0, -1);
     expect(Number(await redis.admin.hget(`session:${id}`, "msg_bytes"))).toBe(stored.reduce((sum, m) => sum + Buffer.byteLength(m), 0));
     expect(await redis.admin.pttl(`{session:${id}}:msgs`)).toBeGreaterThan(1_800_000 - 2_000);
+  });
+
+  it("answers a retry whose first attempt ran on the earlier version (its record holds no reply) with the session, acting once", async () => {
+    const id = await writeEarlierLayout(redis.admin, { userId: "early_retry", messages: ["one"] });
+    const fingerprint = "f".repeat(64);
+    const retried = (method: string, work: () => Promise<unknown>) => {
+      const idempotency = { name: `${method}:k1`, fingerprint, windowMs: 60_000 };
+      return runInCallScope({ deadline: undefined, signal: new AbortController().signal, idempotency }, work);
+    };
+    // What the earlier version recorded for these calls: the request's fingerprint only.
+    await redis.admin.set(idempotencyRecordKey(`session:${id}`, "AppendMessage:k1"), fingerprint, "PX", 60_000);
+    await redis.admin.set(idempotencyRecordKey(`session:${id}`, "UpdateSession:k1"), fingerprint, "PX", 60_000);
+    const appended = await retried("AppendMessage", () => store.appendMessage(id, { role: "user", content: "one", metadata: {} }));
+    const updated = await retried("UpdateSession", () => store.update(id, { setContext: { k: "v" } }));
+    const now = await store.get(id);
+    expect(appended).toMatchObject({ messageCount: 1, version: 2, message: { content: "one", timestamp: now!.lastActivity } });
+    expect(updated).toMatchObject({ version: 2 });
+    expect(now).toMatchObject({ messageCount: 1, version: 2, context: {} });
   });
 
   it("updates, touches, locks and deletes such a session", async () => {

@@ -1,3 +1,4 @@
+import { currentCallScope } from "@faultmaven/call-scope";
 import { ReplyError } from "ioredis";
 import { callRedis, type MultiKeyStep, pairsToHash, type RedisClient, type RedisMode, sharesScripts } from "@faultmaven/redis";
 import { LockNotHeldError, SessionLimitError, type SessionLimitName, SessionLockedError, SessionNotFoundError } from "../domain/errors.js";
@@ -192,14 +193,17 @@ export class RedisSessionStore implements SessionStore {
       const args = [this.policy.idleTtlMs, this.policy.maxMessages, role, metadataJson(metadata), content, this.policy.limits.messageBytes];
       const step = options.returnSession ? this.#appendAnsweringSession : this.#append;
       const reply = (await this.#run(step, sessionId, args).catch(refusal)) as AppendReply | null;
-      if (!reply) notFound(sessionId);
+      const written = (timestamp: number) => ({ message: { role, content, metadata, timestamp } });
+      if (!reply) {
+        const session = (await this.#retriedAcrossUpgrade(sessionId)) ?? notFound(sessionId);
+        return { ...written(session.lastActivity), ...outcomeOf(session), messageCount: session.messageCount, trimmedMessages: 0 };
+      }
       const [now, ttl, messageCount, version, trimmedMessages, userId, clientId, hash, stored] = reply;
       this.#identities.remember(sessionId, { userId, clientId });
-      const written = { message: { role, content, metadata, timestamp: now }, messageCount, trimmedMessages };
       // A retry of a call that asked for the session answers it as it is now: its counters come from it.
       const session = hash && this.#session(sessionId, [hash, stored!]);
-      if (session) return { ...written, ...outcomeOf(session), messageCount: session.messageCount };
-      return { ...written, version, lastActivity: now, expiresAt: now + ttl, session: undefined };
+      if (session) return { ...written(now), ...outcomeOf(session), messageCount: session.messageCount, trimmedMessages };
+      return { ...written(now), messageCount, trimmedMessages, version, lastActivity: now, expiresAt: now + ttl, session: undefined };
     });
   }
 
@@ -283,11 +287,24 @@ export class RedisSessionStore implements SessionStore {
     ];
     const step = options.returnSession ? this.#updateAnsweringSession : this.#update;
     const reply = (await this.#run(step, sessionId, args).catch(refusal)) as UpdateReply | null;
-    if (!reply) return undefined;
+    if (!reply) {
+      const session = await this.#retriedAcrossUpgrade(sessionId);
+      return session && outcomeOf(session);
+    }
     const [now, ttl, version, userId, clientId, hash, stored] = reply;
     this.#identities.remember(sessionId, { userId, clientId });
     const session = hash && this.#session(sessionId, [hash, stored!]);
     return session ? outcomeOf(session) : { version, lastActivity: now, expiresAt: now + ttl, session: undefined };
+  }
+
+  /**
+   * A write script answers nil for a session that is gone, and also for a
+   * retry whose first attempt ran on the version before the message list
+   * (its idempotency record holds no reply). That retry's change was made
+   * once: it is answered with the session as it is now, as that version did.
+   */
+  async #retriedAcrossUpgrade(sessionId: string): Promise<SessionRecord | undefined> {
+    return currentCallScope()?.idempotency ? this.get(sessionId) : undefined;
   }
 
   /** Runs a session step, giving it the session's identity when this process knows it. */
