@@ -2,31 +2,39 @@
  * Lua helpers shared by the session scripts (prepended to each).
  *
  * Time comes from the Redis clock so every service replica agrees on lease
- * and idle expiry, and every stored timestamp has one clock. `slide` renews
- * the idle expiry of a session. `renew_indexes_of` renews a session's client
- * index (only while it still points at the session) and user index (only
- * while it lists the session; its TTL only grows). `renew_indexes` does that
- * for the script's session (KEYS[1]) when the script was given its indexes
- * (KEYS[2], KEYS[3]). Without them (Redis Cluster, where they sit in other
- * slots, or a session whose user and client the store does not know yet)
- * the store renews them with follow-up single-key calls.
- * `write_new_session` writes a new session hash (context pairs from ARGV
- * index `context_from` on) with its TTL, and returns the TTL.
+ * and idle expiry, and every stored timestamp has one clock. `take_call`
+ * takes the session id and the publish command off the end of ARGV.
+ * `slide` renews the idle expiry of a session (its hash and its message
+ * list). `renew_indexes_of` renews a session's client index (only while it
+ * still points at the session) and user index (only while it lists the
+ * session; its TTL only grows). `renew_indexes` does that for the script's
+ * session when the script was given its indexes (KEYS[3], KEYS[4]). Without
+ * them (Redis Cluster, where they sit in other slots, or a session whose
+ * user and client the store does not know yet) the store renews them with
+ * follow-up single-key calls. `write_new_session` writes a new session hash
+ * (context pairs from ARGV index `context_from` on) with its TTL, in one
+ * HSET, leaving out what is empty or 0, and returns the TTL.
  *
  * Session limits (domain/session-limits.ts), checked in the script that
  * writes, so no sequence of calls gets past them. The hash keeps running
  * counters, so a write costs O(its change), not O(the session):
  * `ctx_entries`, `ctx_bytes` (context keys without the "c:" prefix plus
  * values) and `msg_bytes` (kept messages as stored); Lua's # counts bytes.
- * `counters` reads them (counting once for a session written before they
- * existed); `bound_context` works out the counters after an update without
- * writing anything, or the refusal {'limit', name, would_be, max}, which
+ * A counter at 0 is not stored. `counters` reads them (counting once for a
+ * session of the earlier layout written before they existed);
+ * `bound_context` works out the counters after an update without writing
+ * anything, or the refusal {'limit', name, would_be, max}, which
  * `limit_error` answers as an error reply (an error reply is never recorded
- * as an idempotent call's answer: a refused write did nothing);
- * `keep_messages` trims the oldest messages (kept ones are m:first..m:seq,
- * contiguous) to the count and byte limits after an append; only a trim for
- * bytes looks for the oldest kept one (at most SESSION_MAX_MESSAGES HEXISTS);
- * it returns how many messages it dropped.
+ * as an idempotent call's answer: a refused write did nothing).
+ *
+ * Messages: `stored_message` builds a message's stored form (storedMessage
+ * in session-limits.ts; '\31' is U+001F), `message_json` its JSON for a
+ * watch event; `move_legacy_messages` moves the `m:<seq>` JSON fields of a
+ * session of the earlier layout (it has a `session_id` field) into the
+ * message list, oldest first, drops them and `session_id`, and returns the
+ * stored bytes (nil for a session of the current layout: one HEXISTS);
+ * `keep_messages` pops the oldest messages beyond the count and byte limits
+ * (never the newest) and returns how many it dropped.
  *
  * Watch events (WatchSession): `bump` adds one to the session's version
  * (field `ver`, 1 at creation) for a change; `version_of` reads it for a
