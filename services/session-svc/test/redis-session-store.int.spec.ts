@@ -5,11 +5,12 @@ import { runInCallScope } from "@faultmaven/call-scope";
 import { EnvReader } from "@faultmaven/config";
 import { RedisServer, withServiceClockADayBehind } from "@faultmaven/test-kit";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
+import type { AppendOutcome, MessageRecord } from "../src/domain/session.js";
 import { CREATE_OR_RESUME } from "../src/redis/scripts/create-or-resume-script.js";
 import { sessionLimitsContract } from "./session-limits-contract.js";
 import { type StoreFactory, sessionStoreContract } from "./session-store-contract.js";
 import { sessionStoreIdempotencyContract } from "./session-store-idempotency-contract.js";
-import { sessionWatchContract } from "./session-watch-contract.js";
+import { sessionWatchContract, WatchReader } from "./session-watch-contract.js";
 import { writeEarlierLayout } from "./earlier-session-layout.js";
 import { bytesPerRecord } from "../../../bench/memory-per-record.js";
 
@@ -424,5 +425,39 @@ describe("RedisSessionStore memory per record (MEMORY USAGE, as bench/memory-per
       }
     });
     expect(bytes).toBeLessThan(5_800);
+  });
+});
+
+describe("RedisSessionStore keeps any message exactly, stored compactly and announced as JSON", () => {
+  const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50, limits: SESSION_LIMITS };
+  let store: RedisSessionStore;
+  beforeAll(async () => {
+    const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "exact-messages");
+    await client.connect();
+    store = new RedisSessionStore(client, policy, "standalone");
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  const tricky: Omit<MessageRecord, "timestamp">[] = [
+    { role: "user", content: 'quotes " \\ back\\slash / slash\nnewline\ttab', metadata: {} },
+    { role: "assistant", content: "separators \u001f\u001f and controls \u0000\u0001\u007f", metadata: { "k.1": "v\u001fw", k_2: '"' } },
+    { role: "system", content: "ünïcödé 漢字 emoji 🧯 and \u2028 line separator", metadata: { e: "🧯" } },
+    { role: "tool", content: "", metadata: { empty: "" } },
+  ];
+
+  it("answers, stores and announces each message as it was given, timestamp added", async () => {
+    const { session } = await store.createOrResume({ userId: "exact", clientId: "c", caseId: "", context: {} });
+    const reader = new WatchReader(store, session.sessionId);
+    await reader.take(1);
+    const outcomes: AppendOutcome[] = [];
+    for (const message of tricky) outcomes.push(await store.appendMessage(session.sessionId, message));
+    const events = await reader.take(tricky.length);
+    reader.cancel();
+    const expected = tricky.map((message, i) => ({ ...message, timestamp: outcomes[i]!.message.timestamp }));
+    expect(outcomes.map((o) => o.message)).toEqual(expected);
+    expect((await store.get(session.sessionId))!.messages).toEqual(expected);
+    expect(events.map((e) => (e.kind === "message_appended" ? e.message : e.kind))).toEqual(expected);
   });
 });
