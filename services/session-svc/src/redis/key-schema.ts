@@ -73,7 +73,7 @@ export const sessionKeySchema = defineKeySchema({
       "`ctx_entries`, `ctx_bytes` and `msg_bytes` (O(the change), never a scan; a session written before the counters " +
       "existed is counted once). An update that would go past a context limit writes nothing and answers " +
       "FAILED_PRECONDITION naming the limit (`session.context_entries`, `session.context_bytes`); an append drops the " +
-      "oldest messages to make room. So one session hash holds at most about 1.5 MiB of data (MEMORY USAGE, allocator " +
+      "oldest messages to make room. So one session (hash and message list) holds at most about 1.5 MiB of data (MEMORY USAGE, allocator " +
       "overhead included, under 2.5 MiB: 1.8 MB measured at every limit), " +
       `any session fits gRPC's default 4 MiB reply, and a ListSessions page ends before ${LIST_PAGE_MAX_BYTES} bytes of ` +
       "sessions (with at least one session).",
