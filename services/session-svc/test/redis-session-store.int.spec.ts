@@ -367,6 +367,27 @@ describe("RedisSessionStore on sessions written by the earlier layout (messages 
     expect(await redis.admin.pttl(`{session:${id}}:msgs`)).toBeGreaterThan(1_800_000 - 2_000);
   });
 
+  it("moves such a session's messages once under 20 concurrent appends, losing none", async () => {
+    const big = { ...policy, maxMessages: 50 };
+    const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "earlier-layout-race");
+    await client.connect();
+    const racing = new RedisSessionStore(client, big, "standalone");
+    try {
+      const id = await writeEarlierLayout(redis.admin, { userId: "early_race", messages: ["one", "two"] });
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => racing.appendMessage(id, { role: "user", content: `race ${i}`, metadata: {} })),
+      );
+      expect(outcomes.map((o) => o.messageCount).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 3));
+      const session = await racing.get(id);
+      expect(session!.messages.map((m) => m.content).slice(0, 2)).toEqual(["one", "two"]);
+      expect(new Set(session!.messages.map((m) => m.content)).size).toBe(22);
+      const stored = await redis.admin.lrange(`{session:${id}}:msgs`, 0, -1);
+      expect(Number(await redis.admin.hget(`session:${id}`, "msg_bytes"))).toBe(stored.reduce((sum, m) => sum + Buffer.byteLength(m), 0));
+    } finally {
+      await racing.close();
+    }
+  });
+
   it("answers a retry whose first attempt ran on the earlier version (its record holds no reply) with the session, acting once", async () => {
     const id = await writeEarlierLayout(redis.admin, { userId: "early_retry", messages: ["one"] });
     const fingerprint = "f".repeat(64);
