@@ -437,7 +437,7 @@ describe("RedisSessionStore memory per record (MEMORY USAGE, as bench/memory-per
     expect(bytes).toBeLessThanOrEqual(400);
   });
 
-  it("costs under 5.8 KB for a session with 20 messages of 200 characters (8.2 KB in the earlier layout)", async () => {
+  it("costs under 5.8 KB for a session with 20 messages of 200 characters, its index keys included", async () => {
     const bytes = await bytesPerRecord(redis.admin, async (i) => {
       const { session } = await store.createOrResume({ userId: "mem_chat", clientId: `mem_${i}`, caseId: "", context: {} });
       for (let m = 0; m < 20; m++) {
