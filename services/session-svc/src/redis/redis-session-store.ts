@@ -65,8 +65,10 @@ type UpdateReply = [number, number, number, string, string, ...([] | SessionRepl
 /**
  * Sessions in Redis. CreateSession is one MultiKeyStep (create-step.ts):
  * one atomic script over the new or resumed session and both indexes on
- * standalone and Sentinel, single-key steps on Cluster. Every other write is
- * one script on the session key, run as a MultiKeyStep with the session's
+ * standalone and Sentinel, single-key steps on Cluster. A session is its
+ * hash and its message list (one slot; see key-schema.ts): reads are one
+ * read script over both. Every other write is one script on the session's
+ * two keys, run as a MultiKeyStep with the session's
  * index upkeep: where keys may share a script (standalone, Sentinel) and the
  * session's user and client are known, the same script also renews both
  * indexes, declared in KEYS (one round trip); otherwise (Redis Cluster, or a
@@ -74,7 +76,8 @@ type UpdateReply = [number, number, number, string, string, ...([] | SessionRepl
  * follow-up single-key scripts. Every write of a call is a LuaScript (with
  * the not-after bound), except plain commands that are harmless when late
  * (see their comments); the script that is the call's effect records the
- * call's idempotency key (see scripts/session-scripts.ts).
+ * call's idempotency key (see scripts/session-scripts.ts). Appends and
+ * updates answer their new counters, the whole session only when asked.
  */
 export class RedisSessionStore implements SessionStore {
   readonly #identities = new SessionIdentities();
