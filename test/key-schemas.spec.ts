@@ -43,7 +43,7 @@ describe("the services' key schemas", () => {
 
   it("derive the sampler namespaces from the templates", () => {
     expect(KEY_SCHEMAS.map((s) => [s.service, s.namespaces])).toEqual([
-      ["session-svc", ["session:", "client_session:"]],
+      ["session-svc", ["session:", "{session:", "client_session:"]],
       ["auth-svc", ["auth:"]],
       ["report-svc", ["case:", "report:"]],
     ]);

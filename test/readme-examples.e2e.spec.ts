@@ -62,11 +62,23 @@ const expectations: Record<string, (reply: Record<string, unknown>) => void> = {
   "SessionService/CreateSession": (r) =>
     expect(r).toMatchObject({ session: { sessionId: expect.stringMatching(/^sess_/), userId: "user_def456" } }),
   "SessionService/GetSession": (r) => expect(r).toMatchObject({ session: { sessionId: seen.get("sess_..."), context: { lang: "en" } } }),
-  "SessionService/AppendMessage": (r) =>
+  // AppendMessage and UpdateSession answer the new counters; the whole session only with return_session.
+  "SessionService/AppendMessage": (r) => {
+    expect(r).toMatchObject({ message: { content: expect.any(String), timestamp: expect.any(String) }, messageCount: expect.any(String) });
+    expect(r.session).toBeUndefined();
+  },
+  "SessionService/AppendMessage+session": (r) =>
     expect(r).toMatchObject({
-      session: { messages: expect.arrayContaining([expect.objectContaining({ role: "MESSAGE_ROLE_USER", content: "disk full on db-1" })]) },
+      message: { role: "MESSAGE_ROLE_USER", content: "and db-2" },
+      session: {
+        sessionId: seen.get("sess_..."),
+        messages: expect.arrayContaining([expect.objectContaining({ role: "MESSAGE_ROLE_USER", content: "disk full on db-1" })]),
+      },
     }),
-  "SessionService/UpdateSession": (r) => expect(r).toMatchObject({ session: { sessionId: seen.get("sess_..."), caseId: "case_xyz" } }),
+  "SessionService/UpdateSession": (r) => {
+    expect(r).toMatchObject({ version: expect.any(String), lastActivity: expect.any(String), expiresAt: expect.any(String) });
+    expect(r.session).toBeUndefined();
+  },
   "Health/Check": (r) => expect(r).toEqual({ status: "SERVING" }),
   "AuthService/CreateUser": (r) => expect(r).toMatchObject({ user: { userId: expect.stringMatching(/^usr_/), username: "john" } }),
   "AuthService/UpdateUser": (r) => expect(r).toMatchObject({ user: { userId: seen.get("usr_..."), displayName: "John Doe" } }),
@@ -132,7 +144,8 @@ describe("the README's call examples", () => {
       const found = pattern.exec(result.stdout);
       if (found) seen.set(placeholder, found[1]!);
     }
-    expectations[methodKey(example.path)]!(JSON.parse(result.stdout) as Record<string, unknown>);
+    const asksForSession = example.body?.includes('"return_session":true') ? "+session" : "";
+    expectations[methodKey(example.path) + asksForSession]!(JSON.parse(result.stdout) as Record<string, unknown>);
   });
 
   it("stores the message of the AppendMessage example with an idempotency key once, however often it is sent", async () => {

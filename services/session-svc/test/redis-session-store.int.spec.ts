@@ -1,14 +1,18 @@
 import { SESSION_LIMITS } from "../src/domain/session-limits.js";
 import type { Redis } from "ioredis";
-import { createRedisClient, readRedisConfig, type RedisClient, STALE_PLAN } from "@faultmaven/redis";
+import { createRedisClient, idempotencyRecordKey, readRedisConfig, type RedisClient, STALE_PLAN } from "@faultmaven/redis";
+import { runInCallScope } from "@faultmaven/call-scope";
 import { EnvReader } from "@faultmaven/config";
 import { RedisServer, withServiceClockADayBehind } from "@faultmaven/test-kit";
 import { RedisSessionStore } from "../src/redis/redis-session-store.js";
+import type { AppendOutcome, MessageRecord } from "../src/domain/session.js";
 import { CREATE_OR_RESUME } from "../src/redis/scripts/create-or-resume-script.js";
 import { sessionLimitsContract } from "./session-limits-contract.js";
 import { type StoreFactory, sessionStoreContract } from "./session-store-contract.js";
 import { sessionStoreIdempotencyContract } from "./session-store-idempotency-contract.js";
-import { sessionWatchContract } from "./session-watch-contract.js";
+import { sessionWatchContract, WatchReader } from "./session-watch-contract.js";
+import { writeEarlierLayout } from "./earlier-session-layout.js";
+import { bytesPerRecord } from "../../../bench/memory-per-record.js";
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -140,13 +144,13 @@ describe("RedisSessionStore keys and TTLs, read from Redis itself", () => {
   it("stamps each message with the Redis clock, not the service's", async () => {
     const { session } = await store.createOrResume({ userId: "u6", clientId: "c6", caseId: "", context: {} });
     const [seconds] = await admin.time();
-    const updated = await withServiceClockADayBehind(() =>
+    const appended = await withServiceClockADayBehind(() =>
       store.appendMessage(session.sessionId, { role: "user", content: "when?", metadata: { k: "v" } }),
     );
-    const stored = JSON.parse((await admin.hget(`session:${session.sessionId}`, "m:1"))!) as Record<string, unknown>;
-    expect(stored).toEqual({ role: "user", content: "when?", metadata: { k: "v" }, timestamp: updated.messages[0]!.timestamp });
-    expect(Math.abs(updated.messages[0]!.timestamp - Number(seconds) * 1000)).toBeLessThan(2_000);
-    expect(updated.messages[0]!.timestamp).toBe(updated.lastActivity);
+    const stored = await admin.lrange(`{session:${session.sessionId}}:msgs`, 0, -1);
+    expect(stored).toEqual([`u${appended.message.timestamp}\u001f{"k":"v"}\u001fwhen?`]);
+    expect(Math.abs(appended.message.timestamp - Number(seconds) * 1000)).toBeLessThan(2_000);
+    expect(appended.message.timestamp).toBe(appended.lastActivity);
   });
 
   it("resumes nothing through an index whose session is gone", async () => {
@@ -277,12 +281,17 @@ describe("RedisSessionStore limit counters, read from Redis itself", () => {
     const hash = await redis.admin.hgetall(`session:${sessionId}`);
     const fields = Object.entries(hash);
     const context = fields.filter(([f]) => f.startsWith("c:"));
+    const messages = [
+      ...fields.filter(([f]) => f.startsWith("m:")).map(([, v]) => v),
+      ...(await redis.admin.lrange(`{session:${sessionId}}:msgs`, 0, -1)),
+    ];
     return {
-      kept: [hash.ctx_entries, hash.ctx_bytes, hash.msg_bytes].map(Number),
+      // A counter at 0 is not stored.
+      kept: [hash.ctx_entries, hash.ctx_bytes, hash.msg_bytes].map((counter) => Number(counter ?? 0)),
       actual: [
         context.length,
         context.reduce((sum, [f, v]) => sum + Buffer.byteLength(f) - 2 + Buffer.byteLength(v), 0),
-        fields.filter(([f]) => f.startsWith("m:")).reduce((sum, [, v]) => sum + Buffer.byteLength(v), 0),
+        messages.reduce((sum, v) => sum + Buffer.byteLength(v), 0),
       ],
     };
   }
@@ -307,14 +316,169 @@ describe("RedisSessionStore limit counters, read from Redis itself", () => {
   });
 
   it("counts a session written before the counters existed once, then enforces the limit on it", async () => {
-    const { session } = await store.createOrResume({ userId: "legacy", clientId: "c", caseId: "", context: { a: "1", b: "2", c: "3" } });
-    const id = session.sessionId;
-    await store.appendMessage(id, { role: "user", content: "before", metadata: {} });
+    const id = await writeEarlierLayout(redis.admin, { userId: "legacy", context: { a: "1", b: "2", c: "3" }, messages: ["before"] });
     await redis.admin.hdel(`session:${id}`, "ctx_entries", "ctx_bytes", "msg_bytes");
     await store.update(id, { setContext: { d: "4" } });
     const { kept, actual } = await counted(id);
     expect([kept, actual[0]]).toEqual([actual, 4]);
     await store.update(id, { setContext: { e: "5" } });
     await expect(store.update(id, { setContext: { f: "6" } })).rejects.toMatchObject({ limit: "session.context_entries" });
+  });
+});
+
+describe("RedisSessionStore on sessions written by the earlier layout (messages as m:<seq> JSON fields)", () => {
+  const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 3, limits: SESSION_LIMITS };
+  let store: RedisSessionStore;
+  beforeAll(async () => {
+    const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "earlier-layout");
+    await client.connect();
+    store = new RedisSessionStore(client, policy, "standalone");
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it("reads such a session as it is, messages in order", async () => {
+    const id = await writeEarlierLayout(redis.admin, {
+      userId: "early_read",
+      context: { k: "v" },
+      messages: ["one", "two"],
+      metadata: { m: "1" },
+    });
+    const session = await store.get(id);
+    expect(session).toMatchObject({ sessionId: id, userId: "early_read", caseId: "", context: { k: "v" }, messageCount: 2, version: 3 });
+    expect(session!.messages.map((m) => [m.role, m.content, m.metadata])).toEqual([
+      ["user", "one", { m: "1" }],
+      ["assistant", "two", { m: "1" }],
+    ]);
+  });
+
+  it("moves its messages to the message list at its next append (trimming to the policy), dropping the old fields", async () => {
+    const id = await writeEarlierLayout(redis.admin, { userId: "early_append", messages: ["one", "two", "three"], metadata: { m: "ü" } });
+    const before = await store.get(id);
+    const outcome = await store.appendMessage(id, { role: "tool", content: "four", metadata: {} });
+    expect(outcome).toMatchObject({ messageCount: 4, trimmedMessages: 1, version: 5 });
+    const after = await store.get(id);
+    expect(after!.messages).toEqual([...before!.messages.slice(1), outcome.message]);
+    const fields = Object.keys(await redis.admin.hgetall(`session:${id}`));
+    expect(fields.filter((f) => f === "session_id" || f.startsWith("m:"))).toEqual([]);
+    const stored = await redis.admin.lrange(`{session:${id}}:msgs`, 0, -1);
+    expect(Number(await redis.admin.hget(`session:${id}`, "msg_bytes"))).toBe(stored.reduce((sum, m) => sum + Buffer.byteLength(m), 0));
+    expect(await redis.admin.pttl(`{session:${id}}:msgs`)).toBeGreaterThan(1_800_000 - 2_000);
+  });
+
+  it("moves such a session's messages once under 20 concurrent appends, losing none", async () => {
+    const big = { ...policy, maxMessages: 50 };
+    const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "earlier-layout-race");
+    await client.connect();
+    const racing = new RedisSessionStore(client, big, "standalone");
+    try {
+      const id = await writeEarlierLayout(redis.admin, { userId: "early_race", messages: ["one", "two"] });
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => racing.appendMessage(id, { role: "user", content: `race ${i}`, metadata: {} })),
+      );
+      expect(outcomes.map((o) => o.messageCount).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 3));
+      const session = await racing.get(id);
+      expect(session!.messages.map((m) => m.content).slice(0, 2)).toEqual(["one", "two"]);
+      expect(new Set(session!.messages.map((m) => m.content)).size).toBe(22);
+      const stored = await redis.admin.lrange(`{session:${id}}:msgs`, 0, -1);
+      expect(Number(await redis.admin.hget(`session:${id}`, "msg_bytes"))).toBe(stored.reduce((sum, m) => sum + Buffer.byteLength(m), 0));
+    } finally {
+      await racing.close();
+    }
+  });
+
+  it("answers a retry whose first attempt ran on the earlier version (its record holds no reply) with the session, acting once", async () => {
+    const id = await writeEarlierLayout(redis.admin, { userId: "early_retry", messages: ["one"] });
+    const fingerprint = "f".repeat(64);
+    const retried = (method: string, work: () => Promise<unknown>) => {
+      const idempotency = { name: `${method}:k1`, fingerprint, windowMs: 60_000 };
+      return runInCallScope({ deadline: undefined, signal: new AbortController().signal, idempotency }, work);
+    };
+    // What the earlier version recorded for these calls: the request's fingerprint only.
+    await redis.admin.set(idempotencyRecordKey(`session:${id}`, "AppendMessage:k1"), fingerprint, "PX", 60_000);
+    await redis.admin.set(idempotencyRecordKey(`session:${id}`, "UpdateSession:k1"), fingerprint, "PX", 60_000);
+    const appended = await retried("AppendMessage", () => store.appendMessage(id, { role: "user", content: "one", metadata: {} }));
+    const updated = await retried("UpdateSession", () => store.update(id, { setContext: { k: "v" } }));
+    const now = await store.get(id);
+    expect(appended).toMatchObject({ messageCount: 1, version: 2, message: { content: "one", timestamp: now!.lastActivity } });
+    expect(updated).toMatchObject({ version: 2 });
+    expect(now).toMatchObject({ messageCount: 1, version: 2, context: {} });
+  });
+
+  it("updates, touches, locks and deletes such a session", async () => {
+    const id = await writeEarlierLayout(redis.admin, { userId: "early_write", messages: ["one"] });
+    expect(await store.update(id, { setContext: { k: "v" } })).toMatchObject({ version: 3 });
+    await store.touch(id);
+    const lock = await store.acquireLock(id, "worker", 10_000);
+    await store.releaseLock(id, "worker", lock.fencingToken);
+    expect(await store.get(id)).toMatchObject({ context: { k: "v" }, version: 5, messages: [{ content: "one" }] });
+    expect(await store.delete(id)).toBe(true);
+    expect(await redis.admin.exists(`session:${id}`)).toBe(0);
+  });
+});
+
+describe("RedisSessionStore memory per record (MEMORY USAGE, as bench/memory-per-record.ts counts it)", () => {
+  const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50, limits: SESSION_LIMITS };
+  let store: RedisSessionStore;
+  beforeAll(async () => {
+    const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "memory");
+    await client.connect();
+    store = new RedisSessionStore(client, policy, "standalone");
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it("costs at most 400 bytes for a session as created, its index keys included", async () => {
+    const bytes = await bytesPerRecord(redis.admin, (i) =>
+      store.createOrResume({ userId: "mem_user", clientId: `mem_${i}`, caseId: "", context: {} }),
+    );
+    expect(bytes).toBeLessThanOrEqual(400);
+  });
+
+  it("costs under 5.8 KB for a session with 20 messages of 200 characters, its index keys included", async () => {
+    const bytes = await bytesPerRecord(redis.admin, async (i) => {
+      const { session } = await store.createOrResume({ userId: "mem_chat", clientId: `mem_${i}`, caseId: "", context: {} });
+      for (let m = 0; m < 20; m++) {
+        const content = `${m} `.padEnd(200, "lorem ipsum dolor sit amet ");
+        await store.appendMessage(session.sessionId, { role: "user", content, metadata: {} });
+      }
+    });
+    expect(bytes).toBeLessThan(5_800);
+  });
+});
+
+describe("RedisSessionStore keeps any message exactly, stored compactly and announced as JSON", () => {
+  const policy = { idleTtlMs: 1_800_000, maxLifetimeMs: 0, maxMessages: 50, limits: SESSION_LIMITS };
+  let store: RedisSessionStore;
+  beforeAll(async () => {
+    const client = createRedisClient(readRedisConfig(new EnvReader(redis.env)), "exact-messages");
+    await client.connect();
+    store = new RedisSessionStore(client, policy, "standalone");
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  const tricky: Omit<MessageRecord, "timestamp">[] = [
+    { role: "user", content: 'quotes " \\ back\\slash / slash\nnewline\ttab', metadata: {} },
+    { role: "assistant", content: "separators \u001f\u001f and controls \u0000\u0001\u007f", metadata: { "k.1": "v\u001fw", k_2: '"' } },
+    { role: "system", content: "ünïcödé 漢字 emoji 🧯 and \u2028 line separator", metadata: { e: "🧯" } },
+    { role: "tool", content: "", metadata: { empty: "" } },
+  ];
+
+  it("answers, stores and announces each message as it was given, timestamp added", async () => {
+    const { session } = await store.createOrResume({ userId: "exact", clientId: "c", caseId: "", context: {} });
+    const reader = new WatchReader(store, session.sessionId);
+    await reader.take(1);
+    const outcomes: AppendOutcome[] = [];
+    for (const message of tricky) outcomes.push(await store.appendMessage(session.sessionId, message));
+    const events = await reader.take(tricky.length);
+    reader.cancel();
+    const expected = tricky.map((message, i) => ({ ...message, timestamp: outcomes[i]!.message.timestamp }));
+    expect(outcomes.map((o) => o.message)).toEqual(expected);
+    expect((await store.get(session.sessionId))!.messages).toEqual(expected);
+    expect(events.map((e) => (e.kind === "message_appended" ? e.message : e.kind))).toEqual(expected);
   });
 });

@@ -37,6 +37,7 @@ describe("context keys through buf curl JSON", () => {
     const set = await curl(UPDATE, {
       session: { session_id: sessionId },
       set_context: { my_key: "snake", MyKey: "camel", "db.host-1": "dotted", UPPER_CASE_KEY: "upper" },
+      return_session: true,
     });
     expect(set.session.context).toEqual({ keep: "1", my_key: "snake", MyKey: "camel", "db.host-1": "dotted", UPPER_CASE_KEY: "upper" });
 
@@ -44,7 +45,11 @@ describe("context keys through buf curl JSON", () => {
     expect(read.session.context).toEqual(set.session.context);
 
     // JSON names of the fields work as well as proto names.
-    const removed = await curl(UPDATE, { session: { sessionId }, removeContextKeys: ["my_key", "UPPER_CASE_KEY", "never_set"] });
+    const removed = await curl(UPDATE, {
+      session: { sessionId },
+      removeContextKeys: ["my_key", "UPPER_CASE_KEY", "never_set"],
+      returnSession: true,
+    });
     expect(removed.session.context).toEqual({ keep: "1", MyKey: "camel", "db.host-1": "dotted" });
     expect((await svc.client.getSession({ sessionId })).session!.context).toEqual({ keep: "1", MyKey: "camel", "db.host-1": "dotted" });
   });
@@ -55,6 +60,7 @@ describe("context keys through buf curl JSON", () => {
     const updated = await curl(UPDATE, {
       session: { session_id: sessionId, case_id: "case_json", context: { new_Key: "y" } },
       update_mask: "caseId,context",
+      return_session: true,
     });
     expect(updated.session).toMatchObject({ caseId: "case_json", context: { new_Key: "y" } });
     expect(Object.keys(updated.session.context!)).toEqual(["new_Key"]);
@@ -63,11 +69,17 @@ describe("context keys through buf curl JSON", () => {
   it("applies the same set/remove request from the binary client, and the old context.<key> paths still work there", async () => {
     const { session } = await svc.client.createSession({ userId: "json_user", clientId: "c3", context: { a_b: "1", Gone: "2" } });
     const sessionId = session!.sessionId;
-    const viaFields = await svc.client.updateSession({ session: { sessionId }, setContext: { c_D: "3" }, removeContextKeys: ["Gone"] });
+    const viaFields = await svc.client.updateSession({
+      session: { sessionId },
+      setContext: { c_D: "3" },
+      removeContextKeys: ["Gone"],
+      returnSession: true,
+    });
     expect(viaFields.session!.context).toEqual({ a_b: "1", c_D: "3" });
     const viaMask = await svc.client.updateSession({
       session: { sessionId, context: { e_F: "4" } },
       updateMask: { paths: ["context.e_F", "context.a_b"] },
+      returnSession: true,
     });
     expect(viaMask.session!.context).toEqual({ c_D: "3", e_F: "4" });
   });

@@ -26,8 +26,9 @@ afterAll(async () => {
 async function sessionHashes(): Promise<{ key: string; sessionId: string; userId: string; clientId: string }[]> {
   const hashes = [];
   for (const key of await redis.admin.keys("session:sess_*")) {
-    const [sessionId, userId, clientId] = await redis.admin.hmget(key, "session_id", "user_id", "client_id");
-    hashes.push({ key, sessionId: sessionId!, userId: userId!, clientId: clientId! });
+    // The session id is the key's (the hash does not hold it again).
+    const [userId, clientId] = await redis.admin.hmget(key, "user_id", "client_id");
+    hashes.push({ key, sessionId: key.slice("session:".length), userId: userId!, clientId: clientId! });
   }
   return hashes;
 }

@@ -35,7 +35,9 @@ function retriesOver(topology: string, startRedis: () => Promise<{ env: Record<s
     it("stores one message for 50 parallel AppendMessage calls with the same key, each answering it once", async () => {
       const sessionId = await newSession();
       const replies = await Promise.all(Array.from({ length: 50 }, () => append(sessionId, "only once", "append-race")));
-      expect(replies.map((r) => r.session!.messages.filter((m) => m.content === "only once").length)).toEqual(Array(50).fill(1));
+      // Each answers the one append: its message, numbered 1, and the version it made.
+      expect(replies.map((r) => [r.message!.content, r.messageCount, r.version])).toEqual(Array(50).fill(["only once", 1n, 2n]));
+      expect(new Set(replies.map((r) => Number(r.message!.timestamp!.nanos) + Number(r.message!.timestamp!.seconds) * 1e9)).size).toBe(1);
       const { session } = await svc.client.getSession({ sessionId });
       expect(session!.messages.map((m) => m.content)).toEqual(["only once"]);
       expect(session!.messageCount).toBe(1n);

@@ -37,21 +37,25 @@ async function newSession(userId = unique("user")): Promise<string> {
   return (await svc.client.createSession({ userId, clientId: unique("client") })).session!.sessionId;
 }
 
-/** The hash as Redis holds it: field count, counters, memory, and the context bytes counted afresh. */
+/**
+ * The session as Redis holds it (hash and message list): field count, counters (absent while 0), memory of
+ * both keys, and the context and message bytes counted afresh.
+ */
 async function hashOf(sessionId: string) {
   const key = `session:${sessionId}`;
+  const messagesKey = `{session:${sessionId}}:msgs`;
   const hash = await redis.admin.hgetall(key);
   const contextFields = Object.entries(hash).filter(([field]) => field.startsWith("c:"));
+  const counter = (name: string) => Number(hash[name] ?? 0);
+  // SAMPLES 0: every field or element counted (the default samples 5 and can be far off).
+  const usage = async (k: string) => (await redis.admin.memory("USAGE", k, "SAMPLES", 0)) ?? 0;
   return {
     fields: await redis.admin.hlen(key),
     contextEntries: contextFields.length,
     contextBytes: contextFields.reduce((sum, [field, value]) => sum + Buffer.byteLength(field) - 2 + Buffer.byteLength(value), 0),
-    messageBytes: Object.entries(hash)
-      .filter(([field]) => field.startsWith("m:"))
-      .reduce((sum, [, value]) => sum + Buffer.byteLength(value), 0),
-    counters: { entries: Number(hash.ctx_entries), contextBytes: Number(hash.ctx_bytes), messageBytes: Number(hash.msg_bytes) },
-    // SAMPLES 0: every field counted (the default samples 5 and can be far off for a hash).
-    memory: (await redis.admin.memory("USAGE", key, "SAMPLES", 0)) ?? 0,
+    messageBytes: (await redis.admin.lrange(messagesKey, 0, -1)).reduce((sum, value) => sum + Buffer.byteLength(value), 0),
+    counters: { entries: counter("ctx_entries"), contextBytes: counter("ctx_bytes"), messageBytes: counter("msg_bytes") },
+    memory: (await usage(key)) + (await usage(messagesKey)),
   };
 }
 

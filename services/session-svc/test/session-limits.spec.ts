@@ -33,9 +33,11 @@ describe("session limit logic", () => {
     expect(() => checkContext(at(2, 90), at(2, 91), limits)).toThrow("session.context_bytes");
   });
 
-  it("stores a message as the JSON the Redis script builds (timestamp appended last)", () => {
-    const json = JSON.stringify({ role: "tool", content: "c", metadata: { k: "v" } });
-    expect(storedMessage({ role: "tool", content: "c", metadata: { k: "v" }, timestamp: 42 })).toBe(`${json.slice(0, -1)},"timestamp":42}`);
+  it("stores a message as the Redis script does: role letter, timestamp, U+001F, metadata JSON or nothing, U+001F, content", () => {
+    expect(storedMessage({ role: "tool", content: "c\u001fd", metadata: { k: "v" }, timestamp: 42 })).toBe(
+      't42\u001f{"k":"v"}\u001fc\u001fd',
+    );
+    expect(storedMessage({ role: "assistant", content: "", metadata: {}, timestamp: 1795724173357 })).toBe("a1795724173357\u001f\u001f");
   });
 
   it("keeps the newest messages within the count and byte limits, oldest dropped first", () => {

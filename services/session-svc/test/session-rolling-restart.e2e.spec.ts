@@ -88,7 +88,7 @@ describe("session-svc rolling restart of two replicas under load (real processes
     const after = await Promise.allSettled(Array.from({ length: 20 }, () => client.getSession({ sessionId })));
 
     const replies = await Promise.all(inFlight);
-    expect(replies.filter((reply, i) => reply.session!.messages.at(-1)?.content === `in flight ${i}`)).toHaveLength(20);
+    expect(replies.filter((reply, i) => reply.message?.content === `in flight ${i}`)).toHaveLength(20);
     expect(after.map((outcome) => (outcome.status === "rejected" ? status[(outcome.reason as ServiceError).code] : "OK"))).toEqual(
       Array(20).fill("UNAVAILABLE"),
     );

@@ -45,20 +45,34 @@ describe("session-svc over gRPC", () => {
     const updated = await svc.client.updateSession({
       session: { sessionId, caseId: "case_1", context: { c: "3" } },
       updateMask: { paths: ["case_id", "context.c", "context.a"] },
+      returnSession: true,
     });
-    expect(updated.session).toMatchObject({ caseId: "case_1", context: { b: "2", c: "3" } });
+    expect(updated.session).toMatchObject({ caseId: "case_1", context: { b: "2", c: "3" }, version: 2n });
+    expect(updated).toMatchObject({ version: 2n, lastActivity: updated.session!.lastActivity, expiresAt: updated.session!.expiresAt });
 
     const appended = await svc.client.appendMessage({
       sessionId,
       message: { role: MessageRole.USER, content: "the disk is full", metadata: { source: "chat" } },
     });
-    expect(appended.session!.messages).toHaveLength(1);
-    expect(appended.session!.messages[0]).toMatchObject({
-      role: MessageRole.USER,
-      content: "the disk is full",
-      metadata: { source: "chat" },
+    expect(appended.session).toBeUndefined();
+    expect(appended).toMatchObject({
+      message: { role: MessageRole.USER, content: "the disk is full", metadata: { source: "chat" }, timestamp: appended.lastActivity },
+      messageCount: 1n,
+      version: 3n,
+      trimmedMessages: 0,
     });
-    expect(appended.session!.messageCount).toBe(1n);
+    expect(Number(appended.expiresAt!.seconds) - Number(appended.lastActivity!.seconds)).toBe(1800);
+    const leanUpdate = await svc.client.updateSession({ session: { sessionId }, setContext: { d: "4" } });
+    expect(leanUpdate.session).toBeUndefined();
+    expect(leanUpdate.version).toBe(4n);
+    const withSession = await svc.client.appendMessage({
+      sessionId,
+      message: { role: MessageRole.ASSISTANT, content: "on it" },
+      returnSession: true,
+    });
+    expect(withSession.session!.messages.map((m) => m.content)).toEqual(["the disk is full", "on it"]);
+    expect(withSession.session!.context).toEqual({ b: "2", c: "3", d: "4" });
+    expect(withSession).toMatchObject({ messageCount: 2n, version: 5n });
 
     const touched = await svc.client.touchSession({ sessionId });
     expect(Number(touched.expiresAt!.seconds) - Number(touched.lastActivity!.seconds)).toBe(1800);
@@ -85,6 +99,7 @@ describe("session-svc over gRPC", () => {
     const updated = await svc.client.updateSession({
       session: { sessionId },
       updateMask: { paths: ["context.toString", "context.constructor"] },
+      returnSession: true,
     });
     expect(updated.session!.context).toEqual({ keep: "1" });
     const result = await failure(svc.client.updateSession({ session: { sessionId }, updateMask: { paths: ["context.__proto__"] } }));
@@ -314,7 +329,7 @@ describe("session-svc over gRPC", () => {
       expect(keys.length).toBeGreaterThan(0);
       for (const key of keys) {
         expect(key).toMatch(
-          /^(session:sess_[A-Za-z0-9_-]{24}|client_session:[A-Za-z0-9_.@+-]+:[A-Za-z0-9_.@+-]+|session:user_sessions:[A-Za-z0-9_.@+-]+)$/,
+          /^(session:sess_[A-Za-z0-9_-]{24}|\{session:sess_[A-Za-z0-9_-]{24}\}:msgs|client_session:[A-Za-z0-9_.@+-]+:[A-Za-z0-9_.@+-]+|session:user_sessions:[A-Za-z0-9_.@+-]+)$/,
         );
       }
     });
@@ -356,15 +371,20 @@ describe("Redis cost of the hot calls", () => {
     return seen;
   }
 
-  it("get, touch, append and update are one round trip each", async () => {
+  it("get, find by client, touch, append and update are one round trip each", async () => {
     const { session } = await svc.client.createSession({ userId: user(), clientId: "cost" });
     const sessionId = session!.sessionId;
     // Warm the script cache so EVALSHA does not need its one-time EVAL fallback.
     await svc.client.touchSession({ sessionId });
+    await svc.client.getSession({ sessionId });
+    await svc.client.findSessionByClient({ userId: session!.userId, clientId: "cost" });
     await svc.client.appendMessage({ sessionId, message: { role: MessageRole.USER, content: "warm" } });
     await svc.client.updateSession({ session: { sessionId, caseId: "c" }, updateMask: { paths: ["case_id"] } });
 
-    expect(await commandsDuring(() => svc.client.getSession({ sessionId }))).toEqual(["HGETALL"]);
+    // GetSession reads the hash and the message list in one read script.
+    expect(await commandsDuring(() => svc.client.getSession({ sessionId }))).toEqual(["EVALSHA"]);
+    // The process has seen the pair's session: one read script checks the client index still names it and reads it.
+    expect(await commandsDuring(() => svc.client.findSessionByClient({ userId: session!.userId, clientId: "cost" }))).toEqual(["EVALSHA"]);
     expect(await commandsDuring(() => svc.client.touchSession({ sessionId }))).toEqual(["EVALSHA"]);
     expect(await commandsDuring(() => svc.client.appendMessage({ sessionId, message: { role: MessageRole.USER, content: "x" } }))).toEqual([
       "EVALSHA",

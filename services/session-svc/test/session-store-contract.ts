@@ -99,17 +99,59 @@ export function sessionStoreContract(name: string, makeStore: StoreFactory): voi
       expect((await store.listByUser(userId, 0, 10)).sessions.map((s) => s.sessionId)).toEqual(created.slice(0, 4).reverse());
     });
 
-    it("updates the case link and context keys", async () => {
+    it("updates the case link and context keys, answering the session when asked for it", async () => {
       const store = await open();
       const { session } = await store.createOrResume(newSession({ context: { a: "1", b: "2" } }));
-      let updated = await store.update(session.sessionId, { caseId: "case_9", setContext: { c: "3" }, removeContext: ["a"] });
+      const asked = { returnSession: true };
+      let updated = (await store.update(session.sessionId, { caseId: "case_9", setContext: { c: "3" }, removeContext: ["a"] }, asked))
+        .session!;
       expect(updated.caseId).toBe("case_9");
       expect(updated.context).toEqual({ b: "2", c: "3" });
-      updated = await store.update(session.sessionId, { replaceContext: { z: "26" } });
+      updated = (await store.update(session.sessionId, { replaceContext: { z: "26" } }, asked)).session!;
       expect(updated.context).toEqual({ z: "26" });
-      updated = await store.update(session.sessionId, { caseId: "" });
+      updated = (await store.update(session.sessionId, { caseId: "" }, asked)).session!;
       expect(updated.caseId).toBe("");
       expect((await store.get(session.sessionId))?.context).toEqual({ z: "26" });
+    });
+
+    it("answers an update with the new version and expiry only, unless asked for the session", async () => {
+      const store = await open();
+      const { session } = await store.createOrResume(newSession());
+      const outcome = await store.update(session.sessionId, { setContext: { k: "v" } });
+      const now = await store.get(session.sessionId);
+      expect(outcome).toEqual({ version: 2, lastActivity: now!.lastActivity, expiresAt: now!.expiresAt, session: undefined });
+      expect(now!.version).toBe(2);
+    });
+
+    it("answers an append with the message as stored and the new counters only, unless asked for the session", async () => {
+      const store = await open();
+      const { session } = await store.createOrResume(newSession());
+      await store.appendMessage(session.sessionId, { role: "user", content: "first", metadata: {} });
+      const outcome = await store.appendMessage(session.sessionId, { role: "tool", content: "second", metadata: { k: "v" } });
+      const now = await store.get(session.sessionId);
+      expect(outcome).toEqual({
+        message: now!.messages[1],
+        messageCount: 2,
+        trimmedMessages: 0,
+        version: 3,
+        lastActivity: now!.lastActivity,
+        expiresAt: now!.expiresAt,
+        session: undefined,
+      });
+      expect(now!.messages[1]).toEqual({ role: "tool", content: "second", metadata: { k: "v" }, timestamp: now!.lastActivity });
+      const asked = await store.appendMessage(
+        session.sessionId,
+        { role: "assistant", content: "third", metadata: {} },
+        { returnSession: true },
+      );
+      expect(asked.session).toEqual(await store.get(session.sessionId));
+      expect(asked.session!.messages.map((m) => m.content)).toEqual(["first", "second", "third"]);
+      expect(asked).toMatchObject({
+        messageCount: 3,
+        version: 4,
+        lastActivity: asked.session!.lastActivity,
+        expiresAt: asked.session!.expiresAt,
+      });
     });
 
     it("loses no update when different fields are updated concurrently", async () => {

@@ -43,14 +43,25 @@ export function sessionStoreIdempotencyContract(name: string, makeStore: StoreFa
     const created = async () => (await store.createOrResume(newSession())).session.sessionId;
     const message = (content: string) => ({ role: "user" as const, content, metadata: {} });
 
-    it("appends once for a retried AppendMessage, which answers the session as it is now", async () => {
+    it("appends once for a retried AppendMessage, which answers as the first call did", async () => {
       const id = await created();
       const first = await asCall("AppendMessage", "k1", "a", () => store.appendMessage(id, message("one")));
       await asCall("AppendMessage", "k2", "b", () => store.appendMessage(id, message("two")));
       const retry = await asCall("AppendMessage", "k1", "a", () => store.appendMessage(id, message("one")));
-      expect(first.messages.map((m) => m.content)).toEqual(["one"]);
-      expect(retry.messages.map((m) => m.content)).toEqual(["one", "two"]);
-      expect(retry.messageCount).toBe(2);
+      expect(first).toMatchObject({ messageCount: 1, version: 2, message: { content: "one" } });
+      expect(retry).toEqual(first);
+      expect((await store.get(id))?.messages.map((m) => m.content)).toEqual(["one", "two"]);
+    });
+
+    it("appends once for a retried AppendMessage that asks for the session, which answers the session as it is now", async () => {
+      const id = await created();
+      const asked = { returnSession: true };
+      const first = await asCall("AppendMessage", "k1", "a", () => store.appendMessage(id, message("one"), asked));
+      await asCall("AppendMessage", "k2", "b", () => store.appendMessage(id, message("two")));
+      const retry = await asCall("AppendMessage", "k1", "a", () => store.appendMessage(id, message("one"), asked));
+      expect(first.session!.messages.map((m) => m.content)).toEqual(["one"]);
+      expect(retry.session!.messages.map((m) => m.content)).toEqual(["one", "two"]);
+      expect(retry).toMatchObject({ messageCount: 2, version: 3 });
     });
 
     it("appends once under 50 concurrent AppendMessage calls with one key", async () => {
@@ -58,7 +69,7 @@ export function sessionStoreIdempotencyContract(name: string, makeStore: StoreFa
       const replies = await Promise.all(
         Array.from({ length: 50 }, () => asCall("AppendMessage", "race", "a", () => store.appendMessage(id, message("once")))),
       );
-      expect(replies.every((r) => r.messages.length === 1)).toBe(true);
+      expect(replies.every((r) => r.messageCount === 1 && r.version === 2)).toBe(true);
       expect((await store.get(id))?.messages.map((m) => m.content)).toEqual(["once"]);
     });
 
@@ -71,12 +82,13 @@ export function sessionStoreIdempotencyContract(name: string, makeStore: StoreFa
       expect((await store.get(id))?.messages.map((m) => m.content)).toEqual(["one"]);
     });
 
-    it("applies a retried UpdateSession once: a retry does not undo a later change", async () => {
+    it("applies a retried UpdateSession once: a retry does not undo a later change, and answers as the first call did", async () => {
       const id = await created();
-      await asCall("UpdateSession", "k1", "a", () => store.update(id, { setContext: { step: "1" } }));
+      const first = await asCall("UpdateSession", "k1", "a", () => store.update(id, { setContext: { step: "1" } }));
       await asCall("UpdateSession", "k2", "b", () => store.update(id, { setContext: { step: "2" } }));
       const retry = await asCall("UpdateSession", "k1", "a", () => store.update(id, { setContext: { step: "1" } }));
-      expect(retry.context).toEqual({ step: "2" });
+      expect(retry).toEqual(first);
+      expect(first.version).toBe(2);
       expect((await store.get(id))?.context).toEqual({ step: "2" });
     });
 

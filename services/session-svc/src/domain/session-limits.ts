@@ -75,9 +75,21 @@ export function checkNewContext(context: Readonly<Record<string, string>>, limit
   }
 }
 
-/** A message exactly as the stores keep and count it (the Redis script builds the same JSON). */
+/**
+ * A message exactly as the stores keep and count it: the role's first letter
+ * (u, a, s, t), the timestamp in ms, the unit separator (U+001F), metadata
+ * as JSON ("" when empty), U+001F, then the content as is. JSON never holds
+ * a raw U+001F, so the second one ends the metadata and the content needs
+ * no escaping (the Redis script builds the same string; message-codec.ts
+ * reads it back).
+ */
 export function storedMessage(message: MessageRecord): string {
-  return JSON.stringify({ role: message.role, content: message.content, metadata: message.metadata, timestamp: message.timestamp });
+  return `${message.role[0]}${message.timestamp}\u001f${metadataJson(message.metadata)}\u001f${message.content}`;
+}
+
+/** Metadata as stored: JSON, or "" when there is none (most messages). */
+export function metadataJson(metadata: Readonly<Record<string, string>>): string {
+  return Object.keys(metadata).length === 0 ? "" : JSON.stringify(metadata);
 }
 
 /** A message that alone exceeds the message budget: nothing can make room for it. */

@@ -1,5 +1,14 @@
 import type { SessionEvent, WatchOptions } from "./session-event.js";
-import type { LockRecord, MessageRecord, NewSession, SessionChanges, SessionRecord } from "./session.js";
+import type {
+  AppendOutcome,
+  LockRecord,
+  MessageRecord,
+  NewSession,
+  SessionChanges,
+  SessionRecord,
+  WriteOptions,
+  WriteOutcome,
+} from "./session.js";
 
 /** One page of a user's sessions. */
 export interface SessionPage {
@@ -25,14 +34,18 @@ export interface SessionStore {
   findByClient(userId: string, clientId: string): Promise<SessionRecord | undefined>;
   /** A user's live sessions, newest first: at most `limit`, ending before LIST_PAGE_MAX_BYTES (at least one). */
   listByUser(userId: string, offset: number, limit: number): Promise<SessionPage>;
-  /** Raises SessionLimitError when the context would go past a limit. */
-  update(sessionId: string, changes: SessionChanges): Promise<SessionRecord>;
+  /**
+   * Raises SessionLimitError when the context would go past a limit. Its
+   * work does not grow with the session unless `options.returnSession`.
+   */
+  update(sessionId: string, changes: SessionChanges, options?: WriteOptions): Promise<WriteOutcome>;
   /**
    * Appends atomically and trims to the policy's most recent messages within
    * its message byte limit; InvalidArgumentError on `message` when the
-   * message alone is larger than that limit.
+   * message alone is larger than that limit. Its work does not grow with
+   * the session unless `options.returnSession`.
    */
-  appendMessage(sessionId: string, message: Omit<MessageRecord, "timestamp">): Promise<SessionRecord>;
+  appendMessage(sessionId: string, message: Omit<MessageRecord, "timestamp">, options?: WriteOptions): Promise<AppendOutcome>;
   touch(sessionId: string): Promise<{ lastActivity: number; expiresAt: number }>;
   /** False when there was nothing to delete. */
   delete(sessionId: string): Promise<boolean>;

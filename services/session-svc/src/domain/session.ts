@@ -30,6 +30,29 @@ export interface SessionRecord {
   readonly version: number;
 }
 
+/** What a write answers: the session's new version and expiry, and the whole session only when asked for. */
+export interface WriteOutcome {
+  readonly version: number;
+  readonly lastActivity: number;
+  readonly expiresAt: number;
+  /** The session after the write, when the call asked for it (`returnSession`); else undefined. */
+  readonly session: SessionRecord | undefined;
+}
+
+/** What an append answers: the message as stored and the session's new counters. */
+export interface AppendOutcome extends WriteOutcome {
+  readonly message: MessageRecord;
+  /** Messages ever appended, this one included: the message's number. */
+  readonly messageCount: number;
+  /** The oldest messages this append dropped to stay within the limits. */
+  readonly trimmedMessages: number;
+}
+
+/** Options of a write: whether to answer the whole session too (costs O(the session)). */
+export interface WriteOptions {
+  readonly returnSession?: boolean;
+}
+
 /** A held session lock. */
 export interface LockRecord {
   readonly sessionId: string;
@@ -81,8 +104,7 @@ export interface SessionLimits {
   /** Context keys plus values. */
   readonly contextBytes: number;
   /**
-   * The kept messages as stored (JSON of role, content, metadata,
-   * timestamp). An append trims the oldest messages to make room; a single
+   * The kept messages as stored (storedMessage in session-limits.ts). An append trims the oldest messages to make room; a single
    * message larger than this is refused.
    */
   readonly messageBytes: number;

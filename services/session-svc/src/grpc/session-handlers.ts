@@ -3,7 +3,7 @@ import type { SessionService } from "@faultmaven/contract/session";
 import { decodePageToken, encodePageToken, pageSize, type ServiceHandlers } from "@faultmaven/grpc-kit";
 import { SessionNotFoundError } from "../domain/errors.js";
 import type { SessionStore } from "../domain/session-store.js";
-import { lockToProto, roleName, sessionToProto } from "./to-proto.js";
+import { appendOutcomeToProto, lockToProto, roleName, sessionToProto, writeOutcomeToProto } from "./to-proto.js";
 import { DEFAULTS, leaseMs } from "./request-values.js";
 import { sessionChanges } from "./session-changes.js";
 import { builtWatchResponse } from "./watch-event-to-proto.js";
@@ -46,17 +46,13 @@ export function sessionHandlers(store: SessionStore): Handlers {
 
     async updateSession(request) {
       const changes = sessionChanges(request);
-      return { session: sessionToProto(await store.update(request.session!.sessionId, changes)) };
+      return writeOutcomeToProto(await store.update(request.session!.sessionId, changes, { returnSession: request.returnSession }));
     },
 
     async appendMessage(request) {
       const message = request.message!;
-      const session = await store.appendMessage(request.sessionId, {
-        role: roleName(message.role),
-        content: message.content,
-        metadata: message.metadata,
-      });
-      return { session: sessionToProto(session) };
+      const message_ = { role: roleName(message.role), content: message.content, metadata: message.metadata };
+      return appendOutcomeToProto(await store.appendMessage(request.sessionId, message_, { returnSession: request.returnSession }));
     },
 
     async touchSession(request) {

@@ -1,7 +1,14 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { type ChatMessageSchema, MessageRole, type SessionLockSchema, type SessionSchema } from "@faultmaven/contract/session";
-import type { LockRecord, MessageRecord, MessageRole as RoleName, SessionRecord } from "../domain/session.js";
+import {
+  type AppendMessageResponseSchema,
+  type ChatMessageSchema,
+  MessageRole,
+  type SessionLockSchema,
+  type SessionSchema,
+  type UpdateSessionResponseSchema,
+} from "@faultmaven/contract/session";
+import type { AppendOutcome, LockRecord, MessageRecord, MessageRole as RoleName, SessionRecord, WriteOutcome } from "../domain/session.js";
 
 const ROLE_TO_PROTO: Record<RoleName, MessageRole> = {
   user: MessageRole.USER,
@@ -40,6 +47,30 @@ export function messageToProto(message: MessageRecord): MessageInitShape<typeof 
     content: message.content,
     timestamp: timestampFromMs(message.timestamp),
     metadata: { ...message.metadata },
+  };
+}
+
+/** UpdateSession's reply: version and times, and the session only when the call asked for it. */
+export function writeOutcomeToProto(outcome: WriteOutcome): MessageInitShape<typeof UpdateSessionResponseSchema> {
+  return writeFields(outcome);
+}
+
+function writeFields(outcome: WriteOutcome) {
+  return {
+    ...(outcome.session ? { session: sessionToProto(outcome.session) } : {}),
+    version: BigInt(outcome.version),
+    lastActivity: timestampFromMs(outcome.lastActivity),
+    expiresAt: timestampFromMs(outcome.expiresAt),
+  };
+}
+
+/** AppendMessage's reply: the message as stored and the new counters, and the session only when asked for. */
+export function appendOutcomeToProto(outcome: AppendOutcome): MessageInitShape<typeof AppendMessageResponseSchema> {
+  return {
+    ...writeFields(outcome),
+    message: messageToProto(outcome.message),
+    messageCount: BigInt(outcome.messageCount),
+    trimmedMessages: outcome.trimmedMessages,
   };
 }
 

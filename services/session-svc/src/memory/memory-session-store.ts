@@ -1,6 +1,16 @@
 import { LockNotHeldError, SessionLockedError, SessionNotFoundError } from "../domain/errors.js";
 import { newSessionId } from "../domain/session-id.js";
-import type { LockRecord, MessageRecord, NewSession, SessionChanges, SessionPolicy, SessionRecord } from "../domain/session.js";
+import type {
+  AppendOutcome,
+  LockRecord,
+  MessageRecord,
+  NewSession,
+  SessionChanges,
+  SessionPolicy,
+  SessionRecord,
+  WriteOptions,
+  WriteOutcome,
+} from "../domain/session.js";
 import type { SessionPage, SessionStore } from "../domain/session-store.js";
 import {
   checkContext,
@@ -112,12 +122,14 @@ export class MemorySessionStore implements SessionStore {
     return { sessions, nextOffset: all.length > offset + sessions.length ? offset + sessions.length : undefined };
   }
 
-  async update(sessionId: string, changes: SessionChanges): Promise<SessionRecord> {
-    return this.#memo.once(
+  async update(sessionId: string, changes: SessionChanges, options: WriteOptions = {}): Promise<WriteOutcome> {
+    // As in Redis: a retry answers the first outcome, or, when the session was asked for, the session as it is now.
+    const session = this.#memo.once(
       sessionId,
       () => this.#update(sessionId, changes),
-      () => this.#require(sessionId).session,
+      options.returnSession ? () => this.#require(sessionId).session : undefined,
     );
+    return { ...writeOutcome(session), session: options.returnSession ? session : undefined };
   }
 
   #update(sessionId: string, changes: SessionChanges): SessionRecord {
@@ -143,15 +155,22 @@ export class MemorySessionStore implements SessionStore {
     return session;
   }
 
-  async appendMessage(sessionId: string, message: Omit<MessageRecord, "timestamp">): Promise<SessionRecord> {
-    return this.#memo.once(
+  async appendMessage(sessionId: string, message: Omit<MessageRecord, "timestamp">, options: WriteOptions = {}): Promise<AppendOutcome> {
+    if (!options.returnSession) return this.#memo.once(sessionId, () => this.#append(sessionId, message));
+    // A retry that asks for the session answers the session and its counters as they are now.
+    const outcome = this.#memo.once(
       sessionId,
       () => this.#append(sessionId, message),
-      () => this.#require(sessionId).session,
+      () => {
+        const session = this.#require(sessionId).session;
+        const stored = { ...message, timestamp: session.lastActivity };
+        return { ...writeOutcome(session), message: stored, messageCount: session.messageCount, trimmedMessages: 0 };
+      },
     );
+    return { ...outcome, session: this.#require(sessionId).session };
   }
 
-  #append(sessionId: string, message: Omit<MessageRecord, "timestamp">): SessionRecord {
+  #append(sessionId: string, message: Omit<MessageRecord, "timestamp">): AppendOutcome {
     const entry = this.#require(sessionId);
     const stored = { ...message, timestamp: this.clock() };
     const appended = [...entry.session.messages, stored];
@@ -159,14 +178,9 @@ export class MemorySessionStore implements SessionStore {
     const messageCount = entry.session.messageCount + 1;
     entry.session = { ...entry.session, messages, messageCount, version: entry.session.version + 1 };
     const session = this.#slide(entry);
-    this.#publish(session, {
-      kind: "message_appended",
-      ...this.#change(session),
-      message: stored,
-      messageCount,
-      trimmedMessages: appended.length - messages.length,
-    });
-    return session;
+    const trimmedMessages = appended.length - messages.length;
+    this.#publish(session, { kind: "message_appended", ...this.#change(session), message: stored, messageCount, trimmedMessages });
+    return { ...writeOutcome(session), session: undefined, message: stored, messageCount, trimmedMessages };
   }
 
   async touch(sessionId: string): Promise<{ lastActivity: number; expiresAt: number }> {
@@ -284,6 +298,10 @@ export class MemorySessionStore implements SessionStore {
   #sweep(): void {
     for (const id of this.#sessions.keys()) this.#live(id);
   }
+}
+
+function writeOutcome(session: SessionRecord): WriteOutcome {
+  return { version: session.version, lastActivity: session.lastActivity, expiresAt: session.expiresAt, session: undefined };
 }
 
 function indexKey(userId: string, clientId: string): string {

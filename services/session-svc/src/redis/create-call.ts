@@ -1,6 +1,6 @@
 import { pairsToHash } from "@faultmaven/redis";
 import type { NewSession, SessionPolicy, SessionRecord } from "../domain/session.js";
-import { parseSessionHash } from "./session-hash.js";
+import { parseSession } from "./session-hash.js";
 
 /**
  * One CreateSession call as the create step sees it: the request and the id
@@ -28,13 +28,13 @@ export interface CreateOutcome {
  */
 export type CreateResult = CreateOutcome | { readonly resumedId: string };
 
-/** A create reply (not 'stale_plan'), first run or replayed: a resume with or without the session's HGETALL, or a creation. */
-export type CreateReply = ["resumed", string, string[]?] | ["created", number, number, string];
+/** A create reply (not 'stale_plan'), first run or replayed: a resume with or without the session (HGETALL, stored messages), or a creation. */
+export type CreateReply = ["resumed", string, string[]?, string[]?] | ["created", number, number, string];
 
 /** The result a create reply stands for: the session as created (built from the request), as resumed, or the resumed id. */
 export function createResultOf(reply: CreateReply, input: NewSession, policy: SessionPolicy): CreateResult {
   if (reply[0] === "resumed") {
-    const session = reply[2] && parseSessionHash(pairsToHash(reply[2]), policy);
+    const session = reply[2] && parseSession(reply[1], pairsToHash(reply[2]), reply[3] ?? [], policy);
     return session ? { session, resumed: true } : { resumedId: reply[1] };
   }
   const [, now, ttl, sessionId] = reply;

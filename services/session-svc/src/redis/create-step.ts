@@ -44,7 +44,7 @@ function scriptCall(call: CreateCall, indexed: string | null, policy: SessionPol
       sessionKeys.session(sessionId),
       clientIndexOf(call),
       sessionKeys.userIndex(input.userId),
-      ...(indexed === null ? [] : [sessionKeys.session(indexed)]),
+      ...(indexed === null ? [] : [sessionKeys.session(indexed), sessionKeys.messages(indexed)]),
     ],
     args: [policy.idleTtlMs, policy.maxLifetimeMs, indexed ?? "", USER_INDEX_LIMIT, ...newSessionArgs(input, sessionId)],
   };

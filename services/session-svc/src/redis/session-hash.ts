@@ -1,32 +1,40 @@
 import type { MessageRecord, SessionPolicy, SessionRecord } from "../domain/session.js";
+import { decodeStoredMessage } from "./message-codec.js";
 
 /**
- * The layout of `session:{id}`: scalar fields as in the seed, context keys
- * as `c:<key>` fields and messages as `m:<seq>` JSON fields, so that an
- * update or append touches only its own fields (no read-modify-write of a
- * whole JSON blob, hence no lost updates).
+ * Reads a session from its hash `session:{id}` and its message list
+ * `{session:{id}}:msgs` (see key-schema.ts). A hash written before the
+ * message list existed (it has a `session_id` field) keeps its messages as
+ * `m:<seq>` JSON fields until its next append moves them to the list; both
+ * are read here.
  */
-export function parseSessionHash(hash: Record<string, string>, policy: SessionPolicy): SessionRecord | undefined {
-  if (!hash.session_id) return undefined;
+export function parseSession(
+  sessionId: string,
+  hash: Record<string, string>,
+  stored: readonly string[],
+  policy: SessionPolicy,
+): SessionRecord | undefined {
+  if (hash.user_id === undefined) return undefined;
   const context: Record<string, string> = {};
-  const messages: { seq: number; message: MessageRecord }[] = [];
-  for (const [field, value] of Object.entries(hash)) {
-    if (field.startsWith("c:")) context[field.slice(2)] = value;
-    else if (field.startsWith("m:")) messages.push({ seq: Number(field.slice(2)), message: JSON.parse(value) as MessageRecord });
+  const legacy: { seq: number; message: MessageRecord }[] = [];
+  for (const field in hash) {
+    if (field.startsWith("c:")) context[field.slice(2)] = hash[field]!;
+    else if (field.startsWith("m:")) legacy.push({ seq: Number(field.slice(2)), message: JSON.parse(hash[field]!) as MessageRecord });
   }
-  messages.sort((a, b) => a.seq - b.seq);
+  const messages = legacy.sort((a, b) => a.seq - b.seq).map((m) => m.message);
+  for (const entry of stored) messages.push(decodeStoredMessage(entry));
   const lastActivity = Number(hash.last_activity);
   const absoluteExpiresAt = hash.absolute_expires_at ? Number(hash.absolute_expires_at) : undefined;
   return {
-    sessionId: hash.session_id,
-    userId: hash.user_id ?? "",
+    sessionId,
+    userId: hash.user_id,
     clientId: hash.client_id ?? "",
     caseId: hash.case_id ?? "",
     createdAt: Number(hash.created_at),
     lastActivity,
     expiresAt: Math.min(lastActivity + policy.idleTtlMs, absoluteExpiresAt ?? Infinity),
     absoluteExpiresAt,
-    messages: messages.map((m) => m.message),
+    messages,
     messageCount: Number(hash.msg_seq ?? 0),
     context,
     version: Number(hash.ver ?? 0),

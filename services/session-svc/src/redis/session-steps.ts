@@ -21,9 +21,10 @@ export interface IndexUpkeep extends SessionIdentity {
 /**
  * A session script with its index upkeep as one MultiKeyStep: with the
  * session's identity known, and where keys may share a script, one script
- * over the session and both indexes; otherwise the script on the session
- * key alone, then the upkeep its reply asks for as single-key scripts. The
- * result is the script's reply either way.
+ * over the session (hash and message list) and both indexes; otherwise the
+ * script on the session alone (its two keys share a slot), then the upkeep
+ * its reply asks for as single-key scripts. The result is the script's
+ * reply either way.
  */
 export function sessionStep(script: LuaScript, upkeepOf: (reply: unknown) => IndexUpkeep | undefined): MultiKeyStep<SessionCall, unknown> {
   return new MultiKeyStep<SessionCall, unknown>(script.name, {
@@ -31,7 +32,7 @@ export function sessionStep(script: LuaScript, upkeepOf: (reply: unknown) => Ind
       call.identity && {
         script,
         keys: [
-          sessionKeys.session(call.sessionId),
+          ...sessionKeysOf(call.sessionId),
           sessionKeys.clientIndex(call.identity.userId, call.identity.clientId),
           sessionKeys.userIndex(call.identity.userId),
         ],
@@ -39,7 +40,8 @@ export function sessionStep(script: LuaScript, upkeepOf: (reply: unknown) => Ind
       },
     decode: (reply) => reply,
     split: async (calls, call) => {
-      const reply = await calls.script(script, sessionKeys.session(call.sessionId), call.args);
+      // Not calls.script (one key): the hash and its message list share a slot, so one script may take both.
+      const reply = await script.run(calls.client, sessionKeysOf(call.sessionId), call.args);
       const upkeep = upkeepOf(reply);
       // The script above was the call's effect: upkeep that fails after it must not answer an error for a
       // write that happened. A retry with the same idempotency key gets the reply again and redoes the upkeep.
@@ -47,6 +49,11 @@ export function sessionStep(script: LuaScript, upkeepOf: (reply: unknown) => Ind
       return reply;
     },
   });
+}
+
+/** A session's own keys, which share one slot: its hash and its message list. */
+export function sessionKeysOf(sessionId: string): [string, string] {
+  return [sessionKeys.session(sessionId), sessionKeys.messages(sessionId)];
 }
 
 /**

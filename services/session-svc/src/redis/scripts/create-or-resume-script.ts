@@ -9,18 +9,21 @@ import { PRELUDE } from "./prelude.js";
  *
  * KEYS: the new session (`session:{new id}`), the client index, the user
  * index, and the session the plan read from the client index when it named
- * one. ARGV: idle TTL ms, absolute lifetime ms (0: none), the session id the
+ * one, with its message list. ARGV: idle TTL ms, absolute lifetime ms (0: none), the session id the
  * plan read ('' for none), the user index limit, the new session id, user
  * id, client id, case id, then context key/value pairs.
  *
  * Answers 'stale_plan' (having written nothing) when the client index no
- * longer holds what the plan read; {'resumed', session id, HGETALL} when
+ * longer holds what the plan read; {'resumed', session id, HGETALL, stored messages} when
  * the named session is live and of the same user and client (its TTL slid,
  * both indexes renewed, a `touch` event published: this script runs only
  * where PUBLISH is the publish command); else {'created', now, ttl,
  * session id}.
  */
-export const CREATE_OR_RESUME = createOrResume("session_create_or_resume", "{'resumed', id, redis.call('HGETALL', key)}");
+export const CREATE_OR_RESUME = createOrResume(
+  "session_create_or_resume",
+  "{'resumed', id, redis.call('HGETALL', key), redis.call('LRANGE', msgs, 0, -1)}",
+);
 
 /**
  * The same for a call with an idempotency key, and its idempotent step
@@ -37,24 +40,24 @@ function createOrResume(name: string, resumedReply: string, options?: LuaScriptO
   return new LuaScript(
     name,
     PRELUDE +
-      `local function resumed(key, id) return ${resumedReply} end\n` +
+      `local function resumed(key, msgs, id) return ${resumedReply} end\n` +
       `
 local indexed = redis.call('GET', KEYS[2]) or ''
 if indexed ~= ARGV[3] then return 'stale_plan' end
 local now = now_ms()
 local idle, cap_ms = tonumber(ARGV[1]), tonumber(ARGV[2])
 if KEYS[4] then
-  local f = redis.call('HMGET', KEYS[4], 'session_id', 'user_id', 'client_id')
-  if f[1] == indexed and f[2] == ARGV[6] and f[3] == ARGV[7] then
-    local ttl = slide(KEYS[4], now, idle)
+  local f = redis.call('HMGET', KEYS[4], 'user_id', 'client_id')
+  if f[1] == ARGV[6] and f[2] == ARGV[7] then
+    local ttl = slide(KEYS[4], KEYS[5], now, idle)
     if ttl then
       renew_indexes_of(indexed, KEYS[2], KEYS[3], ttl)
       publish('PUBLISH', KEYS[4], version_of(KEYS[4]), 'touch', now, ttl)
-      return resumed(KEYS[4], indexed)
+      return resumed(KEYS[4], KEYS[5], indexed)
     end
   end
 end
-local ttl = write_new_session(KEYS[1], now, idle, cap_ms, ARGV[5], ARGV[6], ARGV[7], ARGV[8], 9)
+local ttl = write_new_session(KEYS[1], now, idle, cap_ms, ARGV[6], ARGV[7], ARGV[8], 9)
 redis.call('SET', KEYS[2], ARGV[5], 'PX', ttl)
 redis.call('ZADD', KEYS[3], now, ARGV[5])
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -1 - tonumber(ARGV[4]))

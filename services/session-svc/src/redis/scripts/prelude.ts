@@ -2,31 +2,39 @@
  * Lua helpers shared by the session scripts (prepended to each).
  *
  * Time comes from the Redis clock so every service replica agrees on lease
- * and idle expiry, and every stored timestamp has one clock. `slide` renews
- * the idle expiry of a session. `renew_indexes_of` renews a session's client
- * index (only while it still points at the session) and user index (only
- * while it lists the session; its TTL only grows). `renew_indexes` does that
- * for the script's session (KEYS[1]) when the script was given its indexes
- * (KEYS[2], KEYS[3]). Without them (Redis Cluster, where they sit in other
- * slots, or a session whose user and client the store does not know yet)
- * the store renews them with follow-up single-key calls.
- * `write_new_session` writes a new session hash (context pairs from ARGV
- * index `context_from` on) with its TTL, and returns the TTL.
+ * and idle expiry, and every stored timestamp has one clock. `take_call`
+ * takes the session id and the publish command off the end of ARGV.
+ * `slide` renews the idle expiry of a session (its hash and its message
+ * list). `renew_indexes_of` renews a session's client index (only while it
+ * still points at the session) and user index (only while it lists the
+ * session; its TTL only grows). `renew_indexes` does that for the script's
+ * session when the script was given its indexes (KEYS[3], KEYS[4]). Without
+ * them (Redis Cluster, where they sit in other slots, or a session whose
+ * user and client the store does not know yet) the store renews them with
+ * follow-up single-key calls. `write_new_session` writes a new session hash
+ * (context pairs from ARGV index `context_from` on) with its TTL, in one
+ * HSET, leaving out what is empty or 0, and returns the TTL.
  *
  * Session limits (domain/session-limits.ts), checked in the script that
  * writes, so no sequence of calls gets past them. The hash keeps running
  * counters, so a write costs O(its change), not O(the session):
  * `ctx_entries`, `ctx_bytes` (context keys without the "c:" prefix plus
  * values) and `msg_bytes` (kept messages as stored); Lua's # counts bytes.
- * `counters` reads them (counting once for a session written before they
- * existed); `bound_context` works out the counters after an update without
- * writing anything, or the refusal {'limit', name, would_be, max}, which
+ * A counter at 0 is not stored. `counters` reads them (counting once for a
+ * session of the earlier layout written before they existed);
+ * `bound_context` works out the counters after an update without writing
+ * anything, or the refusal {'limit', name, would_be, max}, which
  * `limit_error` answers as an error reply (an error reply is never recorded
- * as an idempotent call's answer: a refused write did nothing);
- * `keep_messages` trims the oldest messages (kept ones are m:first..m:seq,
- * contiguous) to the count and byte limits after an append; only a trim for
- * bytes looks for the oldest kept one (at most SESSION_MAX_MESSAGES HEXISTS);
- * it returns how many messages it dropped.
+ * as an idempotent call's answer: a refused write did nothing).
+ *
+ * Messages: `stored_message` builds a message's stored form (storedMessage
+ * in session-limits.ts; '\31' is U+001F), `message_json` its JSON for a
+ * watch event; `move_legacy_messages` moves the `m:<seq>` JSON fields of a
+ * session of the earlier layout (it has a `session_id` field) into the
+ * message list, oldest first, drops them and `session_id`, and returns the
+ * stored bytes (nil for a session of the current layout: one HEXISTS);
+ * `keep_messages` pops the oldest messages beyond the count and byte limits
+ * (never the newest) and returns how many it dropped.
  *
  * Watch events (WatchSession): `bump` adds one to the session's version
  * (field `ver`, 1 at creation) for a change; `version_of` reads it for a
@@ -47,6 +55,11 @@ local function take_publish_command()
   return cmd
 end
 
+local function take_call()
+  local cmd = take_publish_command()
+  return cmd, table.remove(ARGV)
+end
+
 local function bump(key) return redis.call('HINCRBY', key, 'ver', 1) end
 
 local function version_of(key) return tonumber(redis.call('HGET', key, 'ver') or '0') end
@@ -61,13 +74,14 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
-local function slide(key, now, idle_ms)
+local function slide(key, msgs, now, idle_ms)
   local ttl = idle_ms
   local cap = redis.call('HGET', key, 'absolute_expires_at')
   if cap then ttl = math.min(ttl, tonumber(cap) - now) end
   if ttl <= 0 then return false end
   redis.call('HSET', key, 'last_activity', now)
   redis.call('PEXPIRE', key, ttl)
+  redis.call('PEXPIRE', msgs, ttl)
   return ttl
 end
 
@@ -76,25 +90,32 @@ local function renew_indexes_of(id, client_index, user_index, ttl)
   if redis.call('ZSCORE', user_index, id) and redis.call('PTTL', user_index) < ttl then redis.call('PEXPIRE', user_index, ttl) end
 end
 
-local function write_new_session(key, now, idle, cap_ms, id, user_id, client_id, case_id, context_from)
+local function write_new_session(key, now, idle, cap_ms, user_id, client_id, case_id, context_from)
+  local fields = {'user_id', user_id, 'client_id', client_id, 'created_at', now, 'last_activity', now, 'ver', 1}
   local entries, bytes = 0, 0
-  for i = context_from, #ARGV, 2 do entries, bytes = entries + 1, bytes + #ARGV[i] + #ARGV[i + 1] end
-  redis.call('HSET', key, 'session_id', id, 'user_id', user_id, 'client_id', client_id,
-    'case_id', case_id, 'created_at', now, 'last_activity', now, 'msg_seq', 0,
-    'ctx_entries', entries, 'ctx_bytes', bytes, 'msg_bytes', 0, 'ver', 1)
+  for i = context_from, #ARGV, 2 do
+    entries, bytes = entries + 1, bytes + #ARGV[i] + #ARGV[i + 1]
+    table.insert(fields, 'c:' .. ARGV[i])
+    table.insert(fields, ARGV[i + 1])
+  end
+  if case_id ~= '' then table.insert(fields, 'case_id'); table.insert(fields, case_id) end
+  if entries > 0 then
+    table.insert(fields, 'ctx_entries'); table.insert(fields, entries)
+    table.insert(fields, 'ctx_bytes'); table.insert(fields, bytes)
+  end
   local ttl = idle
   if cap_ms > 0 then
-    redis.call('HSET', key, 'absolute_expires_at', now + cap_ms)
+    table.insert(fields, 'absolute_expires_at'); table.insert(fields, now + cap_ms)
     ttl = math.min(idle, cap_ms)
   end
-  for i = context_from, #ARGV, 2 do redis.call('HSET', key, 'c:' .. ARGV[i], ARGV[i + 1]) end
+  redis.call('HSET', key, unpack(fields))
   redis.call('PEXPIRE', key, ttl)
   return ttl
 end
 
 local function counters(key)
-  local f = redis.call('HMGET', key, 'ctx_entries', 'ctx_bytes', 'msg_bytes')
-  if f[1] and f[2] and f[3] then return {tonumber(f[1]), tonumber(f[2]), tonumber(f[3])} end
+  local f = redis.call('HMGET', key, 'ctx_entries', 'ctx_bytes', 'msg_bytes', 'session_id')
+  if not f[4] or (f[1] and f[2] and f[3]) then return {tonumber(f[1] or 0), tonumber(f[2] or 0), tonumber(f[3] or 0)} end
   local c = {0, 0, 0}
   local all = redis.call('HGETALL', key)
   for i = 1, #all, 2 do
@@ -106,7 +127,12 @@ local function counters(key)
 end
 
 local function save_counters(key, c)
-  redis.call('HSET', key, 'ctx_entries', c[1], 'ctx_bytes', c[2], 'msg_bytes', c[3])
+  local names, set, zero = {'ctx_entries', 'ctx_bytes', 'msg_bytes'}, {}, {}
+  for i = 1, 3 do
+    if c[i] == 0 then table.insert(zero, names[i]) else table.insert(set, names[i]); table.insert(set, c[i]) end
+  end
+  if #set > 0 then redis.call('HSET', key, unpack(set)) end
+  if #zero > 0 then redis.call('HDEL', key, unpack(zero)) end
 end
 
 local function limit_error(r)
@@ -143,31 +169,51 @@ local function bound_context(key, replace, set_from, sets, remove_from, removes,
   return nil, {n, b, before[3]}
 end
 
-local function keep_messages(key, seq, c, max_count, max_bytes)
+local function stored_message(role, timestamp, metadata, content)
+  return string.sub(role, 1, 1) .. string.format('%d', timestamp) .. '\\31' .. metadata .. '\\31' .. content
+end
+
+local function message_json(role, timestamp, metadata, content)
+  if metadata == '' then metadata = '{}' end
+  return '{"role":"' .. role .. '","content":' .. cjson.encode(content) .. ',"metadata":' .. metadata ..
+    string.format(',"timestamp":%d}', timestamp)
+end
+
+local function move_legacy_messages(key, msgs)
+  if redis.call('HEXISTS', key, 'session_id') == 0 then return nil end
+  local all = redis.call('HGETALL', key)
+  local found, fields = {}, {'session_id'}
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, 2) == 'm:' then
+      table.insert(found, {tonumber(string.sub(all[i], 3)), all[i + 1]})
+      table.insert(fields, all[i])
+    end
+  end
+  table.sort(found, function(a, b) return a[1] < b[1] end)
+  local bytes = 0
+  for _, m in ipairs(found) do
+    local j = cjson.decode(m[2])
+    local metadata = ''
+    if type(j.metadata) == 'table' and next(j.metadata) ~= nil then metadata = cjson.encode(j.metadata) end
+    local entry = stored_message(j.role, j.timestamp, metadata, j.content)
+    redis.call('RPUSH', msgs, entry)
+    bytes = bytes + #entry
+  end
+  redis.call('HDEL', key, unpack(fields))
+  return bytes
+end
+
+local function keep_messages(msgs, c, max_count, max_bytes)
   local dropped = 0
-  local oldest = seq - max_count
-  while oldest > 0 do
-    local len = redis.call('HSTRLEN', key, 'm:' .. oldest)
-    if redis.call('HDEL', key, 'm:' .. oldest) == 0 then break end
-    c[3], oldest, dropped = c[3] - len, oldest - 1, dropped + 1
+  local kept = redis.call('LLEN', msgs)
+  while kept > max_count or (c[3] > max_bytes and kept > 1) do
+    c[3], kept, dropped = c[3] - #redis.call('LPOP', msgs), kept - 1, dropped + 1
   end
-  if c[3] <= max_bytes then
-    save_counters(key, c)
-    return dropped
-  end
-  local first = seq
-  while first > 1 and redis.call('HEXISTS', key, 'm:' .. (first - 1)) == 1 do first = first - 1 end
-  while c[3] > max_bytes and first < seq do
-    c[3] = c[3] - redis.call('HSTRLEN', key, 'm:' .. first)
-    redis.call('HDEL', key, 'm:' .. first)
-    first, dropped = first + 1, dropped + 1
-  end
-  save_counters(key, c)
   return dropped
 end
 
-local function renew_indexes(ttl)
-  if #KEYS < 3 then return end
-  renew_indexes_of(redis.call('HGET', KEYS[1], 'session_id'), KEYS[2], KEYS[3], ttl)
+local function renew_indexes(id, ttl)
+  if #KEYS < 4 then return end
+  renew_indexes_of(id, KEYS[3], KEYS[4], ttl)
 end
 `;

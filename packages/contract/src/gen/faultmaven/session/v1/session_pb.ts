@@ -81,7 +81,8 @@ export type Session = Message<"faultmaven.session.v1.Session"> & {
   /**
    * The most recent messages, oldest first: at most SESSION_MAX_MESSAGES
    * (default 50) of at most 1 MiB (1048576 bytes) in all, counted as the
-   * service stores them (JSON of role, content, metadata and timestamp). An
+   * service stores them: content, plus metadata as JSON when there is any,
+   * plus 16 bytes (role, timestamp, separators). An
    * append drops the oldest messages to make room. With the context limits,
    * a session is at most about 1.5 MiB, well within gRPC's default 4 MiB
    * message size.
