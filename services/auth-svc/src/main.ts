@@ -6,7 +6,7 @@ import { Counter, Gauge } from "prom-client";
 import { readAuthConfig } from "./config.js";
 import { Accounts } from "./domain/accounts.js";
 import type { AuthStore } from "./domain/auth-store.js";
-import { HashingSlots } from "./domain/hashing-slots.js";
+import { HASHING_LANES, HashingSlots } from "./domain/hashing-slots.js";
 import type { LoginAttempts } from "./domain/login-attempts.js";
 import { LoginThrottle } from "./domain/login-throttle.js";
 import { Passwords } from "./domain/passwords.js";
@@ -78,16 +78,18 @@ runService({
   handlers({ store, attempts, audit }, { config, metrics }) {
     const runs = new Counter({
       name: "password_hash_runs_total",
-      help: "argon2 runs (hash or verify) started; a throttled Login starts none.",
+      help: "argon2 runs (hash or verify) started, by lane (login, account); a throttled Login starts none.",
+      labelNames: ["lane"],
       registers: [metrics.registry],
     });
-    const slots = new HashingSlots(config.hashing, () => runs.inc());
+    const slots = new HashingSlots(config.hashing, (lane) => runs.inc({ lane }));
     new Gauge({
       name: "password_hash_queue",
-      help: "argon2 runs waiting for a slot (against AUTH_PASSWORD_HASH_QUEUE).",
+      help: "argon2 runs waiting for a slot, by lane (against AUTH_PASSWORD_HASH_QUEUE / AUTH_PASSWORD_HASH_ACCOUNT_QUEUE).",
+      labelNames: ["lane"],
       registers: [metrics.registry],
       collect() {
-        this.set(slots.waiting);
+        for (const lane of HASHING_LANES) this.set({ lane }, slots.waiting(lane));
       },
     });
     const passwords = new Passwords(config.passwordPolicy, slots);

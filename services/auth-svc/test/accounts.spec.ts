@@ -96,17 +96,17 @@ describe("Accounts", () => {
 
 describe("Accounts login throttling", () => {
   it("keeps the counts of logins cancelled while waiting for a hashing slot (a caller cannot take its own guesses back)", async () => {
-    const slots = new HashingSlots({ concurrency: 1, queue: 50 });
+    const slots = new HashingSlots({ concurrency: 1, queue: 50, accountQueue: 4 });
     const accounts = new Accounts(new MemoryAuthStore(), new Passwords(undefined, slots), 60_000, memoryThrottle({ accountThreshold: 10 }));
     // Hold the only hashing slot, and park 9 wrong logins behind it, each in a call that is then cancelled.
     let free!: () => void;
-    const held = slots.run(() => new Promise<void>((resolve) => (free = resolve)));
+    const held = slots.run("login", () => new Promise<void>((resolve) => (free = resolve)));
     const parked = Array.from({ length: 9 }, () => {
       const call = openCallScope(undefined);
       const login = runInCallScope(call.scope, () => accounts.login({ username: "victim" }, "a wrong guess")).catch((e: unknown) => e);
       return { call, login };
     });
-    await waitFor("the 9 logins to wait for a slot", () => slots.waiting === 9);
+    await waitFor("the 9 logins to wait for a slot", () => slots.waiting() === 9);
     for (const { call } of parked) call.cancel();
     for (const { login } of parked) expect(await login).toBeInstanceOf(CancelledError);
     free();

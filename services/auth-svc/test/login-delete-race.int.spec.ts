@@ -12,7 +12,7 @@ import { RedisAuthStore } from "../src/redis/redis-auth-store.js";
 /** A queue for all 200 racing logins at once: this test is about the race, not the hashing limit. */
 const passwords = new Passwords(
   { minLength: 10, maxLength: 128, memoryKiB: 1024, iterations: 2 },
-  new HashingSlots({ concurrency: 2, queue: 1000 }),
+  new HashingSlots({ concurrency: 2, queue: 1000, accountQueue: 4 }),
 );
 const PASSWORD = "the racing password";
 const RACES = 200;

@@ -12,16 +12,16 @@ describe("Passwords", () => {
 
   it("verifies the whole password: a 128-emoji password with one suffix does not verify with another", async () => {
     const hash = await passwords.hash(`${emoji}ab`);
-    expect(await passwords.verify(hash, `${emoji}ab`)).toBe(true);
-    expect(await passwords.verify(hash, `${emoji}ac`)).toBe(false);
-    expect(await passwords.verify(hash, emoji)).toBe(false);
+    expect(await passwords.verify(hash, `${emoji}ab`, "login")).toBe(true);
+    expect(await passwords.verify(hash, `${emoji}ac`, "login")).toBe(false);
+    expect(await passwords.verify(hash, emoji, "login")).toBe(false);
   });
 
   it("refuses a password longer than maxLength characters instead of verifying a prefix of it", async () => {
     const atLimit = "x".repeat(130);
     const hash = await passwords.hash(atLimit);
-    expect(await passwords.verify(hash, atLimit)).toBe(true);
-    expect(await passwords.verify(hash, `${atLimit}y`)).toBe(false);
+    expect(await passwords.verify(hash, atLimit, "login")).toBe(true);
+    expect(await passwords.verify(hash, `${atLimit}y`, "login")).toBe(false);
   });
 
   it("checks the policy in characters, naming the field", () => {

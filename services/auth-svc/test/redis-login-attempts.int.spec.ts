@@ -50,7 +50,7 @@ describe("Login throttling on Redis", () => {
     const { client, config } = await connect(redis.env);
     try {
       let runs = 0;
-      const passwords = new Passwords(policy, new HashingSlots({ concurrency: 2, queue: 100 }, () => runs++));
+      const passwords = new Passwords(policy, new HashingSlots({ concurrency: 2, queue: 100, accountQueue: 4 }, () => runs++));
       const store = new RedisAuthStore(client, config.mode);
       const accounts = new Accounts(store, passwords, 60_000, new LoginThrottle(new RedisLoginAttempts(client), throttling));
       await accounts.createUser({
@@ -120,7 +120,7 @@ describe("Login throttling on Redis", () => {
     const { client, config } = await connect({ ...down.env, REDIS_COMMAND_TIMEOUT_MS: "300" });
     try {
       let runs = 0;
-      const passwords = new Passwords(policy, new HashingSlots({ concurrency: 2, queue: 100 }, () => runs++));
+      const passwords = new Passwords(policy, new HashingSlots({ concurrency: 2, queue: 100, accountQueue: 4 }, () => runs++));
       const accounts = new Accounts(
         new RedisAuthStore(client, config.mode),
         passwords,

@@ -37,7 +37,7 @@ export class Accounts {
     let verified: UserRecord | undefined;
     try {
       const user = "username" in name ? await this.store.findByUsername(name.username) : await this.store.findByEmail(name.email);
-      if ((await this.passwords.verify(user?.passwordHash, password)) && user) verified = user;
+      if ((await this.passwords.verify(user?.passwordHash, password, "login")) && user) verified = user;
     } catch (error) {
       // No password was checked (an outage, hashing busy): not a failure to count. But a call the caller
       // ended (cancelled, or its deadline passed, say while waiting for a hashing slot) keeps its count:
@@ -76,7 +76,7 @@ export class Accounts {
 
   async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<number> {
     return this.store.changePassword(userId, async (user) => {
-      if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
+      if (!(await this.passwords.verify(user.passwordHash, currentPassword, "account"))) {
         throw new UnauthenticatedError("current password is wrong", "WRONG_PASSWORD");
       }
       return this.passwords.hash(newPassword);

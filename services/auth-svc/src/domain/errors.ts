@@ -42,7 +42,7 @@ export class LoginThrottledError extends ResourceExhaustedError {
   }
 }
 
-/** Every password-hashing slot is busy and the queue is full (AUTH_PASSWORD_HASH_QUEUE). */
+/** Every password-hashing slot is busy and the caller's lane queue is full (AUTH_PASSWORD_HASH_QUEUE or AUTH_PASSWORD_HASH_ACCOUNT_QUEUE). */
 export class PasswordHashingBusyError extends ResourceExhaustedError {
   constructor() {
     super("the server is busy checking passwords: retry later", "PASSWORD_HASHING_BUSY", "password_hashing_queue");

@@ -1,12 +1,23 @@
 import { callOverError, currentCallScope } from "@faultmaven/call-scope";
 import { PasswordHashingBusyError } from "./errors.js";
 
-/** AUTH_PASSWORD_HASH_CONCURRENCY and AUTH_PASSWORD_HASH_QUEUE. */
+/**
+ * Who an argon2 run is for. `login`: an anonymous Login (anyone can send
+ * many). `account`: authenticated or administrative work (CreateUser,
+ * ChangePassword), which a login flood must not starve.
+ */
+export type HashingLane = "login" | "account";
+
+export const HASHING_LANES: readonly HashingLane[] = ["account", "login"];
+
+/** AUTH_PASSWORD_HASH_CONCURRENCY, AUTH_PASSWORD_HASH_QUEUE and AUTH_PASSWORD_HASH_ACCOUNT_QUEUE. */
 export interface HashingLimits {
   /** argon2 runs at once (each takes one libuv thread and one core for ~20 ms). */
   readonly concurrency: number;
-  /** Runs waiting for a slot; one more is refused PASSWORD_HASHING_BUSY. */
+  /** Login runs waiting for a slot; one more is refused PASSWORD_HASHING_BUSY. */
   readonly queue: number;
+  /** Account runs waiting for a slot, in their own queue that logins cannot fill; one more is refused. */
+  readonly accountQueue: number;
 }
 
 interface Waiter {
@@ -14,35 +25,40 @@ interface Waiter {
 }
 
 /**
- * Bounded concurrency for argon2: at most `concurrency` runs at once and
- * `queue` waiting (first come, first served); beyond that a run is refused
- * at once (RESOURCE_EXHAUSTED PASSWORD_HASHING_BUSY), so a login flood
- * leaves CPU for every other call. A waiting run whose call ends (deadline,
- * cancellation) leaves the queue without running.
+ * Bounded concurrency for argon2: at most `concurrency` runs at once; beyond
+ * that a run waits in its lane's queue, or is refused at once (RESOURCE_EXHAUSTED
+ * PASSWORD_HASHING_BUSY) when that queue is full, so a login flood leaves
+ * CPU for every other call. A freed slot goes to the account queue first,
+ * then to the login queue (each first come, first served): logins can fill
+ * only their own queue, and an account run waits at most for one running
+ * run to finish. A waiting run whose call ends (deadline, cancellation)
+ * leaves its queue without running.
  */
 export class HashingSlots {
   #running = 0;
-  readonly #waiting = new Set<Waiter>();
+  readonly #waiting: Record<HashingLane, Set<Waiter>> = { account: new Set(), login: new Set() };
 
   constructor(
     readonly limits: HashingLimits,
     /** Told of each run as it starts (the password_hash_runs_total metric). */
-    private readonly onRun: () => void = () => {},
+    private readonly onRun: (lane: HashingLane) => void = () => {},
   ) {}
 
   get running(): number {
     return this.#running;
   }
 
-  get waiting(): number {
-    return this.#waiting.size;
+  /** Runs waiting in `lane`'s queue, or in both when no lane is given. */
+  waiting(lane?: HashingLane): number {
+    if (lane) return this.#waiting[lane].size;
+    return this.#waiting.account.size + this.#waiting.login.size;
   }
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#running >= this.limits.concurrency) await this.#slot();
+  async run<T>(lane: HashingLane, work: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.limits.concurrency) await this.#slot(lane);
     else this.#running++;
     try {
-      this.onRun();
+      this.onRun(lane);
       return await work();
     } finally {
       this.#release();
@@ -50,14 +66,16 @@ export class HashingSlots {
   }
 
   /** Waits for a slot handed over by a finishing run (which keeps #running as it is for us). */
-  #slot(): Promise<void> {
-    if (this.#waiting.size >= this.limits.queue) return Promise.reject(new PasswordHashingBusyError());
+  #slot(lane: HashingLane): Promise<void> {
+    const queue = this.#waiting[lane];
+    const limit = lane === "account" ? this.limits.accountQueue : this.limits.queue;
+    if (queue.size >= limit) return Promise.reject(new PasswordHashingBusyError());
     const scope = currentCallScope();
     const over = callOverError(scope);
     if (over) return Promise.reject(over);
     return new Promise<void>((resolve, reject) => {
       const leave = () => {
-        this.#waiting.delete(waiter);
+        queue.delete(waiter);
         reject(callOverError(scope) ?? scope!.signal.reason);
       };
       const waiter: Waiter = {
@@ -67,17 +85,18 @@ export class HashingSlots {
         },
       };
       scope?.signal.addEventListener("abort", leave, { once: true });
-      this.#waiting.add(waiter);
+      queue.add(waiter);
     });
   }
 
   #release(): void {
-    const next = this.#waiting.values().next();
-    if (next.done) {
-      this.#running--;
+    for (const lane of HASHING_LANES) {
+      const next = this.#waiting[lane].values().next();
+      if (next.done) continue;
+      this.#waiting[lane].delete(next.value);
+      next.value.start();
       return;
     }
-    this.#waiting.delete(next.value);
-    next.value.start();
+    this.#running--;
   }
 }

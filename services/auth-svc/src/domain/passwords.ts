@@ -1,6 +1,6 @@
 import argon2 from "argon2";
 import { InvalidArgumentError } from "@faultmaven/errors";
-import { HashingSlots } from "./hashing-slots.js";
+import { type HashingLane, HashingSlots } from "./hashing-slots.js";
 
 /** argon2id at OWASP's minimum (m=19 MiB, t=2, p=1) unless configured higher. */
 export interface PasswordPolicy {
@@ -15,7 +15,7 @@ export interface PasswordPolicy {
 export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: 10, maxLength: 128, memoryKiB: 19456, iterations: 2 };
 
 /** Hashing slots when none are given: as many as libuv's default thread pool, and a queue of 128 (the service takes its own from AUTH_PASSWORD_HASH_*). */
-const DEFAULT_SLOTS = { concurrency: 4, queue: 128 };
+const DEFAULT_SLOTS = { concurrency: 4, queue: 128, accountQueue: 16 };
 
 /**
  * A password's length in characters (Unicode code points): the unit
@@ -59,9 +59,12 @@ export class Passwords {
     return password;
   }
 
-  /** Raises PasswordHashingBusyError when every slot and the queue are taken. */
+  /**
+   * Hashes a new password (CreateUser, ChangePassword: always the account
+   * lane). Raises PasswordHashingBusyError when every slot and that lane's queue are taken.
+   */
   hash(password: string): Promise<string> {
-    return this.slots.run(() => argon2.hash(password, this.#options()));
+    return this.slots.run("account", () => argon2.hash(password, this.#options()));
   }
 
   #options() {
@@ -73,14 +76,14 @@ export class Passwords {
    * password longer than the policy's maxLength cannot have been set, so it
    * is refused (after the same dummy work, so length does not show in the
    * timing). With no hash, spends the same time and answers false. Raises
-   * PasswordHashingBusyError when every slot and the queue are taken.
+   * PasswordHashingBusyError when every slot and `lane`'s queue are taken.
    */
-  async verify(hash: string | undefined, password: string): Promise<boolean> {
+  async verify(hash: string | undefined, password: string, lane: HashingLane): Promise<boolean> {
     if (hash === undefined || passwordLength(password) > this.policy.maxLength) {
       const dummy = await this.#dummyHash;
-      await this.slots.run(() => argon2.verify(dummy, "dummy-password-for-timing").catch(() => false));
+      await this.slots.run(lane, () => argon2.verify(dummy, "dummy-password-for-timing").catch(() => false));
       return false;
     }
-    return this.slots.run(() => argon2.verify(hash, password).catch(() => false));
+    return this.slots.run(lane, () => argon2.verify(hash, password).catch(() => false));
   }
 }
