@@ -72,7 +72,7 @@ export function readAuthConfig(env = new EnvReader()): AuthServiceConfig {
     hashing: {
       concurrency: env.integer("AUTH_PASSWORD_HASH_CONCURRENCY", defaultHashConcurrency(env), 1, 64),
       queue: env.integer("AUTH_PASSWORD_HASH_QUEUE", 128, 0, 10_000),
-      accountQueue: env.integer("AUTH_PASSWORD_HASH_ACCOUNT_QUEUE", 16, 0, 1_000),
+      accountQueue: env.integer("AUTH_PASSWORD_HASH_ACCOUNT_QUEUE", 128, 0, 10_000),
     },
     loginThrottle: readLoginThrottle(env),
     redis,

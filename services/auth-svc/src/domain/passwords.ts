@@ -15,7 +15,7 @@ export interface PasswordPolicy {
 export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: 10, maxLength: 128, memoryKiB: 19456, iterations: 2 };
 
 /** Hashing slots when none are given: as many as libuv's default thread pool, and a queue of 128 (the service takes its own from AUTH_PASSWORD_HASH_*). */
-const DEFAULT_SLOTS = { concurrency: 4, queue: 128, accountQueue: 16 };
+const DEFAULT_SLOTS = { concurrency: 4, queue: 128, accountQueue: 128 };
 
 /**
  * A password's length in characters (Unicode code points): the unit
