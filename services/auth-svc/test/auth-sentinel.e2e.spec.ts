@@ -29,8 +29,8 @@ it("finds its Redis through Sentinel (REDIS_SENTINELS) and validates a token wit
     monitor.disconnect();
 
     expect(sent).toEqual(["EVALSHA"]);
-    // The one script did the validation: it read the token's key and its user.
-    expect(inScript.some((c) => c.includes(" auth:token:"))).toBe(true);
+    // The one script did the validation: it read the token's hash and its user.
+    expect(inScript.some((c) => c.includes(" auth:token_meta:"))).toBe(true);
     expect(inScript.some((c) => c.includes(` auth:user:${user!.userId}`))).toBe(true);
   } finally {
     await svc.stop();

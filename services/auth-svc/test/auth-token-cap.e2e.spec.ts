@@ -27,6 +27,6 @@ describe("auth-svc token cap over gRPC", () => {
     for (const token of tokens.slice(0, 5)) expect((await failure(svc.client.validateToken({ token }))).code).toBe(status.UNAUTHENTICATED);
     for (const token of tokens.slice(5)) expect((await svc.client.validateToken({ token })).userId).toBe(user!.userId);
     expect((await svc.client.listUserTokens({ userId: user!.userId })).tokens).toHaveLength(MAX_LIVE_TOKENS_PER_USER);
-    expect(await redis.admin.llen(`auth:user_tokens:${user!.userId}`)).toBe(MAX_LIVE_TOKENS_PER_USER);
+    expect(await redis.admin.zcard(`auth:user_tokens:${user!.userId}`)).toBe(MAX_LIVE_TOKENS_PER_USER);
   }, 120_000);
 });

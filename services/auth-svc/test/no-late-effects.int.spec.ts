@@ -8,9 +8,9 @@ import { RedisServer } from "@faultmaven/test-kit";
 import { Accounts } from "../src/domain/accounts.js";
 import { Passwords } from "../src/domain/passwords.js";
 import { mintToken } from "../src/domain/token.js";
-import { REVOKE_TOKEN_META, SET_TOKEN_KEY, DELETE_KEY } from "../src/redis/revocation-scripts.js";
+import { COMMIT_TOKEN, REVOKE_TOKEN_META } from "../src/redis/revocation-scripts.js";
 import { RedisAuthStore } from "../src/redis/redis-auth-store.js";
-import { ACTIVATE, COMMIT_EMAIL, DELETE_USER, SET_PASSWORD, UPDATE_USER } from "../src/redis/scripts.js";
+import { ACTIVATE, COMMIT_EMAIL, DELETE_USER, SET_PASSWORD, UPDATE_USER, USER_TOKEN_REMOVE } from "../src/redis/scripts.js";
 
 /** argon2's smallest memory cost: these tests are about Redis, not about hashing time. */
 const passwords = new Passwords({ minLength: 10, maxLength: 128, memoryKiB: 1024, iterations: 2 });
@@ -152,21 +152,29 @@ describe("auth-svc writes with Redis frozen before a call's commit", () => {
     const input = fresh();
     await accounts.createUser(input);
     const { token, info } = await accounts.login({ username: input.username }, input.password);
-    expect(await frozenBefore(DELETE_KEY, () => accounts.revokeToken({ token }))).toEqual({ tokenId: info.tokenId, userId: info.userId });
+    expect(await frozenBefore(USER_TOKEN_REMOVE, () => accounts.revokeToken({ token }))).toEqual({
+      tokenId: info.tokenId,
+      userId: info.userId,
+    });
     await expect(accounts.validateToken(token)).rejects.toThrow();
     expect(await store.listUserTokens(info.userId)).toEqual([]);
   });
 
   it.each([
     ["recording the login", UPDATE_USER],
-    ["writing the token key", SET_TOKEN_KEY],
+    ["committing the token", COMMIT_TOKEN],
   ])("Login: answers UNAVAILABLE when Redis freezes before %s, and no token of it works or is listed", async (_, script) => {
     const input = fresh();
     const user = await accounts.createUser(input);
-    const before = await redis.admin.keys("auth:token:*");
     expect(await frozenBefore(script, () => accounts.login({ username: input.username }, input.password))).toBeInstanceOf(UnavailableError);
     expect(await store.listUserTokens(user.userId)).toEqual([]);
-    expect((await redis.admin.keys("auth:token:*")).filter((key) => !before.includes(key))).toEqual([]);
+    // Every token hash of the user left is still staged: none of its tokens was committed.
+    const committed = [];
+    for (const key of await redis.admin.keys("auth:token_meta:*")) {
+      const [owner, staged] = await redis.admin.hmget(key, "user_id", "staged");
+      if (owner === user.userId && staged === null) committed.push(key);
+    }
+    expect(committed).toEqual([]);
     // The user's next login works, and is the only token listed.
     const { info } = await accounts.login({ username: input.username }, input.password);
     expect((await store.listUserTokens(user.userId)).map((t) => t.tokenId)).toEqual([info.tokenId]);

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from "node:crypto";
 export interface ParsedToken {
   readonly userId: string;
   readonly tokenId: string;
-  /** SHA-256 hex of the whole token: its `auth:token:` key part. */
+  /** SHA-256 hex of the whole token (a Redis token hash holds it as base64url, see tokenDigest). */
   readonly sha256: string;
 }
 

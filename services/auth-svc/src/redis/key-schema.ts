@@ -48,12 +48,13 @@ export const authKeySchema = defineKeySchema({
       writtenBy: "CreateUser; DeleteUser removes the entry; ListUsers prunes entries of vanished users",
     }),
     token: new KeyPattern("auth:token:{sha256_hex}", [sha256], {
-      type: "String: user_id",
+      type: "String: user_id (earlier layout only)",
       ttl: "token TTL (24 h)",
-      writtenBy: "Login; revocation removes it",
+      writtenBy:
+        "no longer written: a token issued before the merged token hash has one; its revocation removes it, else it expires with its token",
     }),
     userTokens: new KeyPattern("auth:user_tokens:{user_id}", [userId], {
-      type: "List: token ids, oldest first",
+      type: "Sorted set: token ids, scored by order of issue (oldest lowest); a List in the earlier layout, turned into the set by the next Login",
       ttl: "its newest token's TTL",
       writtenBy:
         `Login (the push script answers the ids beyond the newest ${MAX_LIVE_TOKENS_PER_USER}, which Login then revokes, each revocation ` +
@@ -61,14 +62,15 @@ export const authKeySchema = defineKeySchema({
         "ListUserTokens prunes expired ones",
     }),
     tokenMeta: new KeyPattern("auth:token_meta:{token_id}", [tokenId], {
-      type: "Hash",
+      type: "Hash: the token (one small listpack)",
       ttl: "token TTL (24 h)",
-      writtenBy: "Login; ValidateToken (last_used, usage_count); revocation removes it",
+      writtenBy: "Login (stages it, then commits it by removing `staged`); ValidateToken (last_used, usage_count); revocation removes it",
       fields: [
-        ["`token_id`, `user_id`", "identity"],
-        ["`token_sha256`", "to revoke by id"],
+        ["`user_id`", "owner"],
+        ["`digest`", "SHA-256 of the whole token, base64url (earlier layout: `token_sha256`, hex, and a `token_id` field)"],
         ["`created_at`, `expires_at`, `last_used`", "Unix ms, Redis clock"],
-        ["`usage_count`", "validations so far"],
+        ["`usage_count`", "validations so far (absent: none)"],
+        ["`staged`", "present from stage to commit: the token does not work yet"],
       ],
     }),
     usernameLoginFailures: new KeyPattern("auth:login_failures:username:{username}", [username], {
@@ -118,13 +120,15 @@ export const authKeySchema = defineKeySchema({
       "first (its tokens stop working at once), then releases its claims (including an address a change had in flight) " +
       "and revokes its tokens; a Login that finds its user gone after staging its token revokes that token itself.",
     "**Tokens** are `fm1.<user_id>.<token_id>.<secret>` with a 256-bit secret. Only the SHA-256 of the whole token is " +
-      "stored. Login stages the metadata (its `created_at` and `expires_at` from the Redis clock) and the list entry, " +
-      "records the login (checking the user and password are unchanged), then writes the token key: a token works, and " +
-      "is listed, only once both its metadata and its key exist. Revocation deletes the metadata first (the commit), then " +
-      "the key and the list entry. A password change revokes every token, then commits the new hash only if the user has " +
-      "not logged in since the revocation began (else revokes again). Because the token names its own keys, " +
-      "ValidateToken is one Lua script over `auth:token:{sha256_hex}`, `auth:token_meta:{token_id}` and `auth:user:{user_id}` " +
-      "(one round trip on standalone and Sentinel); on Cluster the three keys are read in parallel.",
+      "stored, in the token's one hash `auth:token_meta:{token_id}`. Login stages that hash (marked `staged`, its " +
+      "`created_at` and `expires_at` from the Redis clock) and the set entry, records the login (checking the user and " +
+      "password are unchanged), then commits it by removing `staged` (only while the hash exists): a token works, and is " +
+      "listed, only once committed. Revocation deletes the hash (the commit), then the set entry. A password change revokes " +
+      "every token, then commits the new hash only if the user has not logged in since the revocation began (else revokes " +
+      "again). Because the token names its own keys, ValidateToken is one Lua script over `auth:token_meta:{token_id}` and " +
+      "`auth:user:{user_id}` (one round trip on standalone and Sentinel); on Cluster the two keys are read in parallel. " +
+      "Tokens of the earlier layout (a `auth:token:{sha256_hex}` key beside a metadata hash holding `token_sha256`) still " +
+      "validate, list and revoke until they expire; no migration step is needed.",
     "**Login throttling.** `auth:login_failures:*` count failed logins per submitted username, per submitted e-mail " +
       "(whether or not such an account exists, so the answer never tells) and per source address (its SHA-256, without " +
       "the port; an IPv6 source by its /64). Each attempt is counted when it is let through, before argon2 runs, by one " +

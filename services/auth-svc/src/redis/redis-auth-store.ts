@@ -7,7 +7,8 @@ import type { NewUser, PublicUser, UserChanges, UserRecord } from "../domain/use
 import { afterCommit } from "./after-commit.js";
 import { keyed, RECORD_COUNT, recordedReply, RESERVE_USER_ID, unlessRefused } from "./idempotency-scripts.js";
 import { authKeys } from "./keys.js";
-import { DELETE_KEY, REVOKE_TOKEN_META, SET_TOKEN_KEY } from "./revocation-scripts.js";
+import { tokenDigest } from "./token-digest.js";
+import { COMMIT_TOKEN, DELETE_KEY, REVOKE_TOKEN_META } from "./revocation-scripts.js";
 import {
   ACTIVATE,
   ANNOUNCE_EMAIL,
@@ -24,6 +25,8 @@ import {
   SET_PASSWORD,
   UPDATE_PROFILE,
   UPDATE_USER,
+  USER_TOKEN_IDS,
+  USER_TOKEN_REMOVE,
 } from "./scripts.js";
 import { VALIDATE_TOKEN } from "./token-steps.js";
 import { PENDING_TTL_MS, UniqueIndex } from "./unique-index.js";
@@ -291,29 +294,22 @@ export class RedisAuthStore implements AuthStore {
 
   stageToken(token: ParsedToken, ttlMs: number, maxLive = MAX_LIVE_TOKENS_PER_USER): Promise<TokenRecord> {
     return callRedis(async () => {
-      const fields = { token_id: token.tokenId, user_id: token.userId, token_sha256: token.sha256 };
       const metaKey = authKeys.tokenMeta(token.tokenId);
-      const [createdAt, expiresAt] = (await ISSUE_TOKEN_META.run(this.client, [metaKey], [ttlMs, ...Object.entries(fields).flat()])) as [
+      const [createdAt, expiresAt] = (await ISSUE_TOKEN_META.run(this.client, [metaKey], [ttlMs, token.userId, tokenDigest(token)])) as [
         number,
         number,
       ];
       const listKey = authKeys.userTokens(token.userId);
       const excess = (await PUSH_USER_TOKEN.run(this.client, [listKey], [token.tokenId, ttlMs, maxLive])) as string[];
       // The oldest beyond the cap: revoked, or (already expired) just unlisted.
-      await Promise.all(excess.map(async (id) => (await this.#revoke(id, "")) ?? (await LIST_REMOVE.run(this.client, [listKey], [id]))));
+      await Promise.all(excess.map(async (id) => (await this.#revoke(id)) ?? (await USER_TOKEN_REMOVE.run(this.client, [listKey], [id]))));
       return { tokenId: token.tokenId, userId: token.userId, createdAt, lastUsed: undefined, expiresAt, usageCount: 0 };
     });
   }
 
-  /** The token key goes last: the token works only once it exists, and only while its metadata does. */
-  commitToken(token: ParsedToken, ttlMs: number): Promise<boolean> {
-    return callRedis(async () => {
-      await SET_TOKEN_KEY.run(this.client, [authKeys.token(token.sha256)], [token.userId, ttlMs]);
-      if ((await this.client.exists(authKeys.tokenMeta(token.tokenId))) === 1) return true;
-      // Revoked between stage and commit: its revoke may have run before our key existed.
-      await DELETE_KEY.run(this.client, [authKeys.token(token.sha256)], []);
-      return false;
-    });
+  /** Removing `staged` goes last: the token works only from then on, and not at all if revoked meanwhile. */
+  commitToken(token: ParsedToken, _ttlMs: number): Promise<boolean> {
+    return callRedis(async () => (await COMMIT_TOKEN.run(this.client, [authKeys.tokenMeta(token.tokenId)], [])) === 1);
   }
 
   validateToken(token: ParsedToken): Promise<TokenIdentity | undefined> {
@@ -321,11 +317,11 @@ export class RedisAuthStore implements AuthStore {
   }
 
   revokeToken(token: ParsedToken): Promise<{ tokenId: string; userId: string } | undefined> {
-    return callRedis(() => this.#revoke(token.tokenId, token.sha256)).then(this.#replicated);
+    return callRedis(() => this.#revoke(token.tokenId, token)).then(this.#replicated);
   }
 
   revokeTokenById(tokenId: string): Promise<{ tokenId: string; userId: string } | undefined> {
-    return callRedis(() => this.#revoke(tokenId, "")).then(this.#replicated);
+    return callRedis(() => this.#revoke(tokenId)).then(this.#replicated);
   }
 
   /** Revokes each listed token (each its own commit); with a key, the count is recorded on the user's token list last. */
@@ -339,19 +335,16 @@ export class RedisAuthStore implements AuthStore {
     }).then(this.#replicated);
   }
 
-  /** Tokens whose metadata and token key both exist (a staged token of a login under way is not one yet). */
+  /** Committed tokens (a staged token of a login under way is not one yet). */
   listUserTokens(userId: string): Promise<readonly TokenRecord[]> {
     return callRedis(async () => {
       const listKey = authKeys.userTokens(userId);
-      const ids = await this.client.lrange(listKey, 0, -1);
+      const ids = await this.#userTokenIds(userId);
       const metas = await Promise.all(ids.map((id) => this.client.hgetall(authKeys.tokenMeta(id))));
-      const working = await Promise.all(
-        metas.map(async (meta) => meta.user_id === userId && (await this.client.exists(authKeys.token(meta.token_sha256 ?? ""))) === 1),
-      );
       const tokens: TokenRecord[] = [];
       for (const [i, meta] of metas.entries()) {
-        if (working[i]) tokens.push(toTokenRecord(meta));
-        else if (meta.user_id !== userId) await LIST_REMOVE.run(this.client, [listKey], [ids[i]!]);
+        if (meta.user_id === userId && meta.staged === undefined) tokens.push(toTokenRecord(ids[i]!, meta));
+        else if (meta.user_id !== userId) await USER_TOKEN_REMOVE.run(this.client, [listKey], [ids[i]!]);
       }
       return tokens.sort((a, b) => b.createdAt - a.createdAt);
     });
@@ -381,7 +374,7 @@ export class RedisAuthStore implements AuthStore {
 
   /** How many listed tokens have metadata naming the user (read only). */
   async #liveTokenCount(userId: string): Promise<number> {
-    const ids = await this.client.lrange(authKeys.userTokens(userId), 0, -1);
+    const ids = await this.#userTokenIds(userId);
     const owners = await Promise.all(ids.map((id) => this.client.hget(authKeys.tokenMeta(id), "user_id")));
     return owners.filter((owner) => owner === userId).length;
   }
@@ -393,24 +386,32 @@ export class RedisAuthStore implements AuthStore {
    */
   async #revokeAll(userId: string): Promise<number> {
     const listKey = authKeys.userTokens(userId);
-    const ids = await this.client.lrange(listKey, 0, -1);
-    const revoked = await Promise.all(ids.map((id) => this.#revoke(id, "")));
+    const ids = await this.#userTokenIds(userId);
+    const revoked = await Promise.all(ids.map((id) => this.#revoke(id)));
     const stale = ids.filter((_, i) => revoked[i] === undefined);
-    for (const id of stale) await LIST_REMOVE.run(this.client, [listKey], [id]);
+    for (const id of stale) await USER_TOKEN_REMOVE.run(this.client, [listKey], [id]);
     return revoked.filter((r) => r?.userId === userId).length;
+  }
+
+  /** A user's token ids, oldest first. */
+  async #userTokenIds(userId: string): Promise<string[]> {
+    return (await USER_TOKEN_IDS.run(this.client, [authKeys.userTokens(userId)], [])) as string[];
   }
 
   /**
    * REVOKE_TOKEN_META is the commit (with a key, it records its reply, so a
-   * retry answers the same token); then the token key and list entry go.
+   * retry answers the same token); then the list entry goes (and the
+   * `auth:token:` key of a token from before the merged layout). With
+   * `token`, only if the hash is that token's.
    */
-  async #revoke(tokenId: string, sha256: string): Promise<{ tokenId: string; userId: string } | undefined> {
-    const reply = await unlessRefused("NO_TOKEN", () => REVOKE_TOKEN_META.run(this.client, [authKeys.tokenMeta(tokenId)], [sha256]));
+  async #revoke(tokenId: string, token?: ParsedToken): Promise<{ tokenId: string; userId: string } | undefined> {
+    const args = token ? [tokenDigest(token), token.sha256] : ["", ""];
+    const reply = await unlessRefused("NO_TOKEN", () => REVOKE_TOKEN_META.run(this.client, [authKeys.tokenMeta(tokenId)], args));
     if (reply === undefined) return undefined;
-    const [userId, tokenSha] = reply as [string, string];
+    const [userId, legacySha] = reply as [string, string];
     await afterCommit(async () => {
-      await DELETE_KEY.run(this.client, [authKeys.token(tokenSha)], []);
-      await LIST_REMOVE.run(this.client, [authKeys.userTokens(userId)], [tokenId]);
+      if (legacySha) await DELETE_KEY.run(this.client, [authKeys.token(legacySha)], []);
+      await USER_TOKEN_REMOVE.run(this.client, [authKeys.userTokens(userId)], [tokenId]);
     });
     return { tokenId, userId };
   }
@@ -421,9 +422,9 @@ function updateAnswer(reply: unknown): PublicUser {
   return parsePublicUser((reply as [string, string[]])[1]);
 }
 
-function toTokenRecord(meta: Record<string, string>): TokenRecord {
+function toTokenRecord(tokenId: string, meta: Record<string, string>): TokenRecord {
   return {
-    tokenId: meta.token_id!,
+    tokenId,
     userId: meta.user_id!,
     createdAt: Number(meta.created_at),
     lastUsed: meta.last_used ? Number(meta.last_used) : undefined,

@@ -1,30 +1,45 @@
 import { LuaScript } from "@faultmaven/redis";
 
 /**
- * Revokes a token by deleting its metadata (KEYS[1]): the commit of a
- * revocation, after which the token neither validates nor lists (its token
- * key and list entry are removed next). With ARGV[1] non-empty, only when
- * the metadata's token_sha256 is ARGV[1] (revoking by the token itself).
- * Returns {user_id, token_sha256} (the digest is already a key name, not a
- * secret); NO_TOKEN (an error, not recorded) when there is no such token.
+ * Revokes a token by deleting its hash (KEYS[1]): the commit of a
+ * revocation, after which the token neither validates nor lists (its list
+ * entry is removed next). With ARGV[1] non-empty, only when the hash is of
+ * that token: its digest is ARGV[1], or (a token from before the merged
+ * layout) its token_sha256 is ARGV[2]. Returns {user_id, token_sha256 or
+ * ""}: a token from before the merged layout also has an `auth:token:` key
+ * to delete (the digest is already a key name, not a secret). NO_TOKEN (an
+ * error, not recorded) when there is no such token.
  */
 export const REVOKE_TOKEN_META = new LuaScript(
   "auth_token_meta_revoke",
   `
-local f = redis.call('HMGET', KEYS[1], 'user_id', 'token_sha256')
-if not f[1] or not f[2] or (ARGV[1] ~= '' and f[2] ~= ARGV[1]) then return redis.error_reply('NO_TOKEN no such token') end
+local f = redis.call('HMGET', KEYS[1], 'user_id', 'digest', 'token_sha256')
+if not f[1] then return redis.error_reply('NO_TOKEN no such token') end
+if ARGV[1] ~= '' then
+  local ours
+  if f[2] then ours = f[2] == ARGV[1] else ours = f[3] == ARGV[2] end
+  if not ours then return redis.error_reply('NO_TOKEN no such token') end
+end
 redis.call('DEL', KEYS[1])
-return {f[1], f[2]}
+return {f[1], f[3] or ''}
 `,
   { idempotent: {} },
 );
 
-/** Deletes KEYS[1]: a token key whose metadata is gone (a revoked token, or one whose login failed). */
+/** Deletes KEYS[1]: the `auth:token:` key of a revoked token from before the merged layout. */
 export const DELETE_KEY = new LuaScript("auth_key_delete", "return redis.call('DEL', KEYS[1])");
 
 /**
- * Writes a token key (KEYS[1] -> user id ARGV[1], TTL ARGV[2] ms): a
- * login's last write, after which the token validates. As a script it
- * carries the not-after bound: written late, it is not written at all.
+ * Commits a staged token (KEYS[1], its hash): removes `staged`, a login's
+ * last write, after which the token validates. Returns 1; 0 when the hash
+ * is gone (revoked between stage and commit). As a script it carries the
+ * not-after bound: run late, it is not run at all.
  */
-export const SET_TOKEN_KEY = new LuaScript("auth_token_key_set", "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1");
+export const COMMIT_TOKEN = new LuaScript(
+  "auth_token_commit",
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HDEL', KEYS[1], 'staged')
+return 1
+`,
+);

@@ -117,7 +117,7 @@ return 1
 `,
 );
 
-/** Removes every occurrence of ARGV[1] from the list KEYS[1] (user list, token list). */
+/** Removes every occurrence of ARGV[1] from the list KEYS[1] (the user list). */
 export const LIST_REMOVE = new LuaScript("auth_list_remove", "return redis.call('LREM', KEYS[1], 0, ARGV[1])");
 
 /** A user hash with the Redis time (ms) it was read at: {now, HGETALL}. */
@@ -283,38 +283,53 @@ return {f[1], f[2] or '', f[3] or '', tonumber(ARGV[1])}
 );
 
 /**
- * ValidateToken in one round trip. KEYS: auth:token:{sha}, auth:token_meta:{id},
- * auth:user:{id}; ARGV: user id, token sha. The token key must point at the
- * user, the metadata must belong to the same user and hash and be
- * unexpired, and the user active. Counts the use. Returns {roles_json,
- * expires_at} or nil.
+ * A token hash's check, for VALIDATE and USE_TOKEN_META: committed (no
+ * `staged` field), and its `digest` (base64url) is ARGV[2]; a token issued
+ * before the merged layout holds `token_sha256` (hex) instead, checked
+ * against ARGV[3].
+ */
+const DIGEST_MATCHES = `
+local function digest_matches(digest, legacy_hex, staged)
+  if staged then return false end
+  if digest then return digest == ARGV[2] end
+  return legacy_hex ~= false and legacy_hex == ARGV[3]
+end
+`;
+
+/**
+ * ValidateToken in one round trip. KEYS: auth:token_meta:{id} (the token
+ * hash), auth:user:{id}; ARGV: user id, token digest (base64url), token
+ * SHA-256 hex (tokens from before the merged layout). The token hash must
+ * be committed, belong to the user and to this token, and be unexpired, and
+ * the user active. Counts the use. Returns {roles_json, expires_at} or nil.
  */
 export const VALIDATE = new LuaScript(
   "auth_token_validate",
   NOW_MS +
+    DIGEST_MATCHES +
     `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return nil end
-local meta = redis.call('HMGET', KEYS[2], 'user_id', 'token_sha256', 'expires_at')
+local meta = redis.call('HMGET', KEYS[1], 'user_id', 'digest', 'expires_at', 'token_sha256', 'staged')
 local now = now_ms()
-if meta[1] ~= ARGV[1] or meta[2] ~= ARGV[2] or tonumber(meta[3]) <= now then return nil end
-local user = redis.call('HMGET', KEYS[3], 'state', 'roles')
+if meta[1] ~= ARGV[1] or not digest_matches(meta[2], meta[4], meta[5]) or tonumber(meta[3]) <= now then return nil end
+local user = redis.call('HMGET', KEYS[2], 'state', 'roles')
 if user[1] ~= 'active' then return nil end
-redis.call('HINCRBY', KEYS[2], 'usage_count', 1)
-redis.call('HSET', KEYS[2], 'last_used', now)
+redis.call('HINCRBY', KEYS[1], 'usage_count', 1)
+redis.call('HSET', KEYS[1], 'last_used', now)
 return {user[2], meta[3]}
 `,
   // Its write (last_used, usage_count) is incidental to a read.
   { readOnly: true },
 );
 
-/** Cluster half of VALIDATE on the metadata key alone: same checks, counts the use, returns expires_at or nil. */
+/** Cluster half of VALIDATE on the token hash alone: same checks, counts the use, returns expires_at or nil. */
 export const USE_TOKEN_META = new LuaScript(
   "auth_token_use_meta",
   NOW_MS +
+    DIGEST_MATCHES +
     `
-local meta = redis.call('HMGET', KEYS[1], 'user_id', 'token_sha256', 'expires_at')
+local meta = redis.call('HMGET', KEYS[1], 'user_id', 'digest', 'expires_at', 'token_sha256', 'staged')
 local now = now_ms()
-if meta[1] ~= ARGV[1] or meta[2] ~= ARGV[2] or tonumber(meta[3]) <= now then return nil end
+if meta[1] ~= ARGV[1] or not digest_matches(meta[2], meta[4], meta[5]) or tonumber(meta[3]) <= now then return nil end
 redis.call('HINCRBY', KEYS[1], 'usage_count', 1)
 redis.call('HSET', KEYS[1], 'last_used', now)
 return meta[3]
@@ -322,8 +337,9 @@ return meta[3]
 );
 
 /**
- * Writes a new token's metadata hash: field/value pairs (ARGV[2..]) plus
- * created_at and expires_at from the Redis clock, with a TTL of ARGV[1] ms.
+ * Stages a new token's hash: user_id ARGV[2], digest ARGV[3], created_at
+ * and expires_at from the Redis clock, and `staged`, with a TTL of ARGV[1]
+ * ms: the token does not work until COMMIT_TOKEN removes `staged`.
  * Returns {created_at, expires_at}.
  */
 export const ISSUE_TOKEN_META = new LuaScript(
@@ -332,27 +348,63 @@ export const ISSUE_TOKEN_META = new LuaScript(
     `
 local now = now_ms()
 local expires = now + tonumber(ARGV[1])
-redis.call('HSET', KEYS[1], 'created_at', now, 'expires_at', expires, 'usage_count', 0)
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', KEYS[1], 'user_id', ARGV[2], 'digest', ARGV[3], 'created_at', now, 'expires_at', expires, 'staged', 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return {now, expires}
 `,
 );
 
 /**
- * Adds a token id to a user's list and extends (never shortens) the list's
- * TTL to ARGV[2] ms. Returns the ids beyond the newest ARGV[3] (oldest
- * first), for the store to revoke: each revocation removes its own entry,
- * so an id stays listed (and revocable by RevokeUserTokens) until its token
- * is gone.
+ * A user's token list (KEYS[1]) as a sorted set, oldest first: a list
+ * (the layout before) is turned into one in place, its order kept.
+ */
+const USER_TOKENS_AS_ZSET = `
+local function user_tokens_as_zset(key)
+  if redis.call('TYPE', key).ok ~= 'list' then return end
+  local ids = redis.call('LRANGE', key, 0, -1)
+  local ttl = redis.call('PTTL', key)
+  redis.call('DEL', key)
+  for i, id in ipairs(ids) do redis.call('ZADD', key, 'NX', i, id) end
+  if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+end
+`;
+
+/**
+ * Adds a token id to a user's token set, scored one above the newest (so
+ * the order is the order of issue), and extends (never shortens) its TTL
+ * to ARGV[2] ms. Returns the ids beyond the newest ARGV[3] (oldest first),
+ * for the store to revoke: each revocation removes its own entry, so an id
+ * stays listed (and revocable by RevokeUserTokens) until its token is gone.
  */
 export const PUSH_USER_TOKEN = new LuaScript(
   "auth_user_tokens_push",
-  `
-local length = redis.call('RPUSH', KEYS[1], ARGV[1])
+  USER_TOKENS_AS_ZSET +
+    `
+user_tokens_as_zset(KEYS[1])
+local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('ZADD', KEYS[1], (tonumber(newest[2]) or 0) + 1, ARGV[1])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-local excess = length - tonumber(ARGV[3])
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[3])
 if excess <= 0 then return {} end
-return redis.call('LRANGE', KEYS[1], 0, excess - 1)
+return redis.call('ZRANGE', KEYS[1], 0, excess - 1)
+`,
+);
+
+/** A user's token ids, oldest first, from the sorted set (or a list, the layout before). */
+export const USER_TOKEN_IDS = new LuaScript(
+  "auth_user_tokens_read",
+  `
+if redis.call('TYPE', KEYS[1]).ok == 'list' then return redis.call('LRANGE', KEYS[1], 0, -1) end
+return redis.call('ZRANGE', KEYS[1], 0, -1)
+`,
+  { readOnly: true },
+);
+
+/** Removes token id ARGV[1] from a user's token set (or list, the layout before). */
+export const USER_TOKEN_REMOVE = new LuaScript(
+  "auth_user_tokens_remove",
+  `
+if redis.call('TYPE', KEYS[1]).ok == 'list' then return redis.call('LREM', KEYS[1], 0, ARGV[1]) end
+return redis.call('ZREM', KEYS[1], ARGV[1])
 `,
 );
