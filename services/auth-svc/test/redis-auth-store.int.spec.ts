@@ -226,3 +226,65 @@ describe("RedisAuthStore reads tokens written before the merged token hash", () 
     }
   });
 });
+
+describe("RedisAuthStore reads users written before the split password fields", () => {
+  it("reads, lists and changes the password of a user hash of the earlier layout, which then holds the split fields", async () => {
+    const { store } = await open(redis.env);
+    try {
+      const userId = "usr_earlierearlierearlier1";
+      await redis.admin.hset(`auth:user:${userId}`, {
+        user_id: userId,
+        username: "earlier_user",
+        email: "earlier_user@example.com",
+        display_name: "",
+        roles: '["viewer"]',
+        password_hash: HASH,
+        created_at: 1_000,
+        updated_at: 2_000,
+        state: "active",
+      });
+      await redis.admin.set("auth:username:earlier_user", userId);
+      await redis.admin.set("auth:email:earlier_user@example.com", userId);
+      await redis.admin.rpush("auth:user_list", userId);
+      const expected = { userId, username: "earlier_user", displayName: "", roles: ["viewer"], passwordHash: HASH, createdAt: 1_000 };
+      expect(await store.getUser(userId)).toMatchObject(expected);
+      expect(await store.findByEmail("earlier_user@example.com")).toMatchObject(expected);
+      expect((await store.listUsers(0, 100_000)).users.find((u) => u.userId === userId)).toMatchObject(expected);
+
+      const next = "$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdG5ld3NhbHQ$bmV3aGFzaG5ld2hhc2huZXdoYXNo";
+      expect(await store.changePassword(userId, async (user) => (user.passwordHash === HASH ? next : "wrong"))).toBe(0);
+      expect((await store.getUser(userId))?.passwordHash).toBe(next);
+      expect(await redis.admin.hmget(`auth:user:${userId}`, "password_salt", "password_hash")).toEqual([
+        "$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdG5ld3NhbHQ",
+        "bmV3aGFzaG5ld2hhc2huZXdoYXNo",
+      ]);
+      expect(await store.updateUser(userId, { displayName: "Earlier" })).toMatchObject({ userId, displayName: "Earlier" });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("writes a new user as a listpack hash without its id, with the PHC string split in two fields", async () => {
+    const { store } = await open(redis.env);
+    try {
+      const user = await store.createUser({
+        username: "split_user",
+        email: "split@example.com",
+        displayName: "",
+        roles: [],
+        passwordHash: HASH,
+      });
+      const key = `auth:user:${user.userId}`;
+      expect(await redis.admin.object("ENCODING", key)).toBe("listpack");
+      expect(await redis.admin.hmget(key, "user_id", "display_name", "password_salt", "password_hash")).toEqual([
+        null,
+        null,
+        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ",
+        "aGFzaGhhc2g",
+      ]);
+      expect((await store.getUser(user.userId))?.passwordHash).toBe(HASH);
+    } finally {
+      await store.close();
+    }
+  });
+});

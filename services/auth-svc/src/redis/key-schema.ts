@@ -23,13 +23,20 @@ export const authKeySchema = defineKeySchema({
       ttl: "none (60 s while a create is pending)",
       writtenBy: "CreateUser, UpdateUser, ChangePassword, Login (last_login); DeleteUser removes it",
       fields: [
-        ["`user_id`, `username`, `email`", "identity; username and e-mail normalised (lower case)"],
-        ["`display_name`", "free text"],
+        ["`username`, `email`", "identity (the user id is the key's); normalised (lower case)"],
+        ["`display_name`", "free text; absent when empty"],
         ["`roles`", "JSON array"],
-        ["`password_hash`", "argon2id PHC string; never returned"],
+        [
+          "`password_salt`, `password_hash`",
+          "the argon2id PHC string split at its last `$` (parameters and salt; the hash), each within 64 bytes so the hash stays a listpack; never returned",
+        ],
         ["`created_at`, `updated_at`, `last_login`", "Unix ms, Redis clock"],
         ["`state`", "`pending` during a create, then `active`; pending users are invisible"],
         ["`pending_email`, `pending_email_until`", "during an e-mail change"],
+        [
+          "`user_id`",
+          "earlier layout only, with the whole PHC string in `password_hash` (still read; a password change writes the split fields)",
+        ],
       ],
     }),
     username: new KeyPattern("auth:username:{username}", [username], {

@@ -30,7 +30,7 @@ import {
 } from "./scripts.js";
 import { VALIDATE_TOKEN } from "./token-steps.js";
 import { PENDING_TTL_MS, UniqueIndex } from "./unique-index.js";
-import { parsePublicUser, parseUserHash } from "./user-hash.js";
+import { parsePublicUser, parseUserHash, passwordFields } from "./user-hash.js";
 
 /** How often a password change revokes again when logins keep slipping in between its revoke-all and its commit. */
 const PASSWORD_CHANGE_ROUNDS = 5;
@@ -78,16 +78,16 @@ export class RedisAuthStore implements AuthStore {
       const key = authKeys.user(userId);
       if (userId !== drawn) {
         const recorded = await recordedReply(this.client, key);
-        if (recorded !== undefined) return parsePublicUser(recorded);
+        if (recorded !== undefined) return parsePublicUser(recorded, userId);
       }
       const passwordHash = typeof user.passwordHash === "string" ? user.passwordHash : await user.passwordHash();
       const fields = {
-        user_id: userId,
         username: user.username,
         email: user.email,
-        display_name: user.displayName,
+        // Absent when empty: a field less in the user's listpack.
+        ...(user.displayName === "" ? {} : { display_name: user.displayName }),
         roles: JSON.stringify(user.roles),
-        password_hash: passwordHash,
+        ...passwordFields(passwordHash),
       };
       // 0: already active, an attempt with the same key committed; ACTIVATE answers its record.
       if ((await CREATE_PENDING.run(this.client, [key], [PENDING_TTL_MS, ...Object.entries(fields).flat()])) === 1) {
@@ -96,7 +96,7 @@ export class RedisAuthStore implements AuthStore {
       const reply = await unlessRefused("NOT_PENDING", () => ACTIVATE.run(this.client, [key], []));
       // The pending user expired before the commit (the create took longer than its TTL).
       if (reply === undefined) throw new UnavailableError("redis");
-      return parsePublicUser(reply);
+      return parsePublicUser(reply, userId);
     }).then(this.#replicated);
   }
 
@@ -121,7 +121,7 @@ export class RedisAuthStore implements AuthStore {
   }
 
   getUser(userId: string): Promise<UserRecord | undefined> {
-    return callRedis(async () => parseUserHash(await this.client.hgetall(authKeys.user(userId))));
+    return callRedis(async () => parseUserHash(await this.client.hgetall(authKeys.user(userId)), userId));
   }
 
   findByUsername(username: string): Promise<UserRecord | undefined> {
@@ -140,7 +140,7 @@ export class RedisAuthStore implements AuthStore {
       const users: UserRecord[] = [];
       const gone: string[] = [];
       page.forEach((id, i) => {
-        const user = parseUserHash(hashes[i]!);
+        const user = parseUserHash(hashes[i]!, id);
         if (user) users.push(user);
         else if (!hashes[i]!.state) gone.push(id);
       });
@@ -154,7 +154,7 @@ export class RedisAuthStore implements AuthStore {
     return callRedis(async () => {
       const key = authKeys.user(userId);
       const recorded = await recordedReply(this.client, key);
-      if (recorded !== undefined) return updateAnswer(recorded);
+      if (recorded !== undefined) return updateAnswer(recorded, userId);
       const current = await this.getUser(userId);
       if (!current) throw new UserNotFoundError(userId);
       const fields: Record<string, string> = {};
@@ -164,7 +164,7 @@ export class RedisAuthStore implements AuthStore {
       if (newEmail !== undefined) return this.#changeEmail(userId, newEmail, fields);
       const reply = await unlessRefused("NO_USER", () => UPDATE_PROFILE.run(this.client, [key], Object.entries(fields).flat()));
       if (reply === undefined) throw new UserNotFoundError(userId);
-      return updateAnswer(reply);
+      return updateAnswer(reply, userId);
     });
   }
 
@@ -200,7 +200,7 @@ export class RedisAuthStore implements AuthStore {
       if (previous !== email) await this.#emails.release(previous, userId);
       await FINISH_EMAIL.run(this.client, [key], [email]);
     });
-    return updateAnswer(reply);
+    return updateAnswer(reply, userId);
   }
 
   /** Undoes an e-mail change that cannot commit; the error to raise: NOT_FOUND when the user is gone. */
@@ -240,7 +240,9 @@ export class RedisAuthStore implements AuthStore {
       for (let round = 0; round < PASSWORD_CHANGE_ROUNDS; round++) {
         revoked += await this.#revokeAll(userId);
         try {
-          return Number(await SET_PASSWORD.run(this.client, [key], [newHash, user.passwordHash, at, revoked]));
+          return Number(
+            await SET_PASSWORD.run(this.client, [key], [...Object.values(passwordFields(newHash)), user.passwordHash, at, revoked]),
+          );
         } catch (error) {
           const refusal = error instanceof Error ? error.message.split(" ")[0] : "";
           if (refusal === "NO_USER") throw new UserNotFoundError(userId);
@@ -256,7 +258,7 @@ export class RedisAuthStore implements AuthStore {
   recordLogin(userId: string): Promise<UserRecord> {
     return callRedis(async () => {
       const reply = await UPDATE_USER.run(this.client, [authKeys.user(userId)], ["login"]);
-      const user = reply ? parseUserHash(pairsToHash(reply as string[])) : undefined;
+      const user = reply ? parseUserHash(pairsToHash(reply as string[]), userId) : undefined;
       if (!user) throw new UserNotFoundError(userId);
       return user;
     });
@@ -369,7 +371,7 @@ export class RedisAuthStore implements AuthStore {
 
   async #readUserAt(userId: string): Promise<{ at: number; user: UserRecord | undefined }> {
     const [at, pairs] = (await READ_USER_AT.run(this.client, [authKeys.user(userId)], [])) as [number, string[]];
-    return { at: Number(at), user: parseUserHash(pairsToHash(pairs)) };
+    return { at: Number(at), user: parseUserHash(pairsToHash(pairs), userId) };
   }
 
   /** How many listed tokens have metadata naming the user (read only). */
@@ -418,8 +420,8 @@ export class RedisAuthStore implements AuthStore {
 }
 
 /** UpdateUser's reply, recorded or fresh: {previous e-mail, public fields}. */
-function updateAnswer(reply: unknown): PublicUser {
-  return parsePublicUser((reply as [string, string[]])[1]);
+function updateAnswer(reply: unknown, userId: string): PublicUser {
+  return parsePublicUser((reply as [string, string[]])[1], userId);
 }
 
 function toTokenRecord(tokenId: string, meta: Record<string, string>): TokenRecord {

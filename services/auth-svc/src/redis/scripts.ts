@@ -22,7 +22,7 @@ local function public_hash(key)
   local out = {}
   for i = 1, #all, 2 do
     local f = all[i]
-    if f ~= 'password_hash' and f ~= 'pending_email' and f ~= 'pending_email_until' then
+    if f ~= 'password_hash' and f ~= 'password_salt' and f ~= 'pending_email' and f ~= 'pending_email_until' then
       out[#out + 1] = f
       out[#out + 1] = all[i + 1]
     end
@@ -126,23 +126,27 @@ export const READ_USER_AT = new LuaScript("auth_user_read_at", `${NOW_MS}return 
 });
 
 /**
- * ChangePassword's commit: sets password_hash to ARGV[1] on an active user
- * whose hash is still ARGV[2] (the one the current password was checked
- * against) and who has not logged in since ARGV[3] (Redis ms, read before
- * its tokens were revoked: a login since may hold a token that the revoke
- * missed). Answers ARGV[4], how many tokens were revoked (recorded; no
- * secret). Errors (not recorded): NO_USER, PASSWORD_CHANGED, LOGIN_RACE.
+ * ChangePassword's commit: sets the password to ARGV[1] (password_salt) and
+ * ARGV[2] (password_hash) on an active user whose password is still the PHC
+ * string ARGV[3] (the one the current password was checked against; kept
+ * whole in password_hash by a user from before the split) and who has not
+ * logged in since ARGV[4] (Redis ms, read before its tokens were revoked: a
+ * login since may hold a token that the revoke missed). Answers ARGV[5],
+ * how many tokens were revoked (recorded; no secret). Errors (not
+ * recorded): NO_USER, PASSWORD_CHANGED, LOGIN_RACE.
  */
 export const SET_PASSWORD = new LuaScript(
   "auth_user_set_password",
   NOW_MS +
     `
-local f = redis.call('HMGET', KEYS[1], 'state', 'password_hash', 'last_login')
+local f = redis.call('HMGET', KEYS[1], 'state', 'password_hash', 'last_login', 'password_salt')
 if f[1] ~= 'active' then return redis.error_reply('NO_USER no active user') end
-if f[2] ~= ARGV[2] then return redis.error_reply('PASSWORD_CHANGED the password changed meanwhile') end
-if tonumber(f[3] or 0) >= tonumber(ARGV[3]) then return redis.error_reply('LOGIN_RACE a login ran during the change') end
-redis.call('HSET', KEYS[1], 'password_hash', ARGV[1], 'updated_at', now_ms())
-return tonumber(ARGV[4])
+local current = f[2]
+if f[4] then current = f[4] .. '$' .. (f[2] or '') end
+if current ~= ARGV[3] then return redis.error_reply('PASSWORD_CHANGED the password changed meanwhile') end
+if tonumber(f[3] or 0) >= tonumber(ARGV[4]) then return redis.error_reply('LOGIN_RACE a login ran during the change') end
+redis.call('HSET', KEYS[1], 'password_salt', ARGV[1], 'password_hash', ARGV[2], 'updated_at', now_ms())
+return tonumber(ARGV[5])
 `,
   { idempotent: {} },
 );
