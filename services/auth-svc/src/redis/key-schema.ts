@@ -28,9 +28,10 @@ export const authKeySchema = defineKeySchema({
         ["`roles`", "JSON array"],
         [
           "`password_salt`, `password_hash`",
-          "the argon2id PHC string split at its last `$` (parameters and salt; the hash), each within 64 bytes so the hash stays a listpack; never returned",
+          "the argon2id PHC string split at its last `$`: parameters and salt without the constant `$argon2id$v=19$`; the hash. " +
+            "Each within 64 bytes, so the user hash stays a listpack; never returned",
         ],
-        ["`created_at`, `updated_at`, `last_login`", "Unix ms, Redis clock"],
+        ["`created_at`, `updated_at`, `last_login`", "Unix ms, Redis clock; `updated_at` absent until the first change"],
         ["`state`", "`pending` during a create, then `active`; pending users are invisible"],
         ["`pending_email`, `pending_email_until`", "during an e-mail change"],
         [

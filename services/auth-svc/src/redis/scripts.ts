@@ -54,7 +54,7 @@ return 1
 
 /**
  * Writes a user hash in state "pending" with a short TTL (ARGV[1] ms),
- * then field/value pairs: invisible to every read until ACTIVATE, and gone
+ * created_at (updated_at comes with the first change), then field/value pairs: invisible to every read until ACTIVATE, and gone
  * by itself if the create dies half-way. A retry of a keyed create (same
  * user id) rewrites its own pending hash. Returns 1, or 0 when the user is
  * already active (that create finished) and nothing was written.
@@ -66,7 +66,7 @@ export const CREATE_PENDING = new LuaScript(
 local state = redis.call('HGET', KEYS[1], 'state')
 if state and state ~= 'pending' then return 0 end
 local now = now_ms()
-redis.call('HSET', KEYS[1], 'state', 'pending', 'created_at', now, 'updated_at', now)
+redis.call('HSET', KEYS[1], 'state', 'pending', 'created_at', now)
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
@@ -127,7 +127,7 @@ export const READ_USER_AT = new LuaScript("auth_user_read_at", `${NOW_MS}return 
 
 /**
  * ChangePassword's commit: sets the password to ARGV[1] (password_salt) and
- * ARGV[2] (password_hash) on an active user whose password is still the PHC
+ * ARGV[2] (password_hash), as passwordFields splits it, on an active user whose password is still the PHC
  * string ARGV[3] (the one the current password was checked against; kept
  * whole in password_hash by a user from before the split) and who has not
  * logged in since ARGV[4] (Redis ms, read before its tokens were revoked: a
@@ -142,7 +142,11 @@ export const SET_PASSWORD = new LuaScript(
 local f = redis.call('HMGET', KEYS[1], 'state', 'password_hash', 'last_login', 'password_salt')
 if f[1] ~= 'active' then return redis.error_reply('NO_USER no active user') end
 local current = f[2]
-if f[4] then current = f[4] .. '$' .. (f[2] or '') end
+if f[4] then
+  -- As parseUserHash joins them: the PHC prefix is left out unless the salt field starts with '$'.
+  local prefix = string.sub(f[4], 1, 1) == '$' and '' or '$argon2id$v=19$'
+  current = prefix .. f[4] .. '$' .. (f[2] or '')
+end
 if current ~= ARGV[3] then return redis.error_reply('PASSWORD_CHANGED the password changed meanwhile') end
 if tonumber(f[3] or 0) >= tonumber(ARGV[4]) then return redis.error_reply('LOGIN_RACE a login ran during the change') end
 redis.call('HSET', KEYS[1], 'password_salt', ARGV[1], 'password_hash', ARGV[2], 'updated_at', now_ms())
