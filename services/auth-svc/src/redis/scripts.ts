@@ -2,7 +2,7 @@ import { LuaScript } from "@faultmaven/redis";
 
 /**
  * auth-svc scripts. Each touches one key (Cluster-safe) except VALIDATE,
- * which reads three keys that the token itself names, so it runs as ONE
+ * which reads two keys that the token itself names, so it runs as ONE
  * round trip on standalone and Sentinel; Cluster splits it (see
  * token-steps.ts). Every key is given in KEYS; timestamps come from the
  * Redis clock.
@@ -54,8 +54,9 @@ return 1
 
 /**
  * Writes a user hash in state "pending" with a short TTL (ARGV[1] ms),
- * created_at (updated_at comes with the first change), then field/value pairs: invisible to every read until ACTIVATE, and gone
- * by itself if the create dies half-way. A retry of a keyed create (same
+ * created_at (updated_at comes with the first change), then field/value
+ * pairs: invisible to every read until ACTIVATE, and gone by itself if the
+ * create dies half-way. A retry of a keyed create (same
  * user id) rewrites its own pending hash. Returns 1, or 0 when the user is
  * already active (that create finished) and nothing was written.
  */
