@@ -56,7 +56,10 @@ export async function scaleCheck(admin: Redis, sessions: ServiceUnderTest<typeof
     `Filler: copies of one real session (3 messages) made by DUMP and RESTORE (with TTL, Lua in chunks) of its keys: ${copies.templates.join(", ")}`,
   );
   console.log(
-    `${"sessions".padStart(10)} ${"call".padEnd(28)} ${pad("req/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} ${pad("non-OK", 6)} | ${pad("fill s", 6)} ${pad("keys", 9)} ${pad("used MB", 7)}`,
+    "CPU µs = the service's CPU time per call; Redis µs = Redis's time per command (INFO commandstats): both steadier than p99 on a shared box",
+  );
+  console.log(
+    `${"sessions".padStart(10)} ${"call".padEnd(28)} ${pad("req/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} ${pad("CPU µs", 6)} ${pad("Redis µs", 8)} ${pad("non-OK", 6)} | ${pad("fill s", 6)} ${pad("keys", 9)} ${pad("used MB", 7)}`,
   );
   const p99s = new Map<string, number[]>();
   for (const size of [SCALE.small, SCALE.large]) {
@@ -66,10 +69,13 @@ export async function scaleCheck(admin: Redis, sessions: ServiceUnderTest<typeof
     const keys = await admin.dbsize();
     const usedMb = Number(/used_memory:(\d+)/.exec(await admin.info("memory"))?.[1]) / 2 ** 20;
     for (const call of calls) {
+      const redisBefore = await commandTime(admin);
       const { figures, notOk } = await measure(sessions, call);
+      const redisAfter = await commandTime(admin);
+      const redisMicros = (redisAfter.usec - redisBefore.usec) / (redisAfter.calls - redisBefore.calls);
       p99s.set(call.name, [...(p99s.get(call.name) ?? []), figures.p99]);
       console.log(
-        `${pad(size.toLocaleString("en"), 10)} ${call.name.padEnd(28)} ${pad(Math.round(figures.perSecond), 7)} ${pad(fixed(figures.p50), 7)} ${pad(fixed(figures.p99), 7)} ${pad(notOk + figures.failed, 6)} | ${pad(fixed(fillSeconds, 1), 6)} ${pad(keys, 9)} ${pad(Math.round(usedMb), 7)}`,
+        `${pad(size.toLocaleString("en"), 10)} ${call.name.padEnd(28)} ${pad(Math.round(figures.perSecond), 7)} ${pad(fixed(figures.p50), 7)} ${pad(fixed(figures.p99), 7)} ${pad(Math.round(figures.cpuMicrosPerCall), 6)} ${pad(fixed(redisMicros, 1), 8)} ${pad(notOk + figures.failed, 6)} | ${pad(fixed(fillSeconds, 1), 6)} ${pad(keys, 9)} ${pad(Math.round(usedMb), 7)}`,
       );
     }
   }
@@ -89,4 +95,16 @@ async function measure(svc: ServiceUnderTest<GenServiceMethods>, call: HotCall):
   let notOk = 0;
   for (const [code, count] of after) if (code !== "OK" && code !== "CANCELLED") notOk += count - (before.get(code) ?? 0);
   return { figures: pooled(runs), notOk };
+}
+
+/** Commands Redis ran so far and the µs it spent in them (INFO commandstats, INFO itself left out). */
+async function commandTime(admin: Redis): Promise<{ calls: number; usec: number }> {
+  let calls = 0;
+  let usec = 0;
+  for (const [, command, n, micros] of (await admin.info("commandstats")).matchAll(/^cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/gm)) {
+    if (command === "info") continue;
+    calls += Number(n);
+    usec += Number(micros);
+  }
+  return { calls, usec };
 }
