@@ -4,6 +4,7 @@
  * sends Redis the same commands and answers with a reply of the same bytes;
  * Redis round trips per call (MONITOR); ValidateToken alone and under a
  * flood of 50 concurrent Logins; then Redis memory per record; last the
+ * GetSession through one replica vs two (bench/replicas.ts, BENCH_ONLY=Replicas alone) and the
  * scale check (bench/scale.ts: GetSession and AppendMessage at 10k and 1M
  * live sessions; BENCH_SCALE=0 skips it, BENCH_ONLY=Scale runs it alone). All
  * processes (redis-server, ChromaDB, the services, the baseline) are started
@@ -22,6 +23,7 @@ import { FLOOD, loginFlood } from "./login-flood.js";
 import { bytesPerRecord, RECORDS } from "./memory-per-record.js";
 import { commandsOfOneCall, roundTripsPerCall } from "./redis-commands.js";
 import { RawCaller } from "./raw-call.js";
+import { REPLICAS_PART, twoReplicas } from "./replicas.js";
 import { SCALE, SCALE_PART, scaleCheck } from "./scale.js";
 import { LOAD, sideBySide } from "./side-by-side.js";
 import { buildServices, startService, type ServiceUnderTest } from "./service-under-test.js";
@@ -38,12 +40,13 @@ const [sessions, auth, reports] = await Promise.all([
 
 const pad = (value: string | number, width: number) => String(value).padStart(width);
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
-const only = new EnvReader().string("BENCH_ONLY"); // e.g. "GetSession": the hot calls whose name contains it; "Scale": the scale check alone
-const scaleOnly = only !== undefined && SCALE_PART.includes(only);
+// e.g. "GetSession": the hot calls whose name contains it; "Scale": the scale check alone; "Replicas": the two replicas alone
+const only = new EnvReader().string("BENCH_ONLY");
+const onePart = only !== undefined && [SCALE_PART, REPLICAS_PART].some((part) => part.includes(only));
 
 try {
   const password = "benchmark password";
-  if (!scaleOnly) {
+  if (!onePart) {
     console.log(`Redis memory per record: MEMORY USAGE ... SAMPLES 0 summed over all keys, growth for ${RECORDS} records / ${RECORDS}`);
     console.log("(one user's sessions and one case's reports, so their index keys are amortized; one token per user)");
     const memory: [string, number][] = [];
@@ -199,6 +202,7 @@ try {
         `(~${Math.round([...flood.logins.values()].reduce((a, b) => a + b, 0) / flood.seconds)}/s)`,
     );
   }
+  if (only === undefined || REPLICAS_PART.includes(only)) await twoReplicas(sessions, env);
   if (SCALE.enabled && (only === undefined || SCALE_PART.includes(only))) await scaleCheck(redis.admin, sessions);
 } finally {
   for (const svc of [sessions, auth, reports]) svc.stop();
