@@ -57,7 +57,7 @@ export async function scaleCheck(admin: Redis, sessions: ServiceUnderTest<typeof
   );
   console.log(
     "CPU µs = the service's CPU time per call; Redis µs = Redis's time per command (INFO commandstats, SCAN apart): both steadier than p99 " +
-      "on a shared box; SCAN ms = Redis time in SCAN meanwhile (the services' keyspace gauges walk every key, METRICS_KEYSPACE_INTERVAL_SECONDS)",
+      "on a shared box; SCAN ms = Redis time in SCAN meanwhile (the keyspace gauges' pass, every METRICS_KEYSPACE_INTERVAL_SECONDS; SCAN only up to 100k keys)",
   );
   console.log(
     `${"sessions".padStart(10)} ${"call".padEnd(28)} ${pad("req/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} ${pad("CPU µs", 6)} ${pad("Redis µs", 8)} ${pad("SCAN ms", 7)} ${pad("non-OK", 6)} | ${pad("fill s", 6)} ${pad("keys", 9)} ${pad("used MB", 7)}`,
