@@ -8,7 +8,7 @@
  * scale check (bench/scale.ts: GetSession and AppendMessage at 10k and 1M
  * live sessions; BENCH_SCALE=0 skips it, BENCH_ONLY=Scale runs it alone). All
  * processes (redis-server, ChromaDB, the services, the baseline) are started
- * here on free ports; under four minutes with the defaults.
+ * here on free ports; under six minutes with the defaults.
  */
 import type { GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { AuthService } from "@faultmaven/contract/auth";
