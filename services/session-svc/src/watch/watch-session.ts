@@ -54,7 +54,10 @@ export async function* watchSession(
       const fresh = await read(sessionId);
       if (options.signal.aborted) return;
       if (!fresh) {
-        yield { kind: known.expiresAt <= Date.now() ? "expired" : "deleted", version: watcher.version };
+        // A delete is a write (the version after the last one, as its own event says); an expiry is not.
+        yield known.expiresAt <= Date.now() && !watcher.sawDelete
+          ? { kind: "expired", version: watcher.newestVersion }
+          : { kind: "deleted", version: watcher.deletedVersion };
         return;
       }
       known = fresh;

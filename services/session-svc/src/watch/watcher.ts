@@ -24,6 +24,10 @@ export class Watcher {
   #queue: Queued[] = [];
   #bytes = 0;
   #version = 0;
+  /** The newest version any offered event or snapshot named, even one a gap or an overflow dropped. */
+  #newest = 0;
+  /** The version of the published delete, once one arrived. */
+  #deleted: number | undefined;
   #resync = true;
   #ended: { error: unknown } | undefined;
   #wake: (() => void) | undefined;
@@ -36,6 +40,7 @@ export class Watcher {
   /** An event from the store (the same object is offered to every watcher of the session). */
   offer(event: SessionEvent, bytes: number): void {
     if (this.#ended) return;
+    this.#note(event);
     if (!this.#resync) {
       const verdict = this.#verdict(event);
       if (verdict === "drop") return;
@@ -58,6 +63,7 @@ export class Watcher {
     this.#queue = [];
     this.#bytes = 0;
     this.#version = version;
+    this.#newest = Math.max(this.#newest, version);
     this.#resync = false;
     for (const { event, bytes } of waiting) this.offer(event, bytes);
   }
@@ -76,6 +82,25 @@ export class Watcher {
   /** The last version this watcher has handed out or queued. */
   get version(): number {
     return this.#version;
+  }
+
+  /**
+   * The version of the delete a read found: the published delete's when it
+   * arrived, else one past the newest version seen (what the delete's own
+   * event carries when no write came in between).
+   */
+  get deletedVersion(): number {
+    return this.#deleted ?? this.#newest + 1;
+  }
+
+  /** A published delete reached this watcher. */
+  get sawDelete(): boolean {
+    return this.#deleted !== undefined;
+  }
+
+  /** The newest version any offered event or snapshot named (what an `expired` event carries). */
+  get newestVersion(): number {
+    return this.#newest;
   }
 
   /** Waits for the next step. */
@@ -110,6 +135,11 @@ export class Watcher {
         if (event.version <= this.#version) return "drop";
         return event.version === this.#version + 1 ? "keep" : "gap";
     }
+  }
+
+  #note(event: SessionEvent): void {
+    if (event.kind === "deleted") this.#deleted = event.version;
+    else if (event.kind !== "expired") this.#newest = Math.max(this.#newest, event.version);
   }
 
   #notify(): void {
