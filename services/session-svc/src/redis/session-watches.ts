@@ -63,6 +63,6 @@ export class SessionWatches {
   #message(channel: string, payload: string): void {
     const sessionId = sessionIdOfChannel(channel);
     const event = sessionId === undefined ? undefined : parseSessionEvent(payload);
-    if (sessionId !== undefined && event !== undefined) this.#topics.dispatch(sessionId, event, payload.length);
+    if (sessionId !== undefined && event !== undefined) this.#topics.dispatch(sessionId, event, Buffer.byteLength(payload));
   }
 }

@@ -25,8 +25,8 @@ export async function* watchSession(
   options: WatchOptions,
   limits: WatchLimits,
 ): AsyncGenerator<SessionEvent, void, undefined> {
-  const watcher = new Watcher(options.includeTouches, limits);
-  const detach = await topics.attach(sessionId, watcher);
+  const watcher = new Watcher(options.includeTouches, limits, topics.budget);
+  const detach = await topics.attach(sessionId, watcher, options.caller ?? "");
   const cancel = () => {
     detach();
     watcher.end();
@@ -68,6 +68,6 @@ export async function* watchSession(
   } finally {
     options.signal.removeEventListener("abort", cancel);
     detach();
-    watcher.end();
+    watcher.release();
   }
 }

@@ -1,4 +1,5 @@
 import type { SessionEvent } from "../domain/session-event.js";
+import type { BufferBudget } from "./buffer-budget.js";
 import type { WatchLimits } from "./watch-limits.js";
 
 /** What a watcher hands its stream next: an event, a request for a fresh snapshot, or the end. */
@@ -15,10 +16,13 @@ interface Queued {
  * after the last one taken, a touch the same version: anything else is a
  * gap, and the watcher asks its stream for a fresh snapshot (events that
  * arrive meanwhile wait, and those the snapshot covers are dropped). The
- * buffer holds at most `bufferEvents` events and `bufferBytes` bytes: a
- * reader that falls further behind loses its buffer and gets a snapshot
- * instead, so a slow reader costs bounded memory. It starts waiting for its
- * first snapshot.
+ * buffer holds at most `bufferEvents` events and `bufferBytes` bytes, and
+ * its bytes count against the process's `budget`: a reader that falls
+ * further behind, or whose next event the budget cannot take, loses its
+ * buffer and gets a snapshot instead, so slow readers cost bounded memory.
+ * An event dropped so has a version past the one its stream then has, so a
+ * snapshot read before it came is followed by another. It starts waiting
+ * for its first snapshot.
  */
 export class Watcher {
   #queue: Queued[] = [];
@@ -35,6 +39,7 @@ export class Watcher {
   constructor(
     private readonly includeTouches: boolean,
     private readonly limits: Pick<WatchLimits, "bufferEvents" | "bufferBytes">,
+    private readonly budget: BufferBudget,
   ) {}
 
   /** An event from the store (the same object is offered to every watcher of the session). */
@@ -47,10 +52,11 @@ export class Watcher {
       if (verdict === "gap") this.#resync = true;
       else if (event.kind !== "touched") this.#version = event.version;
     }
-    if (this.#queue.length >= this.limits.bufferEvents || this.#bytes + bytes > this.limits.bufferBytes) {
-      this.#queue = [];
-      this.#bytes = 0;
+    if (this.#queue.length >= this.limits.bufferEvents || this.#bytes + bytes > this.limits.bufferBytes || !this.budget.take(bytes)) {
+      this.#drain();
       this.#resync = true;
+      this.#notify();
+      return;
     }
     this.#queue.push({ event, bytes });
     this.#bytes += bytes;
@@ -60,23 +66,31 @@ export class Watcher {
   /** The stream took a snapshot at `version`: drop what it covers and check the rest from there. */
   resynced(version: number): void {
     const waiting = this.#queue;
-    this.#queue = [];
-    this.#bytes = 0;
+    this.#drain();
     this.#version = version;
     this.#newest = Math.max(this.#newest, version);
     this.#resync = false;
     for (const { event, bytes } of waiting) this.offer(event, bytes);
+    // A change or delete dropped for a bound is neither covered by the snapshot nor waiting: read again.
+    const deleteWaits = this.#queue.some((q) => q.event.kind === "deleted");
+    if (!this.#resync && (this.#newest > this.#version || (this.#deleted !== undefined && !deleteWaits))) {
+      this.#drain();
+      this.#resync = true;
+    }
   }
 
   /** Ends the watch: with `error` its stream fails at once; without, it ends after the events it holds. */
   end(error?: unknown): void {
     if (this.#ended) return;
     this.#ended = { error };
-    if (error !== undefined) {
-      this.#queue = [];
-      this.#bytes = 0;
-    }
+    if (error !== undefined) this.#drain();
     this.#notify();
+  }
+
+  /** Ends the watch and gives back everything it holds: its stream is gone. */
+  release(): void {
+    this.end();
+    this.#drain();
   }
 
   /** The last version this watcher has handed out or queued. */
@@ -111,6 +125,7 @@ export class Watcher {
       const head = this.#queue.shift();
       if (head) {
         this.#bytes -= head.bytes;
+        this.budget.give(head.bytes);
         return { event: head.event };
       }
       if (this.#ended) return { end: true };
@@ -135,6 +150,12 @@ export class Watcher {
         if (event.version <= this.#version) return "drop";
         return event.version === this.#version + 1 ? "keep" : "gap";
     }
+  }
+
+  #drain(): void {
+    this.budget.give(this.#bytes);
+    this.#queue = [];
+    this.#bytes = 0;
   }
 
   #note(event: SessionEvent): void {
