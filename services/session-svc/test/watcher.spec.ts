@@ -112,4 +112,18 @@ describe("Watcher", () => {
     watcher.offer(change(3), 10);
     expect(await watcher.next()).toEqual({ event: change(3) });
   });
+
+  it("asks for a snapshot on a reported gap, and for one more when the gap came while a snapshot was being read", async () => {
+    const watcher = new Watcher(false, limits, new BufferBudget(1e9));
+    watcher.resynced(1);
+    watcher.offer(change(2), 10);
+    watcher.gap();
+    expect(await watcher.next()).toEqual({ resync: true });
+    watcher.gap();
+    watcher.resynced(3);
+    expect(await watcher.next()).toEqual({ resync: true });
+    watcher.resynced(3);
+    watcher.offer(change(4), 10);
+    expect(await watcher.next()).toEqual({ event: change(4) });
+  });
 });

@@ -1,12 +1,14 @@
 import { UnavailableError } from "@faultmaven/errors";
 import type { Cluster, Redis } from "ioredis";
-import type { RedisClient, RedisMode } from "@faultmaven/redis";
+import { keySlot, type RedisClient, type RedisMode } from "@faultmaven/redis";
 
 /** What the subscriber tells its owner. */
 export interface SubscriberEvents {
   message(channel: string, payload: string): void;
   /** The connection went away or stopped answering: messages may have been missed. */
   lost(): void;
+  /** The channel's slot moved to another master and is subscribed there now: messages in between may have been missed. */
+  moved(channel: string): void;
 }
 
 /** How often the subscriber connection is pinged, so a frozen server is noticed (not on Cluster). */
@@ -42,6 +44,16 @@ function ready(connection: Redis): Promise<void> {
  * every second, within the command timeout, finds a server that stopped
  * answering (frozen, or a dead peer the kernel has not noticed): two missed
  * in a row drop the connection.
+ *
+ * On Cluster a slot can move to another master (resharding, failover).
+ * ioredis then subscribes the slot's channels again on the new master by
+ * itself, but what was published in between is lost without a sign. So
+ * each channel's master is kept from its subscription, and whenever
+ * ioredis has re-subscribed after a topology change (`subscribersReady`,
+ * which also fires when nothing moved) each channel whose master changed
+ * is subscribed again through the same sharded subscriber (its reply comes
+ * after ioredis' own SSUBSCRIBE on that connection) and reported `moved`:
+ * its watchers read a fresh snapshot, which covers the lost events.
  */
 export class ChannelSubscriber {
   readonly #sharded: boolean;
@@ -49,6 +61,8 @@ export class ChannelSubscriber {
   #connecting: Promise<Redis | Cluster> | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #closed = false;
+  /** On Cluster: each subscribed channel's master ("host:port") as of its (re)subscription. */
+  readonly #masters = new Map<string, string | undefined>();
 
   constructor(
     private readonly client: RedisClient,
@@ -62,14 +76,17 @@ export class ChannelSubscriber {
     const connection = await this.#connected();
     try {
       if (!this.#sharded) await ready(connection as Redis);
-      if (this.#sharded) await connection.ssubscribe(channel);
-      else await connection.subscribe(channel);
+      if (this.#sharded) {
+        await connection.ssubscribe(channel);
+        this.#masters.set(channel, masterOf(connection as Cluster, channel));
+      } else await connection.subscribe(channel);
     } catch (cause) {
       throw new UnavailableError("redis", { cause });
     }
   }
 
   unsubscribe(channel: string): void {
+    this.#masters.delete(channel);
     const connection = this.#connection;
     if (!connection) return;
     const done = this.#sharded ? connection.sunsubscribe(channel) : connection.unsubscribe(channel);
@@ -102,6 +119,7 @@ export class ChannelSubscriber {
     if (this.#sharded) {
       connection.on("smessage", (channel: string, payload: string) => this.events.message(channel, payload));
       connection.on("-node", lost);
+      connection.on("subscribersReady", () => void this.#resubscribeMoved(connection as Cluster));
     } else {
       connection.on("message", (channel: string, payload: string) => this.events.message(channel, payload));
     }
@@ -115,6 +133,30 @@ export class ChannelSubscriber {
     this.#connection = connection;
     if (!this.#sharded) this.#startHeartbeat(connection as Redis);
     return connection;
+  }
+
+  /** Subscribes again each channel whose master changed, then reports it moved (lost on failure). */
+  async #resubscribeMoved(connection: Cluster): Promise<void> {
+    const moved: string[] = [];
+    for (const [channel, master] of this.#masters) {
+      const now = masterOf(connection, channel);
+      if (now === master) continue;
+      this.#masters.set(channel, now);
+      moved.push(channel);
+    }
+    await Promise.all(
+      moved.map(async (channel) => {
+        try {
+          await connection.ssubscribe(channel);
+        } catch {
+          this.events.lost();
+          return;
+        }
+        if (this.#masters.has(channel)) this.events.moved(channel);
+        // Its last watcher left while it was being subscribed again: its unsubscribe may have gone out first.
+        else this.unsubscribe(channel);
+      }),
+    );
   }
 
   #startHeartbeat(connection: Redis): void {
@@ -141,4 +183,9 @@ export class ChannelSubscriber {
     }, HEARTBEAT_MS);
     this.#heartbeat.unref();
   }
+}
+
+/** The master serving `channel`'s slot as the cluster connection knows it. */
+function masterOf(connection: Cluster, channel: string): string | undefined {
+  return connection.slots[keySlot(channel)]?.[0];
 }

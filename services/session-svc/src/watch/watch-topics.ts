@@ -134,6 +134,13 @@ export class WatchTopics {
     this.#expireAt(sessionId, topic, expiresAt);
   }
 
+  /** Events of `sessionId` may have been missed: its watchers read a fresh snapshot. */
+  resyncAll(sessionId: string): void {
+    const topic = this.#topics.get(sessionId);
+    if (!topic) return;
+    for (const watcher of topic.watchers) watcher.gap();
+  }
+
   /** Ends every watch with `error` (the store lost its subscription) and forgets every topic. */
   failAll(error: unknown): void {
     for (const [sessionId, topic] of [...this.#topics]) {

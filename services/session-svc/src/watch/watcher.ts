@@ -33,6 +33,8 @@ export class Watcher {
   /** The version of the published delete, once one arrived. */
   #deleted: number | undefined;
   #resync = true;
+  /** A gap was reported while a snapshot was being read. */
+  #gapDuringRead = false;
   #ended: { error: unknown } | undefined;
   #wake: (() => void) | undefined;
 
@@ -71,12 +73,23 @@ export class Watcher {
     this.#newest = Math.max(this.#newest, version);
     this.#resync = false;
     for (const { event, bytes } of waiting) this.offer(event, bytes);
-    // A change or delete dropped for a bound is neither covered by the snapshot nor waiting: read again.
+    // What the snapshot may not cover (a change or delete dropped for a bound, a gap reported during its read): read again.
     const deleteWaits = this.#queue.some((q) => q.event.kind === "deleted");
-    if (!this.#resync && (this.#newest > this.#version || (this.#deleted !== undefined && !deleteWaits))) {
+    const again = this.#gapDuringRead;
+    this.#gapDuringRead = false;
+    if (!this.#resync && (again || this.#newest > this.#version || (this.#deleted !== undefined && !deleteWaits))) {
       this.#drain();
       this.#resync = true;
     }
+  }
+
+  /** Events may have been missed without a version jump to show it: read a fresh snapshot before going on. */
+  gap(): void {
+    if (this.#ended) return;
+    // A snapshot being read now may have been read before the gap: read another after it.
+    if (this.#resync) this.#gapDuringRead = true;
+    this.#resync = true;
+    this.#notify();
   }
 
   /** Ends the watch: with `error` its stream fails at once; without, it ends after the events it holds. */
