@@ -61,6 +61,10 @@ export class ChannelSubscriber {
   #connecting: Promise<Redis | Cluster> | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Subscriptions asked for and not yet given back, per channel (one per topic). */
+  readonly #wanted = new Map<string, number>();
+  /** Each channel's last (un)subscribe, settled once handed to ioredis. */
+  readonly #issuing = new Map<string, Promise<void>>();
   /** On Cluster: each subscribed channel's master ("host:port") as of its (re)subscription. */
   readonly #masters = new Map<string, string | undefined>();
 
@@ -73,25 +77,58 @@ export class ChannelSubscriber {
   }
 
   async subscribe(channel: string): Promise<void> {
-    const connection = await this.#connected();
+    this.#wanted.set(channel, (this.#wanted.get(channel) ?? 0) + 1);
     try {
-      if (!this.#sharded) await ready(connection as Redis);
-      if (this.#sharded) {
-        await connection.ssubscribe(channel);
-        this.#masters.set(channel, masterOf(connection as Cluster, channel));
-      } else await connection.subscribe(channel);
+      await this.#afterPrevious(channel, async () => {
+        const connection = await this.#connected();
+        if (!this.#sharded) await ready(connection as Redis);
+        return { reply: this.#sharded ? connection.ssubscribe(channel) : connection.subscribe(channel) };
+      });
     } catch (cause) {
-      throw new UnavailableError("redis", { cause });
+      throw cause instanceof UnavailableError ? cause : new UnavailableError("redis", { cause });
+    }
+    if (this.#sharded && this.#connection && this.#wanted.has(channel)) {
+      this.#masters.set(channel, masterOf(this.#connection as Cluster, channel));
     }
   }
 
   unsubscribe(channel: string): void {
-    this.#masters.delete(channel);
-    const connection = this.#connection;
-    if (!connection) return;
-    const done = this.#sharded ? connection.sunsubscribe(channel) : connection.unsubscribe(channel);
+    const left = (this.#wanted.get(channel) ?? 1) - 1;
+    if (left > 0) this.#wanted.set(channel, left);
+    else {
+      this.#wanted.delete(channel);
+      this.#masters.delete(channel);
+    }
+    const done = this.#afterPrevious(channel, async () => {
+      const connection = this.#connection;
+      if (!connection) return { reply: Promise.resolve() };
+      return { reply: this.#sharded ? connection.sunsubscribe(channel) : connection.unsubscribe(channel) };
+    });
     // Best effort: a lost connection has no subscriptions left to remove.
     done.catch(() => undefined);
+  }
+
+  /**
+   * Hands a channel's (un)subscribe to ioredis once its previous one was
+   * handed over (or failed to be), and resolves with Redis' reply. A
+   * subscribe may wait for the connection (`ready`) while an unsubscribe
+   * goes to ioredis' offline queue at once: without this an unsubscribe
+   * asked for after a subscribe could reach Redis before it, and leave the
+   * channel subscribed with no watcher (or, the other way round, a watcher
+   * with no subscription). One connection keeps the order it is given.
+   */
+  #afterPrevious(channel: string, issue: () => Promise<{ reply: Promise<unknown> }>): Promise<unknown> {
+    const previous = this.#issuing.get(channel) ?? Promise.resolve();
+    const handed = previous.then(issue);
+    const settled = handed.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#issuing.set(channel, settled);
+    void settled.then(() => {
+      if (this.#issuing.get(channel) === settled) this.#issuing.delete(channel);
+    });
+    return handed.then(({ reply }) => reply);
   }
 
   close(): void {
@@ -147,14 +184,15 @@ export class ChannelSubscriber {
     await Promise.all(
       moved.map(async (channel) => {
         try {
-          await connection.ssubscribe(channel);
+          // In order with the channel's other (un)subscribes; not at all once its last watcher left.
+          await this.#afterPrevious(channel, async () => ({
+            reply: this.#wanted.has(channel) ? connection.ssubscribe(channel) : Promise.resolve(),
+          }));
         } catch {
           this.events.lost();
           return;
         }
-        if (this.#masters.has(channel)) this.events.moved(channel);
-        // Its last watcher left while it was being subscribed again: its unsubscribe may have gone out first.
-        else this.unsubscribe(channel);
+        if (this.#wanted.has(channel)) this.events.moved(channel);
       }),
     );
   }
