@@ -857,7 +857,9 @@ export type WatchSessionResponse = Message<"faultmaven.session.v1.WatchSessionRe
     case: "sessionUpdated";
   } | {
     /**
-     * The lock's owner, fencing token and lease end.
+     * The lock's owner, fencing token and lease end. Judge the lock by its
+     * lease end (expires_at), not by when events arrive: they can come late,
+     * and a lease that runs out sends none.
      *
      * @generated from field: faultmaven.session.v1.SessionLock lock_acquired = 7;
      */
