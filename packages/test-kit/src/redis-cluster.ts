@@ -87,8 +87,9 @@ export class RedisCluster {
    * Moves `slot` to another master the way a resharding does: IMPORTING on
    * the target, MIGRATING on the owner, MIGRATE of every key, then
    * SETSLOT NODE on the target, the old owner and the third node. `midway`
-   * runs once the keys are on the target and before the slot changes owner
-   * (writes then reach the target through ASK).
+   * runs once the target owns the slot and before the old owner is told:
+   * writes then reach the target (through ASK from the old owner), and
+   * whatever the target publishes reaches no subscriber of the old owner.
    */
   async moveSlot(slot: number, midway: () => Promise<void> = async () => undefined): Promise<{ from: number; to: number }> {
     const nodes = await Promise.all(
@@ -110,8 +111,9 @@ export class RedisCluster {
         if (keys.length === 0) break;
         await from.redis.call("MIGRATE", "127.0.0.1", to.port, "", 0, 5000, "KEYS", ...keys);
       }
+      await to.redis.call("CLUSTER", "SETSLOT", slot, "NODE", to.id);
       await midway();
-      for (const node of [to, from, ...nodes.filter((n) => n !== to && n !== from)]) {
+      for (const node of [from, ...nodes.filter((n) => n !== to && n !== from)]) {
         await node.redis.call("CLUSTER", "SETSLOT", slot, "NODE", to.id);
       }
       return { from: from.port, to: to.port };
