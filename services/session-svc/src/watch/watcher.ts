@@ -20,9 +20,8 @@ interface Queued {
  * its bytes count against the process's `budget`: a reader that falls
  * further behind, or whose next event the budget cannot take, loses its
  * buffer and gets a snapshot instead, so slow readers cost bounded memory.
- * An event dropped so has a version past the one its stream then has, so a
- * snapshot read before it came is followed by another. It starts waiting
- * for its first snapshot.
+ * A snapshot older than an event dropped so (read before it came) is
+ * followed by one more. It starts waiting for its first snapshot.
  */
 export class Watcher {
   #queue: Queued[] = [];
@@ -35,6 +34,9 @@ export class Watcher {
   #resync = true;
   /** A gap was reported while a snapshot was being read. */
   #gapDuringRead = false;
+  /** The newest change dropped for a bound since the last snapshot, and whether a delete was. */
+  #lostNewest = 0;
+  #lostDelete = false;
   #ended: { error: unknown } | undefined;
   #wake: (() => void) | undefined;
 
@@ -55,6 +57,8 @@ export class Watcher {
       else if (event.kind !== "touched") this.#version = event.version;
     }
     if (this.#queue.length >= this.limits.bufferEvents || this.#bytes + bytes > this.limits.bufferBytes || !this.budget.take(bytes)) {
+      for (const queued of this.#queue) this.#noteLost(queued.event);
+      this.#noteLost(event);
       this.#drain();
       this.#resync = true;
       this.#notify();
@@ -67,17 +71,19 @@ export class Watcher {
 
   /** The stream took a snapshot at `version`: drop what it covers and check the rest from there. */
   resynced(version: number): void {
+    // What the snapshot may not cover: a gap reported during its read, a change past it or a delete dropped for
+    // a bound (neither waits any more). Each such loss asks for one more read, then is forgotten.
+    const again = this.#gapDuringRead || this.#lostNewest > version || this.#lostDelete;
+    this.#gapDuringRead = false;
+    this.#lostNewest = 0;
+    this.#lostDelete = false;
     const waiting = this.#queue;
     this.#drain();
     this.#version = version;
     this.#newest = Math.max(this.#newest, version);
     this.#resync = false;
     for (const { event, bytes } of waiting) this.offer(event, bytes);
-    // What the snapshot may not cover (a change or delete dropped for a bound, a gap reported during its read): read again.
-    const deleteWaits = this.#queue.some((q) => q.event.kind === "deleted");
-    const again = this.#gapDuringRead;
-    this.#gapDuringRead = false;
-    if (!this.#resync && (again || this.#newest > this.#version || (this.#deleted !== undefined && !deleteWaits))) {
+    if (again && !this.#resync) {
       this.#drain();
       this.#resync = true;
     }
@@ -169,6 +175,11 @@ export class Watcher {
     this.budget.give(this.#bytes);
     this.#queue = [];
     this.#bytes = 0;
+  }
+
+  #noteLost(event: SessionEvent): void {
+    if (event.kind === "deleted") this.#lostDelete = true;
+    else if (event.kind !== "expired") this.#lostNewest = Math.max(this.#lostNewest, event.version);
   }
 
   #note(event: SessionEvent): void {
