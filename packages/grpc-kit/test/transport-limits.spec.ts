@@ -15,13 +15,12 @@ import { ConfigError, EnvReader } from "@faultmaven/config";
 import { ErrorInfoSchema, RetryInfoSchema, StatusSchema } from "@faultmaven/contract/rpc";
 import { StalledStreams, waitFor } from "@faultmaven/test-kit";
 import { listenCapped } from "../src/capped-listener.js";
+import { CallingConnections } from "../src/calling-connections.js";
 import { ConnectionTable } from "../src/connection-table.js";
-import { closeUnfinishedRequests } from "../src/close-unfinished-requests.js";
-import { enforcePingPolicy, PingPolicy } from "../src/enforce-ping-policy.js";
+import { PingPolicy } from "../src/enforce-ping-policy.js";
+import { guardTransport } from "../src/guard-transport.js";
 import { InFlightCalls } from "../src/in-flight-calls.js";
-import { limitInFlightCalls } from "../src/limit-in-flight-calls.js";
-import { limitRequestReceiveTime } from "../src/limit-request-receive-time.js";
-import { trackConnectionUse } from "../src/track-connection-use.js";
+import { ReceiveDeadlines } from "../src/receive-deadlines.js";
 import { readTransportLimits } from "../src/transport-limits.js";
 
 const raw = (b: Buffer) => b;
@@ -38,7 +37,7 @@ const DEFINITION: ServiceDefinition = { echo: method("/test.Test/Echo"), hold: m
 const Client = makeGenericClientConstructor(DEFINITION, "Test");
 type Call = (request: Buffer, metadata: Metadata, options: object, callback: (error: ServiceError | null, reply?: Buffer) => void) => void;
 
-/** An in-process grpc-js server with the kit's transport interceptors: Echo answers at once, Hold when released. */
+/** An in-process grpc-js server with the kit's transport interceptor: Echo answers at once, Hold when released. */
 async function startServer(options: {
   maxCalls?: number;
   maxReceivingBytes?: number;
@@ -52,11 +51,14 @@ async function startServer(options: {
   const connections = new ConnectionTable(options.maxConnections ?? 100);
   let closedAtCap = 0;
   const interceptors: ServerInterceptor[] = [
-    closeUnfinishedRequests(),
-    trackConnectionUse(connections),
-    enforcePingPolicy(options.pingPolicy ?? new PingPolicy(0, 0)),
-    limitInFlightCalls(calls),
-    limitRequestReceiveTime(options.receiveTimeoutMs ?? 60_000),
+    guardTransport({
+      connections: new CallingConnections(connections, options.pingPolicy ?? new PingPolicy(0, 0)),
+      calls,
+      onCallLimit: () => {},
+      deadlines: new ReceiveDeadlines(options.receiveTimeoutMs ?? 60_000),
+      serverStreams: new Set(),
+      inputs: new Map(),
+    }),
   ];
   const server = new Server({ "grpc.max_receive_message_length": options.maxReceiveBytes ?? 4 * 1024 * 1024, interceptors });
   server.addService(DEFINITION, {
