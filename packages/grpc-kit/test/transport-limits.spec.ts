@@ -48,6 +48,7 @@ async function startServer(options: {
 }) {
   const calls = new InFlightCalls(options.maxCalls ?? 100, options.maxReceivingBytes ?? 64 * 1024 * 1024);
   const held: (() => void)[] = [];
+  let echoed = 0;
   const connections = new ConnectionTable(options.maxConnections ?? 100);
   let closedAtCap = 0;
   const interceptors: ServerInterceptor[] = [
@@ -57,12 +58,16 @@ async function startServer(options: {
       onCallLimit: () => {},
       deadlines: new ReceiveDeadlines(options.receiveTimeoutMs ?? 60_000),
       serverStreams: new Set(),
-      inputs: new Map(),
+      // Echo's request is held to one message, as the kit's unary methods are.
+      inputs: new Map([["/test.Test/Echo", ErrorInfoSchema]]),
     }),
   ];
   const server = new Server({ "grpc.max_receive_message_length": options.maxReceiveBytes ?? 4 * 1024 * 1024, interceptors });
   server.addService(DEFINITION, {
-    echo: (call: { request: Buffer }, done: (e: null, r: Buffer) => void) => done(null, call.request),
+    echo: (call: { request: Buffer }, done: (e: null, r: Buffer) => void) => {
+      echoed++;
+      done(null, call.request);
+    },
     hold: (call: { request: Buffer }, done: (e: null, r: Buffer) => void) => held.push(() => done(null, call.request)),
   });
   const listener = await listenCapped({
@@ -83,6 +88,7 @@ async function startServer(options: {
     calls,
     connections,
     closedAtCap: () => closedAtCap,
+    echoed: () => echoed,
     address,
     invoke,
     releaseHeld: () => {
@@ -166,6 +172,23 @@ describe("in-flight call cap", () => {
     server.releaseHeld();
     await Promise.all(held);
     expect(server.calls.open).toBe(0);
+  });
+
+  it("never runs the handler of a refused call, though its request arrives whole after the refusal", async () => {
+    server = await startServer({ maxCalls: 2 });
+    // Settled either way, so that a failed expectation is reported rather than the held calls' cancellation.
+    const held = [server.invoke("hold"), server.invoke("hold")].map((call) => call.catch((e: ServiceError) => e.code));
+    await waitFor("two calls held by their handler", () => server!.calls.open === 2);
+
+    const refusals = await Promise.all(Array.from({ length: 5 }, () => server!.invoke("echo").catch((e: ServiceError) => e.code)));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // time for the refused requests' bytes and half-closes to arrive
+
+    expect(refusals).toEqual(Array(5).fill(status.RESOURCE_EXHAUSTED));
+    expect(server.echoed()).toBe(0);
+    server.releaseHeld();
+    expect(await Promise.all(held)).toEqual([Buffer.from("hi"), Buffer.from("hi")]);
+    await expect(server.invoke("echo")).resolves.toEqual(Buffer.from("hi"));
+    expect(server.echoed()).toBe(1);
   });
 });
 
