@@ -39,9 +39,7 @@ export function h2load(
     const body = join(dir, "request.bin");
     const log = join(dir, "requests.log");
     writeFileSync(body, grpcRequestFrame(target.request));
-    const args = ["-c", String(load.connections), "-m", String(load.streams), "-D", String(load.seconds), "--warm-up-time", "1"];
-    args.push("-H", "content-type: application/grpc", "-H", "te: trailers", "-d", body, "--log-file", log);
-    args.push(`http://127.0.0.1:${target.port}${target.path}`);
+    const args = h2loadArguments(target, load, body, log);
     const cpuBefore = target.pid === undefined ? Number.NaN : processCpuMs(target.pid);
     const run = spawnSync("h2load", args, { encoding: "utf8" });
     if (run.status !== 0) throw new Error(`h2load failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
@@ -54,8 +52,21 @@ export function h2load(
   }
 }
 
+/** h2load's command line for a run sending the request in `body`, its per-request log written to `log`. */
+export function h2loadArguments(
+  target: { port: number; path: string },
+  load: { connections: number; streams: number; seconds: number },
+  body: string,
+  log: string,
+): string[] {
+  const args = ["-c", String(load.connections), "-m", String(load.streams), "-D", String(load.seconds), "--warm-up-time", "1"];
+  args.push("-H", "content-type: application/grpc", "-H", "te: trailers", "-d", body, "--log-file", log);
+  args.push(`http://127.0.0.1:${target.port}${target.path}`);
+  return args;
+}
+
 /** Requests done and failed in the measured period, from h2load's "requests:" line. */
-function summary(stdout: string): { requests: number; seconds: number; failed: number } {
+export function summary(stdout: string): { requests: number; seconds: number; failed: number } {
   const done = /requests: \d+ total, \d+ started, (\d+) done, \d+ succeeded, (\d+) failed, (\d+) errored/.exec(stdout);
   const took = /finished in ([\d.]+)(m?s)/.exec(stdout);
   if (!done || !took) throw new Error(`unexpected h2load output:\n${stdout}`);
@@ -64,7 +75,7 @@ function summary(stdout: string): { requests: number; seconds: number; failed: n
 }
 
 /** Per-request latencies (ms) of the requests that started in the last `seconds` of the log (after the warm-up). */
-function latencies(log: string, seconds: number): number[] {
+export function latencies(log: string, seconds: number): number[] {
   const rows = log
     .trim()
     .split("\n")

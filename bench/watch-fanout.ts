@@ -16,7 +16,12 @@ import { buildServices, startService } from "./service-under-test.js";
 const APPENDS = new EnvReader().integer("BENCH_WATCH_APPENDS", 50, 1, 10_000);
 const redis = await RedisServer.start();
 buildServices("session-svc");
-const service = await startService("session-svc", SessionService, { ...redis.env, LOG_LEVEL: "warn" });
+// Every watcher comes from 127.0.0.1, one caller to the per-caller cap: let it have the process's share.
+const service = await startService("session-svc", SessionService, {
+  ...redis.env,
+  LOG_LEVEL: "warn",
+  WATCH_MAX_WATCHERS_PER_CALLER: "1000",
+});
 const address = `127.0.0.1:${service.port}`;
 const clients = Array.from({ length: 5 }, () =>
   createClient(SessionService, address, { channelOptions: { "grpc.use_local_subchannel_pool": 1 } }),

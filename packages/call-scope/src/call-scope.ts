@@ -34,7 +34,7 @@ export interface IdempotencyKey {
   readonly windowMs: number;
 }
 
-const storage = new AsyncLocalStorage<CallScope>();
+const storage = new AsyncLocalStorage<CallScope | undefined>();
 
 /** Runs `work` (and everything it starts) inside `scope`. */
 export function runInCallScope<T>(scope: CallScope, work: () => T): T {
@@ -52,5 +52,8 @@ export function currentCallScope(): CallScope | undefined {
  * (sockets, timers, reconnects) that must never inherit a call's scope.
  */
 export function outsideCallScope<T>(work: () => T): T {
-  return storage.exit(work);
+  // Not storage.exit(): on Node 20 it disables the storage, and with it the process's promise hooks, and
+  // enables them again, each time (two setPromiseHooks per Redis command). Running with no scope is the same
+  // for our code: currentCallScope() is undefined inside, and in what `work` starts.
+  return storage.run(undefined, work);
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { CancelledError, DeadlineExceededError } from "@faultmaven/errors";
 import { callOverError, currentCallScope, openCallScope, outsideCallScope, runInCallScope, scopedSignal } from "@faultmaven/call-scope";
 
@@ -63,6 +64,23 @@ describe("the current call scope", () => {
     });
     expect(seen.inside).toBe(scope);
     expect(seen.escaped).toBeUndefined();
+  });
+
+  it("is left by outsideCallScope without AsyncLocalStorage.exit (on Node 20 it turns the process's promise hooks off and on)", () => {
+    const exit = AsyncLocalStorage.prototype.exit;
+    let exits = 0;
+    AsyncLocalStorage.prototype.exit = function (this: AsyncLocalStorage<unknown>, ...args: Parameters<typeof exit>) {
+      exits++;
+      return exit.apply(this, args);
+    } as typeof exit;
+    try {
+      const { scope } = openCallScope(undefined);
+      const escaped = runInCallScope(scope, () => outsideCallScope(() => currentCallScope()));
+      expect(escaped).toBeUndefined();
+      expect(exits).toBe(0);
+    } finally {
+      AsyncLocalStorage.prototype.exit = exit;
+    }
   });
 });
 

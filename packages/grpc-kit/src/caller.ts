@@ -47,10 +47,20 @@ function identityOf(call: ServerCall): string | undefined {
   return identities.get(session);
 }
 
+/** Peers seen lately and their addresses: every call asks (caller, "rpc" line), and a connection's peer never changes. */
+const peerAddresses = new Map<string, string>();
+const PEER_ADDRESSES_KEPT = 1024;
+
 /** grpc-js names a peer `address:port` (IPv6 too, without brackets). */
 export function peerAddress(peer: string): string {
-  const match = /^\[?(.+?)\]?:\d+$/.exec(peer);
-  return unmapped(match?.[1] ?? peer);
+  let address = peerAddresses.get(peer);
+  if (address === undefined) {
+    const match = /^\[?(.+?)\]?:\d+$/.exec(peer);
+    address = unmapped(match?.[1] ?? peer);
+    if (peerAddresses.size >= PEER_ADDRESSES_KEPT) peerAddresses.clear();
+    peerAddresses.set(peer, address);
+  }
+  return address;
 }
 
 /** `::ffff:10.0.0.1` (an IPv4 client of a dual-stack socket) is 10.0.0.1. */

@@ -1,11 +1,22 @@
 import type { Socket } from "node:net";
 
-/** One accepted TCP connection and its use. */
-interface Connection {
-  readonly socket: Socket;
-  openCalls: number;
+/** One accepted TCP connection and its use: how many calls it has open, and when it was last used. */
+export class TableConnection {
+  openCalls = 0;
   /** When it was accepted, or a call on it last started or ended (performance.now()). */
-  lastUsed: number;
+  lastUsed = performance.now();
+
+  constructor(readonly socket: Socket) {}
+
+  callStarted(): void {
+    this.openCalls += 1;
+    this.lastUsed = performance.now();
+  }
+
+  callEnded(): void {
+    this.openCalls -= 1;
+    this.lastUsed = performance.now();
+  }
 }
 
 /**
@@ -16,7 +27,7 @@ interface Connection {
  * connection has a call open, the new one is refused.
  */
 export class ConnectionTable {
-  readonly #open = new Map<string, Connection>();
+  readonly #open = new Map<string, TableConnection>();
 
   constructor(readonly max: number) {}
 
@@ -31,20 +42,20 @@ export class ConnectionTable {
   admit(socket: Socket): boolean {
     if (this.#open.size >= this.max && !this.#closeIdlest()) return false;
     const key = peerOf(socket);
-    this.#open.set(key, { socket, openCalls: 0, lastUsed: performance.now() });
+    this.#open.set(key, new TableConnection(socket));
     socket.once("close", () => {
       if (this.#open.get(key)?.socket === socket) this.#open.delete(key);
     });
     return true;
   }
 
-  /** A call started on the connection from `peer` (grpc-js's getPeer(): "address:port"). */
-  callStarted(peer: string): void {
-    this.#use(peer, +1);
-  }
-
-  callEnded(peer: string): void {
-    this.#use(peer, -1);
+  /**
+   * The connection from `peer` (grpc-js's getPeer(): "address:port"), or
+   * undefined when it is not in the table. Callers keep it for the
+   * connection's life rather than look it up per call.
+   */
+  find(peer: string): TableConnection | undefined {
+    return this.#open.get(peer);
   }
 
   /** Closes every connection still open. */
@@ -52,15 +63,8 @@ export class ConnectionTable {
     for (const { socket } of this.#open.values()) socket.destroy();
   }
 
-  #use(peer: string, change: number): void {
-    const connection = this.#open.get(peer);
-    if (connection === undefined) return;
-    connection.openCalls += change;
-    connection.lastUsed = performance.now();
-  }
-
   #closeIdlest(): boolean {
-    let idlest: [string, Connection] | undefined;
+    let idlest: [string, TableConnection] | undefined;
     for (const entry of this.#open) {
       if (entry[1].openCalls === 0 && (idlest === undefined || entry[1].lastUsed < idlest[1].lastUsed)) idlest = entry;
     }

@@ -1,6 +1,4 @@
 import { constants, type Http2Session } from "node:http2";
-import { ServerInterceptingCall, type ServerInterceptor } from "@grpc/grpc-js";
-import { http2StreamOf } from "./http2-stream-of.js";
 
 /**
  * Keepalive enforcement, as gRPC servers elsewhere do it (grpc-js has none):
@@ -8,8 +6,8 @@ import { http2StreamOf } from "./http2-stream-of.js";
  * strike; past `maxStrikes` the connection is sent GOAWAY
  * ENHANCE_YOUR_CALM with "too_many_pings" and closed. A ping on time clears
  * the strikes. Sessions are watched from their first call (the only place
- * grpc-js lets the kit see one); a connection that never calls is closed by
- * the idle timeout instead.
+ * grpc-js lets the kit see one: see CallingConnections); a connection that
+ * never calls is closed by the idle timeout instead.
  */
 export class PingPolicy {
   readonly #watched = new WeakSet<Http2Session>();
@@ -36,12 +34,4 @@ export class PingPolicy {
       }
     });
   }
-}
-
-/** A grpc-js server interceptor that puts every calling connection under `policy`. */
-export function enforcePingPolicy(policy: PingPolicy): ServerInterceptor {
-  return (_method, call) => {
-    policy.watch(http2StreamOf(call).session);
-    return new ServerInterceptingCall(call);
-  };
 }

@@ -3,7 +3,7 @@ import { undecodableProblem, UndecodableRequestError } from "./undecodable-reque
 
 /**
  * Answers INVALID_ARGUMENT for a request that could not be decoded (see
- * `decodeRequest` and `oneRequestMessage`). It runs inside the metrics and
+ * `decodeRequest` and `OneRequestMessage`). It runs inside the metrics and
  * "rpc" log steps, so such calls are counted and logged like any other.
  */
 export const rejectUndecodableRequests: Middleware = (call, next) => {

@@ -5,19 +5,17 @@ import { type CappedListener, listenCapped } from "./capped-listener.js";
 import { ConnectionTable } from "./connection-table.js";
 import type { Logger } from "pino";
 import type { HealthStatus } from "./health.js";
-import { closeUnfinishedRequests } from "./close-unfinished-requests.js";
-import { enforcePingPolicy, PingPolicy } from "./enforce-ping-policy.js";
+import { CallingConnections } from "./calling-connections.js";
+import { PingPolicy } from "./enforce-ping-policy.js";
+import { guardTransport } from "./guard-transport.js";
 import { InFlightCalls } from "./in-flight-calls.js";
-import { limitInFlightCalls } from "./limit-in-flight-calls.js";
-import { limitRequestReceiveTime } from "./limit-request-receive-time.js";
+import { ReceiveDeadlines } from "./receive-deadlines.js";
 import type { ServiceMetrics } from "./metrics.js";
-import { oneRequestMessage } from "./one-request-message.js";
 import { OpenStreams } from "./open-streams.js";
 import { isAddressInUse, PortInUseError } from "./port-in-use-error.js";
 import { addReflection } from "./reflection.js";
 import type { ServerConfig } from "./server-config.js";
 import { toServiceDefinition } from "./service-definition.js";
-import { trackConnectionUse } from "./track-connection-use.js";
 import { grpcServerOptions } from "./transport-limits.js";
 
 /** One service to serve: its descriptor and its grpc-js implementation. */
@@ -76,16 +74,18 @@ export async function serve(options: {
   const connections = new ConnectionTable(limits.maxConnections);
   const server = new Server({
     ...grpcServerOptions(limits, maxReceiveBytes),
-    // Innermost first: the stream reset sees every status, and the caps act before a request is read.
     interceptors: [
-      closeUnfinishedRequests(),
-      trackConnectionUse(connections),
-      enforcePingPolicy(
-        new PingPolicy(limits.keepaliveMinPingIntervalMs, limits.keepaliveMaxPingStrikes, () => metrics.limitHit("ping_strikes")),
-      ),
-      limitInFlightCalls(inFlight, () => metrics.limitHit("in_flight_calls"), serverStreams),
-      limitRequestReceiveTime(limits.requestReceiveTimeoutMs, () => metrics.limitHit("request_receive_timeout")),
-      oneRequestMessage(inputs),
+      guardTransport({
+        connections: new CallingConnections(
+          connections,
+          new PingPolicy(limits.keepaliveMinPingIntervalMs, limits.keepaliveMaxPingStrikes, () => metrics.limitHit("ping_strikes")),
+        ),
+        calls: inFlight,
+        onCallLimit: () => metrics.limitHit("in_flight_calls"),
+        deadlines: new ReceiveDeadlines(limits.requestReceiveTimeoutMs, () => metrics.limitHit("request_receive_timeout")),
+        serverStreams,
+        inputs,
+      }),
     ],
   });
   for (const { service, implementation } of options.services) {

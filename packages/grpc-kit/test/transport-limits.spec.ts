@@ -15,13 +15,12 @@ import { ConfigError, EnvReader } from "@faultmaven/config";
 import { ErrorInfoSchema, RetryInfoSchema, StatusSchema } from "@faultmaven/contract/rpc";
 import { StalledStreams, waitFor } from "@faultmaven/test-kit";
 import { listenCapped } from "../src/capped-listener.js";
+import { CallingConnections } from "../src/calling-connections.js";
 import { ConnectionTable } from "../src/connection-table.js";
-import { closeUnfinishedRequests } from "../src/close-unfinished-requests.js";
-import { enforcePingPolicy, PingPolicy } from "../src/enforce-ping-policy.js";
+import { PingPolicy } from "../src/enforce-ping-policy.js";
+import { guardTransport } from "../src/guard-transport.js";
 import { InFlightCalls } from "../src/in-flight-calls.js";
-import { limitInFlightCalls } from "../src/limit-in-flight-calls.js";
-import { limitRequestReceiveTime } from "../src/limit-request-receive-time.js";
-import { trackConnectionUse } from "../src/track-connection-use.js";
+import { ReceiveDeadlines } from "../src/receive-deadlines.js";
 import { readTransportLimits } from "../src/transport-limits.js";
 
 const raw = (b: Buffer) => b;
@@ -38,7 +37,7 @@ const DEFINITION: ServiceDefinition = { echo: method("/test.Test/Echo"), hold: m
 const Client = makeGenericClientConstructor(DEFINITION, "Test");
 type Call = (request: Buffer, metadata: Metadata, options: object, callback: (error: ServiceError | null, reply?: Buffer) => void) => void;
 
-/** An in-process grpc-js server with the kit's transport interceptors: Echo answers at once, Hold when released. */
+/** An in-process grpc-js server with the kit's transport interceptor: Echo answers at once, Hold when released. */
 async function startServer(options: {
   maxCalls?: number;
   maxReceivingBytes?: number;
@@ -49,18 +48,26 @@ async function startServer(options: {
 }) {
   const calls = new InFlightCalls(options.maxCalls ?? 100, options.maxReceivingBytes ?? 64 * 1024 * 1024);
   const held: (() => void)[] = [];
+  let echoed = 0;
   const connections = new ConnectionTable(options.maxConnections ?? 100);
   let closedAtCap = 0;
   const interceptors: ServerInterceptor[] = [
-    closeUnfinishedRequests(),
-    trackConnectionUse(connections),
-    enforcePingPolicy(options.pingPolicy ?? new PingPolicy(0, 0)),
-    limitInFlightCalls(calls),
-    limitRequestReceiveTime(options.receiveTimeoutMs ?? 60_000),
+    guardTransport({
+      connections: new CallingConnections(connections, options.pingPolicy ?? new PingPolicy(0, 0)),
+      calls,
+      onCallLimit: () => {},
+      deadlines: new ReceiveDeadlines(options.receiveTimeoutMs ?? 60_000),
+      serverStreams: new Set(),
+      // Echo's request is held to one message, as the kit's unary methods are.
+      inputs: new Map([["/test.Test/Echo", ErrorInfoSchema]]),
+    }),
   ];
   const server = new Server({ "grpc.max_receive_message_length": options.maxReceiveBytes ?? 4 * 1024 * 1024, interceptors });
   server.addService(DEFINITION, {
-    echo: (call: { request: Buffer }, done: (e: null, r: Buffer) => void) => done(null, call.request),
+    echo: (call: { request: Buffer }, done: (e: null, r: Buffer) => void) => {
+      echoed++;
+      done(null, call.request);
+    },
     hold: (call: { request: Buffer }, done: (e: null, r: Buffer) => void) => held.push(() => done(null, call.request)),
   });
   const listener = await listenCapped({
@@ -81,6 +88,7 @@ async function startServer(options: {
     calls,
     connections,
     closedAtCap: () => closedAtCap,
+    echoed: () => echoed,
     address,
     invoke,
     releaseHeld: () => {
@@ -164,6 +172,23 @@ describe("in-flight call cap", () => {
     server.releaseHeld();
     await Promise.all(held);
     expect(server.calls.open).toBe(0);
+  });
+
+  it("never runs the handler of a refused call, though its request arrives whole after the refusal", async () => {
+    server = await startServer({ maxCalls: 2 });
+    // Settled either way, so that a failed expectation is reported rather than the held calls' cancellation.
+    const held = [server.invoke("hold"), server.invoke("hold")].map((call) => call.catch((e: ServiceError) => e.code));
+    await waitFor("two calls held by their handler", () => server!.calls.open === 2);
+
+    const refusals = await Promise.all(Array.from({ length: 5 }, () => server!.invoke("echo").catch((e: ServiceError) => e.code)));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // time for the refused requests' bytes and half-closes to arrive
+
+    expect(refusals).toEqual(Array(5).fill(status.RESOURCE_EXHAUSTED));
+    expect(server.echoed()).toBe(0);
+    server.releaseHeld();
+    expect(await Promise.all(held)).toEqual([Buffer.from("hi"), Buffer.from("hi")]);
+    await expect(server.invoke("echo")).resolves.toEqual(Buffer.from("hi"));
+    expect(server.echoed()).toBe(1);
   });
 });
 

@@ -17,6 +17,7 @@ export { DEFAULT_CONTENTION_POLICY, type ContentionPolicy } from "./contention-b
 export { LuaScript, type LuaScriptOptions, type Idempotence } from "./lua-script.js";
 export { idempotencyRecordKey, idempotencyRecordPattern } from "./idempotency-record.js";
 export { slotTagOf, SLOT_TAG_LENGTH } from "./slot-tag.js";
+export { keySlot } from "./key-slot.js";
 export { callRedis, isRedisUnavailable, neverReachedRedis } from "./call-redis.js";
 export { connectOrFallback, StartupError, type StoreChoice, type Environment } from "./connect-or-fallback.js";
 export { openStore, type ClosableStore } from "./open-store.js";

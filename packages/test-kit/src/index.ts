@@ -22,5 +22,6 @@ export {
   type FailedCall,
   type RollingRestartRun,
 } from "./rolling-restart.js";
+export { concurrentCallers } from "./concurrent-callers.js";
 export { SentinelTopology, type SentinelTimings } from "./sentinel-topology.js";
 export { SentinelProcess, type SentinelWatch } from "./sentinel-process.js";

@@ -83,6 +83,45 @@ export class RedisCluster {
     return { REDIS_CLUSTER_NODES: this.ports.map((p) => `127.0.0.1:${p}`).join(",") };
   }
 
+  /**
+   * Moves `slot` to another master the way a resharding does: IMPORTING on
+   * the target, MIGRATING on the owner, MIGRATE of every key, then
+   * SETSLOT NODE on the target, the old owner and the third node. `midway`
+   * runs once the target owns the slot and before the old owner is told:
+   * writes then reach the target (through ASK from the old owner), and
+   * whatever the target publishes reaches no subscriber of the old owner.
+   */
+  async moveSlot(slot: number, midway: () => Promise<void> = async () => undefined): Promise<{ from: number; to: number }> {
+    const nodes = await Promise.all(
+      this.ports.map(async (port) => {
+        const redis = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+        await redis.connect();
+        return { port, redis, id: String(await redis.call("CLUSTER", "MYID")) };
+      }),
+    );
+    try {
+      const ranges = (await nodes[0]!.redis.call("CLUSTER", "SLOTS")) as [number, number, [string, number]][];
+      const ownerPort = ranges.find(([low, high]) => low <= slot && slot <= high)?.[2][1];
+      const from = nodes.find((n) => n.port === ownerPort)!;
+      const to = nodes.find((n) => n !== from)!;
+      await to.redis.call("CLUSTER", "SETSLOT", slot, "IMPORTING", from.id);
+      await from.redis.call("CLUSTER", "SETSLOT", slot, "MIGRATING", to.id);
+      for (;;) {
+        const keys = (await from.redis.call("CLUSTER", "GETKEYSINSLOT", slot, 100)) as string[];
+        if (keys.length === 0) break;
+        await from.redis.call("MIGRATE", "127.0.0.1", to.port, "", 0, 5000, "KEYS", ...keys);
+      }
+      await to.redis.call("CLUSTER", "SETSLOT", slot, "NODE", to.id);
+      await midway();
+      for (const node of [from, ...nodes.filter((n) => n !== to && n !== from)]) {
+        await node.redis.call("CLUSTER", "SETSLOT", slot, "NODE", to.id);
+      }
+      return { from: from.port, to: to.port };
+    } finally {
+      for (const node of nodes) node.redis.disconnect();
+    }
+  }
+
   /** Freezes every node (SIGSTOP): connections stay open but nothing answers, like hung hosts. */
   pause(): void {
     for (const child of this.processes) child.kill("SIGSTOP");

@@ -49,7 +49,9 @@ export function readSessionConfig(env = new EnvReader()): SessionServiceConfig {
     watch: {
       maxWatchers: env.integer("WATCH_MAX_WATCHERS", DEFAULT_WATCH_LIMITS.maxWatchers, 1, 1_000_000),
       bufferEvents: env.integer("WATCH_BUFFER_EVENTS", DEFAULT_WATCH_LIMITS.bufferEvents, 1, 100_000),
+      maxWatchersPerCaller: env.integer("WATCH_MAX_WATCHERS_PER_CALLER", DEFAULT_WATCH_LIMITS.maxWatchersPerCaller, 1, 1_000_000),
       bufferBytes: env.integer("WATCH_BUFFER_BYTES", DEFAULT_WATCH_LIMITS.bufferBytes, 1024, 1024 * 1024 * 1024),
+      bufferBudgetBytes: env.integer("WATCH_BUFFER_BUDGET_BYTES", DEFAULT_WATCH_LIMITS.bufferBudgetBytes, 1024, 16 * 1024 * 1024 * 1024),
     },
     redis: readRedisConfig(env),
     server: readServerConfig(DEFAULT_PORT, DEFAULT_METRICS_PORT, env),

@@ -96,4 +96,31 @@ describe("RedisSessionStore watch subscription", () => {
       redis.resume();
     }
   });
+
+  it("lets a watch cancelled and one started while the subscriber reconnects end right: the first leaves no subscription, the second gets its events", async () => {
+    const store = await open();
+    const [{ session: cancelled }, { session: watched }] = await Promise.all(
+      ["order_c", "order_w"].map((userId) => store.createOrResume({ userId, clientId: "c", caseId: "", context: {} })),
+    );
+    const first = new WatchReader(store, watched.sessionId);
+    await first.take(1);
+    await redis.admin.call("CLIENT", "KILL", "TYPE", "pubsub");
+    await expect(first.next()).rejects.toBeInstanceOf(UnavailableError);
+    // The subscriber reconnects after its backoff: both subscribes wait for it, while the cancel's unsubscribe
+    // and the dropped topic's are asked for meanwhile.
+    const gone = new WatchReader(store, cancelled.sessionId);
+    const goneStep = gone.next(10_000).catch(() => undefined);
+    gone.cancel();
+    const again = new WatchReader(store, watched.sessionId);
+    expect(await again.take(1, 10_000)).toMatchObject([{ kind: "snapshot", version: 1 }]);
+    await goneStep;
+    await store.appendMessage(watched.sessionId, { role: "user", content: "after the reconnect", metadata: {} });
+    expect(await again.take(1)).toMatchObject([{ kind: "message_appended", version: 2 }]);
+    // Time for a stray SUBSCRIBE to land after the unsubscribe.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await numsub(cancelled.sessionId)).toBe(0);
+    again.cancel();
+    await waitFor("the other channel unsubscribed", async () => (await numsub(watched.sessionId)) === 0);
+    expect(store.watchCounts).toEqual({ watchers: 0, sessions: 0 });
+  });
 });

@@ -16,7 +16,9 @@ let replica: Awaited<ReturnType<typeof startSessionService>>;
 
 beforeAll(async () => {
   redis = await RedisServer.start();
-  [svc, replica] = await Promise.all([startSessionService(redis.env), startSessionService(redis.env)]);
+  // Every watcher here comes from 127.0.0.1, one caller to the per-caller cap: let it have the process's share.
+  const env = { ...redis.env, WATCH_MAX_WATCHERS_PER_CALLER: "1000" };
+  [svc, replica] = await Promise.all([startSessionService(env), startSessionService(env)]);
 }, 60_000);
 afterAll(async () => {
   await Promise.all([svc?.stop(), replica?.stop()]);

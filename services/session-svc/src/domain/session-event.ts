@@ -46,6 +46,8 @@ export type SessionEvent =
 export interface WatchOptions {
   /** A version the caller already has: when the session is still at it, the watch opens with `caught_up`. */
   readonly fromVersion?: number;
+  /** Who watches (the caller's identity, else its address), for the per-caller watcher cap; undefined: one shared key. */
+  readonly caller?: string;
   /** Also deliver `touched` events. */
   readonly includeTouches: boolean;
   /** Aborting it ends the watch and frees everything it held at once. */

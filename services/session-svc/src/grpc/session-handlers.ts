@@ -80,7 +80,14 @@ export function sessionHandlers(store: SessionStore): Handlers {
 
     async watchSession(request, context, stream) {
       const fromVersion = request.fromVersion > 0n ? Number(request.fromVersion) : undefined;
-      const events = store.watch(request.sessionId, { fromVersion, includeTouches: request.includeTouches, signal: context.signal });
+      // The per-caller cap counts by workload identity, else by address (the peer's, or the one a trusted gateway named).
+      const caller = context.caller.identity ?? context.caller.source;
+      const events = store.watch(request.sessionId, {
+        fromVersion,
+        caller,
+        includeTouches: request.includeTouches,
+        signal: context.signal,
+      });
       // Each send waits for the transport (flow control), so a slow caller holds events in the store's bounded buffer.
       for await (const event of events) await stream.send(builtWatchResponse(event));
     },

@@ -255,10 +255,10 @@ export class MemorySessionStore implements SessionStore {
     return { version: session.version, at: session.lastActivity, expiresAt: session.expiresAt };
   }
 
-  /** Hands a write's event to its session's watchers (its size counted as the Redis store counts it, in JSON). */
+  /** Hands a write's event to its session's watchers (its size counted as the Redis store counts it: UTF-8 bytes of its JSON). */
   #publish(session: SessionRecord, event: SessionEvent): void {
     if (this.#topics.topicCount === 0) return;
-    this.#topics.dispatch(session.sessionId, event, JSON.stringify(event).length);
+    this.#topics.dispatch(session.sessionId, event, Buffer.byteLength(JSON.stringify(event)));
   }
 
   #holder(sessionId: string, owner: string, fencingToken: number): Entry {

@@ -15,7 +15,8 @@ import { parseSessionEvent } from "./session-event-json.js";
  * one ChannelSubscriber receives them, and WatchTopics fans each parsed
  * event out to the session's watchers. A lost subscriber connection ends
  * every watch with UNAVAILABLE (its events may be lost; callers reconnect
- * with from_version).
+ * with from_version); a channel whose Cluster slot moved gives its
+ * session's watchers a fresh snapshot.
  */
 export class SessionWatches {
   readonly #subscriber: ChannelSubscriber;
@@ -30,6 +31,10 @@ export class SessionWatches {
     this.#subscriber = new ChannelSubscriber(client, mode, {
       message: (channel, payload) => this.#message(channel, payload),
       lost: () => this.#topics.failAll(new UnavailableError("redis", { cause: new Error("the watch subscription to Redis was lost") })),
+      moved: (channel) => {
+        const sessionId = sessionIdOfChannel(channel);
+        if (sessionId !== undefined) this.#topics.resyncAll(sessionId);
+      },
     });
     this.#topics = new WatchTopics(
       {
@@ -63,6 +68,6 @@ export class SessionWatches {
   #message(channel: string, payload: string): void {
     const sessionId = sessionIdOfChannel(channel);
     const event = sessionId === undefined ? undefined : parseSessionEvent(payload);
-    if (sessionId !== undefined && event !== undefined) this.#topics.dispatch(sessionId, event, payload.length);
+    if (sessionId !== undefined && event !== undefined) this.#topics.dispatch(sessionId, event, Buffer.byteLength(payload));
   }
 }

@@ -25,8 +25,8 @@ export async function* watchSession(
   options: WatchOptions,
   limits: WatchLimits,
 ): AsyncGenerator<SessionEvent, void, undefined> {
-  const watcher = new Watcher(options.includeTouches, limits);
-  const detach = await topics.attach(sessionId, watcher);
+  const watcher = new Watcher(options.includeTouches, limits, topics.budget);
+  const detach = await topics.attach(sessionId, watcher, options.caller ?? "");
   const cancel = () => {
     detach();
     watcher.end();
@@ -54,7 +54,10 @@ export async function* watchSession(
       const fresh = await read(sessionId);
       if (options.signal.aborted) return;
       if (!fresh) {
-        yield { kind: known.expiresAt <= Date.now() ? "expired" : "deleted", version: watcher.version };
+        // A delete is a write (the version after the last one, as its own event says); an expiry is not.
+        yield known.expiresAt <= Date.now() && !watcher.sawDelete
+          ? { kind: "expired", version: watcher.newestVersion }
+          : { kind: "deleted", version: watcher.deletedVersion };
         return;
       }
       known = fresh;
@@ -65,6 +68,6 @@ export async function* watchSession(
   } finally {
     options.signal.removeEventListener("abort", cancel);
     detach();
-    watcher.end();
+    watcher.release();
   }
 }

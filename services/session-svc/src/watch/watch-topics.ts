@@ -1,5 +1,6 @@
 import { ResourceExhaustedError } from "@faultmaven/errors";
 import type { SessionEvent } from "../domain/session-event.js";
+import { BufferBudget } from "./buffer-budget.js";
 import type { WatchLimits } from "./watch-limits.js";
 import type { Watcher } from "./watcher.js";
 
@@ -33,16 +34,27 @@ const EXPIRY_RETRY_MS = 1000;
  * each event object). Each topic keeps one timer at its session's expiry
  * (known from every event and snapshot): when it fires and the store says
  * the session is gone, its watchers get a final `expired` event. At most
- * `maxWatchers` watchers at once (RESOURCE_EXHAUSTED past that).
+ * `maxWatchers` watchers at once, and `maxWatchersPerCaller` of one caller
+ * (RESOURCE_EXHAUSTED past either); all watchers' buffers share one
+ * `bufferBudgetBytes` budget.
  */
 export class WatchTopics {
   readonly #topics = new Map<string, Topic>();
+  readonly #perCaller = new Map<string, number>();
+  readonly #budget: BufferBudget;
   #watchers = 0;
 
   constructor(
     private readonly source: TopicSource,
-    private readonly limits: Pick<WatchLimits, "maxWatchers">,
-  ) {}
+    private readonly limits: Pick<WatchLimits, "maxWatchers" | "maxWatchersPerCaller" | "bufferBudgetBytes">,
+  ) {
+    this.#budget = new BufferBudget(limits.bufferBudgetBytes);
+  }
+
+  /** The bytes all watchers' buffers share (each Watcher of these topics takes from it). */
+  get budget(): BufferBudget {
+    return this.#budget;
+  }
 
   /** Watchers at present. */
   get watcherCount(): number {
@@ -59,7 +71,7 @@ export class WatchTopics {
    * function that removes it (idempotent). Rejects with the subscription's
    * error (the watcher is removed then).
    */
-  async attach(sessionId: string, watcher: Watcher): Promise<() => void> {
+  async attach(sessionId: string, watcher: Watcher, caller: string): Promise<() => void> {
     if (this.#watchers >= this.limits.maxWatchers) {
       throw new ResourceExhaustedError(
         `this replica serves its maximum of ${this.limits.maxWatchers} session watchers; retry later or on another replica`,
@@ -67,6 +79,15 @@ export class WatchTopics {
         "WATCH_MAX_WATCHERS",
       );
     }
+    const callerWatchers = this.#perCaller.get(caller) ?? 0;
+    if (callerWatchers >= this.limits.maxWatchersPerCaller) {
+      throw new ResourceExhaustedError(
+        `this caller already has its maximum of ${this.limits.maxWatchersPerCaller} session watchers on this replica; cancel one first`,
+        "TOO_MANY_WATCHERS_OF_CALLER",
+        "WATCH_MAX_WATCHERS_PER_CALLER",
+      );
+    }
+    this.#perCaller.set(caller, callerWatchers + 1);
     let topic = this.#topics.get(sessionId);
     if (!topic) {
       topic = { watchers: new Set(), subscribed: this.source.subscribe(sessionId), version: 0, expiryTimer: undefined };
@@ -81,6 +102,9 @@ export class WatchTopics {
       if (!attached) return;
       attached = false;
       this.#watchers -= 1;
+      const left = (this.#perCaller.get(caller) ?? 1) - 1;
+      if (left === 0) this.#perCaller.delete(caller);
+      else this.#perCaller.set(caller, left);
       topic.watchers.delete(watcher);
       if (topic.watchers.size === 0 && this.#topics.get(sessionId) === topic) this.#drop(sessionId, topic);
     };
@@ -93,7 +117,7 @@ export class WatchTopics {
     return detach;
   }
 
-  /** An event of `sessionId` from the store, `bytes` long as published. */
+  /** An event of `sessionId` from the store, `bytes` long as published (UTF-8). */
   dispatch(sessionId: string, event: SessionEvent, bytes: number): void {
     const topic = this.#topics.get(sessionId);
     if (!topic) return;
@@ -108,6 +132,13 @@ export class WatchTopics {
     if (!topic) return;
     topic.version = Math.max(topic.version, version);
     this.#expireAt(sessionId, topic, expiresAt);
+  }
+
+  /** Events of `sessionId` may have been missed: its watchers read a fresh snapshot. */
+  resyncAll(sessionId: string): void {
+    const topic = this.#topics.get(sessionId);
+    if (!topic) return;
+    for (const watcher of topic.watchers) watcher.gap();
   }
 
   /** Ends every watch with `error` (the store lost its subscription) and forgets every topic. */

@@ -857,7 +857,9 @@ export type WatchSessionResponse = Message<"faultmaven.session.v1.WatchSessionRe
     case: "sessionUpdated";
   } | {
     /**
-     * The lock's owner, fencing token and lease end.
+     * The lock's owner, fencing token and lease end. Judge the lock by its
+     * lease end (expires_at), not by when events arrive: they can come late,
+     * and a lease that runs out sends none.
      *
      * @generated from field: faultmaven.session.v1.SessionLock lock_acquired = 7;
      */
@@ -1207,13 +1209,14 @@ export const SessionService: GenService<{
    * version), then sends one event per change in version order: each
    * change's version is the previous one plus one. When the service detects
    * a gap (a version jump, or a slow reader falling more than the watch
-   * buffer behind) it sends a fresh snapshot (snapshot.resync) before going
-   * on. It ends with a final `deleted` or `expired` event and status OK; with
+   * buffer behind, or past the process's budget for all watch buffers) it
+   * sends a fresh snapshot (snapshot.resync) before going on. It ends with a final `deleted` or `expired` event and status OK; with
    * UNAVAILABLE when the service loses its subscription to the store (Redis
    * restart, failover, lost connection) or shuts down: reconnect, to any
    * replica, with from_version set to the last version received. NOT_FOUND
    * when the session does not exist; RESOURCE_EXHAUSTED when the process
-   * serves its maximum of watchers (WATCH_MAX_WATCHERS). See
+   * serves its maximum of watchers (WATCH_MAX_WATCHERS), or of watchers of
+   * this caller (WATCH_MAX_WATCHERS_PER_CALLER). See
    * docs/operations.md "WatchSession".
    *
    * @generated from rpc faultmaven.session.v1.SessionService.WatchSession

@@ -1,0 +1,77 @@
+import { MessageRole, SessionService } from "@faultmaven/contract/session";
+import { createClient } from "@faultmaven/grpc-kit";
+import { callerServiceConfig, concurrentCallers, RedisServer, ServiceProcess, waitFor } from "@faultmaven/test-kit";
+import { ENTRY } from "./service-harness.js";
+
+/** Calls a replica answered OK so far, over every method (its grpc_server_handled_total). */
+async function answeredOk(replica: ServiceProcess): Promise<number> {
+  const metrics = await (await fetch(`http://127.0.0.1:${replica.metricsPort}/metrics`)).text();
+  let total = 0;
+  for (const [, count] of metrics.matchAll(/^grpc_server_handled_total\{[^}]*grpc_code="OK"[^}]*\} (\d+)$/gm)) total += Number(count);
+  return total;
+}
+
+describe("session-svc: two replicas on one Redis serving one client (real processes, round robin)", () => {
+  let redis: RedisServer;
+  const replicas: ServiceProcess[] = [];
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+  });
+  afterAll(async () => {
+    await Promise.all(replicas.map((replica) => replica.stop("SIGKILL")));
+    await redis?.close();
+  });
+
+  it("spreads 48 concurrent callers over both replicas; a SIGTERM to one mid-load fails no call, it exits 0, the other answers the rest, and every append lands once", async () => {
+    for (let i = 0; i < 2; i++) replicas.push(await ServiceProcess.start(ENTRY, { ...redis.env, GRPC_SHUTDOWN_GRACE_MS: "10000" }));
+    const [stopped, survivor] = replicas as [ServiceProcess, ServiceProcess];
+    const client = createClient(
+      SessionService,
+      replicas.map((replica) => replica.address),
+      { serviceConfig: callerServiceConfig() },
+    );
+    const sessionIds = await Promise.all(
+      Array.from(
+        { length: 16 },
+        async (_, i) => (await client.createSession({ userId: `user_${i}`, clientId: "browser" })).session!.sessionId,
+      ),
+    );
+    const appended = new Map<string, number>();
+    const load = concurrentCallers(48, (n) => {
+      const sessionId = sessionIds[n % sessionIds.length]!;
+      if (n % 2 === 0) return { method: "GetSession", done: client.getSession({ sessionId }) };
+      // The client fills an idempotency key, so a retried append is applied once.
+      const done = client.appendMessage({ sessionId, message: { role: MessageRole.USER, content: `call ${n}` } });
+      return { method: "AppendMessage", done: done.then(() => appended.set(sessionId, (appended.get(sessionId) ?? 0) + 1)) };
+    });
+
+    await waitFor(
+      "both replicas answered 300 calls",
+      async () => (await answeredOk(stopped)) >= 300 && (await answeredOk(survivor)) >= 300,
+      30_000,
+    );
+    const beforeStop = await Promise.all(replicas.map(answeredOk));
+    const exitCode = await stopped.stop("SIGTERM");
+    const survivorAtExit = await answeredOk(survivor);
+    const succeededAtExit = load.succeeded;
+    await waitFor("500 more calls after the exit", () => load.succeeded >= succeededAtExit + 500, 30_000);
+    await load.stop();
+    client.close();
+
+    expect(load.failures).toEqual([]);
+    expect(exitCode).toBe(0);
+    expect(beforeStop.every((count) => count >= 300)).toBe(true);
+    expect((await answeredOk(survivor)) - survivorAtExit).toBeGreaterThanOrEqual(500);
+    // message_count counts every append ever applied: each acknowledged append was applied exactly once.
+    const reader = createClient(SessionService, survivor.address);
+    const counts = await Promise.all(
+      sessionIds.map(async (sessionId) => Number((await reader.getSession({ sessionId })).session!.messageCount)),
+    );
+    reader.close();
+    expect(counts).toEqual(sessionIds.map((sessionId) => appended.get(sessionId) ?? 0));
+    console.log(
+      `two replicas: ${load.started} calls by 48 callers, ${load.failures.length} failed; answered OK before the SIGTERM: ${beforeStop.join(" + ")}; ` +
+        `by the survivor after the exit: ${(await answeredOk(survivor)) - survivorAtExit}`,
+    );
+  }, 120_000);
+});
