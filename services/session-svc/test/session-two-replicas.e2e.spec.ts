@@ -1,15 +1,7 @@
 import { MessageRole, SessionService } from "@faultmaven/contract/session";
 import { createClient } from "@faultmaven/grpc-kit";
-import { callerServiceConfig, concurrentCallers, RedisServer, ServiceProcess, waitFor } from "@faultmaven/test-kit";
+import { callerServiceConfig, concurrentCallers, RedisServer, ServiceProcess, servedCalls, waitFor } from "@faultmaven/test-kit";
 import { ENTRY } from "./service-harness.js";
-
-/** Calls a replica answered OK so far, over every method (its grpc_server_handled_total). */
-async function answeredOk(replica: ServiceProcess): Promise<number> {
-  const metrics = await (await fetch(`http://127.0.0.1:${replica.metricsPort}/metrics`)).text();
-  let total = 0;
-  for (const [, count] of metrics.matchAll(/^grpc_server_handled_total\{[^}]*grpc_code="OK"[^}]*\} (\d+)$/gm)) total += Number(count);
-  return total;
-}
 
 describe("session-svc: two replicas on one Redis serving one client (real processes, round robin)", () => {
   let redis: RedisServer;
@@ -45,14 +37,10 @@ describe("session-svc: two replicas on one Redis serving one client (real proces
       return { method: "AppendMessage", done: done.then(() => appended.set(sessionId, (appended.get(sessionId) ?? 0) + 1)) };
     });
 
-    await waitFor(
-      "both replicas answered 300 calls",
-      async () => (await answeredOk(stopped)) >= 300 && (await answeredOk(survivor)) >= 300,
-      30_000,
-    );
-    const beforeStop = await Promise.all(replicas.map(answeredOk));
+    await waitFor("both replicas answered 300 calls", () => servedCalls(stopped) >= 300 && servedCalls(survivor) >= 300, 30_000);
+    const beforeStop = replicas.map(servedCalls);
     const exitCode = await stopped.stop("SIGTERM");
-    const survivorAtExit = await answeredOk(survivor);
+    const survivorAtExit = servedCalls(survivor);
     const succeededAtExit = load.succeeded;
     await waitFor("500 more calls after the exit", () => load.succeeded >= succeededAtExit + 500, 30_000);
     await load.stop();
@@ -61,7 +49,7 @@ describe("session-svc: two replicas on one Redis serving one client (real proces
     expect(load.failures).toEqual([]);
     expect(exitCode).toBe(0);
     expect(beforeStop.every((count) => count >= 300)).toBe(true);
-    expect((await answeredOk(survivor)) - survivorAtExit).toBeGreaterThanOrEqual(500);
+    expect(servedCalls(survivor) - survivorAtExit).toBeGreaterThanOrEqual(500);
     // message_count counts every append ever applied: each acknowledged append was applied exactly once.
     const reader = createClient(SessionService, survivor.address);
     const counts = await Promise.all(
@@ -71,7 +59,7 @@ describe("session-svc: two replicas on one Redis serving one client (real proces
     expect(counts).toEqual(sessionIds.map((sessionId) => appended.get(sessionId) ?? 0));
     console.log(
       `two replicas: ${load.started} calls by 48 callers, ${load.failures.length} failed; answered OK before the SIGTERM: ${beforeStop.join(" + ")}; ` +
-        `by the survivor after the exit: ${(await answeredOk(survivor)) - survivorAtExit}`,
+        `by the survivor after the exit: ${servedCalls(survivor) - survivorAtExit}`,
     );
   }, 120_000);
 });
