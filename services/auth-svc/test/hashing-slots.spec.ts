@@ -1,4 +1,4 @@
-import { runInCallScope } from "@faultmaven/call-scope";
+import { openCallScope, runInCallScope } from "@faultmaven/call-scope";
 import { CancelledError, DeadlineExceededError } from "@faultmaven/errors";
 import { PasswordHashingBusyError } from "../src/domain/errors.js";
 import { HashingSlots } from "../src/domain/hashing-slots.js";
@@ -115,5 +115,43 @@ describe("HashingSlots", () => {
     g.open();
     await held;
     expect([await waiting, await login]).toEqual(["waiting", "login"]);
+  });
+
+  it("gives a waiting login every fourth slot while account runs keep coming, so a stream of them cannot hold logins past their deadline", async () => {
+    const lanes: string[] = [];
+    const slots = new HashingSlots({ concurrency: 1, queue: 4, accountQueue: 8 }, (lane) => lanes.push(lane));
+    const g = gate();
+    const held = slots.run("account", () => g.opened);
+    const logins = [1, 2].map((i) => slots.run("login", async () => `login ${i}`));
+    // More account work than any streak: eight queued behind the running one.
+    const accounts = Array.from({ length: 8 }, (_, i) => slots.run("account", async () => `account ${i + 1}`));
+    await tick();
+    g.open();
+    await held;
+    await Promise.all([...logins, ...accounts]);
+    expect(lanes).toEqual([
+      "account",
+      ...["account", "account", "account", "login"],
+      ...["account", "account", "account", "login"],
+      ...["account", "account"],
+    ]);
+  });
+
+  it("ends a login on time under a steady stream of account runs (a caller cycling ChangePassword): it runs before its deadline", async () => {
+    const slots = new HashingSlots({ concurrency: 1, queue: 8, accountQueue: 2 });
+    let stop = false;
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const accountLoop = async () => {
+      while (!stop) await slots.run("account", () => pause(5)).catch(() => undefined);
+    };
+    const loops = [accountLoop(), accountLoop()];
+    await pause(10);
+    const { scope, close } = openCallScope(Date.now() + 300);
+    const login = runInCallScope(scope, () => slots.run("login", async () => "ran"));
+    const outcome = await login.catch((error: Error) => error.constructor.name);
+    close();
+    stop = true;
+    await Promise.all(loops);
+    expect(outcome).toBe("ran");
   });
 });

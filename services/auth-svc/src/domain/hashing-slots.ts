@@ -20,6 +20,14 @@ export interface HashingLimits {
   readonly accountQueue: number;
 }
 
+/**
+ * Slots handed to account runs in a row while a login waits, before one goes
+ * to a login: account work goes first, but a steady stream of it (a client
+ * cycling wrong current passwords through ChangePassword) cannot hold every
+ * login until its deadline.
+ */
+export const ACCOUNT_RUNS_BEFORE_A_LOGIN = 3;
+
 interface Waiter {
   readonly start: () => void;
 }
@@ -29,13 +37,17 @@ interface Waiter {
  * that a run waits in its lane's queue, or is refused at once (RESOURCE_EXHAUSTED
  * PASSWORD_HASHING_BUSY) when that queue is full, so a login flood leaves
  * CPU for every other call. A freed slot goes to the account queue first,
- * then to the login queue (each first come, first served): logins can fill
- * only their own queue, and an account run waits at most for one running
- * run to finish. A waiting run whose call ends (deadline, cancellation)
+ * then to the login queue (each first come, first served), except that after
+ * ACCOUNT_RUNS_BEFORE_A_LOGIN account runs in a row a waiting login gets the
+ * next one: logins can fill only their own queue, an account run waits for
+ * at most one running run and one login, and a login gets at least one slot
+ * in ACCOUNT_RUNS_BEFORE_A_LOGIN + 1 whatever the account work. A waiting run whose call ends (deadline, cancellation)
  * leaves its queue without running.
  */
 export class HashingSlots {
   #running = 0;
+  /** Account runs handed a slot in a row while a login was waiting. */
+  #accountStreak = 0;
   readonly #waiting: Record<HashingLane, Set<Waiter>> = { account: new Set(), login: new Set() };
 
   constructor(
@@ -90,9 +102,13 @@ export class HashingSlots {
   }
 
   #release(): void {
-    for (const lane of HASHING_LANES) {
+    const loginsWait = this.#waiting.login.size > 0;
+    const order: readonly HashingLane[] =
+      loginsWait && this.#accountStreak >= ACCOUNT_RUNS_BEFORE_A_LOGIN ? ["login", "account"] : HASHING_LANES;
+    for (const lane of order) {
       const next = this.#waiting[lane].values().next();
       if (next.done) continue;
+      this.#accountStreak = lane === "account" && loginsWait ? this.#accountStreak + 1 : 0;
       this.#waiting[lane].delete(next.value);
       next.value.start();
       return;
