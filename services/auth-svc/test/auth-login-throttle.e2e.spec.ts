@@ -83,8 +83,13 @@ describe("auth-svc login protection over gRPC", () => {
     expect(cpuSeconds).toBeLessThan(fullCpu / 3);
 
     // Locked: even the right password waits; after the delay it works, and the success clears the count.
+    // A fresh lock first (the loop may end late in one, which could run out before the next call): once any
+    // lock has ended, one more wrong password is checked and locks the account for the cap, 1600 ms.
+    await sleep(1600 + 20);
+    expect((await failure(login("victim", "one more wrong password"))).code).toBe(status.UNAUTHENTICATED);
     const locked = await failure(login("victim", password));
     expect(locked).toMatchObject({ code: status.RESOURCE_EXHAUSTED, reason: "LOGIN_THROTTLED" });
+    expect(locked.retryDelayMs).toBeGreaterThan(1000);
     await sleep(locked.retryDelayMs! + 20);
     expect((await login("victim", password)).token).toMatch(/^fm1\./);
     for (let i = 0; i < THRESHOLD; i++) expect((await failure(login("victim", "wrong again!"))).code).toBe(status.UNAUTHENTICATED);
