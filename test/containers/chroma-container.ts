@@ -1,5 +1,5 @@
 import { waitFor } from "@faultmaven/test-kit";
-import { docker, removeContainers, uniqueName } from "./docker.js";
+import { removeContainers, runOnHostNetwork, uniqueName } from "./docker.js";
 
 /** A ChromaDB container (chromadb/chroma:1.0.0) on a loopback port with host networking. */
 export class ChromaContainer {
@@ -12,13 +12,8 @@ export class ChromaContainer {
   }
 
   async start(): Promise<void> {
-    await docker(
-      "run",
-      "-d",
-      "--name",
+    await runOnHostNetwork(
       this.name,
-      "--network",
-      "host",
       "chromadb/chroma:1.0.0",
       "run",
       "--host",

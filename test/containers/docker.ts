@@ -14,6 +14,11 @@ export async function docker(...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
+/** `docker run -d --name <name> --network host <args...>`: a detached container on the host's loopback. */
+export async function runOnHostNetwork(name: string, ...args: string[]): Promise<string> {
+  return docker("run", "-d", "--name", name, "--network", "host", ...args);
+}
+
 /** `docker inspect --format` of one container or image field. */
 export async function inspect(name: string, format: string): Promise<string> {
   return docker("inspect", "--format", format, name);

@@ -1,5 +1,5 @@
 import { waitFor } from "@faultmaven/test-kit";
-import { docker, removeContainers, uniqueName } from "./docker.js";
+import { docker, removeContainers, runOnHostNetwork, uniqueName } from "./docker.js";
 
 /**
  * A Redis container (redis:7.0) on a loopback port with host networking,
@@ -13,13 +13,8 @@ export class RedisContainer {
   constructor(readonly port: number) {}
 
   async start(): Promise<void> {
-    await docker(
-      "run",
-      "-d",
-      "--name",
+    await runOnHostNetwork(
       this.name,
-      "--network",
-      "host",
       "-v",
       `${this.volume}:/data`,
       "redis:7.0",

@@ -1,7 +1,7 @@
 import { Health, HealthCheckResponse_ServingStatus } from "@faultmaven/contract/rpc";
 import { createClient } from "@faultmaven/grpc-kit";
 import { freePorts, waitFor } from "@faultmaven/test-kit";
-import { docker, inspect, logs, removeContainers, uniqueName } from "./docker.js";
+import { docker, inspect, logs, removeContainers, runOnHostNetwork, uniqueName } from "./docker.js";
 
 /** How a service container is started: its image, variables and mounts. */
 export interface ServiceContainerOptions {
@@ -32,13 +32,8 @@ export class ServiceContainer {
     this.grpcPort = grpcPort!;
     const env = { GRPC_HOST: "127.0.0.1", GRPC_PORT: String(grpcPort), METRICS_PORT: String(metricsPort), ...this.options.env };
     this.startedAt = performance.now();
-    await docker(
-      "run",
-      "-d",
-      "--name",
+    await runOnHostNetwork(
       this.name,
-      "--network",
-      "host",
       "--read-only",
       "--health-interval",
       "1s",
