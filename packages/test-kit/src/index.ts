@@ -23,5 +23,6 @@ export {
   type RollingRestartRun,
 } from "./rolling-restart.js";
 export { concurrentCallers } from "./concurrent-callers.js";
+export { metricValue } from "./metric-value.js";
 export { SentinelTopology, type SentinelTimings } from "./sentinel-topology.js";
 export { SentinelProcess, type SentinelWatch } from "./sentinel-process.js";

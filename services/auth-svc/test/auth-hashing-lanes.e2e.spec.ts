@@ -1,5 +1,5 @@
 import { status } from "@grpc/grpc-js";
-import { RedisServer } from "@faultmaven/test-kit";
+import { metricValue, RedisServer } from "@faultmaven/test-kit";
 import { failure, startAuthService } from "./auth-harness.js";
 
 /** The account hashing lane as callers see it: a real process on a real Redis, over gRPC, under a login flood. */
@@ -24,13 +24,6 @@ afterAll(async () => {
   await redis?.close();
 });
 
-/** One lane's `password_hash_queue` gauge. */
-async function queued(lane: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${svc.service.metricsPort}/metrics`)).text();
-  const found = text.match(new RegExp(`^password_hash_queue\\{[^}]*lane="${lane}"[^}]*\\} (\\d+)$`, "m"));
-  if (!found) throw new Error(`no password_hash_queue for lane ${lane}`);
-  return Number(found[1]);
-}
 const waitFor = async (what: string, check: () => Promise<boolean>) => {
   for (const until = Date.now() + 20_000; Date.now() < until; ) {
     if (await check()) return;
@@ -47,13 +40,16 @@ describe("auth-svc hashing lanes under a login flood", () => {
     const floods = Array.from({ length: FLOOD }, (_, i) =>
       failure(svc.client.login({ identifier: { case: "username", value: "owner" }, password: `wrong password ${i}` })),
     );
-    await waitFor("the login queue to fill", async () => (await queued("login")) === QUEUE);
+    await waitFor(
+      "the login queue to fill",
+      async () => (await metricValue(svc.service.metricsPort, "password_hash_queue", { lane: "login" })) === QUEUE,
+    );
 
     const [created, changed] = await Promise.all([
       svc.client.createUser({ username: "newcomer", email: "newcomer@example.com", password: "a newcomer's password", roles: [] }),
       svc.client.changePassword({ userId: user!.userId, currentPassword: password, newPassword: "the second password" }),
     ]);
-    const loginsStillQueued = await queued("login");
+    const loginsStillQueued = await metricValue(svc.service.metricsPort, "password_hash_queue", { lane: "login" });
 
     expect(created.user?.username).toBe("newcomer");
     expect(changed.revokedCount).toBe(0);

@@ -1,5 +1,5 @@
 import { status } from "@grpc/grpc-js";
-import { RedisServer } from "@faultmaven/test-kit";
+import { metricValue, RedisServer } from "@faultmaven/test-kit";
 import { failure, startAuthService } from "./auth-harness.js";
 
 /** auth-svc's login protection as callers see it: a real process on a real Redis, over gRPC, with short delays. */
@@ -24,11 +24,6 @@ afterAll(async () => {
   await redis?.close();
 });
 
-/** A counter or gauge of the service's /metrics (summed over labels). */
-async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${svc.service.metricsPort}/metrics`)).text();
-  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, "gm"))].reduce((sum, m) => sum + Number(m[1]), 0);
-}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const login = (username: string, password: string) => svc.client.login({ identifier: { case: "username", value: username }, password });
 
@@ -39,12 +34,12 @@ describe("auth-svc login protection over gRPC", () => {
     await svc.client.createUser({ username: "bystander", email: "bystander@example.com", password: "bystander password", roles: [] });
 
     // What one argon2 run costs this process: 20 wrong logins of 20 unknown names (each verifies a dummy hash).
-    const cpu0 = await metric("process_cpu_seconds_total");
+    const cpu0 = await metricValue(svc.service.metricsPort, "process_cpu_seconds_total");
     for (let i = 0; i < 20; i++) await failure(login(`unknown_${i}`, "wrong password!"));
-    const cpuPerLogin = ((await metric("process_cpu_seconds_total")) - cpu0) / 20;
+    const cpuPerLogin = ((await metricValue(svc.service.metricsPort, "process_cpu_seconds_total")) - cpu0) / 20;
 
-    const runsBefore = await metric("password_hash_runs_total");
-    const cpuBefore = await metric("process_cpu_seconds_total");
+    const runsBefore = await metricValue(svc.service.metricsPort, "password_hash_runs_total");
+    const cpuBefore = await metricValue(svc.service.metricsPort, "process_cpu_seconds_total");
     const answers = [];
     let bystanderLogins = 0;
     const started = performance.now();
@@ -57,8 +52,8 @@ describe("auth-svc login protection over gRPC", () => {
       }
     }
     const elapsedMs = performance.now() - started;
-    const cpuSeconds = (await metric("process_cpu_seconds_total")) - cpuBefore;
-    const runs = (await metric("password_hash_runs_total")) - runsBefore - bystanderLogins;
+    const cpuSeconds = (await metricValue(svc.service.metricsPort, "process_cpu_seconds_total")) - cpuBefore;
+    const runs = (await metricValue(svc.service.metricsPort, "password_hash_runs_total")) - runsBefore - bystanderLogins;
 
     const wrong = answers.filter((a) => a.code === status.UNAUTHENTICATED);
     const throttled = answers.filter((a) => a.code === status.RESOURCE_EXHAUSTED);

@@ -5,6 +5,7 @@ import { createClient } from "@faultmaven/grpc-kit";
 import {
   callerServiceConfig,
   freePorts,
+  metricValue,
   RedisServer,
   rollingRestartUnderLoad,
   ServiceProcess,
@@ -12,12 +13,6 @@ import {
   waitFor,
 } from "@faultmaven/test-kit";
 import { ENTRY } from "./service-harness.js";
-
-/** The replica's open calls, from its grpc_server_calls_in_flight gauge. */
-async function callsInFlight(replica: ServiceProcess): Promise<number> {
-  const metrics = await (await fetch(`http://127.0.0.1:${replica.metricsPort}/metrics`)).text();
-  return Number(/^grpc_server_calls_in_flight\{[^}]*\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
-}
 
 describe("session-svc rolling restart of two replicas under load (real processes, one real Redis)", () => {
   let redis: RedisServer;
@@ -81,7 +76,7 @@ describe("session-svc rolling restart of two replicas under load (real processes
     const inFlight = Array.from({ length: 20 }, (_, i) =>
       client.appendMessage({ sessionId, message: { role: MessageRole.USER, content: `in flight ${i}` }, idempotencyKey: `drain-${i}` }),
     );
-    await waitFor("20 calls in flight", async () => (await callsInFlight(replica)) >= 20);
+    await waitFor("20 calls in flight", async () => (await metricValue(replica.metricsPort, "grpc_server_calls_in_flight")) >= 20);
     const signalled = Date.now();
     const exited = replica.stop("SIGTERM").then((code) => ({ code, afterMs: Date.now() - signalled }));
     await waitFor("the drain started", () => replica.logs.some((line) => line.msg === "shutting down"));
