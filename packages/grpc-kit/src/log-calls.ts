@@ -23,7 +23,8 @@ const WARN = new Set<status>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, stat
  */
 export function logCalls(logger: Logger): Middleware {
   // The line holds no request or response field, so it skips redaction (a sizeable share of a line's cost);
-  // a line with an unexpected error (`err`) goes through the call's redacting logger.
+  // a line with an unexpected error (`err`) goes through the redacting process logger. Both get the call's
+  // bindings in the line itself, not from a child logger (which would repeat them).
   const rpcLogger = logger.child({}, { redact: { paths: [] } });
   return async (call, next) => {
     const started = process.hrtime.bigint();
@@ -48,7 +49,7 @@ export function logCalls(logger: Logger): Middleware {
         ...(error instanceof ServiceError ? { reason: error.reason } : { err: error }),
         ...(cause === undefined ? {} : { cause }),
       };
-      if (!(error instanceof ServiceError)) call.context.logger.error(fields, "rpc");
+      if (!(error instanceof ServiceError)) logger.error(fields, "rpc");
       else if (WARN.has(code) && !(call.stream !== undefined && ordinaryStreamEnd(error))) rpcLogger.warn(fields, "rpc");
       else rpcLogger.info(fields, "rpc");
       throw error;
