@@ -13,7 +13,7 @@ export {
   type SingleKeyCalls,
   type MultiKeyStepDefinition,
 } from "./multi-key-step.js";
-export { DEFAULT_CONTENTION_POLICY, type ContentionPolicy } from "./contention-backoff.js";
+export { backOff, DEFAULT_CONTENTION_POLICY, type ContentionPolicy } from "./contention-backoff.js";
 export { LuaScript, type LuaScriptOptions, type Idempotence } from "./lua-script.js";
 export { idempotencyRecordKey, idempotencyRecordPattern } from "./idempotency-record.js";
 export { slotTagOf, SLOT_TAG_LENGTH } from "./slot-tag.js";

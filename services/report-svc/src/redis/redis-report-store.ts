@@ -1,6 +1,15 @@
 import { AbortedError } from "@faultmaven/errors";
 import { currentCallScope } from "@faultmaven/call-scope";
-import { callRedis, idempotencyRecordKey, pairsToHash, type RedisClient, type RedisMode, slotTagOf } from "@faultmaven/redis";
+import {
+  backOff,
+  callRedis,
+  DEFAULT_CONTENTION_POLICY,
+  idempotencyRecordKey,
+  pairsToHash,
+  type RedisClient,
+  type RedisMode,
+  slotTagOf,
+} from "@faultmaven/redis";
 import { ReportLimitError } from "../domain/errors.js";
 import {
   contentLocation,
@@ -190,8 +199,10 @@ export class RedisReportStore implements ReportStore {
     let ids = (await this.client.call(...range())) as string[];
     // The index and the page's metadata are read again in one MULTI (one slot: the case's); a save that
     // landed since the first read changes the range, and the page is read again with the new ids, so a
-    // page shows one instant: the newest report on it is the current one, never a page with none.
+    // page shows one instant: the newest report on it is the current one, never a page with none. Saves
+    // landing faster than a page is read: the shared contention backoff between reads, then ABORTED.
     for (let attempt = 1; ; attempt++) {
+      await backOff(DEFAULT_CONTENTION_POLICY, attempt - 1);
       const page = ids.slice(0, limit);
       const replies = await this.client.multi([range(), ...page.map((id) => ["hgetall", reportKeys.metadata(id)])]).exec();
       if (replies === null) throw new Error("the MULTI reading a page of reports was aborted");
@@ -204,14 +215,11 @@ export class RedisReportStore implements ReportStore {
           .filter((r): r is ReportRecord => r !== undefined);
         return { reports, nextOffset: ids.length > limit ? end : undefined };
       }
-      if (attempt === MAX_PAGE_READS) throw new AbortedError("list_reports");
+      if (attempt === DEFAULT_CONTENTION_POLICY.maxPlans) throw new AbortedError("list_reports");
       ids = now;
     }
   }
 }
-
-/** Reads of one page before it answers ABORTED (saves landing faster than a page can be read). */
-const MAX_PAGE_READS = 10;
 
 /** A recorded save reply {version, created_at, report id}: the save made its report current. */
 function saveOutcome(reply: unknown): SaveOutcome {
