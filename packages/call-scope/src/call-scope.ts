@@ -1,11 +1,14 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { CallEnd } from "./call-end.js";
 
 /** What the stores need to know about the call they work for. */
 export interface CallScope {
   /** The caller's deadline (Unix ms), or undefined when it set none. */
   readonly deadline: number | undefined;
-  /** Aborted when the call is over; the reason is a DeadlineExceededError or a CancelledError. */
+  /** Aborted when the call is over; the reason is a DeadlineExceededError or a CancelledError. Costs an AbortController: watch `end` where there is one (onCallEnd). */
   readonly signal: AbortSignal;
+  /** The call's end, cheaper to watch than `signal`; absent in a scope made from a bare signal (tests). */
+  readonly end?: CallEnd;
   /** The caller's idempotency key for this call, when it gave one (see IdempotencyKey). */
   readonly idempotency?: IdempotencyKey;
   /** Who is calling, for authorization, throttling and the audit trail. */
@@ -56,4 +59,17 @@ export function outsideCallScope<T>(work: () => T): T {
   // enables them again, each time (two setPromiseHooks per Redis command). Running with no scope is the same
   // for our code: currentCallScope() is undefined inside, and in what `work` starts.
   return storage.run(undefined, work);
+}
+
+/** `scope` with the call's idempotency key; its signal is still made only when asked for. */
+export function withIdempotency(scope: CallScope, idempotency: IdempotencyKey): CallScope {
+  return {
+    deadline: scope.deadline,
+    end: scope.end,
+    caller: scope.caller,
+    idempotency,
+    get signal() {
+      return scope.signal;
+    },
+  };
 }

@@ -12,7 +12,9 @@ export {
   type Caller,
   type CallScope,
   type IdempotencyKey,
+  withIdempotency,
 } from "./call-scope.js";
-export { openCallScope, type OpenCallScope } from "./open-call-scope.js";
-export { callOverError, isCallOver, scopedSignal } from "./call-over.js";
+export { CallEnd } from "./call-end.js";
+export { openCallScope, scopeOf, type OpenCallScope } from "./open-call-scope.js";
+export { callEndReason, callOverError, hasEnded, isCallOver, onCallEnd, scopedSignal } from "./call-over.js";
 export { MemoryIdempotencyRecords, type RecordLookup } from "./memory-idempotency-records.js";

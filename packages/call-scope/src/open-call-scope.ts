@@ -1,4 +1,5 @@
 import { CancelledError, DeadlineExceededError } from "@faultmaven/errors";
+import { CallEnd } from "./call-end.js";
 import type { CallScope } from "./call-scope.js";
 
 /**
@@ -11,20 +12,22 @@ const DEADLINE_RACE_MS = 100;
 /** A scope being served: cancel it when the caller goes away, close it when the call is answered. */
 export interface OpenCallScope {
   readonly scope: CallScope;
-  /** The caller cancelled: aborts the signal with a CancelledError (a DeadlineExceededError once the deadline has passed, or all but). */
+  /** The call's end, also `scope.end`. */
+  readonly end: CallEnd;
+  /** The caller cancelled: ends the call with a CancelledError (a DeadlineExceededError once the deadline has passed, or all but). */
   cancel(): void;
   /** The call is answered: stops the deadline timer. */
   close(): void;
 }
 
 /**
- * Opens the scope of a call with an optional deadline (Unix ms). The signal
- * aborts at the deadline (a timer, so that work waiting on a store is
+ * Opens the scope of a call with an optional deadline (Unix ms). The call
+ * ends at the deadline (a timer, so that work waiting on a store is
  * interrupted), or at once when the deadline has already passed.
  */
 export function openCallScope(deadline: number | undefined): OpenCallScope {
-  const controller = new AbortController();
-  const expire = () => controller.abort(new DeadlineExceededError());
+  const end = new CallEnd();
+  const expire = () => end.end(new DeadlineExceededError());
   let timer: NodeJS.Timeout | undefined;
   if (deadline !== undefined) {
     const remaining = deadline - Date.now();
@@ -32,15 +35,28 @@ export function openCallScope(deadline: number | undefined): OpenCallScope {
     else timer = setTimeout(expire, remaining);
   }
   return {
-    scope: { deadline, signal: controller.signal },
+    scope: scopeOf(deadline, end),
+    end,
     cancel() {
-      if (controller.signal.aborted) return;
+      if (end.ended) return;
       // grpc-js reports its own deadline expiry as a cancellation: name it for what it is.
       if (deadline !== undefined && Date.now() >= deadline - DEADLINE_RACE_MS) expire();
-      else controller.abort(new CancelledError());
+      else end.end(new CancelledError());
     },
     close() {
       clearTimeout(timer);
+    },
+  };
+}
+
+/** A scope whose signal is made only when asked for (see CallEnd). */
+export function scopeOf(deadline: number | undefined, end: CallEnd, caller?: CallScope["caller"]): CallScope {
+  return {
+    deadline,
+    end,
+    caller,
+    get signal() {
+      return end.signal;
     },
   };
 }

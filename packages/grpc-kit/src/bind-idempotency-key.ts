@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { clone, type DescMessage, type Message, toBinary } from "@bufbuild/protobuf";
 import { reflect } from "@bufbuild/protobuf/reflect";
-import { currentCallScope, runInCallScope } from "@faultmaven/call-scope";
+import { currentCallScope, runInCallScope, withIdempotency } from "@faultmaven/call-scope";
 import type { Middleware } from "./middleware.js";
 
 /**
@@ -17,7 +17,7 @@ export function bindIdempotencyKeys(windowMs: number): Middleware {
     const scope = currentCallScope();
     if (typeof key !== "string" || key === "" || scope === undefined) return next(call);
     const idempotency = { name: `${call.method.name}:${key}`, fingerprint: fingerprint(call.method.input, call.request), windowMs };
-    return runInCallScope({ ...scope, idempotency }, () => next(call));
+    return runInCallScope(withIdempotency(scope, idempotency), () => next(call));
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Metadata, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
-import { type Caller, openCallScope } from "@faultmaven/call-scope";
+import { type Caller, type CallScope, openCallScope, scopeOf } from "@faultmaven/call-scope";
 import type { Logger } from "pino";
 import { callerOf } from "./caller.js";
 
@@ -12,9 +12,11 @@ export interface CallContext {
   /**
    * Aborted when the caller cancels (CancelledError), the deadline passes
    * (DeadlineExceededError) or, for a stream, the server ends it
-   * (ServerShuttingDownError): stop work then.
+   * (ServerShuttingDownError): stop work then. Made when first read.
    */
   readonly signal: AbortSignal;
+  /** The scope the handler runs in (deadline, the call's end, caller); absent in a context built by hand (tests), which gets one from `deadline` and `signal`. */
+  readonly scope?: CallScope;
   readonly metadata: Metadata;
   /** The caller's address, for the log. */
   readonly peer: string;
@@ -50,6 +52,9 @@ export function createCallContext(
   else call.once("cancelled", onCancelled);
   const requestId = call.metadata.get("x-request-id")[0];
   const { caller, problem } = callerOf(call, trustsClientAddressFrom);
+  const onServerEnd = () => opened.end.end(serverEnd!.reason as Error);
+  if (serverEnd?.aborted) onServerEnd();
+  else serverEnd?.addEventListener("abort", onServerEnd, { once: true });
   const logBindings = {
     method,
     ...(requestId ? { request_id: String(requestId) } : {}),
@@ -60,7 +65,10 @@ export function createCallContext(
   const context: CallContext = {
     method,
     deadline: deadlineMs === undefined ? undefined : new Date(deadlineMs),
-    signal: serverEnd ? AbortSignal.any([opened.scope.signal, serverEnd]) : opened.scope.signal,
+    get signal() {
+      return opened.end.signal;
+    },
+    scope: scopeOf(deadlineMs, opened.end, caller),
     metadata: call.metadata,
     peer: call.getPeer(),
     caller,
@@ -75,6 +83,7 @@ export function createCallContext(
     context,
     close() {
       call.removeListener("cancelled", onCancelled);
+      serverEnd?.removeEventListener("abort", onServerEnd);
       opened.close();
     },
   };

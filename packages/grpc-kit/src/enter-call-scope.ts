@@ -1,4 +1,4 @@
-import { callOverError, isCallOver, runInCallScope, type CallScope } from "@faultmaven/call-scope";
+import { callEndReason, callOverError, hasEnded, isCallOver, runInCallScope, type CallScope } from "@faultmaven/call-scope";
 import { CancelledError, DeadlineExceededError, ServiceError } from "@faultmaven/errors";
 import type { Middleware } from "./middleware.js";
 
@@ -12,7 +12,7 @@ import type { Middleware } from "./middleware.js";
  * the server ended itself (shutdown), with the error it was ended with.
  */
 export const enterCallScope: Middleware = async (call, next) => {
-  const scope: CallScope = {
+  const scope: CallScope = call.context.scope ?? {
     deadline: call.context.deadline?.getTime(),
     signal: call.context.signal,
     caller: call.context.caller,
@@ -25,7 +25,7 @@ export const enterCallScope: Middleware = async (call, next) => {
   } catch (error) {
     throw lateError(scope, error) ?? error;
   }
-  if (!scope.signal.aborted) return response;
+  if (!hasEnded(scope)) return response;
   const late = lateError(scope, new Error("the handler finished after the call was over"));
   if (late) throw late;
   return response;
@@ -33,8 +33,8 @@ export const enterCallScope: Middleware = async (call, next) => {
 
 /** The call's own end (deadline, cancellation, the server ending a stream) wins over what a handler threw after it. */
 function lateError(scope: CallScope, cause: unknown) {
-  if (!scope.signal.aborted) return undefined;
-  const reason: unknown = scope.signal.reason;
+  if (!hasEnded(scope)) return undefined;
+  const reason = callEndReason(scope);
   if (reason instanceof ServiceError && !(reason instanceof CancelledError || reason instanceof DeadlineExceededError)) return reason;
   if (cause instanceof Error && reason instanceof Error && cause.constructor === reason.constructor) return undefined;
   return callOverError(scope, cause);

@@ -1,4 +1,4 @@
-import { callOverError, currentCallScope, isCallOver, outsideCallScope, type CallScope } from "@faultmaven/call-scope";
+import { callOverError, currentCallScope, isCallOver, onCallEnd, outsideCallScope, type CallScope } from "@faultmaven/call-scope";
 import type { ServiceError } from "@faultmaven/errors";
 import { Cluster, type Command, type Redis } from "ioredis";
 
@@ -8,8 +8,15 @@ type SendCommand = (command: Command, stream?: unknown, node?: unknown) => unkno
 const commandScopes = new WeakMap<Command, CallScope>();
 /** One decision for all commands of a pipeline written in one go (a partial one would misalign replies). */
 const pipelineDecisions = new WeakMap<object, ServiceError | null>();
-/** A call's commands awaiting their reply: one abort listener per call rejects them all (a listener per command costs). */
-const unanswered = new WeakMap<AbortSignal, Set<Command>>();
+/** A call's commands sent so far, keyed by its end (or signal): one end listener per call rejects those still unanswered. */
+const unanswered = new WeakMap<object, SentCommands>();
+
+/** Settled commands leave the set in sweeps, when it doubles past the last sweep (a callback per command costs more). */
+interface SentCommands {
+  readonly commands: Set<Command>;
+  sweepAt: number;
+}
+const FIRST_SWEEP_AT = 32;
 
 /**
  * Makes every command sent through `client` honour the call scope it is sent
@@ -67,21 +74,22 @@ function decide(scope: CallScope, command: Command, stream: unknown): ServiceErr
 
 function track(scope: CallScope, command: Command): void {
   commandScopes.set(command, scope);
-  let commands = unanswered.get(scope.signal);
-  if (commands === undefined) {
-    const tracked = new Set<Command>();
-    unanswered.set(scope.signal, tracked);
-    const onEnd = () => {
-      for (const pending of tracked) {
+  const key = scope.end ?? scope.signal;
+  let sent = unanswered.get(key);
+  if (sent === undefined) {
+    const commands = new Set<Command>();
+    sent = { commands, sweepAt: FIRST_SWEEP_AT };
+    unanswered.set(key, sent);
+    onCallEnd(scope, () => {
+      for (const pending of commands) {
         if (pending.isSettled) continue;
         pending.reject(callOverError(scope, new Error(`redis ${pending.name.toUpperCase()} had no reply when the call ended`))!);
       }
-      tracked.clear();
-    };
-    scope.signal.addEventListener("abort", onEnd, { once: true });
-    commands = tracked;
+      commands.clear();
+    });
+  } else if (sent.commands.size >= sent.sweepAt) {
+    for (const earlier of sent.commands) if (earlier.isSettled) sent.commands.delete(earlier);
+    sent.sweepAt = Math.max(FIRST_SWEEP_AT, 2 * sent.commands.size);
   }
-  commands.add(command);
-  const settled = () => commands.delete(command);
-  command.promise.then(settled, settled);
+  sent.commands.add(command);
 }

@@ -1,4 +1,4 @@
-import { callOverError, currentCallScope } from "@faultmaven/call-scope";
+import { callEndReason, callOverError, currentCallScope, onCallEnd } from "@faultmaven/call-scope";
 import { PasswordHashingBusyError } from "./errors.js";
 
 /**
@@ -88,15 +88,15 @@ export class HashingSlots {
     return new Promise<void>((resolve, reject) => {
       const leave = () => {
         queue.delete(waiter);
-        reject(callOverError(scope) ?? scope!.signal.reason);
+        reject(callOverError(scope) ?? callEndReason(scope!));
       };
+      const stopListening = scope === undefined ? undefined : onCallEnd(scope, leave);
       const waiter: Waiter = {
         start: () => {
-          scope?.signal.removeEventListener("abort", leave);
+          stopListening?.();
           resolve();
         },
       };
-      scope?.signal.addEventListener("abort", leave, { once: true });
       queue.add(waiter);
     });
   }

@@ -1,4 +1,4 @@
-import { callOverError, currentCallScope, outsideCallScope } from "@faultmaven/call-scope";
+import { callOverError, currentCallScope, onCallEnd, outsideCallScope } from "@faultmaven/call-scope";
 import { ServiceError, UnavailableError } from "@faultmaven/errors";
 import { ChromaClient, type Collection, type Where } from "chromadb";
 import type { ContentMatch, ContentStore } from "../domain/content-store.js";
@@ -136,10 +136,11 @@ function untilCallEnds<T>(promise: Promise<T>): Promise<T> {
   if (scope === undefined) return promise;
   const over = callOverError(scope, new Error("chromadb collection not opened: the call was over"));
   if (over) return Promise.reject(over);
-  let onEnd: (() => void) | undefined;
+  let stopListening: (() => void) | undefined;
   const ended = new Promise<never>((_, reject) => {
-    onEnd = () => reject(callOverError(scope, new Error("chromadb collection still opening when the call ended")));
-    scope.signal.addEventListener("abort", onEnd, { once: true });
+    stopListening = onCallEnd(scope, () =>
+      reject(callOverError(scope, new Error("chromadb collection still opening when the call ended"))),
+    );
   });
-  return Promise.race([promise, ended]).finally(() => scope.signal.removeEventListener("abort", onEnd!));
+  return Promise.race([promise, ended]).finally(() => stopListening!());
 }
