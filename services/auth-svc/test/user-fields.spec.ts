@@ -40,6 +40,7 @@ describe("the current user-hash layout (user-fields.ts)", () => {
     expect(rolesField(["engineer"])).toBe("engineer");
     expect(rolesField(["admin", "ops:read"])).toBe("admin,ops:read");
     expect(rolesField([])).toBe("");
+    for (const bad of [["a,b"], ["[x"], [""]]) expect(() => rolesField(bad)).toThrow("cannot be stored");
     expect(parseRoles("admin,ops:read")).toEqual(["admin", "ops:read"]);
     expect(parseRoles("")).toEqual([]);
     expect(parseRoles(undefined)).toEqual([]);

@@ -60,8 +60,15 @@ export function joinPassword(salt: string, hash: string): string {
   return `${salt.includes("$") ? PHC_PREFIX : DEFAULT_HEAD}${salt}$${hash}`;
 }
 
-/** The roles field's value: comma-separated ("" when none: not stored). */
+/**
+ * The roles field's value: comma-separated ("" when none: not stored).
+ * The contract's role rule (1-64 of letters, digits and _ . : -) keeps out
+ * what would make it ambiguous; a store caller that got past it fails here.
+ */
 export function rolesField(roles: readonly string[]): string {
+  if (roles.some((role) => role === "" || role.includes(",") || role.startsWith("["))) {
+    throw new Error("a role name that is empty, holds a comma or starts with [ cannot be stored");
+  }
   return roles.join(",");
 }
 
