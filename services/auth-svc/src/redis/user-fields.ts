@@ -1,6 +1,6 @@
 /**
- * The current layout of `auth:user:{id}` (docs/key-schema.md): one-letter
- * field names, because every user keeps every name in its listpack, keyed
+ * The current layout of `auth:user:{id}` (docs/key-schema.md): short
+ * field names (one letter, two for the e-mail change's), because every user keeps every name in its listpack, keyed
  * here by what the earlier layouts called them. A user hash of the current
  * layout is the one holding `u`; `state` is there only while a create is
  * pending (an active user has none). The Lua scripts take their names from
