@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { status } from "@grpc/grpc-js";
+import { USER_FIELDS } from "../src/redis/user-fields.js";
 import { failure, startAuthService } from "./auth-harness.js";
 import { RedisServer } from "./idempotency-harness.js";
 
@@ -46,7 +47,12 @@ describe("auth-svc with Redis frozen past the command timeout", () => {
         };
         const { user } = await svc.client.createUser(input);
         const { token } = await svc.client.login({ identifier: { case: "username", value: input.username }, password: input.password });
-        return { ...input, userId: user!.userId, token, hash: (await redis.admin.hget(`auth:user:${user!.userId}`, "password_hash"))! };
+        return {
+          ...input,
+          userId: user!.userId,
+          token,
+          hash: (await redis.admin.hget(`auth:user:${user!.userId}`, USER_FIELDS.password_hash))!,
+        };
       }),
     );
     const holders = await Promise.all(
@@ -108,7 +114,8 @@ describe("auth-svc with Redis frozen past the command timeout", () => {
       if (answer?.code !== status.NOT_FOUND) acted.push(created[i]!);
     }
     for (const i of failed(changed)) {
-      if ((await redis.admin.hget(`auth:user:${changers[i]!.userId}`, "password_hash")) !== changers[i]!.hash) acted.push(changed[i]!);
+      if ((await redis.admin.hget(`auth:user:${changers[i]!.userId}`, USER_FIELDS.password_hash)) !== changers[i]!.hash)
+        acted.push(changed[i]!);
     }
     for (const i of failed(revoked)) {
       const valid = await svc.client.validateToken({ token: holders[i]!.token }).then(

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { status } from "@grpc/grpc-js";
 import { RedisServer, scanKeysOf } from "./idempotency-harness.js";
+import { USER_FIELDS } from "../src/redis/user-fields.js";
 import { failure, startAuthService } from "./auth-harness.js";
 
 /** Retries with idempotency keys, as callers make them: auth-svc as a real process on a real Redis, over gRPC. */
@@ -27,7 +28,8 @@ const login = async (username: string, password: string) =>
 /** How many user hashes in Redis carry `username` (pending or active). */
 async function userHashesNamed(username: string): Promise<number> {
   let found = 0;
-  for (const hashKey of await scanKeysOf(redis, "auth:user:*")) if ((await redis.admin.hget(hashKey, "username")) === username) found++;
+  for (const hashKey of await scanKeysOf(redis, "auth:user:*"))
+    if ((await redis.admin.hget(hashKey, USER_FIELDS.username)) === username) found++;
   return found;
 }
 

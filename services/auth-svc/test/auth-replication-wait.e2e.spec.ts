@@ -1,5 +1,6 @@
 import { status } from "@grpc/grpc-js";
 import { SentinelTopology } from "@faultmaven/test-kit";
+import { USER_FIELDS } from "../src/redis/user-fields.js";
 import { failure, startAuthService } from "./auth-harness.js";
 
 /**
@@ -26,7 +27,7 @@ describe("auth-svc with REDIS_WAIT_REPLICAS=1", () => {
 
   it("answers CreateUser once the replica has the user", async () => {
     const { user } = await svc.client.createUser({ username: "replicated", email: "replicated@example.com", password: "a good password" });
-    expect(await topology.replica.admin.hget(`auth:user:${user!.userId}`, "username")).toBe("replicated");
+    expect(await topology.replica.admin.hget(`auth:user:${user!.userId}`, USER_FIELDS.username)).toBe("replicated");
   });
 
   it("with the replica frozen: UNAVAILABLE NOT_REPLICATED after the timeout, the user on the master; a retry with the key once it thaws answers the same user", async () => {
@@ -52,7 +53,7 @@ describe("auth-svc with REDIS_WAIT_REPLICAS=1", () => {
       thawed = true;
       const { user } = await svc.client.createUser(request);
       expect(user!.userId).toBe(userId);
-      expect(await topology.replica.admin.hget(`auth:user:${userId}`, "username")).toBe("unconfirmed");
+      expect(await topology.replica.admin.hget(`auth:user:${userId}`, USER_FIELDS.username)).toBe("unconfirmed");
     } finally {
       if (!thawed) topology.replica.resume();
     }

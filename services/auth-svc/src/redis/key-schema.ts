@@ -21,22 +21,26 @@ export const authKeySchema = defineKeySchema({
     user: new KeyPattern("auth:user:{user_id}", [userId], {
       type: "Hash",
       ttl: "none (60 s while a create is pending)",
-      writtenBy: "CreateUser, UpdateUser, ChangePassword, Login (last_login); DeleteUser removes it",
+      writtenBy: "CreateUser, UpdateUser, ChangePassword, Login (`l`); DeleteUser removes it",
       fields: [
-        ["`username`, `email`", "identity (the user id is the key's); normalised (lower case)"],
-        ["`display_name`", "free text; absent when empty"],
-        ["`roles`", "JSON array"],
+        ["`u`, `e`", "username, e-mail (the user id is the key's); normalised (lower case)"],
+        ["`d`", "display name; absent when empty"],
+        ["`r`", "roles, comma-separated (role names hold no comma); absent when none"],
         [
-          "`password_salt`, `password_hash`",
-          "the argon2id PHC string split at its last `$`: parameters and salt without the constant `$argon2id$v=19$`; the hash. " +
-            "Each within 64 bytes, so the user hash stays a listpack; never returned",
+          "`s`, `h`",
+          "the argon2id PHC string split at its last `$`: `s` is the salt alone when the parameters are `m=19456,t=2,p=1` " +
+            "(a constant of the layout, not the configured policy), else the parameters and salt without `$argon2id$v=19$` " +
+            "(another algorithm or version: everything before the hash, starting with `$`); `h` the hash. Never returned",
         ],
-        ["`created_at`, `updated_at`, `last_login`", "Unix ms, Redis clock; `updated_at` absent until the first change"],
-        ["`state`", "`pending` during a create, then `active`; pending users are invisible"],
-        ["`pending_email`, `pending_email_until`", "during an e-mail change"],
+        ["`c`, `m`, `l`", "created, updated (absent until the first change), last login: Unix ms, Redis clock"],
+        ["`state`", "`pending` during a create (then the TTL), removed by the commit: an active user has no `state`"],
+        ["`pe`, `pu`", "pending e-mail and until when (Unix ms), only during an e-mail change"],
         [
-          "`user_id`",
-          "earlier layout only, with the whole PHC string in `password_hash` (still read; a password change writes the split fields)",
+          "earlier layouts",
+          "long names (`username`, `email`, `display_name`, `roles` as JSON, `password_salt` with the parameters, `password_hash`, " +
+            "`created_at`, `updated_at`, `last_login`, `pending_email`, `pending_email_until`), `state` `active`; the first also " +
+            "`user_id` and the whole PHC string in `password_hash`. Read everywhere; the user's next write (Login included) " +
+            "rewrites it in this layout inside that write's script",
         ],
       ],
     }),
@@ -114,17 +118,17 @@ export const authKeySchema = defineKeySchema({
       "lower-cased before they become key parts, which makes them unique case-insensitively.",
     "**Uniqueness without multi-key transactions.** A create writes the user as `pending` with a 60 s TTL, claims " +
       "`auth:username:` and `auth:email:` (set-if-absent with a 60 s TTL), then makes the claims permanent, appends to " +
-      "`auth:user_list` and activates the user (`PERSIST`): the commit. A claim counts as live only while the user it names " +
-      "exists and holds that value (or announced it as `pending_email`); anything else is debris of a create, change or " +
+      "`auth:user_list` and activates the user (removes `state`, `PERSIST`): the commit. A claim counts as live only while the user it names " +
+      "exists and holds that value (or announced it as pending e-mail, `pe`); anything else is debris of a create, change or " +
       "delete that died half-way, and the next claim takes it over with a compare-and-set script. Every step is a " +
       "single-key script, so the same code runs on Redis Cluster.",
     "**No late writes.** Every write is a Lua script carrying a not-after bound (Redis clock): one that reaches Redis after " +
       "the service stopped waiting does nothing. Each mutating call has one commit script; before it nothing the call wrote " +
       "is visible (pending user, announced e-mail, staged token), after it the call answers success and what follows is " +
       "cleanup (releasing claims, a revoked token's key and list entry) that a retry runs again.",
-    "**E-mail changes** run one at a time per user: the change announces `pending_email`, claims the new address, commits " +
+    "**E-mail changes** run one at a time per user: the change announces the address (`pe`, `pu`), claims the new address, commits " +
       "it (the script answers the address it replaced, read in the script), releases that address's claim, and only then " +
-      "clears the announcement; a second change meanwhile gets `EMAIL_CHANGE_IN_PROGRESS`. DeleteUser removes the user " +
+      "removes the announcement; a second change meanwhile gets `EMAIL_CHANGE_IN_PROGRESS`. DeleteUser removes the user " +
       "first (its tokens stop working at once), then releases its claims (including an address a change had in flight) " +
       "and revokes its tokens; a Login that finds its user gone after staging its token revokes that token itself.",
     "**Tokens** are `fm1.<user_id>.<token_id>.<secret>` with a 256-bit secret. Only the SHA-256 of the whole token is " +

@@ -30,7 +30,8 @@ import {
 } from "./scripts.js";
 import { VALIDATE_TOKEN } from "./token-steps.js";
 import { PENDING_TTL_MS, UniqueIndex } from "./unique-index.js";
-import { parsePublicUser, parseUserHash, passwordFields } from "./user-hash.js";
+import { passwordFields, rolesField, USER_FIELDS } from "./user-fields.js";
+import { newUserFields, parsePublicUser, parseUserHash } from "./user-hash.js";
 
 /** How often a password change revokes again when logins keep slipping in between its revoke-all and its commit. */
 const PASSWORD_CHANGE_ROUNDS = 5;
@@ -81,14 +82,7 @@ export class RedisAuthStore implements AuthStore {
         if (recorded !== undefined) return parsePublicUser(recorded, userId);
       }
       const passwordHash = typeof user.passwordHash === "string" ? user.passwordHash : await user.passwordHash();
-      const fields = {
-        username: user.username,
-        email: user.email,
-        // Absent when empty: a field less in the user's listpack.
-        ...(user.displayName === "" ? {} : { display_name: user.displayName }),
-        roles: JSON.stringify(user.roles),
-        ...passwordFields(passwordHash),
-      };
+      const fields = newUserFields(user, passwordHash);
       // 0: already active, an attempt with the same key committed; ACTIVATE answers its record.
       if ((await CREATE_PENDING.run(this.client, [key], [PENDING_TTL_MS, ...Object.entries(fields).flat()])) === 1) {
         await this.#claimAndList(user, userId);
@@ -142,7 +136,7 @@ export class RedisAuthStore implements AuthStore {
       page.forEach((id, i) => {
         const user = parseUserHash(hashes[i]!, id);
         if (user) users.push(user);
-        else if (!hashes[i]!.state) gone.push(id);
+        else if (Object.keys(hashes[i]!).length === 0) gone.push(id);
       });
       // Entries of users deleted half-way are pruned as they are met.
       for (const id of gone) await LIST_REMOVE.run(this.client, [authKeys.userList()], [id]);
@@ -158,8 +152,8 @@ export class RedisAuthStore implements AuthStore {
       const current = await this.getUser(userId);
       if (!current) throw new UserNotFoundError(userId);
       const fields: Record<string, string> = {};
-      if (changes.displayName !== undefined) fields.display_name = changes.displayName;
-      if (changes.roles !== undefined) fields.roles = JSON.stringify(changes.roles);
+      if (changes.displayName !== undefined) fields[USER_FIELDS.display_name] = changes.displayName;
+      if (changes.roles !== undefined) fields[USER_FIELDS.roles] = rolesField(changes.roles);
       const newEmail = changes.email !== undefined && changes.email !== current.email ? changes.email : undefined;
       if (newEmail !== undefined) return this.#changeEmail(userId, newEmail, fields);
       const reply = await unlessRefused("NO_USER", () => UPDATE_PROFILE.run(this.client, [key], Object.entries(fields).flat()));
@@ -236,13 +230,12 @@ export class RedisAuthStore implements AuthStore {
         if (late !== undefined) return Number(late);
         throw error;
       }
+      const next = passwordFields(newHash);
       let revoked = 0;
       for (let round = 0; round < PASSWORD_CHANGE_ROUNDS; round++) {
         revoked += await this.#revokeAll(userId);
         try {
-          return Number(
-            await SET_PASSWORD.run(this.client, [key], [...Object.values(passwordFields(newHash)), user.passwordHash, at, revoked]),
-          );
+          return Number(await SET_PASSWORD.run(this.client, [key], [next.salt, next.hash, user.passwordHash, at, revoked]));
         } catch (error) {
           const refusal = error instanceof Error ? error.message.split(" ")[0] : "";
           if (refusal === "NO_USER") throw new UserNotFoundError(userId);

@@ -1,33 +1,21 @@
 import { LuaScript } from "@faultmaven/redis";
+import { USER_FIELDS as F } from "./user-fields.js";
+import { PUBLIC_HASH, SET_FIELDS, TO_CURRENT_LAYOUT, USER_FIELDS_LUA, USER_STATE } from "./user-layout-lua.js";
 
 /**
  * auth-svc scripts. Each touches one key (Cluster-safe) except VALIDATE,
  * which reads two keys that the token itself names, so it runs as ONE
  * round trip on standalone and Sentinel; Cluster splits it (see
  * token-steps.ts). Every key is given in KEYS; timestamps come from the
- * Redis clock.
+ * Redis clock. User scripts read a user hash of any layout and write the
+ * current one, turning an earlier-layout user into it first (see
+ * user-layout-lua.ts).
  */
 
 const NOW_MS = `
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-`;
-
-/** A user hash without its secret and transient fields: all that a recorded reply may hold. */
-const PUBLIC_HASH = `
-local function public_hash(key)
-  local all = redis.call('HGETALL', key)
-  local out = {}
-  for i = 1, #all, 2 do
-    local f = all[i]
-    if f ~= 'password_hash' and f ~= 'password_salt' and f ~= 'pending_email' and f ~= 'pending_email_until' then
-      out[#out + 1] = f
-      out[#out + 1] = all[i + 1]
-    end
-  end
-  return out
 end
 `;
 
@@ -55,20 +43,24 @@ return 1
 /**
  * Writes a user hash in state "pending" with a short TTL (ARGV[1] ms),
  * created_at (updated_at comes with the first change), then field/value
- * pairs: invisible to every read until ACTIVATE, and gone by itself if the
- * create dies half-way. A retry of a keyed create (same
- * user id) rewrites its own pending hash. Returns 1, or 0 when the user is
- * already active (that create finished) and nothing was written.
+ * pairs (current names; an empty value is not stored): invisible to every
+ * read until ACTIVATE, and gone by itself if the create dies half-way. A
+ * retry of a keyed create (same user id) rewrites its own pending hash.
+ * Returns 1, or 0 when the user is already active (that create finished)
+ * and nothing was written.
  */
 export const CREATE_PENDING = new LuaScript(
   "auth_user_create_pending",
   NOW_MS +
+    USER_STATE +
+    TO_CURRENT_LAYOUT +
+    SET_FIELDS +
     `
-local state = redis.call('HGET', KEYS[1], 'state')
+local state = user_state(KEYS[1])
 if state and state ~= 'pending' then return 0 end
-local now = now_ms()
-redis.call('HSET', KEYS[1], 'state', 'pending', 'created_at', now)
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+to_current_layout(KEYS[1])
+redis.call('HSET', KEYS[1], 'state', 'pending', F.created_at, now_ms())
+set_fields(KEYS[1], 2)
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 `,
@@ -84,19 +76,22 @@ return redis.call('DEL', KEYS[1])
 );
 
 /**
- * Makes a pending user visible and permanent: CreateUser's commit, and the
- * script that records its reply. Returns the user's public fields as
- * field/value pairs; NOT_PENDING (an error, so not recorded) when the
- * pending user expired or is gone.
+ * Makes a pending user visible and permanent (removes `state`: an active
+ * user has none): CreateUser's commit, and the script that records its
+ * reply. Returns the user's public fields as field/value pairs;
+ * NOT_PENDING (an error, so not recorded) when the pending user expired or
+ * is gone.
  */
 export const ACTIVATE = new LuaScript(
   "auth_user_activate",
-  PUBLIC_HASH +
+  TO_CURRENT_LAYOUT +
+    PUBLIC_HASH +
     `
 if redis.call('HGET', KEYS[1], 'state') ~= 'pending' then
   return redis.error_reply('NOT_PENDING the pending user expired or is gone')
 end
-redis.call('HSET', KEYS[1], 'state', 'active')
+to_current_layout(KEYS[1])
+redis.call('HDEL', KEYS[1], 'state')
 redis.call('PERSIST', KEYS[1])
 return public_hash(KEYS[1])
 `,
@@ -127,70 +122,74 @@ export const READ_USER_AT = new LuaScript("auth_user_read_at", `${NOW_MS}return 
 });
 
 /**
- * ChangePassword's commit: sets the password to ARGV[1] (password_salt) and
- * ARGV[2] (password_hash), as passwordFields splits it, on an active user whose password is still the PHC
- * string ARGV[3] (the one the current password was checked against; kept
- * whole in password_hash by a user from before the split) and who has not
- * logged in since ARGV[4] (Redis ms, read before its tokens were revoked: a
- * login since may hold a token that the revoke missed). Answers ARGV[5],
- * how many tokens were revoked (recorded; no secret). Errors (not
+ * ChangePassword's commit: sets the password to ARGV[1] (salt field) and
+ * ARGV[2] (hash field), as passwordFields splits it, on an active user
+ * whose password is still the PHC string ARGV[3] (the one the current
+ * password was checked against; compared as the same split) and who has
+ * not logged in since ARGV[4] (Redis ms, read before its tokens were
+ * revoked: a login since may hold a token that the revoke missed). Answers
+ * ARGV[5], how many tokens were revoked (recorded; no secret). Errors (not
  * recorded): NO_USER, PASSWORD_CHANGED, LOGIN_RACE.
  */
 export const SET_PASSWORD = new LuaScript(
   "auth_user_set_password",
   NOW_MS +
+    USER_STATE +
+    TO_CURRENT_LAYOUT +
     `
-local f = redis.call('HMGET', KEYS[1], 'state', 'password_hash', 'last_login', 'password_salt')
-if f[1] ~= 'active' then return redis.error_reply('NO_USER no active user') end
-local current = f[2]
-if f[4] then
-  -- As parseUserHash joins them: the PHC prefix is left out unless the salt field starts with '$'.
-  local prefix = string.sub(f[4], 1, 1) == '$' and '' or '$argon2id$v=19$'
-  current = prefix .. f[4] .. '$' .. (f[2] or '')
+if user_state(KEYS[1]) ~= 'active' then return redis.error_reply('NO_USER no active user') end
+to_current_layout(KEYS[1])
+local f = redis.call('HMGET', KEYS[1], F.password_salt, F.password_hash, F.last_login)
+local salt, hash = password_fields(ARGV[3])
+if (f[1] or '') ~= salt or (f[2] or '') ~= hash then
+  return redis.error_reply('PASSWORD_CHANGED the password changed meanwhile')
 end
-if current ~= ARGV[3] then return redis.error_reply('PASSWORD_CHANGED the password changed meanwhile') end
 if tonumber(f[3] or 0) >= tonumber(ARGV[4]) then return redis.error_reply('LOGIN_RACE a login ran during the change') end
-redis.call('HSET', KEYS[1], 'password_salt', ARGV[1], 'password_hash', ARGV[2], 'updated_at', now_ms())
+redis.call('HSET', KEYS[1], F.password_salt, ARGV[1], F.password_hash, ARGV[2], F.updated_at, now_ms())
 return tonumber(ARGV[5])
 `,
   { idempotent: {} },
 );
 
 /**
- * Sets field/value pairs (ARGV) on an active user, stamps updated_at (or
- * only last_login when ARGV[1] is "login") and returns HGETALL; nil when
- * there is no active user.
+ * Sets field/value pairs (ARGV from 2, current names) on an active user,
+ * stamps updated_at (or only last_login when ARGV[1] is "login") and
+ * returns HGETALL; nil when there is no active user.
  */
 export const UPDATE_USER = new LuaScript(
   "auth_user_update",
   NOW_MS +
+    USER_STATE +
+    TO_CURRENT_LAYOUT +
+    SET_FIELDS +
     `
-if redis.call('HGET', KEYS[1], 'state') ~= 'active' then return nil end
-local now = now_ms()
-if ARGV[1] == 'login' then
-  redis.call('HSET', KEYS[1], 'last_login', now)
-else
-  redis.call('HSET', KEYS[1], 'updated_at', now)
-end
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if user_state(KEYS[1]) ~= 'active' then return nil end
+to_current_layout(KEYS[1])
+redis.call('HSET', KEYS[1], ARGV[1] == 'login' and F.last_login or F.updated_at, now_ms())
+set_fields(KEYS[1], 2)
 return redis.call('HGETALL', KEYS[1])
 `,
 );
 
 /**
- * UpdateUser without an e-mail change: sets field/value pairs (ARGV) on an
- * active user and stamps updated_at. Answers {"", public fields} (the shape
+ * UpdateUser without an e-mail change: sets field/value pairs (ARGV,
+ * current names; an empty value removes its field) on an active user and
+ * stamps updated_at. Answers {"", public fields} (the shape
  * of COMMIT_EMAIL's answer: both record UpdateUser's reply); NO_USER (an
  * error, not recorded) when there is no active user.
  */
 export const UPDATE_PROFILE = new LuaScript(
   "auth_user_update_profile",
   NOW_MS +
+    USER_STATE +
+    TO_CURRENT_LAYOUT +
+    SET_FIELDS +
     PUBLIC_HASH +
     `
-if redis.call('HGET', KEYS[1], 'state') ~= 'active' then return redis.error_reply('NO_USER no active user') end
-redis.call('HSET', KEYS[1], 'updated_at', now_ms())
-for i = 1, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if user_state(KEYS[1]) ~= 'active' then return redis.error_reply('NO_USER no active user') end
+to_current_layout(KEYS[1])
+redis.call('HSET', KEYS[1], F.updated_at, now_ms())
+set_fields(KEYS[1], 1)
 return {'', public_hash(KEYS[1])}
 `,
   { idempotent: {} },
@@ -207,12 +206,15 @@ return {'', public_hash(KEYS[1])}
 export const ANNOUNCE_EMAIL = new LuaScript(
   "auth_user_announce_email",
   NOW_MS +
+    USER_STATE +
+    TO_CURRENT_LAYOUT +
     `
-if redis.call('HGET', KEYS[1], 'state') ~= 'active' then return 0 end
+if user_state(KEYS[1]) ~= 'active' then return 0 end
+to_current_layout(KEYS[1])
 local now = now_ms()
-local pending = redis.call('HMGET', KEYS[1], 'pending_email', 'pending_email_until')
-if pending[1] and pending[1] ~= '' and pending[1] ~= ARGV[1] and tonumber(pending[2] or 0) > now then return -1 end
-redis.call('HSET', KEYS[1], 'pending_email', ARGV[1], 'pending_email_until', now + tonumber(ARGV[2]))
+local pending = redis.call('HMGET', KEYS[1], F.pending_email, F.pending_email_until)
+if pending[1] and pending[1] ~= ARGV[1] and tonumber(pending[2] or 0) > now then return -1 end
+redis.call('HSET', KEYS[1], F.pending_email, ARGV[1], F.pending_email_until, now + tonumber(ARGV[2]))
 return 1
 `,
 );
@@ -228,47 +230,62 @@ return 1
 export const COMMIT_EMAIL = new LuaScript(
   "auth_user_commit_email",
   NOW_MS +
+    USER_STATE +
+    TO_CURRENT_LAYOUT +
+    SET_FIELDS +
     PUBLIC_HASH +
     `
-local f = redis.call('HMGET', KEYS[1], 'state', 'email', 'pending_email', 'pending_email_until')
-if f[1] ~= 'active' then return redis.error_reply('NOT_ANNOUNCED no active user') end
+if user_state(KEYS[1]) ~= 'active' then return redis.error_reply('NOT_ANNOUNCED no active user') end
+to_current_layout(KEYS[1])
+local f = redis.call('HMGET', KEYS[1], F.email, F.pending_email, F.pending_email_until)
 local now = now_ms()
-if f[2] ~= ARGV[1] and (f[3] ~= ARGV[1] or tonumber(f[4] or 0) <= now) then
+if f[1] ~= ARGV[1] and (f[2] ~= ARGV[1] or tonumber(f[3] or 0) <= now) then
   return redis.error_reply('NOT_ANNOUNCED the change is no longer announced')
 end
-redis.call('HSET', KEYS[1], 'email', ARGV[1], 'updated_at', now)
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-return {f[2], public_hash(KEYS[1])}
+redis.call('HSET', KEYS[1], F.email, ARGV[1], F.updated_at, now)
+set_fields(KEYS[1], 2)
+return {f[1], public_hash(KEYS[1])}
 `,
   { idempotent: {} },
 );
 
 /**
- * Ends the announcement of ARGV[1]: a change that failed to claim it, or
- * one that committed and released its old address. Returns 1 when it was
- * still announced.
+ * Ends the announcement of ARGV[1] (removes it): a change that failed to
+ * claim it, or one that committed and released its old address. Returns 1
+ * when it was still announced.
  */
 export const FINISH_EMAIL = new LuaScript(
   "auth_user_finish_email",
-  `
-if redis.call('HGET', KEYS[1], 'pending_email') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'pending_email', '', 'pending_email_until', 0)
+  TO_CURRENT_LAYOUT +
+    `
+to_current_layout(KEYS[1])
+if redis.call('HGET', KEYS[1], F.pending_email) ~= ARGV[1] then return 0 end
+redis.call('HDEL', KEYS[1], F.pending_email, F.pending_email_until)
 return 1
 `,
 );
 
 /**
- * Does the user hold `ARGV[2]` in field ARGV[1], or has it announced it as
- * pending (unexpired by the Redis clock)? Returns 1 or 0.
+ * Does the user (pending or active, either layout) hold `ARGV[2]` in field
+ * ARGV[1] ("username" or "email", by its earlier name), or has it
+ * announced it as pending (unexpired by the Redis clock)? Returns 1 or 0.
  */
 export const HOLDS = new LuaScript(
   "auth_user_holds",
   NOW_MS +
+    USER_STATE +
     `
-local f = redis.call('HMGET', KEYS[1], 'state', ARGV[1], 'pending_' .. ARGV[1], 'pending_' .. ARGV[1] .. '_until')
-if not f[1] then return 0 end
-if f[2] == ARGV[2] then return 1 end
-if f[3] == ARGV[2] and tonumber(f[4] or 0) > now_ms() then return 1 end
+if not user_state(KEYS[1]) then return 0 end
+local names = {ARGV[1], 'pending_' .. ARGV[1], 'pending_' .. ARGV[1] .. '_until'}
+local both = {}
+for _, name in ipairs(names) do
+  both[#both + 1] = F[name] or name
+  both[#both + 1] = name
+end
+local f = redis.call('HMGET', KEYS[1], unpack(both))
+local value, pending, pending_until = f[1] or f[2], f[3] or f[4], f[5] or f[6]
+if value == ARGV[2] then return 1 end
+if pending == ARGV[2] and tonumber(pending_until or 0) > now_ms() then return 1 end
 return 0
 `,
   { readOnly: true },
@@ -282,11 +299,13 @@ return 0
  */
 export const DELETE_USER = new LuaScript(
   "auth_user_delete",
-  `
-local f = redis.call('HMGET', KEYS[1], 'username', 'email', 'pending_email')
-if not f[1] then return redis.error_reply('NO_USER no such user') end
+  USER_FIELDS_LUA +
+    `
+local f = redis.call('HMGET', KEYS[1], F.username, 'username', F.email, 'email', F.pending_email, 'pending_email')
+local username = f[1] or f[2]
+if not username then return redis.error_reply('NO_USER no such user') end
 redis.call('DEL', KEYS[1])
-return {f[1], f[2] or '', f[3] or '', tonumber(ARGV[1])}
+return {username, f[3] or f[4] or '', f[5] or f[6] or '', tonumber(ARGV[1])}
 `,
   { idempotent: {} },
 );
@@ -310,7 +329,9 @@ end
  * hash), auth:user:{id}; ARGV: user id, token digest (base64url), token
  * SHA-256 hex (tokens from before the merged layout). The token hash must
  * be committed, belong to the user and to this token, and be unexpired, and
- * the user active. Counts the use. Returns {roles_json, expires_at} or nil.
+ * the user active (either layout; the names are spelled out, not looked up:
+ * a hot call). Counts the use. Returns {roles as stored (see parseRoles),
+ * expires_at} or nil.
  */
 export const VALIDATE = new LuaScript(
   "auth_token_validate",
@@ -320,11 +341,11 @@ export const VALIDATE = new LuaScript(
 local meta = redis.call('HMGET', KEYS[1], 'user_id', 'digest', 'expires_at', 'token_sha256', 'staged')
 local now = now_ms()
 if meta[1] ~= ARGV[1] or not digest_matches(meta[2], meta[4], meta[5]) or tonumber(meta[3]) <= now then return nil end
-local user = redis.call('HMGET', KEYS[2], 'state', 'roles')
-if user[1] ~= 'active' then return nil end
+local user = redis.call('HMGET', KEYS[2], 'state', '${F.username}', '${F.roles}', 'roles')
+if not (user[1] == 'active' or (not user[1] and user[2])) then return nil end
 redis.call('HINCRBY', KEYS[1], 'usage_count', 1)
 redis.call('HSET', KEYS[1], 'last_used', now)
-return {user[2], meta[3]}
+return {user[3] or user[4] or '', meta[3]}
 `,
   // Its write (last_used, usage_count) is incidental to a read.
   { readOnly: true },

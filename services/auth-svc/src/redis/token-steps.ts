@@ -3,6 +3,7 @@ import type { ParsedToken, TokenIdentity } from "../domain/token.js";
 import { authKeys } from "./keys.js";
 import { tokenDigest } from "./token-digest.js";
 import { USE_TOKEN_META, VALIDATE } from "./scripts.js";
+import { parseRoles, USER_FIELDS } from "./user-fields.js";
 
 /**
  * ValidateToken (a hot call): the token names both keys it needs, so
@@ -27,13 +28,15 @@ export const VALIDATE_TOKEN = new MultiKeyStep<ParsedToken, TokenIdentity | unde
       calls.script(USE_TOKEN_META, authKeys.tokenMeta(token.tokenId), [token.userId, tokenDigest(token), token.sha256]) as Promise<
         string | null
       >,
-      calls.client.hmget(authKeys.user(token.userId), "state", "roles"),
+      calls.client.hmget(authKeys.user(token.userId), "state", USER_FIELDS.username, USER_FIELDS.roles, "roles"),
     ]);
-    if (metaExpiry === null || user[0] !== "active") return undefined;
-    return identity(token, user[1] ?? null, metaExpiry);
+    // Active as VALIDATE tells it: "active" (an earlier layout), or no state in a user of the current one.
+    const active = user[0] === "active" || (user[0] === null && user[1] !== null);
+    if (metaExpiry === null || !active) return undefined;
+    return identity(token, user[2] ?? user[3] ?? null, metaExpiry);
   },
 });
 
 function identity(token: ParsedToken, roles: string | null, expiresAt: string): TokenIdentity {
-  return { userId: token.userId, tokenId: token.tokenId, roles: JSON.parse(roles ?? "[]") as string[], expiresAt: Number(expiresAt) };
+  return { userId: token.userId, tokenId: token.tokenId, roles: parseRoles(roles), expiresAt: Number(expiresAt) };
 }
