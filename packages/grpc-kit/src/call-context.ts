@@ -1,5 +1,5 @@
 import type { Metadata, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
-import { type Caller, type CallScope, openCallScope, scopeOf } from "@faultmaven/call-scope";
+import { type Caller, type CallEnd, type CallScope, openCallScope, scopeOf } from "@faultmaven/call-scope";
 import type { Logger } from "pino";
 import { callerOf } from "./caller.js";
 
@@ -52,14 +52,10 @@ export function createCallContext(
   else call.once("cancelled", onCancelled);
   const requestId = call.metadata.get("x-request-id")[0];
   const { caller, problem } = callerOf(call, trustsClientAddressFrom);
-  const onServerEnd = () => opened.end.end(serverEnd!.reason as Error);
-  if (serverEnd?.aborted) onServerEnd();
-  else serverEnd?.addEventListener("abort", onServerEnd, { once: true });
-  const logBindings = {
-    method,
-    ...(requestId ? { request_id: String(requestId) } : {}),
-    ...(caller.identity === undefined ? {} : { caller: caller.identity }),
-  };
+  const stopFollowingServerEnd = serverEnd && endWith(serverEnd, opened.end);
+  const logBindings: Record<string, string> = { method };
+  if (requestId) logBindings.request_id = String(requestId);
+  if (caller.identity !== undefined) logBindings.caller = caller.identity;
   // A child logger costs its bindings' serialization: most calls never log but their "rpc" line.
   let callLogger: Logger | undefined;
   const context: CallContext = {
@@ -83,8 +79,16 @@ export function createCallContext(
     context,
     close() {
       call.removeListener("cancelled", onCancelled);
-      serverEnd?.removeEventListener("abort", onServerEnd);
+      stopFollowingServerEnd?.();
       opened.close();
     },
   };
+}
+
+/** Ends the call when the server ends its stream (`serverEnd` aborts); returns a function that stops following it. */
+function endWith(serverEnd: AbortSignal, end: CallEnd): () => void {
+  const onServerEnd = () => end.end(serverEnd.reason as Error);
+  if (serverEnd.aborted) onServerEnd();
+  else serverEnd.addEventListener("abort", onServerEnd, { once: true });
+  return () => serverEnd.removeEventListener("abort", onServerEnd);
 }

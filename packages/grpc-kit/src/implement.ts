@@ -14,6 +14,7 @@ import { OpenStreams } from "./open-streams.js";
 import { serveServerStream, type StreamHandler } from "./serve-server-stream.js";
 import type { ServerStream } from "./server-stream.js";
 import { rejectUndecodableRequests } from "./reject-undecodable-requests.js";
+import { reportCalls } from "./report-calls.js";
 import { toStatus } from "./status-details.js";
 import { validateRequests } from "./validate-requests.js";
 
@@ -58,8 +59,7 @@ export interface ImplementOptions {
  */
 export function pipeline(options: ImplementOptions, authorize?: Middleware): Middleware {
   return composeMiddleware(
-    observeCalls(options.observers ?? []),
-    logCalls(options.logger),
+    reportCalls(observeCalls(options.observers ?? []), logCalls(options.logger)),
     enterCallScope,
     ...(authorize ? [authorize] : []),
     rejectUndecodableRequests,

@@ -33,13 +33,19 @@ export type Next = (call: UnaryCall) => Promise<object>;
  */
 export type Middleware = (call: UnaryCall, next: Next) => Promise<object>;
 
-/** Chains middleware, the first one outermost: compose(a, b)(call, next) runs a(b(next)). */
+/**
+ * Chains middleware, the first one outermost: compose(a, b)(call, next) runs
+ * a(b(next)). The chain for a given `next` (a method's handler) is built
+ * once, so a call allocates no closure per step.
+ */
 export function composeMiddleware(...middleware: readonly Middleware[]): Middleware {
+  const chains = new WeakMap<Next, Next>();
   return (call, next) => {
-    const run = (index: number, current: UnaryCall): Promise<object> => {
-      const step = middleware[index];
-      return step ? step(current, (passed) => run(index + 1, passed)) : next(current);
-    };
-    return run(0, call);
+    let chain = chains.get(next);
+    if (chain === undefined) {
+      chain = middleware.reduceRight<Next>((rest, step) => (current) => step(current, rest), next);
+      chains.set(next, chain);
+    }
+    return chain(call);
   };
 }
