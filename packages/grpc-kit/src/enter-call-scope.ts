@@ -1,6 +1,6 @@
 import { callEndReason, callOverError, hasEnded, isCallOver, runInCallScope, type CallScope } from "@faultmaven/call-scope";
 import { CancelledError, DeadlineExceededError, ServiceError } from "@faultmaven/errors";
-import type { Middleware } from "./middleware.js";
+import type { Middleware, Next, UnaryCall } from "./middleware.js";
 
 /**
  * Runs the rest of the pipeline inside the call's scope (deadline and
@@ -11,25 +11,36 @@ import type { Middleware } from "./middleware.js";
  * handler made of it (the caller has already been told); so is a stream
  * the server ended itself (shutdown), with the error it was ended with.
  */
-export const enterCallScope: Middleware = async (call, next) => {
+export const enterCallScope: Middleware = (call, next) => {
   const scope: CallScope = call.context.scope ?? {
     deadline: call.context.deadline?.getTime(),
     signal: call.context.signal,
     caller: call.context.caller,
   };
   // Errors (and their stacks) only when the call is over: this runs for every call.
-  if (isCallOver(scope)) throw callOverError(scope, new Error("the call was over when it arrived"))!;
-  let response: object;
-  try {
-    response = await runInCallScope(scope, () => next(call));
-  } catch (error) {
-    throw lateError(scope, error) ?? error;
-  }
-  if (!hasEnded(scope)) return response;
-  const late = lateError(scope, new Error("the handler finished after the call was over"));
-  if (late) throw late;
-  return response;
+  if (isCallOver(scope)) return Promise.reject(callOverError(scope, new Error("the call was over when it arrived")));
+  // A promise step, not an async function: one promise less per call.
+  return inScope(scope, next, call).then(
+    (response) => {
+      if (!hasEnded(scope)) return response;
+      const late = lateError(scope, new Error("the handler finished after the call was over"));
+      if (late) throw late;
+      return response;
+    },
+    (error: unknown) => {
+      throw lateError(scope, error) ?? error;
+    },
+  );
 };
+
+/** `next(call)` inside `scope`, with a synchronous throw turned into a rejection. */
+function inScope(scope: CallScope, next: Next, call: UnaryCall): Promise<object> {
+  try {
+    return runInCallScope(scope, () => next(call));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 
 /** The call's own end (deadline, cancellation, the server ending a stream) wins over what a handler threw after it. */
 function lateError(scope: CallScope, cause: unknown) {
