@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { CallEnd } from "./call-end.js";
+import { scopeOf } from "./open-call-scope.js";
 
 /** What the stores need to know about the call they work for. */
 export interface CallScope {
@@ -63,13 +64,6 @@ export function outsideCallScope<T>(work: () => T): T {
 
 /** `scope` with the call's idempotency key; its signal is still made only when asked for. */
 export function withIdempotency(scope: CallScope, idempotency: IdempotencyKey): CallScope {
-  return {
-    deadline: scope.deadline,
-    end: scope.end,
-    caller: scope.caller,
-    idempotency,
-    get signal() {
-      return scope.signal;
-    },
-  };
+  if (scope.end !== undefined) return scopeOf(scope.deadline, scope.end, scope.caller, idempotency);
+  return { deadline: scope.deadline, signal: scope.signal, caller: scope.caller, idempotency };
 }

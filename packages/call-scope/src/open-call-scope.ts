@@ -1,6 +1,6 @@
 import { CancelledError, DeadlineExceededError } from "@faultmaven/errors";
 import { CallEnd } from "./call-end.js";
-import type { CallScope } from "./call-scope.js";
+import type { Caller, CallScope, IdempotencyKey } from "./call-scope.js";
 
 /**
  * A cancellation this close to the deadline is the caller's own deadline
@@ -50,13 +50,20 @@ export function openCallScope(deadline: number | undefined): OpenCallScope {
 }
 
 /** A scope whose signal is made only when asked for (see CallEnd). */
-export function scopeOf(deadline: number | undefined, end: CallEnd, caller?: CallScope["caller"]): CallScope {
-  return {
-    deadline,
-    end,
-    caller,
-    get signal() {
-      return end.signal;
-    },
-  };
+export function scopeOf(deadline: number | undefined, end: CallEnd, caller?: Caller, idempotency?: IdempotencyKey): CallScope {
+  return new EndingScope(deadline, end, caller, idempotency);
+}
+
+/** A class, not an object literal with a getter: V8 makes such literals slowly, and there is one per call. */
+class EndingScope implements CallScope {
+  constructor(
+    readonly deadline: number | undefined,
+    readonly end: CallEnd,
+    readonly caller: Caller | undefined,
+    readonly idempotency: IdempotencyKey | undefined,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.end.signal;
+  }
 }

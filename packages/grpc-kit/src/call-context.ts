@@ -51,7 +51,7 @@ export function createCallContext(
   if (call.cancelled) opened.cancel();
   else call.once("cancelled", onCancelled);
   const requestId = call.metadata.get("x-request-id")[0];
-  const { caller, problem } = callerOf(call, trustsClientAddressFrom);
+  const { caller, problem, peer } = callerOf(call, trustsClientAddressFrom);
   const stopFollowingServerEnd = serverEnd && endWith(serverEnd, opened.end);
   const logBindings: Record<string, string> = { method };
   if (requestId) logBindings.request_id = String(requestId);
@@ -66,7 +66,7 @@ export function createCallContext(
     },
     scope: scopeOf(deadlineMs, opened.end, caller),
     metadata: call.metadata,
-    peer: call.getPeer(),
+    peer,
     caller,
     get logger() {
       callLogger ??= logger.child(logBindings);

@@ -16,35 +16,48 @@ export const CLIENT_ADDRESS_HEADER = "x-faultmaven-client-address";
  * Who a call comes from: the identity of its verified client certificate,
  * and as source the address a trusted gateway passed in
  * `x-faultmaven-client-address`, else the peer's address without its port.
- * `problem` says why a trusted caller's address was not taken.
+ * `problem` says why a trusted caller's address was not taken. `peer` is the
+ * connection's `address:port`.
  */
 export function callerOf(
   call: ServerCall,
   trustsClientAddressFrom: (identity: string | undefined) => boolean,
-): { caller: Caller; problem?: string } {
-  const identity = identityOf(call);
-  const peer = peerAddress(call.getPeer());
+): { caller: Caller; problem?: string; peer: string } {
+  const connection = connectionOf(call);
+  const { identity, peer } = connection;
   const passed = call.metadata.get(CLIENT_ADDRESS_HEADER);
-  if (passed.length === 0 || !trustsClientAddressFrom(identity)) return { caller: { identity, source: peer } };
+  if (passed.length === 0 || !trustsClientAddressFrom(identity)) return { caller: connection.caller, peer };
   const address = String(passed[0]).trim();
   if (passed.length > 1 || isIP(address) === 0) {
-    return { caller: { identity, source: peer }, problem: `${CLIENT_ADDRESS_HEADER} must be one IP address` };
+    return { caller: connection.caller, problem: `${CLIENT_ADDRESS_HEADER} must be one IP address`, peer };
   }
-  return { caller: { identity, source: unmapped(address) } };
+  return { caller: { identity, source: unmapped(address) }, peer };
 }
 
-// A connection's client certificate does not change; reading it costs
-// ~40-150 µs (Node builds the whole certificate object), so once per connection.
-const identities = new WeakMap<object, string | undefined>();
+/** What every call on one connection shares: its peer, and the caller it is when no gateway names another address. */
+interface Connection {
+  readonly identity: string | undefined;
+  readonly peer: string;
+  readonly caller: Caller;
+}
 
-function identityOf(call: ServerCall): string | undefined {
-  const read = () => identityOfCertificate(call.getAuthContext().sslPeerCertificate);
+// A connection's peer and client certificate do not change; reading the
+// certificate costs ~40-150 µs (Node builds the whole certificate object),
+// so all of it once per connection (HTTP/2 session).
+const connections = new WeakMap<object, Connection>();
+
+function connectionOf(call: ServerCall): Connection {
   // grpc-js's unary call wraps the intercepting call that leads to the HTTP/2 stream.
   const inner = (call as { call?: ServerInterceptingCallInterface }).call;
   const session = inner === undefined ? undefined : http2StreamOf(inner).session;
-  if (session === undefined) return read();
-  if (!identities.has(session)) identities.set(session, read());
-  return identities.get(session);
+  let connection = session === undefined ? undefined : connections.get(session);
+  if (connection === undefined) {
+    const identity = identityOfCertificate(call.getAuthContext().sslPeerCertificate);
+    const peer = call.getPeer();
+    connection = { identity, peer, caller: { identity, source: peerAddress(peer) } };
+    if (session !== undefined) connections.set(session, connection);
+  }
+  return connection;
 }
 
 /** Peers seen lately and their addresses: every call asks (caller, "rpc" line), and a connection's peer never changes. */

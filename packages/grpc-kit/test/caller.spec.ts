@@ -59,12 +59,14 @@ describe("callerOf", () => {
   it("takes the end user's address from a trusted gateway", () => {
     expect(callerOf(call("spiffe://faultmaven/gateway", ["203.0.113.7"]), gatewayOnly)).toEqual({
       caller: { identity: "spiffe://faultmaven/gateway", source: "203.0.113.7" },
+      peer: "10.0.0.5:40000",
     });
   });
 
   it("ignores the address from anyone else, using the peer's address without its port", () => {
     expect(callerOf(call("spiffe://faultmaven/agent", ["203.0.113.7"]), gatewayOnly)).toEqual({
       caller: { identity: "spiffe://faultmaven/agent", source: "10.0.0.5" },
+      peer: "10.0.0.5:40000",
     });
     expect(callerOf(call(undefined, ["203.0.113.7"]), gatewayOnly).caller).toEqual({ identity: undefined, source: "10.0.0.5" });
   });
@@ -74,6 +76,7 @@ describe("callerOf", () => {
       expect(callerOf(call("spiffe://faultmaven/gateway", passed), gatewayOnly)).toEqual({
         caller: { identity: "spiffe://faultmaven/gateway", source: "10.0.0.5" },
         problem: `${CLIENT_ADDRESS_HEADER} must be one IP address`,
+        peer: "10.0.0.5:40000",
       });
     }
   });
