@@ -2,6 +2,7 @@ import type { Metadata, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc
 import { type Caller, type CallEnd, type CallScope, openCallScope, scopeOf } from "@faultmaven/call-scope";
 import type { Logger } from "pino";
 import { callerOf } from "./caller.js";
+import { onGuardedCallEnd } from "./guard-transport.js";
 
 /** What a handler knows about the call besides its request. */
 export interface CallContext {
@@ -47,9 +48,7 @@ export function createCallContext(
   const rawDeadline = call.getDeadline();
   const deadlineMs = rawDeadline instanceof Date ? rawDeadline.getTime() : Number.isFinite(rawDeadline) ? rawDeadline : undefined;
   const opened = openCallScope(deadlineMs);
-  const onCancelled = () => opened.cancel();
-  if (call.cancelled) opened.cancel();
-  else call.once("cancelled", onCancelled);
+  const stopFollowingCancel = followCancel(call, () => opened.cancel());
   const requestId = call.metadata.get("x-request-id")[0];
   const { caller, problem, peer } = callerOf(call, trustsClientAddressFrom);
   const stopFollowingServerEnd = serverEnd && endWith(serverEnd, opened.end);
@@ -78,7 +77,7 @@ export function createCallContext(
   return {
     context,
     close() {
-      call.removeListener("cancelled", onCancelled);
+      stopFollowingCancel();
       stopFollowingServerEnd?.();
       opened.close();
     },
@@ -91,4 +90,21 @@ function endWith(serverEnd: AbortSignal, end: CallEnd): () => void {
   if (serverEnd.aborted) onServerEnd();
   else serverEnd.addEventListener("abort", onServerEnd, { once: true });
   return () => serverEnd.removeEventListener("abort", onServerEnd);
+}
+
+/**
+ * Calls `cancel` when grpc-js reports the call cancelled (as it does for
+ * every call it ends); returns a function that stops following it. Through
+ * the transport guard beneath the call when there is one, else the call's
+ * "cancelled" event.
+ */
+function followCancel(call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>, cancel: () => void): () => void {
+  if (call.cancelled) {
+    cancel();
+    return () => {};
+  }
+  const stop = onGuardedCallEnd((call as { call?: unknown }).call, cancel);
+  if (stop !== undefined) return stop;
+  call.once("cancelled", cancel);
+  return () => call.removeListener("cancelled", cancel);
 }

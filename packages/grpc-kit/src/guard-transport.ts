@@ -72,6 +72,7 @@ class GuardedCall extends ServerInterceptingCall implements Listener, Slot, Rece
   #countBytes: ((chunk: Buffer) => void) | undefined;
   #request: OneRequestMessage | undefined;
   #cancelled = false;
+  #onEnd: (() => void) | undefined;
 
   constructor(
     next: ServerInterceptingCallInterface,
@@ -158,7 +159,19 @@ class GuardedCall extends ServerInterceptingCall implements Listener, Slot, Rece
     this.#cancelled = true;
     closeIfUnfinished(this.#stream);
     this.#end();
+    const onEnd = this.#onEnd;
+    this.#onEnd = undefined;
+    onEnd?.();
     this.#listener.onCancel();
+  }
+
+  /** Calls `listener` when grpc-js ends the call (at once if it has); returns a function that stops listening. */
+  onEnd(listener: () => void): () => void {
+    if (this.#cancelled) listener();
+    else this.#onEnd = listener;
+    return () => {
+      this.#onEnd = undefined;
+    };
   }
 
   #deliver(message: unknown): void {
@@ -193,6 +206,16 @@ class GuardedCall extends ServerInterceptingCall implements Listener, Slot, Rece
     this.#stream.off("data", this.#countBytes);
     this.#countBytes = undefined;
   }
+}
+
+/**
+ * Calls `listener` when grpc-js ends `call` (the intercepting call beneath a
+ * handler's call object), when it is a guarded one; returns a function that
+ * stops listening, or undefined for any other call. Cheaper than adding and
+ * removing a "cancelled" listener on every call.
+ */
+export function onGuardedCallEnd(call: unknown, listener: () => void): (() => void) | undefined {
+  return call instanceof GuardedCall ? call.onEnd(listener) : undefined;
 }
 
 /**

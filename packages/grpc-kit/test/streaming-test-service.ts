@@ -61,6 +61,9 @@ export const SESSION_ID = "sess_AAAAAAAAAAAAAAAAAAAAAA";
 /** What the Watch handler does for the current test. */
 export type WatchBehaviour = (context: CallContext, stream: ServerStream<typeof ErrorInfoSchema>) => Promise<void>;
 
+/** What the unary Get handler does for the current test: answers the ErrorInfo's reason. */
+export type GetBehaviour = (sessionId: string, context: CallContext) => Promise<string>;
+
 /**
  * The test service behind the kit's real `serve` (transport interceptors,
  * reflection, health, metrics, shutdown), with the "rpc" log lines kept in
@@ -72,10 +75,10 @@ export async function startStreamingServer(env: Record<string, string> = {}) {
   const config = readServerConfig(0, 0, new EnvReader({ GRPC_HOST: "127.0.0.1", GRPC_SHUTDOWN_GRACE_MS: "10000", ...env }));
   const metrics = new ServiceMetrics("grpc-kit-test");
   const streams = new OpenStreams(config.limits.maxServerStreams, metrics.streamObserver);
-  const state: { watch: WatchBehaviour } = { watch: async () => {} };
+  const state: { watch: WatchBehaviour; get: GetBehaviour } = { watch: async () => {}, get: async (sessionId) => sessionId };
   const binding = bind(StreamingTestService, {
     watch: (_request, context, stream) => state.watch(context, stream),
-    get: async (request) => ({ reason: request.sessionId }),
+    get: async (request, context) => ({ reason: await state.get(request.sessionId, context) }),
   });
   const signalListeners = { SIGTERM: process.listeners("SIGTERM"), SIGINT: process.listeners("SIGINT") };
   const running = await serve({
@@ -105,6 +108,9 @@ export async function startStreamingServer(env: Record<string, string> = {}) {
     running,
     setWatch(behaviour: WatchBehaviour) {
       state.watch = behaviour;
+    },
+    setGet(behaviour: GetBehaviour) {
+      state.get = behaviour;
     },
     rpcLines: () => lines.filter((line) => line.msg === "rpc"),
     /** One sample of a metric from the process's registry (its labels matched exactly), 0 when absent. */
