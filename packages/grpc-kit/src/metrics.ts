@@ -27,7 +27,7 @@ export class ServiceMetrics {
   readonly #streamsStarted: Counter<"grpc_service" | "grpc_method">;
   readonly #messagesSent: Counter<"grpc_service" | "grpc_method">;
   /** Label children per method (and code), made once: prom-client hashes a label object on every inc otherwise. */
-  readonly #perMethod = new Map<string, MethodSeries>();
+  readonly #perMethod = new Map<string, Map<string, MethodSeries>>();
 
   constructor(serviceName: string) {
     this.registry.setDefaultLabels({ service: serviceName });
@@ -117,12 +117,17 @@ export class ServiceMetrics {
     if (error instanceof UnavailableError) this.#storeErrors.inc({ store: error.store });
   };
 
+  /** By service, then method: the names are the same strings on every call, so no key string is built per call. */
   #seriesOf(service: string, method: string): MethodSeries {
-    const name = `${service}/${method}`;
-    let series = this.#perMethod.get(name);
+    let methods = this.#perMethod.get(service);
+    if (methods === undefined) {
+      methods = new Map();
+      this.#perMethod.set(service, methods);
+    }
+    let series = methods.get(method);
     if (series === undefined) {
       series = { handled: [], seconds: this.#seconds.labels({ grpc_service: service, grpc_method: method }) };
-      this.#perMethod.set(name, series);
+      methods.set(method, series);
     }
     return series;
   }
