@@ -5,11 +5,16 @@ import { Cluster, type Command, type Redis } from "ioredis";
 type SendCommand = (command: Command, stream?: unknown, node?: unknown) => unknown;
 
 /** The call each command was first sent for: re-sends (MOVED, TRYAGAIN, reconnects) are judged by it. */
-const commandScopes = new WeakMap<Command, CallScope>();
+const SCOPE = Symbol("call scope");
 /** One decision for all commands of a pipeline written in one go (a partial one would misalign replies). */
 const pipelineDecisions = new WeakMap<object, ServiceError | null>();
-/** A call's commands sent so far, keyed by its end (or signal): one end listener per call rejects those still unanswered. */
-const unanswered = new WeakMap<object, SentCommands>();
+/** A call's commands sent so far, kept on its end (or signal): one end listener per call rejects those still unanswered. */
+const SENT = Symbol("commands sent");
+
+// Symbol properties rather than WeakMaps: set on every command of every call, and a WeakMap entry costs more to
+// make and to collect (an ephemeron) than a property.
+type ScopedCommand = Command & { [SCOPE]?: CallScope };
+type EndWithCommands = object & { [SENT]?: SentCommands };
 
 /** Settled commands leave the set in sweeps, when it doubles past the last sweep (a callback per command costs more). */
 interface SentCommands {
@@ -45,14 +50,14 @@ export function honourCallScopes(client: Redis | Cluster): void {
 function guard(connection: Redis | Cluster): void {
   const send = connection.sendCommand.bind(connection) as SendCommand;
   const guarded: SendCommand = (command, stream, node) => {
-    const scope = commandScopes.get(command) ?? currentCallScope();
+    const scope = (command as ScopedCommand)[SCOPE] ?? currentCallScope();
     if (scope === undefined) return send(command, stream, node);
     const refusal = decide(scope, command, stream);
     if (refusal) {
       command.reject(refusal);
       return command.promise;
     }
-    if (!commandScopes.has(command)) track(scope, command);
+    if ((command as ScopedCommand)[SCOPE] === undefined) track(scope, command);
     return outsideCallScope(() => send(command, stream, node));
   };
   connection.sendCommand = guarded as typeof connection.sendCommand;
@@ -73,13 +78,13 @@ function decide(scope: CallScope, command: Command, stream: unknown): ServiceErr
 }
 
 function track(scope: CallScope, command: Command): void {
-  commandScopes.set(command, scope);
-  const key = scope.end ?? scope.signal;
-  let sent = unanswered.get(key);
+  (command as ScopedCommand)[SCOPE] = scope;
+  const end: EndWithCommands = scope.end ?? scope.signal;
+  let sent = end[SENT];
   if (sent === undefined) {
     const commands = new Set<Command>();
     sent = { commands, sweepAt: FIRST_SWEEP_AT };
-    unanswered.set(key, sent);
+    end[SENT] = sent;
     onCallEnd(scope, () => {
       for (const pending of commands) {
         if (pending.isSettled) continue;

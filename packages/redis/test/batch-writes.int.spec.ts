@@ -51,10 +51,12 @@ describe("batchWritesPerTick", () => {
     expect(reads).toBeLessThanOrEqual(3);
   });
 
-  it("where a plain ioredis client writes each command on its own (the control)", async () => {
+  it("where a plain ioredis client's commands take Redis more reads than that (the control)", async () => {
     const { reads, result } = await readsDuring(() => fiftyFromSeparateCallbacks(plain));
     expect(result).toEqual(Array.from({ length: 50 }, (_, i) => `v${i}`));
-    expect(reads).toBeGreaterThanOrEqual(10);
+    // Each command is its own write; a busy machine lets some pile up in the socket before Redis reads (8 of 50
+    // seen under a parallel test run, about 50 on a quiet one), but never as few as the batched client's.
+    expect(reads).toBeGreaterThan(3);
   });
 
   it("answers a lone command without waiting for more", async () => {
