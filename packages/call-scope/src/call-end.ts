@@ -41,6 +41,8 @@ export class CallEnd {
     const listeners = this.#listeners;
     listeners.push(listener);
     return () => {
+      // Once the call has ended the list is being (or has been) run: leave it whole, as an AbortSignal does.
+      if (this.#listeners !== listeners) return;
       const index = listeners.indexOf(listener);
       if (index >= 0) listeners.splice(index, 1);
     };

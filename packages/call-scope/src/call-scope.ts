@@ -62,8 +62,13 @@ export function outsideCallScope<T>(work: () => T): T {
   return storage.run(undefined, work);
 }
 
-/** `scope` with the call's idempotency key; its signal is still made only when asked for. */
-export function withIdempotency(scope: CallScope, idempotency: IdempotencyKey): CallScope {
+/**
+ * `scope` with `idempotency` as its idempotency key (undefined: without
+ * one); its signal is still made only when asked for. Derive scopes with
+ * this, never by spreading one: a served scope's `signal` is a getter of
+ * its class, which a spread leaves behind.
+ */
+export function withIdempotency(scope: CallScope, idempotency: IdempotencyKey | undefined): CallScope {
   if (scope.end !== undefined) return scopeOf(scope.deadline, scope.end, scope.caller, idempotency);
   return { deadline: scope.deadline, signal: scope.signal, caller: scope.caller, idempotency };
 }

@@ -1,4 +1,4 @@
-import { currentCallScope, runInCallScope } from "@faultmaven/call-scope";
+import { currentCallScope, runInCallScope, withIdempotency } from "@faultmaven/call-scope";
 
 /**
  * Runs `work` in the call's scope without its idempotency key: for a write
@@ -9,6 +9,5 @@ import { currentCallScope, runInCallScope } from "@faultmaven/call-scope";
 export function withoutIdempotencyKey<T>(work: () => T): T {
   const scope = currentCallScope();
   if (!scope?.idempotency) return work();
-  const { idempotency: _, ...rest } = scope;
-  return runInCallScope(rest, work);
+  return runInCallScope(withIdempotency(scope, undefined), work);
 }
