@@ -55,24 +55,17 @@ export function createCallContext(
   const logBindings: Record<string, string> = { method };
   if (requestId) logBindings.request_id = String(requestId);
   if (caller.identity !== undefined) logBindings.caller = caller.identity;
-  // A child logger costs its bindings' serialization: most calls never log but their "rpc" line.
-  let callLogger: Logger | undefined;
-  const context: CallContext = {
+  const context = new ServedCallContext(
     method,
-    deadline: deadlineMs === undefined ? undefined : new Date(deadlineMs),
-    get signal() {
-      return opened.end.signal;
-    },
-    scope: scopeOf(deadlineMs, opened.end, caller),
-    metadata: call.metadata,
+    deadlineMs === undefined ? undefined : new Date(deadlineMs),
+    opened.end,
+    scopeOf(deadlineMs, opened.end, caller),
+    call.metadata,
     peer,
     caller,
-    get logger() {
-      callLogger ??= logger.child(logBindings);
-      return callLogger;
-    },
+    logger,
     logBindings,
-  };
+  );
   if (problem !== undefined) context.logger.warn({ peer: context.peer }, `client address ignored: ${problem}`);
   return {
     context,
@@ -82,6 +75,33 @@ export function createCallContext(
       opened.close();
     },
   };
+}
+
+/** A class, not an object literal with getters: V8 makes such literals slowly, and there is one per call. */
+class ServedCallContext implements CallContext {
+  #logger: Logger | undefined;
+
+  constructor(
+    readonly method: string,
+    readonly deadline: Date | undefined,
+    private readonly end: CallEnd,
+    readonly scope: CallScope,
+    readonly metadata: Metadata,
+    readonly peer: string,
+    readonly caller: Caller,
+    private readonly processLogger: Logger,
+    readonly logBindings: Readonly<Record<string, string>>,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.end.signal;
+  }
+
+  /** Made when first used: a child logger costs its bindings' serialization, and most calls log nothing but their "rpc" line. */
+  get logger(): Logger {
+    this.#logger ??= this.processLogger.child(this.logBindings);
+    return this.#logger;
+  }
 }
 
 /** Ends the call when the server ends its stream (`serverEnd` aborts); returns a function that stops following it. */
