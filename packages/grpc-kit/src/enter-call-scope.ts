@@ -1,6 +1,6 @@
 import { callEndReason, callOverError, hasEnded, isCallOver, runInCallScope, type CallScope } from "@faultmaven/call-scope";
 import { CancelledError, DeadlineExceededError, ServiceError } from "@faultmaven/errors";
-import type { Middleware, Next, UnaryCall } from "./middleware.js";
+import type { Middleware } from "./middleware.js";
 
 /**
  * Runs the rest of the pipeline inside the call's scope (deadline and
@@ -20,7 +20,7 @@ export const enterCallScope: Middleware = (call, next) => {
   // Errors (and their stacks) only when the call is over: this runs for every call.
   if (isCallOver(scope)) return Promise.reject(callOverError(scope, new Error("the call was over when it arrived")));
   // A promise step, not an async function: one promise less per call.
-  return inScope(scope, next, call).then(
+  return runInCallScope(scope, () => next(call)).then(
     (response) => {
       if (!hasEnded(scope)) return response;
       const late = lateError(scope, new Error("the handler finished after the call was over"));
@@ -32,15 +32,6 @@ export const enterCallScope: Middleware = (call, next) => {
     },
   );
 };
-
-/** `next(call)` inside `scope`, with a synchronous throw turned into a rejection. */
-function inScope(scope: CallScope, next: Next, call: UnaryCall): Promise<object> {
-  try {
-    return runInCallScope(scope, () => next(call));
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
 
 /** The call's own end (deadline, cancellation, the server ending a stream) wins over what a handler threw after it. */
 function lateError(scope: CallScope, cause: unknown) {

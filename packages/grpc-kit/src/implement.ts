@@ -109,15 +109,6 @@ export function implement<T extends GenServiceMethods>(
   return implementation;
 }
 
-/** The pipeline's promise for a call; a middleware that throws synchronously still ends in the error path. */
-function started(middleware: Middleware, call: UnaryCall, last: (call: UnaryCall) => Promise<object>): Promise<object> {
-  try {
-    return middleware(call, last);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
 function unary(
   serviceName: string,
   method: DescMethod,
@@ -131,7 +122,8 @@ function unary(
   const last = (call: UnaryCall) => handler(call.request, call.context);
   return (call: ServerUnaryCall<Message, unknown>, callback: sendUnaryData<unknown>) => {
     const { context, close } = createCallContext(call as ServerUnaryCall<unknown, unknown>, fullName, logger, trustsClientAddressFrom);
-    started(middleware, { method: info, request: call.request, context }, last).then(
+    // The composed pipeline answers with a promise even when a step throws synchronously.
+    middleware({ method: info, request: call.request, context }, last).then(
       (response) => {
         close();
         callback(null, create(method.output, response as MessageInitShape<DescMethod["output"]>));

@@ -35,17 +35,31 @@ export type Middleware = (call: UnaryCall, next: Next) => Promise<object>;
 
 /**
  * Chains middleware, the first one outermost: compose(a, b)(call, next) runs
- * a(b(next)). The chain for a given `next` (a method's handler) is built
- * once, so a call allocates no closure per step.
+ * a(b(next)). Every link answers with a promise, even a step (or `next`)
+ * that throws synchronously, so no step needs its own guard for that. The
+ * chain for a given `next` (a method's handler) is built once, so a call
+ * allocates no closure per step.
  */
 export function composeMiddleware(...middleware: readonly Middleware[]): Middleware {
   const chains = new WeakMap<Next, Next>();
   return (call, next) => {
     let chain = chains.get(next);
     if (chain === undefined) {
-      chain = middleware.reduceRight<Next>((rest, step) => (current) => step(current, rest), next);
+      chain = middleware.reduceRight<Next>(
+        (rest, step) => (current) => settled(() => step(current, rest)),
+        (current) => settled(() => next(current)),
+      );
       chains.set(next, chain);
     }
     return chain(call);
   };
+}
+
+/** `work()`'s promise, or a rejection with what it threw synchronously. */
+function settled(work: () => Promise<object>): Promise<object> {
+  try {
+    return work();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
