@@ -15,6 +15,6 @@ export {
   withIdempotency,
 } from "./call-scope.js";
 export { CallEnd } from "./call-end.js";
-export { openCallScope, scopeOf, type OpenCallScope } from "./open-call-scope.js";
+export { openCallScope, type OpenCallScope } from "./open-call-scope.js";
 export { callEndReason, callOverError, hasEnded, isCallOver, onCallEnd, scopedSignal } from "./call-over.js";
 export { MemoryIdempotencyRecords, type RecordLookup } from "./memory-idempotency-records.js";

@@ -21,11 +21,11 @@ export interface OpenCallScope {
 }
 
 /**
- * Opens the scope of a call with an optional deadline (Unix ms). The call
+ * Opens the scope of a call (from `caller`) with an optional deadline (Unix ms). The call
  * ends at the deadline (a timer, so that work waiting on a store is
  * interrupted), or at once when the deadline has already passed.
  */
-export function openCallScope(deadline: number | undefined): OpenCallScope {
+export function openCallScope(deadline: number | undefined, caller?: Caller): OpenCallScope {
   const end = new CallEnd();
   const expire = () => end.end(new DeadlineExceededError());
   let timer: NodeJS.Timeout | undefined;
@@ -35,7 +35,7 @@ export function openCallScope(deadline: number | undefined): OpenCallScope {
     else timer = setTimeout(expire, remaining);
   }
   return {
-    scope: scopeOf(deadline, end),
+    scope: scopeOf(deadline, end, caller),
     end,
     cancel() {
       if (end.ended) return;

@@ -1,5 +1,5 @@
 import type { Metadata, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
-import { type Caller, type CallEnd, type CallScope, openCallScope, scopeOf } from "@faultmaven/call-scope";
+import { type Caller, type CallEnd, type CallScope, openCallScope } from "@faultmaven/call-scope";
 import type { Logger } from "pino";
 import { callerOf } from "./caller.js";
 import { onGuardedCallEnd } from "./guard-transport.js";
@@ -47,10 +47,10 @@ export function createCallContext(
 ): { context: CallContext; close: () => void } {
   const rawDeadline = call.getDeadline();
   const deadlineMs = rawDeadline instanceof Date ? rawDeadline.getTime() : Number.isFinite(rawDeadline) ? rawDeadline : undefined;
-  const opened = openCallScope(deadlineMs);
+  const { caller, problem, peer } = callerOf(call, trustsClientAddressFrom);
+  const opened = openCallScope(deadlineMs, caller);
   const stopFollowingCancel = followCancel(call, () => opened.cancel());
   const requestId = call.metadata.get("x-request-id")[0];
-  const { caller, problem, peer } = callerOf(call, trustsClientAddressFrom);
   const stopFollowingServerEnd = serverEnd && endWith(serverEnd, opened.end);
   const logBindings: Record<string, string> = { method };
   if (requestId) logBindings.request_id = String(requestId);
@@ -58,8 +58,7 @@ export function createCallContext(
   const context = new ServedCallContext(
     method,
     deadlineMs === undefined ? undefined : new Date(deadlineMs),
-    opened.end,
-    scopeOf(deadlineMs, opened.end, caller),
+    opened.scope,
     call.metadata,
     peer,
     caller,
@@ -84,7 +83,6 @@ class ServedCallContext implements CallContext {
   constructor(
     readonly method: string,
     readonly deadline: Date | undefined,
-    private readonly end: CallEnd,
     readonly scope: CallScope,
     readonly metadata: Metadata,
     readonly peer: string,
@@ -94,7 +92,7 @@ class ServedCallContext implements CallContext {
   ) {}
 
   get signal(): AbortSignal {
-    return this.end.signal;
+    return this.scope.signal;
   }
 
   /** Made when first used: a child logger costs its bindings' serialization, and most calls log nothing but their "rpc" line. */

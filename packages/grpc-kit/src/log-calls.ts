@@ -12,8 +12,8 @@ import { ServerShuttingDownError } from "./server-shutting-down-error.js";
 const WARN = new Set<status>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.CANCELLED, status.ABORTED]);
 
 /**
- * Logs one "rpc" line per call (run by reportCalls as the call settles) (bound to the call: method, request id,
- * caller identity): status code, duration, peer, source, the messages a
+ * Logs one "rpc" line per call as it settles (a reporter of reportCalls),
+ * with the call's bindings (method, request id, caller identity): status code, duration, peer, source, the messages a
  * stream sent, the ErrorInfo reason and the cause chain of a failure
  * ("redis: Command timed out").
  * Never the request or response body. An unexpected error (answered
