@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { type handleUnaryCall, type MethodDefinition, Server, ServerCredentials, status } from "@grpc/grpc-js";
 import { Redis } from "ioredis";
+import { withFreshBound } from "./fresh-bound.js";
 
 /** One method of the baseline: its path, the Redis commands to replay (base64 arguments) and the reply (base64). */
 export interface BaselineMethod {
@@ -57,12 +58,6 @@ for (const method of spec.methods) {
       },
     );
   };
-}
-
-/** A script's arguments with its last one, the not-after bound, set 10 s ahead (the Redis server shares this clock). */
-function withFreshBound(name: string, args: Buffer[]): Buffer[] {
-  if (!/^EVAL(SHA)?$/i.test(name)) return args;
-  return [...args.slice(0, -1), Buffer.from(String(Date.now() + 10_000))];
 }
 
 const server = new Server();
