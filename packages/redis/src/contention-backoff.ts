@@ -1,4 +1,4 @@
-import { callOverError, currentCallScope } from "@faultmaven/call-scope";
+import { type CallScope, callOverError, currentCallScope, hasEnded, onCallEnd } from "@faultmaven/call-scope";
 
 /** How a MultiKeyStep re-plans when concurrent writers keep changing what its plan read. */
 export interface ContentionPolicy {
@@ -33,20 +33,21 @@ export async function backOff(policy: ContentionPolicy, plan: number): Promise<v
   if (plan < policy.eagerPlans) return;
   const scope = currentCallScope();
   const bound = Math.min(policy.capMs, policy.baseMs * 2 ** (plan - policy.eagerPlans));
-  await pause((policy.jitter ?? Math.random)() * bound, scope?.signal);
+  await pause((policy.jitter ?? Math.random)() * bound, scope);
   const over = callOverError(scope);
   if (over !== undefined) throw over;
 }
 
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits `ms`, or less when the call ends first (through onCallEnd: no AbortSignal is made for it). */
+function pause(ms: number, scope: CallScope | undefined): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
+    if (scope !== undefined && hasEnded(scope)) return resolve();
     const done = () => {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
+      stopListening?.();
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
+    const stopListening = scope === undefined ? undefined : onCallEnd(scope, done);
   });
 }
