@@ -4,6 +4,7 @@ export { waitFor } from "./wait-for.js";
 export { RedisServer } from "./redis-server.js";
 export { dumpRedis } from "./redis-dump.js";
 export { RedisCluster } from "./redis-cluster.js";
+export { redisTopologies, type RedisTopologies } from "./redis-topologies.js";
 export { ServiceProcess, type LogLine } from "./service-process.js";
 export { bufCurl, listMethods } from "./buf-curl.js";
 export { startGrpcService, failure, type RunningService } from "./grpc-service.js";

@@ -1,6 +1,6 @@
 import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, readRedisConfig, type RedisClient, scanKeys } from "@faultmaven/redis";
-import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
+import { redisTopologies } from "@faultmaven/test-kit";
 import { EmailChangeInProgressError, UserNotFoundError } from "../src/domain/errors.js";
 import { RedisAuthStore } from "../src/redis/redis-auth-store.js";
 
@@ -8,14 +8,7 @@ const HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g";
 const ROUNDS = 5;
 const CHANGES = 20;
 
-let redis: RedisServer;
-let cluster: RedisCluster;
-beforeAll(async () => {
-  [redis, cluster] = await Promise.all([RedisServer.start(), RedisCluster.start()]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.all([redis?.close(), cluster?.close()]);
-});
+const redis = redisTopologies();
 
 /** Spreads the concurrent calls so that their steps interleave in many orders. */
 const pause = () => new Promise((resolve) => setTimeout(resolve, Math.random() * 8));
@@ -28,8 +21,8 @@ async function emailClaimsOf(client: RedisClient, userId: string): Promise<strin
 }
 
 describe.each([
-  ["standalone Redis", () => redis.env],
-  ["Redis Cluster", () => cluster.env],
+  ["standalone Redis", () => redis.standalone.env],
+  ["Redis Cluster", () => redis.cluster.env],
 ])("e-mail claims on %s", (_, env) => {
   it(`after each of ${ROUNDS} rounds of ${CHANGES} concurrent e-mail changes of one user, its only claim is its current e-mail; after DeleteUser none`, async () => {
     const config = readRedisConfig(new EnvReader(env()));

@@ -2,7 +2,7 @@ import { memoryThrottle } from "./throttle-harness.js";
 import { EnvReader } from "@faultmaven/config";
 import { UnauthenticatedError } from "@faultmaven/errors";
 import { createRedisClient, readRedisConfig, type RedisClient, scanKeys } from "@faultmaven/redis";
-import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
+import { redisTopologies } from "@faultmaven/test-kit";
 import { Accounts } from "../src/domain/accounts.js";
 import { HashingSlots } from "../src/domain/hashing-slots.js";
 import { Passwords } from "../src/domain/passwords.js";
@@ -17,14 +17,7 @@ const passwords = new Passwords(
 const PASSWORD = "the racing password";
 const RACES = 200;
 
-let redis: RedisServer;
-let cluster: RedisCluster;
-beforeAll(async () => {
-  [redis, cluster] = await Promise.all([RedisServer.start(), RedisCluster.start()]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.all([redis?.close(), cluster?.close()]);
-});
+const redis = redisTopologies();
 
 async function keysMatching(client: RedisClient, match: string): Promise<string[]> {
   const keys: string[] = [];
@@ -48,8 +41,8 @@ async function tokenKeysOf(client: RedisClient, userIds: ReadonlySet<string>): P
 }
 
 describe.each([
-  ["standalone Redis", () => redis.env],
-  ["Redis Cluster", () => cluster.env],
+  ["standalone Redis", () => redis.standalone.env],
+  ["Redis Cluster", () => redis.cluster.env],
 ])("Login racing DeleteUser on %s", (_, env) => {
   it(`answers each of ${RACES} racing logins OK or UNAUTHENTICATED and leaves no token of the deleted users`, async () => {
     const config = readRedisConfig(new EnvReader(env()));

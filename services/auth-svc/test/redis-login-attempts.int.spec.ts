@@ -2,7 +2,7 @@ import { runInCallScope } from "@faultmaven/call-scope";
 import { EnvReader } from "@faultmaven/config";
 import { UnauthenticatedError, UnavailableError } from "@faultmaven/errors";
 import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
-import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
+import { RedisServer, redisTopologies } from "@faultmaven/test-kit";
 import { Accounts } from "../src/domain/accounts.js";
 import { LoginThrottledError } from "../src/domain/errors.js";
 import { HashingSlots } from "../src/domain/hashing-slots.js";
@@ -13,14 +13,7 @@ import { RedisAuthStore } from "../src/redis/redis-auth-store.js";
 import { RedisLoginAttempts } from "../src/redis/redis-login-attempts.js";
 import { loginAttemptsContract } from "./login-attempts-contract.js";
 
-let redis: RedisServer;
-let cluster: RedisCluster;
-beforeAll(async () => {
-  [redis, cluster] = await Promise.all([RedisServer.start(), RedisCluster.start()]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.all([redis?.close(), cluster?.close()]);
-});
+const redis = redisTopologies();
 
 async function connect(env: Record<string, string>) {
   const config = readRedisConfig(new EnvReader(env));
@@ -36,8 +29,8 @@ async function attemptsOn(env: Record<string, string>) {
   return Object.assign(attempts, { close: async () => client.disconnect() });
 }
 
-loginAttemptsContract("RedisLoginAttempts", () => attemptsOn(redis.env));
-loginAttemptsContract("RedisLoginAttempts on Redis Cluster", () => attemptsOn(cluster.env));
+loginAttemptsContract("RedisLoginAttempts", () => attemptsOn(redis.standalone.env));
+loginAttemptsContract("RedisLoginAttempts on Redis Cluster", () => attemptsOn(redis.cluster.env));
 
 describe("Login throttling on Redis", () => {
   /** Cheap argon2: the race is about counting, not hashing time. */
@@ -47,7 +40,7 @@ describe("Login throttling on Redis", () => {
     runInCallScope({ deadline: undefined, signal: new AbortController().signal, caller: { identity: undefined, source } }, work);
 
   it("runs argon2 for exactly `threshold` of 50 concurrent wrong logins; the rest are refused LOGIN_THROTTLED", async () => {
-    const { client, config } = await connect(redis.env);
+    const { client, config } = await connect(redis.standalone.env);
     try {
       let runs = 0;
       const passwords = new Passwords(policy, new HashingSlots({ concurrency: 2, queue: 100, accountQueue: 4 }, () => runs++));
@@ -81,7 +74,7 @@ describe("Login throttling on Redis", () => {
   });
 
   it("throttles a source that fails across many accounts, and a success from it takes its own count back", async () => {
-    const { client, config } = await connect(redis.env);
+    const { client, config } = await connect(redis.standalone.env);
     try {
       const passwords = new Passwords(policy);
       const store = new RedisAuthStore(client, config.mode);
@@ -109,7 +102,7 @@ describe("Login throttling on Redis", () => {
       await expect(from("ipv4:192.0.2.1:3001", "src_user", "the right password")).rejects.toBeInstanceOf(LoginThrottledError);
       await expect(from("ipv4:192.0.2.2:3000", "src_user", "the right password")).resolves.toHaveProperty("token");
       // The refusals of fresh names counted nothing against those names.
-      expect(await redis.admin.exists("auth:login_failures:username:nobody_new")).toBe(0);
+      expect(await redis.standalone.admin.exists("auth:login_failures:username:nobody_new")).toBe(0);
     } finally {
       client.disconnect();
     }

@@ -1,6 +1,6 @@
 import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, readRedisConfig } from "@faultmaven/redis";
-import { RedisCluster, RedisServer } from "@faultmaven/test-kit";
+import { redisTopologies } from "@faultmaven/test-kit";
 import { mintToken, newUserId } from "../src/domain/token.js";
 import { RedisAuthStore } from "../src/redis/redis-auth-store.js";
 
@@ -10,14 +10,7 @@ const DIGEST = "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
 const HASH = `$argon2id$v=19$m=19456,t=2,p=1$${SALT}$${DIGEST}`;
 const NEXT = "$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdG5ld3NhbHRuZXc$bmV3aGFzaG5ld2hhc2huZXdoYXNobmV3aGFzaG5ld2g";
 
-let redis: RedisServer;
-let cluster: RedisCluster;
-beforeAll(async () => {
-  [redis, cluster] = await Promise.all([RedisServer.start(), RedisCluster.start()]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.all([redis?.close(), cluster?.close()]);
-});
+const redis = redisTopologies();
 
 async function open(env: Record<string, string>) {
   const config = readRedisConfig(new EnvReader(env));
@@ -72,8 +65,8 @@ const sortedFields = async (client: Client, userId: string) => Object.keys(await
 
 describe.each(Object.keys(EARLIER_LAYOUTS) as (keyof typeof EARLIER_LAYOUTS)[])("a user of the %s layout", (layout) => {
   it.each([
-    ["standalone", () => redis.env],
-    ["Cluster", () => cluster.env],
+    ["standalone", () => redis.standalone.env],
+    ["Cluster", () => redis.cluster.env],
   ])("is read as it was on %s (GetUser, lookups, ListUsers, ValidateToken), and reads leave it as it is", async (_, env) => {
     const { store, client } = await open(env());
     try {
@@ -94,7 +87,7 @@ describe.each(Object.keys(EARLIER_LAYOUTS) as (keyof typeof EARLIER_LAYOUTS)[])(
   });
 
   it("logs in: the login's write turns it into the current layout (a listpack), and its tokens still validate", async () => {
-    const { store, client } = await open(redis.env);
+    const { store, client } = await open(redis.standalone.env);
     try {
       const { userId, name } = await seed(client, layout);
       const token = mintToken(userId).parsed;
@@ -116,7 +109,7 @@ describe.each(Object.keys(EARLIER_LAYOUTS) as (keyof typeof EARLIER_LAYOUTS)[])(
   });
 
   it("takes an e-mail change, a profile update and a password change as its first writes, and is deleted with its claims", async () => {
-    const { store, client } = await open(redis.env);
+    const { store, client } = await open(redis.standalone.env);
     try {
       const { userId, name, email } = await seed(client, layout);
       const moved = `moved_${name}@example.com`;
@@ -152,7 +145,7 @@ describe.each(Object.keys(EARLIER_LAYOUTS) as (keyof typeof EARLIER_LAYOUTS)[])(
 
 describe("turning an earlier-layout user into the current layout", () => {
   it("keeps argon2 parameters other than the defaults, and another algorithm's whole prefix, and still checks the password", async () => {
-    const { store, client } = await open(redis.env);
+    const { store, client } = await open(redis.standalone.env);
     try {
       for (const [layout, phc, salt] of [
         ["split (password_salt, password_hash)", `$argon2id$v=19$m=65536,t=3,p=4$${SALT}$${DIGEST}`, `m=65536,t=3,p=4$${SALT}`],
@@ -172,7 +165,7 @@ describe("turning an earlier-layout user into the current layout", () => {
   });
 
   it("drops the empty pending e-mail fields a finished change left, and the user id", async () => {
-    const { store, client } = await open(redis.env);
+    const { store, client } = await open(redis.standalone.env);
     try {
       const { userId } = await seed(client, "first (user_id, whole PHC string)");
       await client.hset(`auth:user:${userId}`, { pending_email: "", pending_email_until: "0" });
@@ -198,7 +191,7 @@ describe("the current user layout", () => {
   const BOUND = 248;
 
   it("holds one-letter fields, no state once active and the salt without the default parameters, in at most 248 bytes, logged in or not", async () => {
-    const { store, client } = await open(redis.env);
+    const { store, client } = await open(redis.standalone.env);
     try {
       const user = await store.createUser(benchUser(10));
       const key = `auth:user:${user.userId}`;
@@ -221,7 +214,7 @@ describe("the current user layout", () => {
   });
 
   it("is what the bound tells apart: the same user in the layout before costs more", async () => {
-    const { client } = await open(redis.env);
+    const { client } = await open(redis.standalone.env);
     try {
       const { userId } = await seed(client, "split (password_salt, password_hash)");
       const key = `auth:user:${userId}`;

@@ -1,20 +1,13 @@
 import { saveWithIntent } from "./save-with-intent.js";
 import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, readRedisConfig, STALE_PLAN } from "@faultmaven/redis";
-import { RedisCluster, RedisServer, withServiceClockADayBehind } from "@faultmaven/test-kit";
+import { redisTopologies, withServiceClockADayBehind } from "@faultmaven/test-kit";
 import { RedisReportStore } from "../src/redis/redis-report-store.js";
 import { CASE_KEYS, SAVE } from "../src/redis/scripts.js";
 import { reportStoreContract } from "./report-store-contract.js";
 import { newCaseReportId, reportKeys } from "../src/redis/keys.js";
 
-let redis: RedisServer;
-let cluster: RedisCluster;
-beforeAll(async () => {
-  [redis, cluster] = await Promise.all([RedisServer.start(), RedisCluster.start()]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.all([redis?.close(), cluster?.close()]);
-});
+const redis = redisTopologies();
 
 const openOn = async (env: Record<string, string>) => {
   const config = readRedisConfig(new EnvReader(env));
@@ -22,10 +15,10 @@ const openOn = async (env: Record<string, string>) => {
   await client.connect();
   return new RedisReportStore(client, config.mode);
 };
-const open = () => openOn(redis.env);
+const open = () => openOn(redis.standalone.env);
 
 reportStoreContract("RedisReportStore", open);
-reportStoreContract("RedisReportStore on Redis Cluster", () => openOn(cluster.env));
+reportStoreContract("RedisReportStore on Redis Cluster", () => openOn(redis.cluster.env));
 
 describe("RedisReportStore keys and TTLs, read from Redis", () => {
   it("writes the seed's keys and puts a 90-day TTL on every key of a closed case", async () => {
@@ -47,7 +40,7 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
         title: "",
         createdBy: "u",
       });
-      const admin = redis.admin;
+      const admin = redis.standalone.admin;
       expect(await admin.type("case:{case_ttl}:reports")).toBe("zset");
       expect(await admin.zscore("case:{case_ttl}:reports:RCA_REPORT", saved.reportId)).toBe("-1");
       expect(await admin.hget("case:{case_ttl}:reports:current", "RCA_REPORT")).toBe(saved.reportId);
@@ -92,8 +85,8 @@ describe("RedisReportStore keys and TTLs, read from Redis", () => {
 });
 
 describe.each([
-  ["standalone", () => redis.env],
-  ["Redis Cluster", () => cluster.env],
+  ["standalone", () => redis.standalone.env],
+  ["Redis Cluster", () => redis.cluster.env],
 ] as const)("RedisReportStore closure key on %s, read from Redis", (mode, env) => {
   it("keeps case:{c}:closed through one-by-one deletes, gives a later save its remaining TTL, drops it on reopen and on deleteCase", async () => {
     const store = await openOn(env());
@@ -157,7 +150,7 @@ describe("report scripts planned from a read (standalone)", () => {
         title: "",
         createdBy: "u",
       });
-      const admin = redis.admin;
+      const admin = redis.standalone.admin;
       const lateId = newCaseReportId("case_stale");
       // Planned as if nothing were current yet: the script must notice `first`.
       const keys = [
@@ -181,9 +174,9 @@ describe("report scripts planned from a read (standalone)", () => {
 
 describe("RedisReportStore on Redis Cluster: one clock", () => {
   it("stamps created_at with the Redis clock, not the service's", async () => {
-    const store = await openOn(cluster.env);
+    const store = await openOn(redis.cluster.env);
     try {
-      const [seconds] = await redis.admin.time();
+      const [seconds] = await redis.standalone.admin.time();
       const saved = await withServiceClockADayBehind(() =>
         saveWithIntent(store, {
           reportId: newCaseReportId("case_clock"),
