@@ -16,6 +16,7 @@ export { withServiceClockADayBehind } from "./skewed-clock.js";
 export { StalledStreams, type StalledRequest, type StalledOutcome } from "./stalled-streams.js";
 export {
   callerServiceConfig,
+  roundRobinClient,
   servedCalls,
   steadyLoad,
   restartInTurn,
@@ -23,6 +24,8 @@ export {
   type FailedCall,
   type RollingRestartRun,
 } from "./rolling-restart.js";
+export { serviceOnFreshRedis, type ServiceOnRedis } from "./service-on-fresh-redis.js";
+export { replicasOnFreshRedis, type Replicas } from "./replicas-on-fresh-redis.js";
 export { concurrentCallers } from "./concurrent-callers.js";
 export { metricValue } from "./metric-value.js";
 export { SentinelTopology, type SentinelTimings } from "./sentinel-topology.js";

@@ -1,11 +1,25 @@
 import { readFileSync } from "node:fs";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { status, type ServiceError } from "@grpc/grpc-js";
+import { createClient, type PromiseClient } from "@faultmaven/grpc-kit";
 import type { ServiceProcess } from "./service-process.js";
 import { waitFor } from "./wait-for.js";
 
 /** config/grpc-service-config.json, the service config callers are told to use (docs/operations.md, "Rolling restarts"). */
 export function callerServiceConfig(): object {
   return JSON.parse(readFileSync(new URL("../../../config/grpc-service-config.json", import.meta.url), "utf8")) as object;
+}
+
+/** A client of all `replicas` set up as callers are told to (callerServiceConfig): round robin over them, with its retries. */
+export function roundRobinClient<T extends GenServiceMethods>(
+  service: GenService<T>,
+  replicas: readonly ServiceProcess[],
+): PromiseClient<T> {
+  return createClient(
+    service,
+    replicas.map((replica) => replica.address),
+    { serviceConfig: callerServiceConfig() },
+  );
 }
 
 /** Calls a service process answered OK, from its "rpc" log lines. */

@@ -1,28 +1,24 @@
 import { status } from "@grpc/grpc-js";
-import { metricValue, RedisServer } from "@faultmaven/test-kit";
+import { metricValue, serviceOnFreshRedis } from "@faultmaven/test-kit";
 import { failure, startAuthService } from "./auth-harness.js";
 
 /** The account hashing lane as callers see it: a real process on a real Redis, over gRPC, under a login flood. */
 const QUEUE = 60;
 const FLOOD = 100;
-let redis: RedisServer;
 let svc: Awaited<ReturnType<typeof startAuthService>>;
 
-beforeAll(async () => {
-  redis = await RedisServer.start();
-  svc = await startAuthService({
-    ...redis.env,
-    AUTH_PASSWORD_HASH_CONCURRENCY: "1",
-    AUTH_PASSWORD_HASH_QUEUE: String(QUEUE),
-    // Throttling stays out of this test: every flood login reaches the hashing queue.
-    AUTH_LOGIN_ACCOUNT_THRESHOLD: "1000",
-    AUTH_LOGIN_SOURCE_THRESHOLD: "10000",
-  });
-});
-afterAll(async () => {
-  await svc?.stop();
-  await redis?.close();
-});
+serviceOnFreshRedis(
+  (redis) =>
+    startAuthService({
+      ...redis.env,
+      AUTH_PASSWORD_HASH_CONCURRENCY: "1",
+      AUTH_PASSWORD_HASH_QUEUE: String(QUEUE),
+      // Throttling stays out of this test: every flood login reaches the hashing queue.
+      AUTH_LOGIN_ACCOUNT_THRESHOLD: "1000",
+      AUTH_LOGIN_SOURCE_THRESHOLD: "10000",
+    }),
+  (started) => ({ svc } = started),
+);
 
 const waitFor = async (what: string, check: () => Promise<boolean>) => {
   for (const until = Date.now() + 20_000; Date.now() < until; ) {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { status } from "@grpc/grpc-js";
-import { RedisServer, scanKeysOf } from "./idempotency-harness.js";
+import { type RedisServer, serviceOnFreshRedis } from "@faultmaven/test-kit";
+import { scanKeysOf } from "./idempotency-harness.js";
 import { USER_FIELDS } from "../src/redis/user-fields.js";
 import { failure, startAuthService } from "./auth-harness.js";
 
@@ -8,14 +9,10 @@ import { failure, startAuthService } from "./auth-harness.js";
 let redis: RedisServer;
 let svc: Awaited<ReturnType<typeof startAuthService>>;
 
-beforeAll(async () => {
-  redis = await RedisServer.start();
-  svc = await startAuthService(redis.env);
-});
-afterAll(async () => {
-  await svc?.stop();
-  await redis?.close();
-});
+serviceOnFreshRedis(
+  (fresh) => startAuthService(fresh.env),
+  (started) => ({ redis, svc } = started),
+);
 
 let n = 0;
 const key = () => `key-${randomUUID()}`;

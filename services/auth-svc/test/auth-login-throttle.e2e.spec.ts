@@ -1,5 +1,5 @@
 import { status } from "@grpc/grpc-js";
-import { metricValue, RedisServer } from "@faultmaven/test-kit";
+import { metricValue, type RedisServer, serviceOnFreshRedis } from "@faultmaven/test-kit";
 import { failure, startAuthService } from "./auth-harness.js";
 
 /** auth-svc's login protection as callers see it: a real process on a real Redis, over gRPC, with short delays. */
@@ -8,21 +8,18 @@ const BASE_DELAY_MS = 400;
 let redis: RedisServer;
 let svc: Awaited<ReturnType<typeof startAuthService>>;
 
-beforeAll(async () => {
-  redis = await RedisServer.start();
-  svc = await startAuthService({
-    ...redis.env,
-    AUTH_LOGIN_ACCOUNT_THRESHOLD: String(THRESHOLD),
-    AUTH_LOGIN_SOURCE_THRESHOLD: "10000",
-    AUTH_LOGIN_BASE_DELAY_MS: String(BASE_DELAY_MS),
-    AUTH_LOGIN_DELAY_GROWTH: "2",
-    AUTH_LOGIN_MAX_DELAY_MS: "1600",
-  });
-});
-afterAll(async () => {
-  await svc?.stop();
-  await redis?.close();
-});
+serviceOnFreshRedis(
+  (fresh) =>
+    startAuthService({
+      ...fresh.env,
+      AUTH_LOGIN_ACCOUNT_THRESHOLD: String(THRESHOLD),
+      AUTH_LOGIN_SOURCE_THRESHOLD: "10000",
+      AUTH_LOGIN_BASE_DELAY_MS: String(BASE_DELAY_MS),
+      AUTH_LOGIN_DELAY_GROWTH: "2",
+      AUTH_LOGIN_MAX_DELAY_MS: "1600",
+    }),
+  (started) => ({ redis, svc } = started),
+);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const login = (username: string, password: string) => svc.client.login({ identifier: { case: "username", value: username }, password });

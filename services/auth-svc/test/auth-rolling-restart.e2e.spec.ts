@@ -1,30 +1,13 @@
 import { AuthService } from "@faultmaven/contract/auth";
-import { createClient } from "@faultmaven/grpc-kit";
-import { callerServiceConfig, freePorts, RedisServer, ServiceProcess, steadyLoad, rollingRestartUnderLoad } from "@faultmaven/test-kit";
+import { replicasOnFreshRedis, roundRobinClient, steadyLoad, rollingRestartUnderLoad } from "@faultmaven/test-kit";
 import { ENTRY } from "./auth-harness.js";
 
 describe("auth-svc rolling restart of two replicas under load (real processes, one real Redis)", () => {
-  let redis: RedisServer;
-  const replicas: ServiceProcess[] = [];
-  afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.stop("SIGKILL")));
-    await redis?.close();
-  });
+  const replicaSet = replicasOnFreshRedis(ENTRY);
 
   it("restarts each replica in turn under GetUser, UpdateUser and ValidateToken (not retried by the config) load: 0 failed calls, both replicas serve before and after", async () => {
-    redis = await RedisServer.start();
-    const ports = await freePorts(2);
-    const start = async (i: number) => {
-      const replica = await ServiceProcess.start(ENTRY, { ...redis.env, GRPC_PORT: String(ports[i]), GRPC_SHUTDOWN_GRACE_MS: "10000" });
-      replicas.push(replica);
-      return replica;
-    };
-    const first = [await start(0), await start(1)];
-    const client = createClient(
-      AuthService,
-      first.map((replica) => replica.address),
-      { serviceConfig: callerServiceConfig() },
-    );
+    const { first, start } = await replicaSet.onOwnPorts(2);
+    const client = roundRobinClient(AuthService, first);
     const users = await Promise.all(
       Array.from({ length: 5 }, async (_, i) => {
         const password = `rolling password ${i}`;

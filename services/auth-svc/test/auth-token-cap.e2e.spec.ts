@@ -1,5 +1,5 @@
 import { status } from "@grpc/grpc-js";
-import { RedisServer } from "@faultmaven/test-kit";
+import { type RedisServer, serviceOnFreshRedis } from "@faultmaven/test-kit";
 import { MAX_LIVE_TOKENS_PER_USER } from "../src/domain/token.js";
 import { failure, startAuthService } from "./auth-harness.js";
 
@@ -7,14 +7,10 @@ import { failure, startAuthService } from "./auth-harness.js";
 let redis: RedisServer;
 let svc: Awaited<ReturnType<typeof startAuthService>>;
 
-beforeAll(async () => {
-  redis = await RedisServer.start();
-  svc = await startAuthService(redis.env);
-});
-afterAll(async () => {
-  await svc?.stop();
-  await redis?.close();
-});
+serviceOnFreshRedis(
+  (fresh) => startAuthService(fresh.env),
+  (started) => ({ redis, svc } = started),
+);
 
 describe("auth-svc token cap over gRPC", () => {
   it(`keeps a user's newest ${MAX_LIVE_TOKENS_PER_USER} tokens over ${MAX_LIVE_TOKENS_PER_USER + 5} logins, the oldest revoked`, async () => {

@@ -1,23 +1,16 @@
 import { status } from "@grpc/grpc-js";
 import { ChromaClient } from "chromadb";
 import { ReportStatus, ReportType } from "@faultmaven/contract/report";
-import { ChromaServer, RedisServer } from "@faultmaven/test-kit";
+import type { ChromaServer, RedisServer } from "@faultmaven/test-kit";
 import { MAX_VERSIONS_PER_TYPE } from "../src/domain/report.js";
-import { failure, startReportService } from "./report-harness.js";
+import { failure, reportServiceOnFreshStores, type startReportService } from "./report-harness.js";
 
 /** The per-case report limit as callers meet it: a real process on a real Redis and a real ChromaDB. */
 let redis: RedisServer;
 let chroma: ChromaServer;
 let svc: Awaited<ReturnType<typeof startReportService>>;
 
-beforeAll(async () => {
-  [redis, chroma] = await Promise.all([RedisServer.start(), ChromaServer.start()]);
-  svc = await startReportService({ ...redis.env, ...chroma.env, CHROMA_TIMEOUT_MS: "10000" });
-}, 60_000);
-afterAll(async () => {
-  await svc?.stop();
-  await Promise.all([redis?.close(), chroma?.close()]);
-});
+reportServiceOnFreshStores({ CHROMA_TIMEOUT_MS: "10000" }, (started) => ({ redis, chroma, svc } = started));
 
 const save = (caseId: string, content: string) =>
   svc.client.saveReport(

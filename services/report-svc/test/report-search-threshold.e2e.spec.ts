@@ -1,20 +1,10 @@
 import { ReportType } from "@faultmaven/contract/report";
-import { ChromaServer, RedisServer } from "@faultmaven/test-kit";
-import { startReportService } from "./report-harness.js";
+import { reportServiceOnFreshStores, type startReportService } from "./report-harness.js";
 
 /** SearchReports never returns a report that has nothing in common with the query, unless asked to. */
-let redis: RedisServer;
-let chroma: ChromaServer;
 let svc: Awaited<ReturnType<typeof startReportService>>;
 
-beforeAll(async () => {
-  [redis, chroma] = await Promise.all([RedisServer.start(), ChromaServer.start()]);
-  svc = await startReportService({ ...redis.env, ...chroma.env, CHROMA_TIMEOUT_MS: "10000" });
-}, 60_000);
-afterAll(async () => {
-  await svc?.stop();
-  await Promise.all([redis?.close(), chroma?.close()]);
-});
+reportServiceOnFreshStores({ CHROMA_TIMEOUT_MS: "10000" }, (started) => ({ svc } = started));
 
 describe("SearchReports' score threshold", () => {
   it("leaves out a report with similarity 0 by default, returns it with min_score -1, and takes a limit above the maximum (50) without error", async () => {

@@ -1,8 +1,8 @@
 import { status } from "@grpc/grpc-js";
 import { ChromaClient } from "chromadb";
 import { ReportStatus, ReportType } from "@faultmaven/contract/report";
-import { ChromaServer, HttpTap, listMethods, RedisServer, waitFor, type TappedExchange } from "@faultmaven/test-kit";
-import { failure, startReportService } from "./report-harness.js";
+import { type ChromaServer, HttpTap, listMethods, RedisServer, waitFor, type TappedExchange } from "@faultmaven/test-kit";
+import { failure, reportServiceOnFreshStores, startReportService } from "./report-harness.js";
 import { reportKeys } from "../src/redis/keys.js";
 
 /** report-svc as callers see it: a real process on a real Redis and a real ChromaDB. */
@@ -10,14 +10,7 @@ let redis: RedisServer;
 let chroma: ChromaServer;
 let svc: Awaited<ReturnType<typeof startReportService>>;
 
-beforeAll(async () => {
-  [redis, chroma] = await Promise.all([RedisServer.start(), ChromaServer.start()]);
-  svc = await startReportService({ ...redis.env, ...chroma.env, CHROMA_TIMEOUT_MS: "10000" });
-}, 60_000);
-afterAll(async () => {
-  await svc?.stop();
-  await Promise.all([redis?.close(), chroma?.close()]);
-});
+reportServiceOnFreshStores({ CHROMA_TIMEOUT_MS: "10000" }, (started) => ({ redis, chroma, svc } = started));
 
 /** What Chroma itself holds for these report ids. */
 async function contentIn(ids: string[]): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { bufCurl, RedisServer } from "@faultmaven/test-kit";
+import { bufCurl, serviceOnFreshRedis } from "@faultmaven/test-kit";
 import { failure, startSessionService } from "./service-harness.js";
 
 /**
@@ -7,17 +7,12 @@ import { failure, startSessionService } from "./service-harness.js";
  * with set_context / remove_context_keys, which JSON carries verbatim; the
  * same request shape works from the binary client.
  */
-let redis: RedisServer;
 let svc: Awaited<ReturnType<typeof startSessionService>>;
 
-beforeAll(async () => {
-  redis = await RedisServer.start();
-  svc = await startSessionService(redis.env);
-});
-afterAll(async () => {
-  await svc?.stop();
-  await redis?.close();
-});
+serviceOnFreshRedis(
+  (redis) => startSessionService(redis.env),
+  (started) => ({ svc } = started),
+);
 
 const UPDATE = "/faultmaven.session.v1.SessionService/UpdateSession";
 const GET = "/faultmaven.session.v1.SessionService/GetSession";

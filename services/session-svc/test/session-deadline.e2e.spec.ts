@@ -1,20 +1,16 @@
 import { status } from "@grpc/grpc-js";
-import { RedisServer, waitFor } from "@faultmaven/test-kit";
+import { type RedisServer, serviceOnFreshRedis, waitFor } from "@faultmaven/test-kit";
 import { failure, startSessionService } from "./service-harness.js";
 
 /** The caller's deadline reaches Redis: session-svc as a real process on a real redis-server that gets frozen. */
 let redis: RedisServer;
 let svc: Awaited<ReturnType<typeof startSessionService>>;
 
-beforeAll(async () => {
-  redis = await RedisServer.start();
+serviceOnFreshRedis(
   // A fixed command timeout far beyond the deadlines used here: only the caller's deadline can stop the work.
-  svc = await startSessionService({ ...redis.env, REDIS_COMMAND_TIMEOUT_MS: "10000" });
-});
-afterAll(async () => {
-  await svc?.stop();
-  await redis?.close();
-});
+  (fresh) => startSessionService({ ...fresh.env, REDIS_COMMAND_TIMEOUT_MS: "10000" }),
+  (started) => ({ redis, svc } = started),
+);
 
 /** Every command Redis runs from now on, as "NAME arg1 arg2 ...", the service's own and its scripts' apart, until `stop`. */
 async function monitor() {

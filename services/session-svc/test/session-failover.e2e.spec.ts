@@ -1,19 +1,15 @@
 import { status } from "@grpc/grpc-js";
-import { freePort, RedisServer, ServiceProcess, waitFor } from "@faultmaven/test-kit";
+import { freePort, RedisServer, ServiceProcess, serviceOnFreshRedis, waitFor } from "@faultmaven/test-kit";
 import { ENTRY, failure, startSessionService } from "./service-harness.js";
 
 describe("session-svc when Redis goes away and comes back", () => {
   let redis: RedisServer;
   let svc: Awaited<ReturnType<typeof startSessionService>>;
 
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    svc = await startSessionService(redis.env);
-  });
-  afterAll(async () => {
-    await svc?.stop();
-    await redis?.close();
-  });
+  serviceOnFreshRedis(
+    (fresh) => startSessionService(fresh.env),
+    (started) => ({ redis, svc } = started),
+  );
 
   it("answers UNAVAILABLE within the deadline, turns NOT_SERVING, and recovers by itself", async () => {
     const { session } = await svc.client.createSession({ userId: "u", clientId: "c" });

@@ -2,7 +2,7 @@ import { toBinary } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
 import { GetSessionResponseSchema, ListSessionsResponseSchema, MessageRole, SessionService } from "@faultmaven/contract/session";
 import { createClient } from "@faultmaven/grpc-kit";
-import { RedisServer } from "@faultmaven/test-kit";
+import { type RedisServer, serviceOnFreshRedis } from "@faultmaven/test-kit";
 import { SESSION_LIMITS } from "../src/domain/session-limits.js";
 import { failure, startSessionService } from "./service-harness.js";
 
@@ -13,15 +13,11 @@ import { failure, startSessionService } from "./service-harness.js";
 let redis: RedisServer;
 let svc: Awaited<ReturnType<typeof startSessionService>>;
 
-beforeAll(async () => {
-  redis = await RedisServer.start();
+serviceOnFreshRedis(
   // Bursts of maximum-size writes make Redis answer slowly on a busy box: these tests are about limits, not timeouts.
-  svc = await startSessionService({ ...redis.env, REDIS_COMMAND_TIMEOUT_MS: "10000" });
-});
-afterAll(async () => {
-  await svc?.stop();
-  await redis?.close();
-});
+  (fresh) => startSessionService({ ...fresh.env, REDIS_COMMAND_TIMEOUT_MS: "10000" }),
+  (started) => ({ redis, svc } = started),
+);
 
 const MiB = 1024 * 1024;
 /** What docs/key-schema.md promises of one session hash in Redis (MEMORY USAGE, allocator overhead included). */

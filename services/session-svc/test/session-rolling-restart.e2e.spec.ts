@@ -2,42 +2,15 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { status } from "@grpc/grpc-js";
 import { MessageRole, SessionService } from "@faultmaven/contract/session";
 import { createClient } from "@faultmaven/grpc-kit";
-import {
-  callerServiceConfig,
-  freePorts,
-  metricValue,
-  RedisServer,
-  rollingRestartUnderLoad,
-  ServiceProcess,
-  steadyLoad,
-  waitFor,
-} from "@faultmaven/test-kit";
+import { metricValue, replicasOnFreshRedis, rollingRestartUnderLoad, roundRobinClient, steadyLoad, waitFor } from "@faultmaven/test-kit";
 import { ENTRY } from "./service-harness.js";
 
 describe("session-svc rolling restart of two replicas under load (real processes, one real Redis)", () => {
-  let redis: RedisServer;
-  const replicas: ServiceProcess[] = [];
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-  });
-  afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.stop("SIGKILL")));
-    await redis?.close();
-  });
+  const replicaSet = replicasOnFreshRedis(ENTRY);
 
   it("restarts each replica in turn while ~200 calls/s run through a round-robin client: 0 failed calls, both replicas serve before and after", async () => {
-    const ports = await freePorts(2);
-    const start = async (i: number) => {
-      const replica = await ServiceProcess.start(ENTRY, { ...redis.env, GRPC_PORT: String(ports[i]), GRPC_SHUTDOWN_GRACE_MS: "10000" });
-      replicas.push(replica);
-      return replica;
-    };
-    const first = [await start(0), await start(1)];
-    const client = createClient(
-      SessionService,
-      first.map((replica) => replica.address),
-      { serviceConfig: callerServiceConfig() },
-    );
+    const { first, start } = await replicaSet.onOwnPorts(2);
+    const client = roundRobinClient(SessionService, first);
     const sessionIds = await Promise.all(
       Array.from(
         { length: 20 },
@@ -65,14 +38,13 @@ describe("session-svc rolling restart of two replicas under load (real processes
   }, 120_000);
 
   it("on SIGTERM finishes the calls in flight (held 1.5 s by Redis) before exiting 0, and answers every call made after it UNAVAILABLE, never CANCELLED or INTERNAL", async () => {
-    const replica = await ServiceProcess.start(ENTRY, { ...redis.env, REDIS_COMMAND_TIMEOUT_MS: "5000", GRPC_SHUTDOWN_GRACE_MS: "10000" });
-    replicas.push(replica);
+    const replica = await replicaSet.start({ REDIS_COMMAND_TIMEOUT_MS: "5000" });
     // One address and no service config: nothing retries a call elsewhere, so the replica's own answers show.
     const client = createClient(SessionService, replica.address);
     const { session } = await client.createSession({ userId: "user_drain", clientId: "browser" });
     const sessionId = session!.sessionId;
 
-    await redis.admin.call("CLIENT", "PAUSE", "1500", "WRITE");
+    await replicaSet.redis.admin.call("CLIENT", "PAUSE", "1500", "WRITE");
     const inFlight = Array.from({ length: 20 }, (_, i) =>
       client.appendMessage({ sessionId, message: { role: MessageRole.USER, content: `in flight ${i}` }, idempotencyKey: `drain-${i}` }),
     );

@@ -1,27 +1,15 @@
 import { MessageRole, SessionService } from "@faultmaven/contract/session";
 import { createClient } from "@faultmaven/grpc-kit";
-import { callerServiceConfig, concurrentCallers, RedisServer, ServiceProcess, servedCalls, waitFor } from "@faultmaven/test-kit";
+import { concurrentCallers, replicasOnFreshRedis, roundRobinClient, type ServiceProcess, servedCalls, waitFor } from "@faultmaven/test-kit";
 import { ENTRY } from "./service-harness.js";
 
 describe("session-svc: two replicas on one Redis serving one client (real processes, round robin)", () => {
-  let redis: RedisServer;
-  const replicas: ServiceProcess[] = [];
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-  });
-  afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.stop("SIGKILL")));
-    await redis?.close();
-  });
+  const replicaSet = replicasOnFreshRedis(ENTRY);
 
   it("spreads 48 concurrent callers over both replicas; a SIGTERM to one mid-load fails no call, it exits 0, the other answers the rest, and every append lands once", async () => {
-    for (let i = 0; i < 2; i++) replicas.push(await ServiceProcess.start(ENTRY, { ...redis.env, GRPC_SHUTDOWN_GRACE_MS: "10000" }));
+    const replicas = [await replicaSet.start(), await replicaSet.start()];
     const [stopped, survivor] = replicas as [ServiceProcess, ServiceProcess];
-    const client = createClient(
-      SessionService,
-      replicas.map((replica) => replica.address),
-      { serviceConfig: callerServiceConfig() },
-    );
+    const client = roundRobinClient(SessionService, replicas);
     const sessionIds = await Promise.all(
       Array.from(
         { length: 16 },
