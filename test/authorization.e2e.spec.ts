@@ -64,6 +64,7 @@ afterAll(async () => {
   for (const client of clients) client.close();
   await Promise.all([auth?.stop(), report?.stop()]);
   await Promise.all([redis?.close(), chroma?.close()]);
+  pki?.remove();
 });
 
 const authAs = (who: keyof typeof certs) => connect(AuthService, auth, certs[who]);

@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { freePort, freePorts, makeTestPki } from "@faultmaven/test-kit";
+import { join } from "node:path";
+import { freePort, freePorts, makeTestPki, type TestPki } from "@faultmaven/test-kit";
 import { eventually } from "./buf-curl-json.js";
 import { ChromaContainer } from "./chroma-container.js";
 import { docker, inspect } from "./docker.js";
@@ -36,6 +36,7 @@ export function describeServiceContainer(suite: ServiceContainerSuite): void {
     let stillThere: () => Promise<void>;
     const started: ServiceContainer[] = [];
     const tlsDirs: string[] = [];
+    const pkis: TestPki[] = [];
 
     beforeAll(async () => {
       image = await serviceImage(suite.service);
@@ -53,6 +54,7 @@ export function describeServiceContainer(suite: ServiceContainerSuite): void {
       await redis?.remove();
       await chroma?.remove();
       for (const dir of tlsDirs) rmSync(dir, { recursive: true, force: true });
+      for (const pki of pkis) pki.remove();
     });
 
     function container(env: Record<string, string> = {}, tlsDir?: string): ServiceContainer {
@@ -112,7 +114,7 @@ export function describeServiceContainer(suite: ServiceContainerSuite): void {
 
     it("serves gRPC over mutual TLS, and its healthcheck turns healthy over it", async () => {
       const pki = await makeTestPki();
-      tlsDirs.push(dirname(pki.caCert));
+      pkis.push(pki);
       // Readable by the image's user (uid 1000), mounted read-only.
       const dir = mkdtempSync(join(tmpdir(), "fm-ct-tls-"));
       tlsDirs.push(dir);

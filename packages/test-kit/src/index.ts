@@ -27,6 +27,7 @@ export {
 export { serviceOnFreshRedis, type ServiceOnRedis } from "./service-on-fresh-redis.js";
 export { replicasOnFreshRedis, type Replicas } from "./replicas-on-fresh-redis.js";
 export { concurrentCallers } from "./concurrent-callers.js";
-export { metricValue } from "./metric-value.js";
+export { metricValue, scrapeMetrics } from "./metric-value.js";
+export { metricIn, parseMetrics, type MetricSample } from "./metrics-text.js";
 export { SentinelTopology, type SentinelTimings } from "./sentinel-topology.js";
 export { SentinelProcess, type SentinelWatch } from "./sentinel-process.js";

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -15,6 +15,8 @@ export interface TestPki {
   readonly serverKey: string;
   readonly clientCert: string;
   readonly clientKey: string;
+  /** Deletes the folder and every file in it (certificates issued later included). */
+  remove(): void;
 }
 
 /** PEM file paths of one client certificate and its key. */
@@ -23,9 +25,20 @@ export interface TestClientCertificate {
   readonly key: string;
 }
 
-/** Makes a one-day test PKI with openssl in a temp folder. */
+/** Makes a one-day test PKI with openssl in a temp folder; `remove()` it after the file. */
 export async function makeTestPki(): Promise<TestPki> {
   const dir = mkdtempSync(join(tmpdir(), "fm-pki-"));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    return await fill(dir, remove);
+  } catch (error) {
+    // A half-made PKI is of no use to anyone: leave nothing behind.
+    remove();
+    throw error;
+  }
+}
+
+async function fill(dir: string, remove: () => void): Promise<TestPki> {
   const path = (name: string) => join(dir, name);
   await openssl(
     dir,
@@ -52,6 +65,7 @@ export async function makeTestPki(): Promise<TestPki> {
     serverKey: path("server.key"),
     clientCert: client.cert,
     clientKey: client.key,
+    remove,
   };
 }
 

@@ -12,6 +12,7 @@ beforeAll(async () => {
   [redis, pki] = await Promise.all([RedisServer.start(), makeTestPki()]);
 });
 afterAll(async () => {
+  pki?.remove();
   await redis?.close();
 });
 

@@ -1,6 +1,6 @@
 import { connect } from "node:http2";
 import { status } from "@grpc/grpc-js";
-import { RedisServer, ServiceProcess, StalledStreams, waitFor } from "@faultmaven/test-kit";
+import { metricIn, RedisServer, scrapeMetrics, ServiceProcess, StalledStreams, waitFor } from "@faultmaven/test-kit";
 import { ENTRY, startSessionService } from "./service-harness.js";
 
 const MIB = 1024 * 1024;
@@ -31,11 +31,8 @@ afterAll(async () => {
   await redis?.close();
 });
 
-const scrape = async () => (await fetch(`http://127.0.0.1:${svc.service.metricsPort}/metrics`)).text();
-const metric = (text: string, series: string) => {
-  const line = text.split("\n").find((l) => l.startsWith(series) && /^[ ,{]/.test(l.slice(series.length)));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
-};
+const scrape = () => scrapeMetrics(svc.service.metricsPort);
+const limitHits = (text: string, limit: string) => metricIn(text, "grpc_server_transport_limit_hits_total", { limit });
 
 it("closes 5,000 stalled streams and 100 large unfinished bodies by its limits, within the documented memory bound, while normal calls succeed", async () => {
   const { session } = await svc.client.createSession({ userId: "u_limits", clientId: "c" });
@@ -74,21 +71,21 @@ it("closes 5,000 stalled streams and 100 large unfinished bodies by its limits, 
   expect(peakRss - idleRss).toBeLessThan(MEMORY_BOUND);
 
   const text = await scrape();
-  expect(metric(text, "grpc_server_calls_in_flight")).toBe(0);
-  expect(metric(text, 'grpc_server_transport_limit_hits_total{limit="request_receive_timeout"')).toBeGreaterThan(0);
-  expect(metric(text, 'grpc_server_transport_limit_hits_total{limit="in_flight_calls"')).toBeGreaterThan(0);
+  expect(metricIn(text, "grpc_server_calls_in_flight")).toBe(0);
+  expect(limitHits(text, "request_receive_timeout")).toBeGreaterThan(0);
+  expect(limitHits(text, "in_flight_calls")).toBeGreaterThan(0);
 }, 60_000);
 
 it("keeps at most GRPC_MAX_CONNECTIONS connections: past it the idlest are closed, and a caller still gets in", async () => {
   // Only the test's own client channel is left from the first test.
-  await waitFor("the earlier connections to be gone", async () => metric(await scrape(), "grpc_server_connections") === 1);
+  await waitFor("the earlier connections to be gone", async () => metricIn(await scrape(), "grpc_server_connections") === 1);
   const sessions = Array.from({ length: 60 }, () => connect(`http://${svc.service.address}`).on("error", () => {}));
   try {
     // 61 connections, 50 kept: the client channel (idle since the first test) and 10 of the new ones are closed.
     await waitFor("the idlest connections to be closed", () => sessions.filter((s) => s.closed || s.destroyed).length === 10, 10_000);
     const text = await scrape();
-    expect(metric(text, "grpc_server_connections")).toBe(50);
-    expect(metric(text, 'grpc_server_transport_limit_hits_total{limit="connections"')).toBe(11);
+    expect(metricIn(text, "grpc_server_connections")).toBe(50);
+    expect(limitHits(text, "connections")).toBe(11);
 
     const { session } = await svc.client.createSession({ userId: "u_after_flood", clientId: "c" });
     expect(session?.userId).toBe("u_after_flood");

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { MessageRole, SessionService } from "@faultmaven/contract/session";
 import { createClient } from "@faultmaven/grpc-kit";
 import { status } from "@grpc/grpc-js";
-import { RedisServer, waitFor } from "@faultmaven/test-kit";
+import { metricIn, RedisServer, scrapeMetrics, waitFor } from "@faultmaven/test-kit";
 import { sessionChannel } from "../src/redis/session-channel.js";
 import { failure, startSessionService } from "./service-harness.js";
 import { untilEach, WatchStream } from "./watch-streams.js";
@@ -206,8 +206,7 @@ async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
+/** NaN when the service does not export it, so no comparison passes. */
 async function metric(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return Number(line?.split(" ").pop());
+  return metricIn(await scrapeMetrics(port), name) ?? Number.NaN;
 }
