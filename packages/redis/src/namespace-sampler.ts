@@ -55,8 +55,10 @@ export class NamespaceSampler {
     return this;
   }
 
+  /** Stops the interval; a later start() begins a new one. */
   stop(): void {
     clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 
   /** One pass over the keyspace; skipped when one is still running or Redis is away. */

@@ -1,6 +1,6 @@
 import { EnvReader } from "@faultmaven/config";
 import { createRedisClient, NamespaceSampler, readRedisConfig, type RedisClient } from "@faultmaven/redis";
-import { RedisServer } from "@faultmaven/test-kit";
+import { RedisServer, waitFor } from "@faultmaven/test-kit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 
@@ -62,3 +62,17 @@ it("above 100k keys estimates each namespace from random keys, within 15%, witho
   expect(keys.get("c:")).toBe(0);
   expect(scans).toBe(0);
 }, 30_000);
+
+it("samples on its interval again when started after a stop", async () => {
+  const registry = new Registry();
+  const sampler = new NamespaceSampler(client, ["a:"], registry, pino({ level: "silent" }));
+  const keys = async () => (await registry.getSingleMetric("redis_keys")!.get()).values[0]?.value;
+  sampler.start(20);
+  sampler.stop();
+  sampler.start(20);
+  await waitFor("the start's own pass", async () => (await keys()) === 0);
+  await fill("a:", 9);
+  // Only a pass on the interval sees these keys.
+  await waitFor("a pass on the interval", async () => (await keys()) === 9, 3000);
+  sampler.stop();
+});
