@@ -29,5 +29,6 @@ export { replicasOnFreshRedis, type Replicas } from "./replicas-on-fresh-redis.j
 export { concurrentCallers } from "./concurrent-callers.js";
 export { metricValue, scrapeMetrics } from "./metric-value.js";
 export { metricIn, parseMetrics, type MetricSample } from "./metrics-text.js";
+export { LiveHeap } from "./live-heap.js";
 export { SentinelTopology, type SentinelTimings } from "./sentinel-topology.js";
 export { SentinelProcess, type SentinelWatch } from "./sentinel-process.js";

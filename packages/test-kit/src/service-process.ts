@@ -107,6 +107,14 @@ export class ServiceProcess {
     return this.#exit;
   }
 
+  /**
+   * Sends SIGUSR2 without waiting for anything: a process started with
+   * `--heapsnapshot-signal=SIGUSR2` (heapSnapshotEnv) writes a heap snapshot.
+   */
+  requestHeapSnapshot(): void {
+    this.child.kill("SIGUSR2");
+  }
+
   /** The process's resident memory now (VmRSS of /proc/<pid>/status), in bytes. */
   rssBytes(): number {
     const status = readFileSync(`/proc/${this.child.pid}/status`, "utf8");

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { MessageRole, SessionService } from "@faultmaven/contract/session";
 import { createClient } from "@faultmaven/grpc-kit";
 import { status } from "@grpc/grpc-js";
-import { metricIn, RedisServer, scrapeMetrics, waitFor } from "@faultmaven/test-kit";
+import { LiveHeap, metricIn, RedisServer, scrapeMetrics, waitFor } from "@faultmaven/test-kit";
 import { sessionChannel } from "../src/redis/session-channel.js";
 import { failure, startSessionService } from "./service-harness.js";
 import { untilEach, WatchStream } from "./watch-streams.js";
@@ -13,16 +13,18 @@ import { untilEach, WatchStream } from "./watch-streams.js";
 let redis: RedisServer;
 let svc: Awaited<ReturnType<typeof startSessionService>>;
 let replica: Awaited<ReturnType<typeof startSessionService>>;
+const liveHeap = new LiveHeap();
 
 beforeAll(async () => {
   redis = await RedisServer.start();
   // Every watcher here comes from 127.0.0.1, one caller to the per-caller cap: let it have the process's share.
-  const env = { ...redis.env, WATCH_MAX_WATCHERS_PER_CALLER: "1000" };
+  const env = { ...redis.env, WATCH_MAX_WATCHERS_PER_CALLER: "1000", ...liveHeap.env };
   [svc, replica] = await Promise.all([startSessionService(env), startSessionService(env)]);
 }, 60_000);
 afterAll(async () => {
   await Promise.all([svc?.stop(), replica?.stop()]);
   await redis?.close();
+  liveHeap.remove();
 });
 
 let n = 0;
@@ -163,36 +165,18 @@ describe("WatchSession over gRPC", () => {
       );
     };
     try {
-      // The first cycles warm the process up (JIT, pools, heap growth); from then on its live heap must stay
-      // level: the lowest heap use (after a garbage collection) in each batch of 2000 cycles, polled from /metrics.
+      // The first cycles warm the process up (JIT, pools, heap growth); from then on its live heap, measured
+      // after a full garbage collection, must stay level.
       await cycles(2000);
-      const troughs: number[] = [];
-      const rss: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        let lowest = Number.POSITIVE_INFINITY;
-        const poll = setInterval(() => {
-          metric(svc.service.metricsPort, "nodejs_heap_size_used_bytes").then(
-            (bytes) => {
-              lowest = Math.min(lowest, bytes);
-            },
-            () => undefined,
-          );
-        }, 100);
-        try {
-          await cycles(2000);
-        } finally {
-          clearInterval(poll);
-        }
-        troughs.push(lowest);
-        rss.push(svc.service.rssBytes());
-      }
+      const before = await liveHeap.bytes(svc.service);
+      await cycles(8000);
+      const after = await liveHeap.bytes(svc.service);
       await waitFor("the channel unsubscribed", async () => (await numsub(session.sessionId)) === 0);
       console.log(
-        `10,000 watch/cancel cycles: live heap MB ${troughs.map((b) => (b / 1048576).toFixed(1)).join(" ")}; RSS MB ${rss.map((b) => (b / 1048576).toFixed(1)).join(" ")}`,
+        `10,000 watch/cancel cycles: live heap MB ${(before / 1048576).toFixed(1)} after 2000, ${(after / 1048576).toFixed(1)} after 10,000; RSS MB ${(svc.service.rssBytes() / 1048576).toFixed(1)}`,
       );
-      // Single troughs are noisy (polled, GC-dependent); the lower of two batches is not. A leak of 1.4 KB a cycle
-      // would add 8 MB from the first two batches to the last two (6000 cycles apart).
-      expect(Math.min(troughs[3]!, troughs[4]!) - Math.min(troughs[0]!, troughs[1]!)).toBeLessThan(8 * 1024 * 1024);
+      // A leak of 1 KB a cycle would add 8 MB over the 8000 cycles between the two.
+      expect(after - before).toBeLessThan(8 * 1024 * 1024);
       expect(await metric(svc.service.metricsPort, "grpc_server_streams_open")).toBe(0);
     } finally {
       for (const client of clients) client.close();
