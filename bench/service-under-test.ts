@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { EnvReader, processEnvironment } from "@faultmaven/config";
 import { createClient, type PromiseClient } from "@faultmaven/grpc-kit";
+import { parseMetrics } from "@faultmaven/test-kit";
 
 const deployed = new Map<string, string>();
 
@@ -68,12 +69,11 @@ export async function startService<T extends GenServiceMethods>(
     pid: child.pid!,
     client,
     async handled(method) {
-      const text = await scrape(ready.metrics_port);
       const codes = new Map<string, number>();
-      for (const [, code, count] of text.matchAll(
-        new RegExp(`^grpc_server_handled_total\\{[^}]*grpc_method="${method}"[^}]*grpc_code="(\\w+)"[^}]*\\} (\\d+)`, "gm"),
-      )) {
-        codes.set(code!, Number(count));
+      for (const { name, labels, value } of parseMetrics(await scrape(ready.metrics_port))) {
+        if (name === "grpc_server_handled_total" && labels.grpc_method === method) {
+          codes.set(labels.grpc_code!, (codes.get(labels.grpc_code!) ?? 0) + value);
+        }
       }
       return codes;
     },
