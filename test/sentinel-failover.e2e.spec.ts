@@ -49,7 +49,7 @@ describe("Sentinel failover under load", () => {
     expect(outcome.figures.usersSurvived).toBe(outcome.figures.usersAcknowledgedBeforeFailover);
   }, 120_000);
 
-  it("planned failover with min-replicas-to-write 1 on the master: the old master refuses writes once its replica leaves, none acknowledged is lost", async () => {
+  it("planned failover with min-replicas-to-write 1 on the master: the old master refuses writes once its replica leaves, none acknowledged after the promotion is lost", async () => {
     const outcome = await failoverUnderLoad("planned, min-replicas-to-write 1", async (topology) => {
       await topology.master.admin.config("SET", "min-replicas-to-write", "1");
       await topology.failover();
@@ -57,7 +57,10 @@ describe("Sentinel failover under load", () => {
     expect(outcome.errorCodes.filter((code) => code !== "UNAVAILABLE")).toEqual([]);
     expect(outcome.figures.startToLastErrorMs).toBeLessThan(RECOVERY_BOUND_MS);
     expect(outcome.figures.appendsSurvived).toBe(outcome.figures.appendsAcknowledgedBeforeFailover);
-    expect(outcome.figures.appendsLostAfterStart + outcome.figures.usersLostAfterStart).toBe(0);
+    // Without min-replicas-to-write the old master takes writes until +switch-master, about 1 s more. With it, it
+    // refuses them (NOREPLICAS) once its replica left; only a write the replica had not yet received when it was
+    // promoted can be lost, as after a crash (replication is asynchronous; seen once: one user).
+    expect(outcome.lostWritesAcknowledgedAfterPromotion).toBe(0);
     expect(outcome.duplicates).toBe(0);
   }, 120_000);
 });
@@ -183,9 +186,10 @@ async function failoverUnderLoad(label: string, trigger: (topology: SentinelTopo
     const usersFoundBefore = await Promise.all(ackedBefore(users).map(userStored));
     const usersFoundAfter = await Promise.all(ackedAfter(users).map(userStored));
     const lostUsers = ackedAfter(users).filter((_, i) => !usersFoundAfter[i]);
-    const lostWritesAcknowledgedAfterSwitch = [...ackedAfter(appends).filter((w) => !appendStored(w)), ...lostUsers].filter(
-      (w) => w.acknowledgedAt! > promotedAt + 1000,
-    ).length;
+    const lostAfterStart = [...ackedAfter(appends).filter((w) => !appendStored(w)), ...lostUsers];
+    const lostWritesAcknowledgedAfterSwitch = lostAfterStart.filter((w) => w.acknowledgedAt! > promotedAt + 1000).length;
+    // promotedAt is when the test saw the promotion (polled), so it is never before the promotion itself.
+    const lostWritesAcknowledgedAfterPromotion = lostAfterStart.filter((w) => w.acknowledgedAt! > promotedAt).length;
 
     const figures = {
       callsTotal: load.records.length,
@@ -223,6 +227,7 @@ async function failoverUnderLoad(label: string, trigger: (topology: SentinelTopo
       duplicates,
       followedWithoutRestart,
       lostWritesAcknowledgedAfterSwitch,
+      lostWritesAcknowledgedAfterPromotion,
     };
   } finally {
     await session.stop();
