@@ -5,19 +5,17 @@
  * of LADDER_LEVELS, then the real session-svc, loaded in turn with the same
  * GetSession and AppendMessage requests, LOAD.rounds times each.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { EnvReader } from "@faultmaven/config";
 import { MessageRole, SessionService } from "@faultmaven/contract/session";
 import { RedisServer } from "@faultmaven/test-kit";
+import { startReplayServer } from "./baseline.js";
 import { ensureH2load, h2load, type LoadFigures } from "./h2load.js";
 import { type HotCall, hotCall } from "./hot-call.js";
 import { LADDER_LEVELS } from "./ladder-levels.js";
 import { RawCaller } from "./raw-call.js";
-import { commandsOfOneCall } from "./redis-commands.js";
+import { steadyCall } from "./redis-commands.js";
 import { buildServices, startService } from "./service-under-test.js";
 import { LOAD, pooled, type Server } from "./side-by-side.js";
 
@@ -37,29 +35,22 @@ try {
       message: { role: MessageRole.USER, content: "the disk is full again" },
     }),
   ];
-  // Steady state first (the appended session holds SESSION_MAX_MESSAGES), then each call's commands and reply.
+  // Steady state first, then each call's commands and reply, with the very request bytes h2load sends.
   const caller = new RawCaller(sessions.port);
   const methods = [];
   const replies = new Map<string, Buffer>();
   for (const hot of calls) {
-    for (let i = 0; i < 60; i++) await caller.call(hot.path, hot.request);
-    const reply = await caller.call(hot.path, hot.request);
-    const commands = await commandsOfOneCall(redis.admin, () => caller.call(hot.path, hot.request));
+    const { reply, commands } = await steadyCall(redis.admin, () => caller.call(hot.path, hot.request));
     replies.set(hot.path, reply);
     methods.push({ path: hot.path, commands: commands.map((a) => a.map((b) => b.toString("base64"))), reply: reply.toString("base64") });
   }
   caller.close();
-  const specFile = join(dir, "spec.json");
-  writeFileSync(specFile, JSON.stringify({ redisPort: redis.port, methods }));
 
   const servers: (Server & { name: string })[] = [];
-  const flags = new EnvReader().string("BENCH_NODE_FLAGS")?.split(" ").filter(Boolean) ?? []; // as for the services
   for (const [level, name] of LADDER_LEVELS.entries()) {
-    const args = [...flags, "--import", "tsx", "bench/ladder-server.ts", specFile, String(level), join(dir, `level-${level}.log`)];
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-    stops.push(() => void child.kill("SIGTERM"));
-    const line = (await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next()).value as string | undefined;
-    const server = { name: `${level} ${name}`, port: (JSON.parse(line ?? "{}") as { port: number }).port, pid: child.pid! };
+    const rung = await startReplayServer("bench/ladder-server.ts", redis.port, methods, [String(level), join(dir, `level-${level}.log`)]);
+    stops.push(rung.stop);
+    const server = { name: `${level} ${name}`, port: rung.port, pid: rung.pid };
     await answersAsTheService(server, calls, replies);
     servers.push(server);
   }

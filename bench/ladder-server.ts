@@ -4,7 +4,8 @@
  * one to the levels below it (LADDER_LEVELS): what they cost on top of
  * grpc-js plus the call's Redis commands, written plainly with the libraries
  * alone, none of this repo's code. Run as its own process by
- * feature-ladder.ts: argv spec file, level, log file; prints its port.
+ * feature-ladder.ts (through startReplayServer): argv spec file, level, log
+ * file; prints its port.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { readFileSync } from "node:fs";
@@ -31,6 +32,12 @@ import { LADDER_LEVELS, type LadderFeature } from "./ladder-levels.js";
 const spec = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as BaselineSpec;
 const level = Number(process.argv[3]);
 const has = (feature: LadderFeature) => level >= LADDER_LEVELS.indexOf(feature);
+// Decided once: the bare level must not pay for the checks of the features it lacks.
+const protobuf = has("+ protobuf-es");
+const validates = has("+ protovalidate");
+const logs = has("+ pino rpc line");
+const counts = has("+ prom-client");
+const scoped = has("+ AsyncLocalStorage");
 const redis = new Redis({ host: "127.0.0.1", port: spec.redisPort });
 const validator = createValidator({ registry: createRegistry(file_faultmaven_validate_v1_rules) });
 // As the service's rpc line: ISO time, no redaction (the line holds no request field).
@@ -57,7 +64,6 @@ for (const method of spec.methods) {
   if (schema === undefined) throw new Error(`${method.path} is not a SessionService method`);
   const replyMessage = fromBinary(schema.output, replyBytes);
   const [service, name] = method.path.slice(1).split("/") as [string, string];
-  const protobuf = has("+ protobuf-es");
   definition[method.path] = {
     path: method.path,
     requestStream: false,
@@ -68,18 +74,18 @@ for (const method of spec.methods) {
     responseDeserialize: bytes,
   };
   const run = async (request: unknown) => {
-    if (has("+ protovalidate") && validator.validate(schema.input, request as never).kind !== "valid") throw new Error("invalid");
+    if (validates && validator.validate(schema.input, request as never).kind !== "valid") throw new Error("invalid");
     for (const [command, ...args] of commands) await redis.callBuffer(command!.toString(), ...withFreshBound(command!.toString(), args));
     return protobuf ? replyMessage : replyBytes;
   };
   handlers[method.path] = (call, callback) => {
     const started = performance.now();
-    const answered = has("+ AsyncLocalStorage") ? storage.run({ method: name }, () => run(call.request)) : run(call.request);
+    const answered = scoped ? storage.run({ method: name }, () => run(call.request)) : run(call.request);
     answered.then(
       (reply) => {
         const ms = performance.now() - started;
-        if (has("+ pino rpc line")) logger.info({ method: name, code: "OK", ms, peer: call.getPeer() }, "rpc");
-        if (has("+ prom-client")) {
+        if (logs) logger.info({ method: name, code: "OK", ms, peer: call.getPeer() }, "rpc");
+        if (counts) {
           handled.inc({ service, method: name, code: "OK" });
           seconds.observe({ service, method: name }, ms / 1000);
         }

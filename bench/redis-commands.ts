@@ -37,6 +37,16 @@ export async function commandsOfOneCall(admin: Redis, call: () => Promise<unknow
   throw new Error(`the commands of one call keep changing: ${shape(previous)}`);
 }
 
+/**
+ * A call in its steady state (60 calls first: an appended session then holds
+ * SESSION_MAX_MESSAGES): its reply and the commands one call sends.
+ */
+export async function steadyCall(admin: Redis, call: () => Promise<Buffer>): Promise<{ reply: Buffer; commands: RedisCommand[] }> {
+  for (let i = 0; i < 60; i++) await call();
+  const reply = await call();
+  return { reply, commands: await commandsOfOneCall(admin, call) };
+}
+
 /** Average round trips per call over 20 sequential calls. */
 export async function roundTripsPerCall(admin: Redis, call: () => Promise<unknown>): Promise<number> {
   return (await commandsSent(admin, call, 20)).length / 20;

@@ -21,7 +21,7 @@ import { ensureH2load } from "./h2load.js";
 import { type HotCall, hotCall } from "./hot-call.js";
 import { FLOOD, loginFlood } from "./login-flood.js";
 import { bytesPerRecord, RECORDS } from "./memory-per-record.js";
-import { commandsOfOneCall, roundTripsPerCall } from "./redis-commands.js";
+import { roundTripsPerCall, steadyCall } from "./redis-commands.js";
 import { RawCaller } from "./raw-call.js";
 import { REPLICAS_PART, twoReplicas } from "./replicas.js";
 import { SCALE, SCALE_PART, scaleCheck } from "./scale.js";
@@ -125,9 +125,7 @@ try {
   for (const [svc, hot] of selected) {
     const caller = new RawCaller(svc.port);
     const call = () => caller.call(hot.path, hot.request);
-    for (let i = 0; i < 60; i++) await call();
-    const reply = await call();
-    const commands = await commandsOfOneCall(redis.admin, call);
+    const { reply, commands } = await steadyCall(redis.admin, call);
     const roundTrips = await roundTripsPerCall(redis.admin, call);
     caller.close();
     prepared.push({ svc, hot, reply, commands, roundTrips, baselineRoundTrips: Number.NaN });
