@@ -109,7 +109,7 @@ export class ServiceProcess {
 
   /**
    * Sends SIGUSR2 without waiting for anything: a process started with
-   * `--heapsnapshot-signal=SIGUSR2` (heapSnapshotEnv) writes a heap snapshot.
+   * `--heapsnapshot-signal=SIGUSR2` (LiveHeap.env) writes a heap snapshot.
    */
   requestHeapSnapshot(): void {
     this.child.kill("SIGUSR2");
